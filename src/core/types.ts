@@ -35,6 +35,9 @@ export interface PodDemand {
   readonly models?: readonly string[];
   /** Scoring policy override for this pod (phalanx.dev/policy). */
   readonly policy?: string;
+  /** Host CPU (milli) and memory (bytes) requests; used where host resources are tracked. */
+  readonly cpuMilli?: number;
+  readonly memoryBytes?: number;
 }
 
 /** Static facts about one GPU device. */
@@ -81,10 +84,19 @@ export interface DeviceState {
   readonly mode: 'free' | 'whole' | 'shared';
 }
 
+/** Host CPU and memory of a node, where the caller tracks them (the trace replayer does). */
+export interface HostResources {
+  readonly cpuMilli: number;
+  readonly cpuMilliUsed: number;
+  readonly memoryBytes: number;
+  readonly memoryBytesUsed: number;
+}
+
 /** Live GPU state of one node: what policies score and device-fit searches. */
 export interface NodeGpuState {
   readonly inventory: NodeInventory;
   readonly devices: readonly DeviceState[];
+  readonly host?: HostResources;
 }
 
 /** Injected clock (milliseconds since epoch). */

@@ -1,0 +1,24 @@
+// The seam every placement policy plugs into. The live extender (prioritize, device choice at bind)
+// and the trace replayer call the same policies through this interface.
+import type { Assignment, NodeGpuState, PodDemand } from '../types.js';
+
+/** One concrete way to place a pod on a node: the node's current state and the devices chosen. */
+export interface Candidate {
+  readonly node: NodeGpuState;
+  readonly assignment: Assignment;
+  readonly demand: PodDemand;
+}
+
+export interface PlacementPolicy {
+  readonly name: string;
+  /**
+   * Rank one candidate; higher is better. Pure with respect to the candidate: it must not change
+   * any state. Called for every feasible device set on every feasible node, so keep it cheap.
+   */
+  score(candidate: Candidate): number;
+  /**
+   * Learning hook: a pod's demand was seen (arrived), whether or not it was placed. Policies that
+   * learn the typical pod shapes online (fragmentation-aware ones) update their statistics here.
+   */
+  observe?(demand: PodDemand): void;
+}
