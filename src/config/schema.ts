@@ -1,0 +1,80 @@
+// The one typed configuration of `phalanx serve`, with defaults and validation messages.
+import { z } from 'zod';
+import { DEFAULT_SCHEDULER_NAME, DEFAULT_TOPOLOGY_LEVELS } from '../core/names.js';
+
+const port = z.number().int().min(0).max(65535);
+const host = z.string().min(1);
+const tlsFiles = z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1) });
+
+export const configSchema = z.strictObject({
+  extender: z
+    .strictObject({
+      host: host.default('0.0.0.0'),
+      port: port.default(8888),
+      /** Serve the extender over HTTPS with these files (the scheduler's `enableHTTPS`). */
+      tls: tlsFiles.optional(),
+      /** Largest accepted request body; node-name mode bodies are small. */
+      bodyLimitBytes: z
+        .number()
+        .int()
+        .positive()
+        .default(8 * 1024 * 1024),
+    })
+    .prefault({}),
+  webhook: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      host: host.default('0.0.0.0'),
+      port: port.default(8443),
+      /** Certificate files (e.g. from cert-manager), reloaded when they change. */
+      tls: tlsFiles.optional(),
+      /** Without files: generate a CA and serving certificate at start for these DNS names / IPs. */
+      selfSignedHosts: z.array(z.string().min(1)).default(['phalanx-webhook.phalanx-system.svc']),
+      /** Name of the MutatingWebhookConfiguration whose caBundle to patch with a self-signed CA. */
+      configurationName: z.string().default('phalanx'),
+      routeToScheduler: z.boolean().default(true),
+      gateGangs: z.boolean().default(false),
+      /** Usernames allowed to change decision annotations on UPDATE (Phalanx's own service account). */
+      trustedUsernames: z.array(z.string()).default(['system:serviceaccount:phalanx-system:phalanx']),
+    })
+    .prefault({}),
+  kube: z
+    .strictObject({
+      /** Path to a kubeconfig; absent: in-cluster configuration. */
+      kubeconfig: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  schedulerName: z.string().min(1).default(DEFAULT_SCHEDULER_NAME),
+  topology: z
+    .strictObject({
+      /** Node label keys, closest first. */
+      levels: z
+        .array(z.string().min(1))
+        .min(1)
+        .default([...DEFAULT_TOPOLOGY_LEVELS]),
+    })
+    .prefault({}),
+  policy: z.string().min(1).default('phalanx'),
+  timeouts: z
+    .strictObject({
+      /** How long a reservation made at filter time (or a gang plan) is held before bind. */
+      reservationTtlMs: z.number().int().positive().default(60_000),
+      /** How long a gang member's bind waits for the others; keep below the scheduler's httpTimeout. */
+      bindBarrierMs: z.number().int().positive().default(25_000),
+      /** Informer silence after which the watch is restarted. */
+      watchStallMs: z.number().int().positive().default(300_000),
+    })
+    .prefault({}),
+  leaderElection: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      namespace: z.string().min(1).default('phalanx-system'),
+      leaseName: z.string().min(1).default('phalanx'),
+      identity: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+export type ConfigInput = z.input<typeof configSchema>;

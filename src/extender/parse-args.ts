@@ -1,0 +1,125 @@
+// Strict validation of extender request bodies. Each failure names the offending field so a 400
+// tells the operator exactly what the caller sent wrong.
+import type { NodeShape, PodShape } from '../core/kube-shapes.js';
+import type { ExtenderArgs, ExtenderBindingArgs, ExtenderPreemptionArgs, MetaVictims } from './wire.js';
+
+export class WireError extends Error {
+  override readonly name = 'WireError';
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(`${field}: ${message}`);
+    this.field = field;
+  }
+}
+
+type Obj = Record<string, unknown>;
+
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function object(v: unknown, field: string): Obj {
+  if (!isObj(v)) throw new WireError(field, 'must be a JSON object');
+  return v;
+}
+
+function string(v: unknown, field: string, allowEmpty = false): string {
+  if (typeof v !== 'string') throw new WireError(field, 'must be a string');
+  if (!allowEmpty && v === '') throw new WireError(field, 'must not be empty');
+  return v;
+}
+
+function stringArray(v: unknown, field: string): string[] {
+  if (!Array.isArray(v)) throw new WireError(field, 'must be an array of strings or null');
+  return v.map((item, i) => string(item, `${field}[${i}]`));
+}
+
+/** A Pod must at least carry metadata.name and metadata.uid: the decisions are keyed by them. */
+export function parsePod(v: unknown, field: string): PodShape {
+  const pod = object(v, field);
+  const meta = object(pod['metadata'], `${field}.metadata`);
+  string(meta['name'], `${field}.metadata.name`);
+  string(meta['uid'], `${field}.metadata.uid`);
+  if (meta['namespace'] !== undefined) string(meta['namespace'], `${field}.metadata.namespace`, true);
+  if (pod['spec'] !== undefined) object(pod['spec'], `${field}.spec`);
+  return pod;
+}
+
+function parseNode(v: unknown, field: string): NodeShape {
+  const node = object(v, field);
+  const meta = object(node['metadata'], `${field}.metadata`);
+  string(meta['name'], `${field}.metadata.name`);
+  return node;
+}
+
+export function parseExtenderArgs(body: unknown): ExtenderArgs {
+  const args = object(body, 'body');
+  const Pod = parsePod(args['Pod'], 'Pod');
+  const rawNames = args['NodeNames'];
+  const rawNodes = args['Nodes'];
+  const NodeNames = rawNames === null || rawNames === undefined ? null : stringArray(rawNames, 'NodeNames');
+  let Nodes: ExtenderArgs['Nodes'] = null;
+  if (rawNodes !== null && rawNodes !== undefined) {
+    const list = object(rawNodes, 'Nodes');
+    if (!Array.isArray(list['items'])) throw new WireError('Nodes.items', 'must be an array of Node objects');
+    Nodes = { items: list['items'].map((n, i) => parseNode(n, `Nodes.items[${i}]`)) };
+  }
+  if (NodeNames === null && Nodes === null) {
+    throw new WireError('NodeNames', 'one of NodeNames or Nodes must be set');
+  }
+  return { Pod, Nodes, NodeNames };
+}
+
+export function parseBindingArgs(body: unknown): ExtenderBindingArgs {
+  const args = object(body, 'body');
+  return {
+    PodName: string(args['PodName'], 'PodName'),
+    PodNamespace: string(args['PodNamespace'], 'PodNamespace'),
+    PodUID: string(args['PodUID'], 'PodUID'),
+    Node: string(args['Node'], 'Node'),
+  };
+}
+
+function parseMetaVictims(v: unknown, field: string): MetaVictims {
+  const victims = object(v, field);
+  const pods = victims['Pods'];
+  if (!Array.isArray(pods)) throw new WireError(`${field}.Pods`, 'must be an array');
+  return {
+    Pods: pods.map((p, i) => ({
+      UID: string(object(p, `${field}.Pods[${i}]`)['UID'], `${field}.Pods[${i}].UID`),
+    })),
+    NumPDBViolations: typeof victims['NumPDBViolations'] === 'number' ? victims['NumPDBViolations'] : 0,
+  };
+}
+
+export function parsePreemptionArgs(body: unknown): ExtenderPreemptionArgs {
+  const args = object(body, 'body');
+  const Pod = parsePod(args['Pod'], 'Pod');
+  const full = args['NodeNameToVictims'];
+  const meta = args['NodeNameToMetaVictims'];
+  let NodeNameToMetaVictims: Record<string, MetaVictims> | null = null;
+  let NodeNameToVictims: Record<string, { Pods: PodShape[]; NumPDBViolations: number }> | null = null;
+  if (meta !== null && meta !== undefined) {
+    NodeNameToMetaVictims = {};
+    for (const [node, v] of Object.entries(object(meta, 'NodeNameToMetaVictims'))) {
+      NodeNameToMetaVictims[node] = parseMetaVictims(v, `NodeNameToMetaVictims.${node}`);
+    }
+  }
+  if (full !== null && full !== undefined) {
+    NodeNameToVictims = {};
+    for (const [node, v] of Object.entries(object(full, 'NodeNameToVictims'))) {
+      const victims = object(v, `NodeNameToVictims.${node}`);
+      const pods = victims['Pods'];
+      if (!Array.isArray(pods)) throw new WireError(`NodeNameToVictims.${node}.Pods`, 'must be an array');
+      NodeNameToVictims[node] = {
+        Pods: pods.map((p, i) => parsePod(p, `NodeNameToVictims.${node}.Pods[${i}]`)),
+        NumPDBViolations: typeof victims['NumPDBViolations'] === 'number' ? victims['NumPDBViolations'] : 0,
+      };
+    }
+  }
+  if (NodeNameToMetaVictims === null && NodeNameToVictims === null) {
+    throw new WireError(
+      'NodeNameToMetaVictims',
+      'one of NodeNameToMetaVictims or NodeNameToVictims must be set',
+    );
+  }
+  return { Pod, NodeNameToVictims, NodeNameToMetaVictims };
+}

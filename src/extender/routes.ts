@@ -1,0 +1,117 @@
+// POST /filter, /prioritize, /bind: kube-scheduler extender verbs over the scheduling use cases.
+// Malformed bodies get 400 naming the field; internal errors get 200 with Error set, which is the
+// scheduler's contract for "this pod failed, requeue it" (protocol.md §2.7).
+import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+import type { Logger } from 'pino';
+import type { NodeShape } from '../core/kube-shapes.js';
+import type { SchedulingVerbs } from '../app/scheduling-types.js';
+import type { ExtenderMetrics } from '../metrics/registry.js';
+import { parseBindingArgs, parseExtenderArgs, WireError } from './parse-args.js';
+import type { ExtenderArgs, ExtenderBindingResult, ExtenderFilterResult, HostPriority } from './wire.js';
+
+export interface ExtenderRouteDeps {
+  readonly verbs: SchedulingVerbs;
+  readonly metrics: ExtenderMetrics;
+  readonly logger: Logger;
+  readonly bodyLimitBytes: number;
+}
+
+function nodeNamesOf(args: ExtenderArgs): string[] {
+  if (args.NodeNames !== null) return [...args.NodeNames];
+  return (args.Nodes?.items ?? []).map((n: NodeShape) => n.metadata?.name ?? '');
+}
+
+function podName(args: ExtenderArgs): string {
+  return `${args.Pod.metadata?.namespace ?? ''}/${args.Pod.metadata?.name ?? ''}`;
+}
+
+function filterReply(
+  args: ExtenderArgs,
+  feasible: string[],
+): Pick<ExtenderFilterResult, 'Nodes' | 'NodeNames'> {
+  if (args.NodeNames !== null) return { Nodes: null, NodeNames: feasible };
+  const keep = new Set(feasible);
+  const items = (args.Nodes?.items ?? []).filter((n) => keep.has(n.metadata?.name ?? ''));
+  return { Nodes: { metadata: {}, items }, NodeNames: null };
+}
+
+/** Reasons are free text; metrics get only the text before the first ':' to keep cardinality low. */
+const reasonClass = (reason: string): string => reason.split(':')[0]?.slice(0, 60) ?? 'unknown';
+
+export function createExtenderRouter(deps: ExtenderRouteDeps): Router {
+  const { verbs, metrics, logger } = deps;
+  const router = express.Router();
+  router.use(express.json({ limit: deps.bodyLimitBytes, type: () => true }));
+
+  router.post('/filter', (req: Request, res: Response) => {
+    const end = metrics.verbDuration.startTimer({ verb: 'filter' });
+    const args = parseExtenderArgs(req.body);
+    const names = nodeNamesOf(args);
+    const outcome = verbs.filter(args.Pod, names);
+    const reply: ExtenderFilterResult = {
+      ...filterReply(args, outcome.error ? [] : outcome.feasible),
+      FailedNodes: outcome.failed,
+      FailedAndUnresolvableNodes: outcome.unresolvable,
+      Error: outcome.error ?? '',
+    };
+    for (const reason of [...Object.values(outcome.failed), ...Object.values(outcome.unresolvable)]) {
+      metrics.filterRejections.inc({ reason: reasonClass(reason) });
+    }
+    logger.debug(
+      { verb: 'filter', pod: podName(args), nodes: names.length, feasible: outcome.feasible.length },
+      'filter',
+    );
+    res.json(reply);
+    end({ outcome: outcome.error ? 'error' : 'ok' });
+  });
+
+  router.post('/prioritize', (req: Request, res: Response) => {
+    const end = metrics.verbDuration.startTimer({ verb: 'prioritize' });
+    const args = parseExtenderArgs(req.body);
+    const scores = verbs.prioritize(args.Pod, nodeNamesOf(args));
+    const reply: HostPriority[] = scores.map((s) => ({ Host: s.host, Score: s.score }));
+    logger.debug({ verb: 'prioritize', pod: podName(args), nodes: reply.length }, 'prioritize');
+    res.json(reply);
+    end({ outcome: 'ok' });
+  });
+
+  router.post('/bind', async (req: Request, res: Response) => {
+    const end = metrics.verbDuration.startTimer({ verb: 'bind' });
+    const args = parseBindingArgs(req.body);
+    const error = await verbs.bind({
+      namespace: args.PodNamespace,
+      name: args.PodName,
+      uid: args.PodUID,
+      node: args.Node,
+    });
+    const reply: ExtenderBindingResult = { Error: error };
+    res.json(reply);
+    end({ outcome: error ? 'error' : 'ok' });
+  });
+
+  // Errors: wire errors and body-parser failures are the caller's fault (400); anything else is ours,
+  // answered in the scheduler's contract (200 + Error) so it requeues the pod instead of crashing.
+  router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const verb = req.path.replace(/^\//, '') || 'unknown';
+    const status = (err as { status?: number; type?: string }).status;
+    if (err instanceof WireError) {
+      metrics.malformedRequests.inc({ verb });
+      res.status(400).json({ error: err.message, field: err.field });
+      return;
+    }
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      metrics.malformedRequests.inc({ verb });
+      const type = (err as { type?: string }).type;
+      const message =
+        type === 'entity.too.large'
+          ? `body: request body exceeds ${deps.bodyLimitBytes} bytes`
+          : `body: ${(err as Error).message}`;
+      res.status(400).json({ error: message, field: 'body' });
+      return;
+    }
+    logger.error({ err, verb }, 'extender verb failed');
+    metrics.verbDuration.observe({ verb, outcome: 'error' }, 0);
+    res.status(200).json({ Error: `phalanx internal error: ${(err as Error).message ?? String(err)}` });
+  });
+  return router;
+}
