@@ -1,0 +1,177 @@
+// HTTP-level tests of the extender verbs with bodies shaped exactly as kube-scheduler sends them
+// (protocol.md §1.3), against scripted use cases.
+import type { AddressInfo } from 'node:net';
+import { createServer, type Server } from 'node:http';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BindRequest, SchedulingVerbs } from '../../src/app/scheduling-types.js';
+import type { PodShape } from '../../src/core/kube-shapes.js';
+import { createExtenderRouter } from '../../src/extender/routes.js';
+import { createExtenderMetrics, createRegistry } from '../../src/metrics/registry.js';
+import { createServerApp } from '../../src/server/app.js';
+
+const pod = {
+  metadata: { name: 'infer-0', namespace: 'ml', uid: '7d0c1f7e-1b6a-4a43-9f8e-2f0c6b9d1a11' },
+  spec: { schedulerName: 'phalanx-scheduler', containers: [{ name: 'main' }] },
+  status: { phase: 'Pending' },
+};
+
+const binds: BindRequest[] = [];
+const verbs: SchedulingVerbs = {
+  filter: (p: PodShape, names) => {
+    if (p.metadata?.name === 'explode') throw new Error('boom');
+    return {
+      feasible: names.filter((n) => n !== 'node-2' && n !== 'node-3'),
+      failed: names.includes('node-2') ? { 'node-2': 'device 0 has 200m free, pod needs 500m' } : {},
+      unresolvable: names.includes('node-3') ? { 'node-3': 'node has no GPUs' } : {},
+    };
+  },
+  prioritize: (_p, names) => names.map((host, i) => ({ host, score: 10 - i })),
+  bind: (request) => {
+    binds.push(request);
+    return Promise.resolve(request.node === 'bad' ? 'node bad is full' : '');
+  },
+};
+
+let server: Server;
+let base: string;
+const registry = createRegistry(false);
+
+beforeAll(async () => {
+  const router = createExtenderRouter({
+    verbs,
+    metrics: createExtenderMetrics(registry),
+    logger: pino({ level: 'silent' }),
+    bodyLimitBytes: 64 * 1024,
+  });
+  const app = createServerApp({
+    extender: router,
+    registry,
+    notReadyReasons: () => [],
+    debugLedger: () => ({}),
+  });
+  server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+async function post(path: string, body: unknown): Promise<{ status: number; json: unknown }> {
+  const res = await fetch(base + path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, json: await res.json() };
+}
+
+describe('POST /filter', () => {
+  it('answers NodeNames in node-cache mode with every map present and PascalCase keys', async () => {
+    const { status, json } = await post('/filter', {
+      Pod: pod,
+      Nodes: null,
+      NodeNames: ['node-1', 'node-2', 'node-3'],
+    });
+    expect(status).toBe(200);
+    expect(json).toEqual({
+      Nodes: null,
+      NodeNames: ['node-1'],
+      FailedNodes: { 'node-2': 'device 0 has 200m free, pod needs 500m' },
+      FailedAndUnresolvableNodes: { 'node-3': 'node has no GPUs' },
+      Error: '',
+    });
+  });
+
+  it('answers Nodes with the node objects as received in full-object mode', async () => {
+    const node1 = { metadata: { name: 'node-1', labels: { a: 'b' } }, status: { allocatable: { cpu: '4' } } };
+    const node2 = { metadata: { name: 'node-2' } };
+    const { json } = await post('/filter', {
+      Pod: pod,
+      Nodes: { metadata: {}, items: [node1, node2] },
+      NodeNames: null,
+    });
+    expect(json).toMatchObject({ NodeNames: null, Nodes: { metadata: {}, items: [node1] }, Error: '' });
+  });
+
+  it.each([
+    ['not an object', '[1,2]', 'body'],
+    ['missing Pod', { Nodes: null, NodeNames: ['a'] }, 'Pod'],
+    ['pod without uid', { Pod: { metadata: { name: 'x' } }, NodeNames: ['a'] }, 'Pod.metadata.uid'],
+    ['NodeNames not strings', { Pod: pod, NodeNames: ['a', 3] }, 'NodeNames[1]'],
+    ['neither node list', { Pod: pod, Nodes: null, NodeNames: null }, 'NodeNames'],
+    ['Nodes without items', { Pod: pod, Nodes: {}, NodeNames: null }, 'Nodes.items'],
+    ['malformed JSON', '{"Pod":', 'body'],
+  ])('rejects %s with 400 naming %s', async (_case, body, field) => {
+    const { status, json } = await post('/filter', body);
+    expect(status).toBe(400);
+    expect(json).toMatchObject({ field });
+    expect((json as { error: string }).error).toContain(field);
+  });
+
+  it('rejects an oversized body with 400 and keeps serving', async () => {
+    const names = Array.from({ length: 20_000 }, (_, i) => `node-${i}`);
+    const { status, json } = await post('/filter', { Pod: pod, NodeNames: names });
+    expect(status).toBe(400);
+    expect((json as { error: string }).error).toMatch(/exceeds/);
+    const after = await post('/filter', { Pod: pod, NodeNames: ['node-1'] });
+    expect(after.status).toBe(200);
+  });
+
+  it('answers an internal failure with 200 and Error so the scheduler requeues the pod', async () => {
+    const { status, json } = await post('/filter', {
+      Pod: { ...pod, metadata: { ...pod.metadata, name: 'explode' } },
+      NodeNames: ['node-1'],
+    });
+    expect(status).toBe(200);
+    expect((json as { Error: string }).Error).toMatch(/boom/);
+  });
+});
+
+describe('POST /prioritize', () => {
+  it('answers a bare array of Host/Score', async () => {
+    const { status, json } = await post('/prioritize', { Pod: pod, Nodes: null, NodeNames: ['a', 'b'] });
+    expect(status).toBe(200);
+    expect(json).toEqual([
+      { Host: 'a', Score: 10 },
+      { Host: 'b', Score: 9 },
+    ]);
+  });
+});
+
+describe('POST /bind', () => {
+  it('passes the binding args through and answers Error ""', async () => {
+    const body = { PodName: 'infer-0', PodNamespace: 'ml', PodUID: pod.metadata.uid, Node: 'node-1' };
+    const { status, json } = await post('/bind', body);
+    expect(status).toBe(200);
+    expect(json).toEqual({ Error: '' });
+    expect(binds.at(-1)).toEqual({ namespace: 'ml', name: 'infer-0', uid: pod.metadata.uid, node: 'node-1' });
+  });
+
+  it('answers a failed bind with a non-empty Error', async () => {
+    const { json } = await post('/bind', { PodName: 'p', PodNamespace: 'ml', PodUID: 'u', Node: 'bad' });
+    expect(json).toEqual({ Error: 'node bad is full' });
+  });
+
+  it('rejects a bind without PodUID with 400', async () => {
+    const { status, json } = await post('/bind', { PodName: 'p', PodNamespace: 'ml', Node: 'n' });
+    expect(status).toBe(400);
+    expect(json).toMatchObject({ field: 'PodUID' });
+  });
+});
+
+describe('service endpoints', () => {
+  it('serves healthz, readyz and metrics', async () => {
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain(
+      'phalanx_extender_request_duration_seconds_bucket{le="0.0005",verb="filter",outcome="ok"}',
+    );
+    expect(metrics).toMatch(/phalanx_extender_malformed_requests_total\{verb="filter"\} [1-9]/);
+  });
+
+  it('answers unknown routes with a JSON 404', async () => {
+    const res = await fetch(`${base}/nope`);
+    expect(res.status).toBe(404);
+  });
+});
