@@ -25,6 +25,8 @@ export interface ObjectMetaShape {
 
 export interface ContainerShape {
   readonly name?: string | undefined;
+  /** "Always" on an init container makes it a sidecar (runs beside the app containers). */
+  readonly restartPolicy?: string | undefined;
   readonly resources?:
     { readonly requests?: QuantityMap | undefined; readonly limits?: QuantityMap | undefined } | undefined;
 }

@@ -1,0 +1,156 @@
+// PodDemand, parsed once per pod: what it asks of GPUs (whole devices, a share of one device, or an
+// amount of device memory), its gang, its topology constraint and its policy. Every contradiction is
+// a DemandError naming the field and the rule, so the webhook can deny with an exact reason.
+//
+// GPU memory (phalanx.dev/gpu-memory and its alias gpu-memory): a bare number is MiB, as other GPU
+// orchestrators use it ("20000"); a Kubernetes quantity is also accepted ("20Gi", "80G").
+import { readAliased, readGang, readPolicy, readTopology } from './demand-annotations.js';
+import { DemandError, Rule } from './errors.js';
+import type { PodShape, StringMap } from './kube-shapes.js';
+import { Alias, Req, Resource } from './names.js';
+import { asDemand, effectivePodAmount, extendedResourceAmount, requestAmount } from './pod-resources.js';
+import {
+  formatBytes,
+  formatGpus,
+  parseCount,
+  parseCpuMilli,
+  parseFractionMilli,
+  parseMemoryBytes,
+  parseMemoryBytesDefaultMiB,
+} from './quantity.js';
+import { MILLI_PER_GPU } from './types.js';
+import type { GpuRequest, PodDemand } from './types.js';
+
+export interface DemandOptions {
+  /** Memory of the largest device in the cluster, when known: larger memory requests can never fit. */
+  readonly maxDeviceMemoryBytes?: number;
+  /** Configured topology levels, closest first. When given, other level names are rejected. */
+  readonly levels?: readonly string[];
+  /** Known policy names. When given, other names in phalanx.dev/policy are rejected. */
+  readonly policies?: readonly string[];
+}
+
+const wholeGpus = extendedResourceAmount(Resource.nvidiaGpu, parseCount);
+const gpuMilli = extendedResourceAmount(Resource.gpuMilli, parseCount);
+const cpuRequest = requestAmount('cpu', parseCpuMilli);
+const memoryRequest = requestAmount('memory', parseMemoryBytes);
+
+/** Parses a pod's demand; throws DemandError when a request is invalid or contradictory. */
+export function parsePodDemand(pod: PodShape, opts: DemandOptions = {}): PodDemand {
+  const annotations = pod.metadata?.annotations ?? {};
+  const gpu = parseGpuRequest(pod, annotations, opts);
+  const gang = readGang(annotations, pod.metadata?.namespace ?? 'default');
+  const policy = readPolicy(annotations, opts.policies);
+  const cpuMilli = effectivePodAmount(pod, cpuRequest);
+  const memoryBytes = effectivePodAmount(pod, memoryRequest);
+  return {
+    gpu,
+    topology: readTopology(annotations, opts.levels),
+    ...(gang ? { gang } : {}),
+    ...(policy !== undefined ? { policy } : {}),
+    ...(cpuMilli > 0 ? { cpuMilli } : {}),
+    ...(memoryBytes > 0 ? { memoryBytes } : {}),
+  };
+}
+
+/** Whether Phalanx places this pod's GPUs at all. */
+export function isManaged(demand: PodDemand): boolean {
+  return demand.gpu.kind !== 'none';
+}
+
+/** The pod's phalanx.dev/gpu-milli extended-resource request (containers combined), if any. */
+export function requestedGpuMilli(pod: PodShape): number | undefined {
+  const milli = effectivePodAmount(pod, gpuMilli);
+  return milli > 0 ? milli : undefined;
+}
+
+function parseGpuRequest(pod: PodShape, annotations: StringMap, opts: DemandOptions): GpuRequest {
+  checkNumDevices(annotations);
+  const whole = effectivePodAmount(pod, wholeGpus);
+  const milliResource = requestedGpuMilli(pod);
+  const fraction = readAliased(annotations, Req.gpuFraction, Alias.gpuFraction, parseFractionMilli);
+  const memory = readAliased(annotations, Req.gpuMemory, Alias.gpuMemory, parseMemoryBytesDefaultMiB);
+
+  if (whole > 0) {
+    const share = fraction ?? memory;
+    if (share) {
+      throw new DemandError(
+        share.key,
+        Rule.conflict,
+        `annotation ${share.key}: asks for part of one GPU, but the pod also requests ${whole} whole ` +
+          `${Resource.nvidiaGpu}; ask for one or the other`,
+      );
+    }
+    if (milliResource !== undefined) {
+      throw new DemandError(
+        Resource.gpuMilli,
+        Rule.conflict,
+        `resource ${Resource.gpuMilli}: ${milliResource} is a share of one GPU, but the pod also requests ` +
+          `${whole} whole ${Resource.nvidiaGpu}; ask for one or the other`,
+      );
+    }
+    return { kind: 'whole', count: whole };
+  }
+
+  const milli = shareMilli(milliResource, fraction);
+  const memoryBytes = memory ? checkMemory(memory.key, memory.value, opts.maxDeviceMemoryBytes) : undefined;
+  if (milli !== undefined) {
+    return memoryBytes === undefined ? { kind: 'fraction', milli } : { kind: 'fraction', milli, memoryBytes };
+  }
+  return memoryBytes === undefined ? { kind: 'none' } : { kind: 'memory', memoryBytes };
+}
+
+/** Only single-device fractions exist here; say so rather than silently placing one device. */
+function checkNumDevices(annotations: StringMap): void {
+  const key = Alias.gpuFractionNumDevices;
+  const raw = annotations[key];
+  if (raw === undefined) return;
+  const count = asDemand(key, () => parseCount(raw, `annotation ${key}`));
+  if (count !== 1) {
+    throw new DemandError(
+      key,
+      Rule.unsupported,
+      `annotation ${key}: ${JSON.stringify(raw)} is not supported; a fraction is always a share of one GPU ` +
+        `(use "1" or remove the annotation)`,
+    );
+  }
+}
+
+function shareMilli(
+  milliResource: number | undefined,
+  fraction: { key: string; value: number } | undefined,
+): number | undefined {
+  if (milliResource === undefined) return fraction?.value;
+  if (milliResource >= MILLI_PER_GPU) {
+    throw new DemandError(
+      Resource.gpuMilli,
+      Rule.outOfRange,
+      `resource ${Resource.gpuMilli}: ${milliResource} must be in 1..999 (a share of one GPU; ` +
+        `request whole devices with ${Resource.nvidiaGpu})`,
+    );
+  }
+  if (fraction && fraction.value !== milliResource) {
+    throw new DemandError(
+      Resource.gpuMilli,
+      Rule.conflict,
+      `resource ${Resource.gpuMilli}: ${milliResource} (${formatGpus(milliResource)}) disagrees with annotation ` +
+        `${fraction.key} (${formatGpus(fraction.value)})`,
+    );
+  }
+  return milliResource;
+}
+
+function checkMemory(key: string, bytes: number, maxDeviceMemoryBytes: number | undefined): number {
+  if (bytes <= 0) {
+    throw new DemandError(key, Rule.outOfRange, `annotation ${key}: must be more than 0`);
+  }
+  if (maxDeviceMemoryBytes !== undefined && bytes > maxDeviceMemoryBytes) {
+    throw new DemandError(
+      key,
+      Rule.tooLarge,
+      `annotation ${key}: ${formatBytes(bytes)} is more than the largest GPU in the cluster ` +
+        `(${formatBytes(maxDeviceMemoryBytes)})`,
+    );
+  }
+  return bytes;
+}
