@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { LeaderElector, type LeaderElectionOptions } from '../../src/kube/leader-election.js';
 import { toLease, toRecord } from '../../src/kube/lease-store.js';
-import { FakeClock, InMemoryLease } from '../fakes/kube-lease-store.js';
+import { FakeClock } from '../fakes/kube-clock.js';
+import { InMemoryLease } from '../fakes/kube-lease-store.js';
 import { recordingLogger } from '../fakes/kube-logger.js';
 
 function elector(
