@@ -68,7 +68,7 @@ export function apiWatchSource<T>(
   return {
     async list() {
       const items: T[] = [];
-      let resourceVersion = '';
+      let resourceVersion: string;
       let token: string | undefined;
       do {
         const page = await listPage({

@@ -11,9 +11,9 @@ type Watcher = { onEvent: (type: WatchEventType, obj: unknown) => void; onDone: 
 export class FakeWatchSource implements WatchSource<FakeObject> {
   readonly objects = new Map<string, FakeObject>();
   /** Errors thrown by the next list calls, in order. */
-  readonly listFailures: unknown[] = [];
+  readonly listFailures: Error[] = [];
   /** Errors the next watch calls end with at once, in order. */
-  readonly watchFailures: unknown[] = [];
+  readonly watchFailures: Error[] = [];
   lists = 0;
   watches = 0;
   maxConcurrentWatches = 0;
@@ -24,7 +24,7 @@ export class FakeWatchSource implements WatchSource<FakeObject> {
   list(): Promise<ListResult<FakeObject>> {
     this.lists += 1;
     const failure = this.listFailures.shift();
-    if (failure !== undefined) return Promise.reject(failure as Error);
+    if (failure !== undefined) return Promise.reject(failure);
     return Promise.resolve({ items: [...this.objects.values()], resourceVersion: String(this.#version) });
   }
 
