@@ -1,0 +1,235 @@
+// The GPU ledger: which pod holds which share of which device, reserved (decided, not yet bound,
+// with an expiry) or committed (bound; the API server has the decision annotation). Every
+// operation is idempotent by pod UID, never lets a device exceed 1000 milli or its memory, and never
+// mixes whole and shared use of one device. It is a cache of the API server: see snapshot.ts.
+import { assignmentShapeProblem, describeAssignment, sameAssignment } from './assignment-shape.js';
+import { NodeAccount } from './node-account.js';
+import { MILLI_PER_GPU, type Assignment, type NodeGpuState, type NodeInventory } from '../types.js';
+
+export type LedgerResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+export interface Holding {
+  readonly uid: string;
+  readonly assignment: Assignment;
+  readonly state: 'reserved' | 'committed';
+  /** Reservations only: the clock time (ms) from which expire() drops it. */
+  readonly expiresAt?: number;
+  /**
+   * Committed, but its devices no longer fit after the node's inventory changed (a device vanished
+   * or shrank). Not counted on devices; counted again as soon as a later inventory has room.
+   */
+  readonly displaced?: true;
+}
+
+export interface LedgerTotals {
+  /** 1000 per known device. */
+  readonly capacityMilli: number;
+  /** Reserved and committed. */
+  readonly usedMilli: number;
+  /** Committed only (displaced holdings are not counted). */
+  readonly committedMilli: number;
+}
+
+const OK: LedgerResult = Object.freeze({ ok: true });
+const fail = (reason: string): LedgerResult => ({ ok: false, reason });
+
+export class GpuLedger {
+  private readonly accounts = new Map<string, NodeAccount>();
+  private readonly holdings = new Map<string, Holding>();
+  /** Every holding per node, applied or displaced, in arrival order. */
+  private readonly onNode = new Map<string, Set<string>>();
+  private readonly reservationUids = new Set<string>();
+  private readonly listeners = new Set<(node: string) => void>();
+
+  /**
+   * Adds a node or replaces its inventory. Holdings are re-applied: first those that were counted,
+   * then displaced ones, then reservations. Returns the UIDs that no longer fit: reservations are
+   * dropped, committed holdings are kept as displaced. Never silently drops anything.
+   */
+  upsertNode(inventory: NodeInventory): string[] {
+    const account = new NodeAccount(inventory);
+    this.accounts.set(inventory.name, account);
+    const uids = [...(this.onNode.get(inventory.name) ?? [])];
+    const held = uids.map((uid) => this.holdings.get(uid)).filter((h): h is Holding => h !== undefined);
+    const ordered = [
+      ...held.filter((h) => h.state === 'committed' && h.displaced !== true),
+      ...held.filter((h) => h.state === 'committed' && h.displaced === true),
+      ...held.filter((h) => h.state === 'reserved'),
+    ];
+    const noLongerFit: string[] = [];
+    for (const h of ordered) {
+      if (account.fitProblem(h.assignment) === undefined) {
+        account.apply(h.assignment, 1);
+        if (h.displaced === true)
+          this.holdings.set(h.uid, { uid: h.uid, assignment: h.assignment, state: h.state });
+      } else if (h.state === 'reserved') {
+        this.forget(h.uid, inventory.name);
+        noLongerFit.push(h.uid);
+      } else if (h.displaced !== true) {
+        this.holdings.set(h.uid, { ...h, displaced: true });
+        noLongerFit.push(h.uid);
+      }
+    }
+    this.notify(inventory.name);
+    return noLongerFit;
+  }
+
+  /** Forgets a node and every holding on it; returns their UIDs. */
+  removeNode(name: string): string[] {
+    if (!this.accounts.delete(name)) return [];
+    const uids = [...(this.onNode.get(name) ?? [])];
+    for (const uid of uids) this.forget(uid, name);
+    this.onNode.delete(name);
+    this.notify(name);
+    return uids;
+  }
+
+  /**
+   * Holds `a` for pod `uid` until `expiresAt`. Repeating it with the same assignment only moves the
+   * expiry (or does nothing when already committed); a different assignment must be released first.
+   */
+  reserve(uid: string, a: Assignment, expiresAt: number): LedgerResult {
+    const existing = this.holdings.get(uid);
+    if (existing !== undefined) {
+      if (!sameAssignment(existing.assignment, a)) {
+        return fail(`pod ${uid} already holds ${describeAssignment(existing.assignment)}; release it first`);
+      }
+      if (existing.state === 'reserved') this.holdings.set(uid, { ...existing, expiresAt });
+      return OK;
+    }
+    return this.place({ uid, assignment: a, state: 'reserved', expiresAt });
+  }
+
+  /**
+   * Without `a`: turns the pod's reservation into a commitment. With `a`: records a bound pod's
+   * decision (the informer path); it replaces a different reservation of the same pod, since the
+   * API server is the source of truth. Same uid and assignment again is a no-op; a different
+   * assignment for a committed pod is refused.
+   */
+  commit(uid: string, a?: Assignment): LedgerResult {
+    const existing = this.holdings.get(uid);
+    if (a === undefined) {
+      if (existing === undefined) return fail(`pod ${uid} has no reservation to commit`);
+      if (existing.state === 'reserved') this.promote(existing);
+      return OK;
+    }
+    if (existing === undefined) return this.place({ uid, assignment: a, state: 'committed' });
+    if (sameAssignment(existing.assignment, a)) {
+      if (existing.state === 'reserved') this.promote(existing);
+      return OK;
+    }
+    if (existing.state === 'committed') {
+      return fail(
+        `pod ${uid} is committed to ${describeAssignment(existing.assignment)}; refusing ${describeAssignment(a)}`,
+      );
+    }
+    this.release(uid);
+    const placed = this.place({ uid, assignment: a, state: 'committed' });
+    if (!placed.ok) this.place(existing);
+    return placed;
+  }
+
+  /** Drops whatever the pod holds. True when it held something. */
+  release(uid: string): boolean {
+    const existing = this.holdings.get(uid);
+    if (existing === undefined) return false;
+    const node = existing.assignment.node;
+    if (existing.displaced !== true) this.accounts.get(node)?.apply(existing.assignment, -1);
+    this.forget(uid, node);
+    this.notify(node);
+    return true;
+  }
+
+  /** Releases every reservation whose expiry is at or before `now`; returns their UIDs. */
+  expire(now: number): string[] {
+    const expired: string[] = [];
+    for (const uid of this.reservationUids) {
+      const h = this.holdings.get(uid);
+      if (h?.expiresAt !== undefined && h.expiresAt <= now) expired.push(uid);
+    }
+    for (const uid of expired) this.release(uid);
+    return expired;
+  }
+
+  holding(uid: string): Holding | undefined {
+    return this.holdings.get(uid);
+  }
+
+  /** Cached immutable state; the same object until the node changes. */
+  nodeState(name: string): NodeGpuState | undefined {
+    return this.accounts.get(name)?.state();
+  }
+
+  inventory(name: string): NodeInventory | undefined {
+    return this.accounts.get(name)?.inventory;
+  }
+
+  nodes(): Iterable<string> {
+    return this.accounts.keys();
+  }
+
+  /** Committed holdings, displaced ones included (flagged), in arrival order. */
+  committed(): Holding[] {
+    return [...this.holdings.values()].filter((h) => h.state === 'committed');
+  }
+
+  reservations(): Holding[] {
+    return [...this.reservationUids].map((uid) => this.holdings.get(uid)).filter((h) => h !== undefined);
+  }
+
+  totals(): LedgerTotals {
+    let capacityMilli = 0;
+    let usedMilli = 0;
+    for (const account of this.accounts.values()) {
+      for (const d of account.state().devices) {
+        capacityMilli += MILLI_PER_GPU;
+        usedMilli += d.usedMilli;
+      }
+    }
+    let committedMilli = 0;
+    for (const h of this.holdings.values()) {
+      if (h.state !== 'committed' || h.displaced === true) continue;
+      for (const share of h.assignment.devices) committedMilli += share.milli;
+    }
+    return { capacityMilli, usedMilli, committedMilli };
+  }
+
+  /** Calls `listener` with the node name after any change to that node's state. Returns unsubscribe. */
+  onNodeChange(listener: (node: string) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private place(h: Holding): LedgerResult {
+    const a = h.assignment;
+    const shape = assignmentShapeProblem(a);
+    if (shape !== undefined) return fail(`pod ${h.uid}: ${shape}`);
+    const account = this.accounts.get(a.node);
+    if (account === undefined) return fail(`node ${a.node} is not known to the ledger`);
+    const problem = account.fitProblem(a);
+    if (problem !== undefined) return fail(problem);
+    account.apply(a, 1);
+    this.holdings.set(h.uid, h);
+    if (h.state === 'reserved') this.reservationUids.add(h.uid);
+    let uids = this.onNode.get(a.node);
+    if (uids === undefined) this.onNode.set(a.node, (uids = new Set()));
+    uids.add(h.uid);
+    this.notify(a.node);
+    return OK;
+  }
+
+  private promote(h: Holding): void {
+    this.holdings.set(h.uid, { uid: h.uid, assignment: h.assignment, state: 'committed' });
+    this.reservationUids.delete(h.uid);
+  }
+
+  private forget(uid: string, node: string): void {
+    this.holdings.delete(uid);
+    this.reservationUids.delete(uid);
+    this.onNode.get(node)?.delete(uid);
+  }
+
+  private notify(node: string): void {
+    for (const listener of this.listeners) listener(node);
+  }
+}

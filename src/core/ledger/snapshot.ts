@@ -1,0 +1,34 @@
+// Restart recovery: rebuilds the ledger from node inventories and the committed assignments read
+// back from bound pods. Every fact that cannot be applied (unknown node or device, over-commit,
+// conflicting duplicates) comes back with its reason for the caller to log; none is dropped silently.
+import { GpuLedger } from './gpu-ledger.js';
+import type { Assignment, NodeInventory } from '../types.js';
+
+export interface CommittedFact {
+  readonly uid: string;
+  readonly assignment: Assignment;
+}
+
+export interface RejectedFact extends CommittedFact {
+  readonly reason: string;
+}
+
+export interface RebuiltLedger {
+  readonly ledger: GpuLedger;
+  readonly rejected: readonly RejectedFact[];
+}
+
+/** Facts are applied in the order given; the first of two conflicting facts wins. */
+export function rebuildLedger(
+  inventories: Iterable<NodeInventory>,
+  committed: Iterable<CommittedFact>,
+): RebuiltLedger {
+  const ledger = new GpuLedger();
+  for (const inventory of inventories) ledger.upsertNode(inventory);
+  const rejected: RejectedFact[] = [];
+  for (const fact of committed) {
+    const result = ledger.commit(fact.uid, fact.assignment);
+    if (!result.ok) rejected.push({ uid: fact.uid, assignment: fact.assignment, reason: result.reason });
+  }
+  return { ledger, rejected };
+}
