@@ -20,6 +20,8 @@ const DECIMAL_EXPONENT: Readonly<Record<string, number>> = { m: -3, k: 3, M: 6, 
 /** Longer inputs or larger exponents are never legitimate resource amounts; refusing them bounds BigInt work. */
 const MAX_TEXT_LENGTH = 64;
 const MAX_EXPONENT = 30;
+/** Fractions may be written as any JavaScript number prints ("5e-324"); still bounded. */
+const MAX_FRACTION_EXPONENT = 400;
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 export const BYTES_PER_MIB = 1024 * 1024;
@@ -48,8 +50,8 @@ function scaled(sign: string, digits: string, exponent10: number, binaryPower: n
     : { num: mantissa * binary, den: 10n ** BigInt(-exp) };
 }
 
-function checkExponent(exponent: number, value: string | number, field: string): void {
-  if (!Number.isSafeInteger(exponent) || Math.abs(exponent) > MAX_EXPONENT) {
+function checkExponent(exponent: number, value: string | number, field: string, max = MAX_EXPONENT): void {
+  if (!Number.isSafeInteger(exponent) || Math.abs(exponent) > max) {
     throw new QuantityError(
       field,
       Rule.tooLarge,
@@ -151,7 +153,7 @@ export function parseFractionMilli(value: string, field: string): number {
   if (!match) throw new QuantityError(field, Rule.notANumber, rule);
   const [, sign = '', digits = '', exponent] = match;
   const exponent10 = exponent !== undefined ? Number(exponent) : 0;
-  checkExponent(exponent10, value, field);
+  checkExponent(exponent10, value, field, MAX_FRACTION_EXPONENT);
   const { num, den } = scaled(sign, digits, exponent10, 0);
   if (num <= 0n || num >= den) throw new QuantityError(field, Rule.outOfRange, rule);
   const milli = Number((2n * num * BigInt(MILLI_PER_GPU) + den) / (2n * den));
