@@ -1,0 +1,145 @@
+// The webhook's TLS, two ways (the apiserver speaks only HTTPS to webhooks and verifies the serving
+// certificate against the configuration's caBundle; SANs must name the Service DNS or the URL's IP):
+//
+// 1. Certificate files, e.g. a cert-manager Certificate mounted from a Secret (cert-manager's CA
+//    injector fills caBundle). The files are polled and the server's secure context is swapped when
+//    they change, so renewals need no restart. Polling (fs.watchFile) follows the symlinks a Secret
+//    volume swaps atomically, where fs.watch on the file would miss the swap.
+// 2. Self-managed: at start, generate a CA and a serving certificate signed by it (the `selfsigned`
+//    package; no hand-written ASN.1), serve with them, and patch the MutatingWebhookConfiguration's
+//    caBundle with the CA (caBundleMergePatch; src/kube sends it). Keys live only in memory; every
+//    restart makes a new CA and re-patches, so nothing secret is ever written anywhere.
+import { watchFile, unwatchFile, type Stats } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
+import { createSecureContext } from 'node:tls';
+import { generate } from 'selfsigned';
+
+export interface CertificateFiles {
+  readonly certFile: string;
+  readonly keyFile: string;
+}
+
+export interface KeyAndCertificate {
+  /** PEM certificate chain. */
+  readonly cert: string;
+  /** PEM private key. */
+  readonly key: string;
+}
+
+export interface SelfSignedCertificates extends KeyAndCertificate {
+  /** PEM of the CA that signed `cert`: the caBundle to publish. */
+  readonly caCert: string;
+}
+
+/** Reads and checks a key/certificate pair; throws when they are unreadable or do not belong together. */
+export async function readCertificateFiles(files: CertificateFiles): Promise<KeyAndCertificate> {
+  const [cert, key] = await Promise.all([readFile(files.certFile, 'utf8'), readFile(files.keyFile, 'utf8')]);
+  createSecureContext({ cert, key });
+  return { cert, key };
+}
+
+/** What watchCertificateFiles needs from an HTTPS server. */
+export interface SecureContextTarget {
+  setSecureContext(options: KeyAndCertificate): void;
+}
+
+export interface CertificateWatchOptions {
+  /** Poll period; cert-manager renews days ahead, so seconds are plenty. */
+  readonly intervalMs?: number;
+  readonly onReload?: () => void;
+  /** A half-written pair (key updated, certificate not yet) lands here; the old context stays. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/** Swaps the server's certificate whenever either file changes. Returns a function that stops watching. */
+export function watchCertificateFiles(
+  server: SecureContextTarget,
+  files: CertificateFiles,
+  opts: CertificateWatchOptions = {},
+): () => void {
+  const reload = (current: Stats, previous: Stats): void => {
+    if (
+      current.mtimeMs === previous.mtimeMs &&
+      current.ino === previous.ino &&
+      current.size === previous.size
+    ) {
+      return;
+    }
+    readCertificateFiles(files).then(
+      (pair) => {
+        server.setSecureContext(pair);
+        opts.onReload?.();
+      },
+      (error: unknown) => opts.onError?.(error),
+    );
+  };
+  const options = { interval: opts.intervalMs ?? 5_000, persistent: false };
+  watchFile(files.certFile, options, reload);
+  watchFile(files.keyFile, options, reload);
+  return () => {
+    unwatchFile(files.certFile, reload);
+    unwatchFile(files.keyFile, reload);
+  };
+}
+
+export interface SelfSignedOptions {
+  /** DNS names and IP addresses the serving certificate is valid for (e.g. phalanx-webhook.phalanx-system.svc). */
+  readonly hosts: readonly string[];
+  readonly validityDays?: number;
+  /** Injected for tests; defaults to the current time. */
+  readonly now?: () => Date;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Generates an EC P-256 CA and a serving certificate it signs, for the given hosts. */
+export async function generateSelfSignedCertificates(
+  opts: SelfSignedOptions,
+): Promise<SelfSignedCertificates> {
+  const first = opts.hosts[0];
+  if (first === undefined) throw new Error('self-signed certificate: at least one host name or IP is needed');
+  const notBeforeDate = opts.now?.() ?? new Date();
+  const notAfterDate = new Date(notBeforeDate.getTime() + (opts.validityDays ?? 365) * DAY_MS);
+  const common = { keyType: 'ec', algorithm: 'sha256', notBeforeDate, notAfterDate } as const;
+  const ca = await generate([{ name: 'commonName', value: 'phalanx-webhook-ca' }], {
+    ...common,
+    extensions: [
+      { name: 'basicConstraints', cA: true, critical: true },
+      { name: 'keyUsage', keyCertSign: true, cRLSign: true, digitalSignature: true, critical: true },
+    ],
+  });
+  const altNames = opts.hosts.map((host) =>
+    isIP(host) !== 0 ? { type: 7 as const, ip: host } : { type: 2 as const, value: host },
+  );
+  const serving = await generate([{ name: 'commonName', value: first }], {
+    ...common,
+    ca: { key: ca.private, cert: ca.cert },
+    extensions: [
+      { name: 'basicConstraints', cA: false },
+      { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, critical: true },
+      { name: 'extKeyUsage', serverAuth: true },
+      { name: 'subjectAltName', altNames },
+    ],
+  });
+  return { caCert: ca.cert, cert: serving.cert, key: serving.private };
+}
+
+/** A webhook configuration's clientConfig.caBundle: base64 of the PEM bundle. */
+export function caBundleOf(caPem: string): string {
+  return Buffer.from(caPem).toString('base64');
+}
+
+/**
+ * Strategic-merge patch (webhooks merge on `name`) that sets caBundle on the named webhooks of a
+ * MutatingWebhookConfiguration, leaving every other field alone.
+ */
+export function caBundleMergePatch(
+  caPem: string,
+  webhookNames: readonly string[],
+): {
+  webhooks: { name: string; clientConfig: { caBundle: string } }[];
+} {
+  const caBundle = caBundleOf(caPem);
+  return { webhooks: webhookNames.map((name) => ({ name, clientConfig: { caBundle } })) };
+}
