@@ -1,0 +1,172 @@
+// The extender verbs for single pods, and the seam where gang members are handed to the gang
+// coordinator. Filter and prioritize only read state; bind is the one step with side effects:
+// reserve → annotate → bind → commit, or release on any failure.
+import type { ClusterState } from '../core/cluster-state.js';
+import { encodeAssignment } from '../core/assignment-codec.js';
+import { DemandError } from '../core/errors.js';
+import type { PodShape } from '../core/kube-shapes.js';
+import { Decision } from '../core/names.js';
+import { toExtenderScores } from '../core/policies/normalize.js';
+import type { PlacementPolicy } from '../core/policies/policy.js';
+import { isManaged, parsePodDemand } from '../core/pod-demand.js';
+import type { Assignment, Clock, PodDemand } from '../core/types.js';
+import { bestCandidate, fitOnNode } from './placement.js';
+import { BindError, type Binder, type PodReader, type PodRef } from './ports.js';
+import type { BindRequest, FilterOutcome, HostScore, SchedulingVerbs } from './scheduling-types.js';
+
+/** Gang members are delegated here (see gang-coordinator). */
+export interface GangVerbs {
+  filter(pod: PodShape, demand: PodDemand, nodeNames: readonly string[]): FilterOutcome;
+  bind(request: BindRequest, pod: PodShape, demand: PodDemand): Promise<string>;
+}
+
+export interface SchedulingServiceDeps {
+  readonly state: ClusterState;
+  readonly policyFor: (demand: PodDemand) => PlacementPolicy;
+  readonly pods: PodReader;
+  readonly binder: Binder;
+  readonly clock: Clock;
+  readonly reservationTtlMs: number;
+  readonly levels: readonly string[];
+  /** Gates every verb: not synced or not leader → answer with an error, the scheduler retries. */
+  readonly notServingReason: () => string | undefined;
+  readonly gangs?: GangVerbs;
+  readonly onBound?: (pod: PodRef, assignment: Assignment) => void;
+}
+
+export class SchedulingService implements SchedulingVerbs {
+  private readonly deps: SchedulingServiceDeps;
+
+  constructor(deps: SchedulingServiceDeps) {
+    this.deps = deps;
+  }
+
+  private demandOf(pod: PodShape): PodDemand {
+    return parsePodDemand(pod, { levels: this.deps.levels });
+  }
+
+  filter(pod: PodShape, nodeNames: readonly string[]): FilterOutcome {
+    const notServing = this.deps.notServingReason();
+    if (notServing) return { feasible: [], failed: {}, unresolvable: {}, error: notServing };
+    let demand: PodDemand;
+    try {
+      demand = this.demandOf(pod);
+    } catch (err) {
+      if (!(err instanceof DemandError)) throw err;
+      const unresolvable = Object.fromEntries(nodeNames.map((n) => [n, `invalid request: ${err.message}`]));
+      return { feasible: [], failed: {}, unresolvable };
+    }
+    if (!isManaged(demand)) return { feasible: [...nodeNames], failed: {}, unresolvable: {} };
+    if (demand.gang && this.deps.gangs) return this.deps.gangs.filter(pod, demand, nodeNames);
+    const outcome = {
+      feasible: [] as string[],
+      failed: {} as Record<string, string>,
+      unresolvable: {} as Record<string, string>,
+    };
+    for (const name of nodeNames) {
+      const fit = fitOnNode(this.deps.state, name, demand);
+      if (fit.kind === 'fits') outcome.feasible.push(name);
+      else if (fit.kind === 'unschedulable') outcome.failed[name] = fit.reason;
+      else outcome.unresolvable[name] = fit.reason;
+    }
+    return outcome;
+  }
+
+  prioritize(pod: PodShape, nodeNames: readonly string[]): HostScore[] {
+    let demand: PodDemand;
+    try {
+      demand = this.demandOf(pod);
+    } catch {
+      return nodeNames.map((host) => ({ host, score: 0 }));
+    }
+    if (!isManaged(demand)) return nodeNames.map((host) => ({ host, score: 0 }));
+    const policy = this.deps.policyFor(demand);
+    const raw = new Map<string, number>();
+    for (const name of nodeNames) {
+      const fit = fitOnNode(this.deps.state, name, demand);
+      if (fit.kind !== 'fits') continue;
+      const best = bestCandidate(policy, fit.node, fit.candidates, demand);
+      if (best) raw.set(name, best.score);
+    }
+    const scores = toExtenderScores(raw);
+    return nodeNames.map((host) => ({ host, score: scores.get(host) ?? 0 }));
+  }
+
+  async bind(request: BindRequest): Promise<string> {
+    const notServing = this.deps.notServingReason();
+    if (notServing) return notServing;
+    const { state } = this.deps;
+    const held = state.holding(request.uid);
+    if (held?.state === 'committed') {
+      return held.assignment.node === request.node
+        ? ''
+        : `pod ${request.namespace}/${request.name} is already bound to ${held.assignment.node}`;
+    }
+    const pod = await this.deps.pods.getPod(request.namespace, request.name, request.uid);
+    if (!pod) return `pod ${request.namespace}/${request.name} (uid ${request.uid}) no longer exists`;
+    let demand: PodDemand;
+    try {
+      demand = this.demandOf(pod);
+    } catch (err) {
+      if (err instanceof DemandError) return `invalid request: ${err.message}`;
+      throw err;
+    }
+    if (demand.gang && this.deps.gangs) return this.deps.gangs.bind(request, pod, demand);
+    return this.bindSingle(request, demand);
+  }
+
+  /** Chooses devices on the node the scheduler picked, reserves them synchronously (so the next
+   * filter already sees them), then writes the decision and the Binding. */
+  async bindSingle(request: BindRequest, demand: PodDemand): Promise<string> {
+    const { state } = this.deps;
+    const ref: PodRef = { namespace: request.namespace, name: request.name, uid: request.uid };
+    let assignment: Assignment | undefined;
+    const held = state.holding(request.uid);
+    if (held?.state === 'reserved' && held.assignment.node === request.node) assignment = held.assignment;
+    else {
+      if (held) state.release(request.uid);
+      if (!isManaged(demand)) {
+        return this.writeBinding(ref, request.node, undefined);
+      }
+      const fit = fitOnNode(state, request.node, demand);
+      if (fit.kind !== 'fits') return `cannot bind to ${request.node}: ${fit.reason}`;
+      assignment = bestCandidate(this.deps.policyFor(demand), fit.node, fit.candidates, demand)?.assignment;
+      if (!assignment) return `cannot bind to ${request.node}: no device set fits`;
+      const reserved = state.reserve(
+        request.uid,
+        assignment,
+        this.deps.clock.now() + this.deps.reservationTtlMs,
+      );
+      if (!reserved.ok) return `cannot bind to ${request.node}: ${reserved.reason}`;
+    }
+    return this.writeBinding(ref, request.node, assignment);
+  }
+
+  /** Annotate + bind, then commit; on failure release, unless the pod turns out to be bound already. */
+  async writeBinding(ref: PodRef, node: string, assignment: Assignment | undefined): Promise<string> {
+    const { state } = this.deps;
+    const annotations = assignment ? { [Decision.gpuDevices]: encodeAssignment(assignment) } : {};
+    try {
+      await this.deps.binder.annotateAndBind(ref, node, annotations);
+    } catch (err) {
+      const kind = err instanceof BindError ? err.kind : 'other';
+      if (kind === 'conflict' && (await this.isBoundTo(ref, node))) {
+        if (assignment) state.commit(ref.uid, assignment);
+        return '';
+      }
+      state.release(ref.uid);
+      return `binding ${ref.namespace}/${ref.name} to ${node} failed: ${(err as Error).message}`;
+    }
+    if (assignment) {
+      const committed = state.commit(ref.uid, assignment);
+      if (!committed.ok) return `bound but ledger refused the commit: ${committed.reason}`;
+      this.deps.onBound?.(ref, assignment);
+    }
+    return '';
+  }
+
+  private async isBoundTo(ref: PodRef, node: string): Promise<boolean> {
+    const pod = await this.deps.pods.getPod(ref.namespace, ref.name, ref.uid);
+    return pod?.spec?.nodeName === node;
+  }
+}
