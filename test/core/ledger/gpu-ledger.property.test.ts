@@ -1,0 +1,160 @@
+// Random sequences of reserve / commit / release / expire / node changes against the ledger, checked
+// after every step against a naive reference model and against the invariants of the issue.
+import { isDeepStrictEqual } from 'node:util';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { GpuLedger } from '../../../src/core/ledger/gpu-ledger.js';
+import { rebuildLedger } from '../../../src/core/ledger/snapshot.js';
+import type { Assignment, NodeInventory } from '../../../src/core/types.js';
+import { GIB, nodeInventory } from '../../support/fabric.js';
+import { LedgerModel } from '../../support/ledger-model.js';
+
+const NODES = ['a', 'b', 'c'];
+const UIDS = ['u0', 'u1', 'u2', 'u3', 'u4', 'u5', 'u6', 'u7'];
+
+const inventoryArb = fc
+  .record({
+    node: fc.constantFrom(...NODES),
+    gpus: fc.integer({ min: 0, max: 4 }),
+    memGiB: fc.constantFrom(0, 8, 16),
+  })
+  .map(({ node, gpus, memGiB }) => nodeInventory(node, gpus, { memoryBytes: memGiB * GIB }));
+
+const assignmentArb: fc.Arbitrary<Assignment> = fc.oneof(
+  fc
+    .record({
+      node: fc.constantFrom(...NODES, 'zz'),
+      indices: fc.uniqueArray(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 3 }),
+    })
+    .map(({ node, indices }) => ({
+      node,
+      whole: true,
+      devices: indices.map((index) => ({ index, milli: 1000, memoryBytes: 0 })),
+    })),
+  fc
+    .record({
+      node: fc.constantFrom(...NODES),
+      index: fc.integer({ min: 0, max: 4 }),
+      milli: fc.constantFrom(0, 100, 250, 500, 750, 1000),
+      memGiB: fc.constantFrom(0, 2, 5, 9),
+    })
+    .map(({ node, index, milli, memGiB }) => ({
+      node,
+      whole: false,
+      devices: [{ index, milli, memoryBytes: memGiB * GIB }],
+    })),
+);
+
+type Op =
+  | { op: 'upsert'; inv: NodeInventory }
+  | { op: 'remove'; node: string }
+  | { op: 'reserve'; uid: string; a: Assignment; expiresAt: number }
+  | { op: 'commit'; uid: string; a?: Assignment }
+  | { op: 'release'; uid: string }
+  | { op: 'expire'; now: number }
+  | { op: 'probe'; a: Assignment };
+
+const uid = fc.constantFrom(...UIDS);
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 2, arbitrary: inventoryArb.map((inv) => ({ op: 'upsert' as const, inv })) },
+  { weight: 1, arbitrary: fc.constantFrom(...NODES).map((node) => ({ op: 'remove' as const, node })) },
+  {
+    weight: 6,
+    arbitrary: fc
+      .record({ uid, a: assignmentArb, expiresAt: fc.integer({ min: 0, max: 10 }) })
+      .map((r) => ({ op: 'reserve' as const, ...r })),
+  },
+  { weight: 2, arbitrary: uid.map((u) => ({ op: 'commit' as const, uid: u })) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ uid, a: assignmentArb }).map((r) => ({ op: 'commit' as const, ...r })),
+  },
+  { weight: 2, arbitrary: uid.map((u) => ({ op: 'release' as const, uid: u })) },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 10 }).map((now) => ({ op: 'expire' as const, now })) },
+  { weight: 2, arbitrary: assignmentArb.map((a) => ({ op: 'probe' as const, a })) },
+);
+
+/** Cheap deep equality for the hot loop; falls back to expect for a readable diff on mismatch. */
+function same(actual: unknown, expected: unknown): void {
+  if (!isDeepStrictEqual(actual, expected)) expect(actual).toEqual(expected);
+}
+
+/** Applies one op to both; checks that they agree on the outcome. */
+function step(ledger: GpuLedger, model: LedgerModel, op: Op): void {
+  switch (op.op) {
+    case 'upsert':
+      same(ledger.upsertNode(op.inv).sort(), model.upsertNode(op.inv));
+      return;
+    case 'remove':
+      same(ledger.removeNode(op.node).sort(), model.removeNode(op.node));
+      return;
+    case 'reserve':
+      same(ledger.reserve(op.uid, op.a, op.expiresAt).ok, model.reserve(op.uid, op.a, op.expiresAt));
+      return;
+    case 'commit':
+      same(ledger.commit(op.uid, op.a).ok, model.commit(op.uid, op.a));
+      return;
+    case 'release':
+      same(ledger.release(op.uid), model.release(op.uid));
+      return;
+    case 'expire':
+      same(ledger.expire(op.now).sort(), model.expire(op.now));
+      return;
+    case 'probe': {
+      // Reserve then release a fresh uid: the state must come back exactly.
+      const before = NODES.map((n) => ledger.nodeState(n));
+      const placed = ledger.reserve('probe', op.a, 1);
+      same(ledger.release('probe'), placed.ok);
+      same(
+        NODES.map((n) => ledger.nodeState(n)),
+        before,
+      );
+      return;
+    }
+  }
+}
+
+function checkInvariants(ledger: GpuLedger, model: LedgerModel): void {
+  for (const node of NODES) {
+    const devices = ledger.nodeState(node)?.devices;
+    same(devices, model.devices(node));
+    for (const d of devices ?? []) {
+      const inBounds =
+        d.usedMilli >= 0 &&
+        d.usedMilli <= 1000 &&
+        (d.memoryBytes === 0 || d.usedMemoryBytes <= d.memoryBytes) &&
+        (d.mode !== 'whole' || d.usedMilli === 1000) &&
+        (d.mode !== 'free' || d.usedMilli === 0);
+      if (!inBounds) expect.fail(`device out of bounds on ${node}: ${JSON.stringify(d)}`);
+    }
+  }
+  for (const u of UIDS) same(ledger.holding(u), model.holding(u));
+  // Rebuild from the committed, counted holdings plus the live reservations equals the live ledger.
+  const inventories = [...ledger.nodes()].map((n) => ledger.inventory(n)).filter((i) => i !== undefined);
+  const counted = ledger.committed().filter((h) => h.displaced !== true);
+  const { ledger: rebuilt, rejected } = rebuildLedger(inventories, counted);
+  same(rejected, []);
+  for (const r of ledger.reservations()) same(rebuilt.reserve(r.uid, r.assignment, 0).ok, true);
+  for (const node of NODES) same(rebuilt.nodeState(node), ledger.nodeState(node));
+}
+
+describe('GpuLedger properties', () => {
+  it('agrees with the reference model and keeps every invariant after each step (1000 sequences)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(inventoryArb, { minLength: 1, maxLength: 3 }),
+        fc.array(opArb, { maxLength: 40 }),
+        (nodes, ops) => {
+          const ledger = new GpuLedger();
+          const model = new LedgerModel();
+          for (const inv of nodes) step(ledger, model, { op: 'upsert', inv });
+          for (const op of ops) {
+            step(ledger, model, op);
+            checkInvariants(ledger, model);
+          }
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  }, 60_000);
+});
