@@ -54,3 +54,8 @@ export interface SyncStatus {
   /** Milliseconds since the last event or successful re-list per resource (staleness). */
   staleness(): Readonly<Record<string, number>>;
 }
+
+/** Pods of one gang as the informer cache sees them (any phase), keyed by "<namespace>/<pod-group>". */
+export interface GangMemberIndex {
+  members(groupKey: string): readonly PodShape[];
+}
