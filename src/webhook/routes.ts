@@ -3,19 +3,10 @@
 // naming the field (the apiserver then applies the webhook's failurePolicy); a decision is always 200.
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
-import type { AdmissionDecision, AdmissionService } from '../app/admission-service.js';
+import type { AdmissionService } from '../app/admission-service.js';
 import type { AdmissionMetrics } from '../metrics/admission-metrics.js';
-import {
-  admissionInput,
-  allowedReview,
-  deniedReview,
-  isPodRequest,
-  parseAdmissionReview,
-  ReviewError,
-  type AdmissionRequest,
-  type AdmissionReviewResponse,
-} from './admission-review.js';
-import { buildPatch } from './json-patch.js';
+import { ReviewError, type AdmissionRequest } from './admission-review.js';
+import { handleAdmissionReview } from './review-handler.js';
 
 export const MUTATE_PODS_PATH = '/mutate-pods';
 
@@ -35,22 +26,6 @@ function podName(request: AdmissionRequest): string {
   return `${request.namespace ?? ''}/${request.name ?? meta?.name ?? `${meta?.generateName ?? ''}*`}`;
 }
 
-function respond(
-  request: AdmissionRequest,
-  decision: AdmissionDecision,
-): [AdmissionReviewResponse, string, string] {
-  if (!decision.allowed) {
-    const review = deniedReview(request.uid, decision.reasons, decision.warnings);
-    return [review, 'denied', decision.reasons[0]?.rule ?? 'none'];
-  }
-  const patch = decision.pod === undefined ? [] : buildPatch(request.object, decision.pod);
-  return [
-    allowedReview(request.uid, patch, decision.warnings),
-    patch.length > 0 ? 'mutated' : 'allowed',
-    'none',
-  ];
-}
-
 export function createWebhookRouter(deps: WebhookRouteDeps): Router {
   const { service, metrics, logger } = deps;
   const limit = deps.bodyLimitBytes ?? WEBHOOK_BODY_LIMIT_BYTES;
@@ -58,31 +33,24 @@ export function createWebhookRouter(deps: WebhookRouteDeps): Router {
   router.use(express.json({ limit, type: () => true }));
 
   router.post(MUTATE_PODS_PATH, async (req: Request, res: Response) => {
-    const request = parseAdmissionReview(req.body);
-    const end = metrics.duration.startTimer({ operation: request.operation });
-    if (!isPodRequest(request)) {
-      res.json(allowedReview(request.uid, [], []));
-      metrics.admissions.inc({ operation: request.operation, outcome: 'allowed', reason: 'none' });
-      end();
-      return;
-    }
-    const decision = await service.review(admissionInput(request));
-    const [review, outcome, reason] = respond(request, decision);
+    const started = process.hrtime.bigint();
+    const { request, review, outcome, decision } = await handleAdmissionReview(req.body, service);
     res.json(review);
-    end();
-    metrics.admissions.inc({ operation: request.operation, outcome, reason });
-    if (!decision.allowed) {
-      for (const r of decision.reasons) metrics.denialReasons.inc({ reason: r.rule });
+    const operation = request.operation;
+    metrics.duration.observe({ operation }, Number(process.hrtime.bigint() - started) / 1e9);
+    const reasons = decision?.allowed === false ? decision.reasons : [];
+    metrics.admissions.inc({ operation, outcome, reason: reasons[0]?.rule ?? 'none' });
+    for (const r of reasons) metrics.denialReasons.inc({ reason: r.rule });
+    if (reasons.length > 0) {
       logger.info(
-        {
-          pod: podName(request),
-          operation: request.operation,
-          reasons: decision.reasons.map((r) => r.message),
-        },
+        { pod: podName(request), operation, reasons: reasons.map((r) => r.message) },
         'pod refused',
       );
     } else if (outcome === 'mutated') {
-      logger.debug({ pod: podName(request), gang: decision.gang }, 'pod mutated');
+      logger.debug(
+        { pod: podName(request), gang: decision?.allowed ? decision.gang : undefined },
+        'pod mutated',
+      );
     }
   });
 
