@@ -1,0 +1,201 @@
+// bench:extender — the extender HTTP service alone (child process) driven from this process over
+// loopback, the way kube-scheduler drives it: filter over every node, then prioritize over the
+// survivors, one pod at a time. Bounded in requests and time. Figures are printed and written to
+// benchmarks/results/extender.json.
+import { fork } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SingleBar, Presets } from 'cli-progress';
+import { Command } from 'commander';
+
+interface ServerInfo {
+  port: number;
+  heapBytesPerNode: number;
+  nodes: number;
+  nodeNames: string[];
+}
+
+interface Run {
+  nodes: number;
+  mode: 'names' | 'objects';
+  pods: number;
+  filterP50Ms: number;
+  filterP99Ms: number;
+  prioritizeP50Ms: number;
+  prioritizeP99Ms: number;
+  filterPrioritizeP50Ms: number;
+  filterPrioritizeP99Ms: number;
+  requestsPerSec: number;
+  heapBytesPerNode: number;
+}
+
+const program = new Command()
+  .option('--nodes <list>', 'comma-separated node counts', '1000,5000')
+  .option('--mode <mode>', 'names | objects | both', 'both')
+  .option('--pods <n>', 'pods scheduled per run (each = filter + prioritize)', '300')
+  .option('--max-seconds <n>', 'time bound per run', '60')
+  .option('--policy <name>', 'placement policy', 'binpack')
+  .option('--json', 'print one JSON object on stdout')
+  .parse();
+const opts = program.opts<{
+  nodes: string;
+  mode: string;
+  pods: string;
+  maxSeconds: string;
+  policy: string;
+  json?: boolean;
+}>();
+
+const quantile = (sorted: number[], q: number): number =>
+  sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
+const round = (x: number): number => Math.round(x * 1000) / 1000;
+
+function startServer(nodes: number): Promise<{ info: ServerInfo; stop: () => void }> {
+  const child = fork(join(import.meta.dirname, 'server.ts'), [String(nodes), opts.policy], {
+    execArgv: ['--import', 'tsx', '--expose-gc'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  return new Promise((resolve, reject) => {
+    child.once('message', (info) => resolve({ info: info as ServerInfo, stop: () => child.kill() }));
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+}
+
+/** A realistic Node object as the scheduler sends it with nodeCacheCapable=false. */
+function nodeObject(name: string) {
+  return {
+    metadata: {
+      name,
+      uid: `uid-${name}`,
+      labels: {
+        'kubernetes.io/hostname': name,
+        'nvidia.com/gpu.product': 'NVIDIA-H100-80GB-HBM3',
+        'nvidia.com/gpu.memory': '81559',
+        'nvidia.com/gpu.count': '8',
+      },
+      annotations: { 'node.alpha.kubernetes.io/ttl': '0' },
+    },
+    spec: { podCIDR: '10.0.0.0/24' },
+    status: {
+      capacity: { cpu: '96', memory: '1056947740Ki', pods: '110', 'nvidia.com/gpu': '8' },
+      allocatable: { cpu: '95', memory: '1046947740Ki', pods: '110', 'nvidia.com/gpu': '8' },
+      conditions: [
+        { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' },
+      ],
+      nodeInfo: {
+        kubeletVersion: 'v1.37.2',
+        containerRuntimeVersion: 'containerd://2.1.0',
+        architecture: 'amd64',
+      },
+      images: [{ names: ['registry.example/inference:1'], sizeBytes: 9_000_000_000 }],
+    },
+  };
+}
+
+function pod(i: number) {
+  const kinds = [
+    { annotations: { 'phalanx.dev/gpu-fraction': '0.5' }, limits: {} },
+    { annotations: {}, limits: { 'nvidia.com/gpu': '1' } },
+    { annotations: { 'phalanx.dev/gpu-fraction': '0.25' }, limits: {} },
+    { annotations: {}, limits: { 'nvidia.com/gpu': '4' } },
+  ];
+  const kind = kinds[i % kinds.length]!;
+  return {
+    metadata: {
+      name: `bench-${i}`,
+      namespace: 'bench',
+      uid: `bench-uid-${i}`,
+      annotations: kind.annotations,
+    },
+    spec: {
+      schedulerName: 'phalanx-scheduler',
+      containers: [{ name: 'main', resources: { limits: kind.limits } }],
+    },
+    status: { phase: 'Pending' },
+  };
+}
+
+async function post(url: string, body: string): Promise<unknown> {
+  const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
+  if (res.status !== 200) throw new Error(`${url}: HTTP ${res.status}`);
+  return res.json();
+}
+
+async function measure(nodes: number, mode: 'names' | 'objects', bar: SingleBar): Promise<Run> {
+  const { info, stop } = await startServer(nodes);
+  const base = `http://127.0.0.1:${info.port}`;
+  const objects = mode === 'objects' ? new Map(info.nodeNames.map((n) => [n, nodeObject(n)])) : undefined;
+  const args = (p: unknown, names: string[]) =>
+    JSON.stringify(
+      objects
+        ? { Pod: p, Nodes: { metadata: {}, items: names.map((n) => objects.get(n)) }, NodeNames: null }
+        : { Pod: p, Nodes: null, NodeNames: names },
+    );
+  const filterMs: number[] = [];
+  const prioritizeMs: number[] = [];
+  const bothMs: number[] = [];
+  const pods = Number(opts.pods);
+  const deadline = performance.now() + Number(opts.maxSeconds) * 1000;
+  const started = performance.now();
+  let requests = 0;
+  try {
+    for (let i = 0; i < pods && performance.now() < deadline; i++) {
+      const p = pod(i);
+      const t0 = performance.now();
+      const filtered = (await post(`${base}/filter`, args(p, info.nodeNames))) as {
+        NodeNames: string[] | null;
+        Nodes: { items: { metadata: { name: string } }[] } | null;
+      };
+      const t1 = performance.now();
+      const survivors = filtered.NodeNames ?? filtered.Nodes?.items.map((n) => n.metadata.name) ?? [];
+      await post(`${base}/prioritize`, args(p, survivors));
+      const t2 = performance.now();
+      requests += 2;
+      filterMs.push(t1 - t0);
+      prioritizeMs.push(t2 - t1);
+      bothMs.push(t2 - t0);
+      bar.increment();
+    }
+  } finally {
+    stop();
+  }
+  const elapsed = (performance.now() - started) / 1000;
+  for (const list of [filterMs, prioritizeMs, bothMs]) list.sort((a, b) => a - b);
+  return {
+    nodes: info.nodes,
+    mode,
+    pods: filterMs.length,
+    filterP50Ms: round(quantile(filterMs, 0.5)),
+    filterP99Ms: round(quantile(filterMs, 0.99)),
+    prioritizeP50Ms: round(quantile(prioritizeMs, 0.5)),
+    prioritizeP99Ms: round(quantile(prioritizeMs, 0.99)),
+    filterPrioritizeP50Ms: round(quantile(bothMs, 0.5)),
+    filterPrioritizeP99Ms: round(quantile(bothMs, 0.99)),
+    requestsPerSec: Math.round(requests / elapsed),
+    heapBytesPerNode: info.heapBytesPerNode,
+  };
+}
+
+const sizes = opts.nodes.split(',').map(Number);
+const modes: ('names' | 'objects')[] =
+  opts.mode === 'both' ? ['names', 'objects'] : [opts.mode as 'names' | 'objects'];
+const bar = new SingleBar(
+  { format: 'bench:extender [{bar}] {value}/{total} pods', stream: process.stderr },
+  Presets.shades_classic,
+);
+bar.start(sizes.length * modes.length * Number(opts.pods), 0);
+const runs: Run[] = [];
+for (const nodes of sizes) for (const mode of modes) runs.push(await measure(nodes, mode, bar));
+bar.stop();
+
+const result = {
+  benchmark: 'extender',
+  policy: opts.policy,
+  machine: `${process.platform} ${process.arch}, node ${process.version}`,
+  runs,
+};
+const dir = join(import.meta.dirname, '..', 'results');
+mkdirSync(dir, { recursive: true });
+writeFileSync(join(dir, 'extender.json'), JSON.stringify(result, null, 2) + '\n');
+if (opts.json) console.log(JSON.stringify(result));
+else console.table(runs);

@@ -1,0 +1,67 @@
+// Child process of bench:extender: the extender HTTP service alone over a synthetic fabric with half
+// of its devices in use. Reports its port and the heap the ledger + topology take per node.
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { SchedulingService } from '../../src/app/scheduling-service.js';
+import { ClusterState } from '../../src/core/cluster-state.js';
+import { policyByName } from '../../src/core/policies/registry.js';
+import { createExtenderRouter } from '../../src/extender/routes.js';
+import { createExtenderMetrics, createRegistry } from '../../src/metrics/registry.js';
+import { createServerApp } from '../../src/server/app.js';
+import { generateFabric } from '../../test/support/fabric.js';
+import { fabricSpecFor } from './fabric-spec.js';
+
+const nodes = Number(process.argv[2] ?? '1000');
+const policy = process.argv[3] ?? 'binpack';
+
+function heapUsed(): number {
+  globalThis.gc?.();
+  return process.memoryUsage().heapUsed;
+}
+
+const fabric = generateFabric(fabricSpecFor(nodes));
+const before = heapUsed();
+const { state } = ClusterState.restore({}, fabric.inventories, fabric.occupied);
+const heapBytesPerNode = Math.round((heapUsed() - before) / fabric.inventories.length);
+
+const noPods = {
+  getPod: () => Promise.resolve(undefined),
+};
+const service = new SchedulingService({
+  state,
+  policyFor: () => policyByName(policy),
+  pods: noPods,
+  binder: {
+    annotateAndBind: () => Promise.reject(new Error('bench: bind not measured')),
+    removeSchedulingGate: () => Promise.resolve(),
+  },
+  clock: { now: () => Date.now() },
+  reservationTtlMs: 30_000,
+  levels: [],
+  notServingReason: () => undefined,
+});
+const registry = createRegistry(false);
+const app = createServerApp({
+  extender: createExtenderRouter({
+    verbs: service,
+    metrics: createExtenderMetrics(registry),
+    logger: pino({ level: 'silent' }),
+    bodyLimitBytes: 256 * 1024 * 1024,
+  }),
+  registry,
+  notReadyReasons: () => [],
+  debugLedger: () => ({}),
+});
+const server = createServer(app);
+server.keepAliveTimeout = 120_000;
+server.listen(0, '127.0.0.1', () => {
+  const { port } = server.address() as AddressInfo;
+  process.send?.({
+    port,
+    heapBytesPerNode,
+    nodes: fabric.inventories.length,
+    nodeNames: fabric.inventories.map((n) => n.name),
+  });
+});
+process.on('disconnect', () => process.exit(0));
