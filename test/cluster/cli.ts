@@ -1,0 +1,61 @@
+// `npm run cluster:up` / `npm run cluster:down`. Progress goes to stderr; `up` prints
+// `KUBECONFIG=<absolute path>` on stdout as its last line, so `eval "$(npm run -s cluster:up)"` works.
+import { Command, InvalidArgumentError } from 'commander';
+import {
+  clusterDown,
+  clusterUp,
+  DEFAULT_CLUSTER_NAME,
+  DEFAULT_EXTENDER_PORT,
+  DEFAULT_FABRIC,
+} from './cluster.js';
+import { selectedK8sVersion } from './versions.js';
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new InvalidArgumentError('must be a TCP port (1-65535)');
+  return n;
+}
+
+const program = new Command('cluster').description('Local KWOK test cluster for Phalanx');
+
+program
+  .command('up')
+  .description('build or reuse the binaries, start the cluster (idempotent), create the fabric')
+  .option('--name <name>', 'cluster name', DEFAULT_CLUSTER_NAME)
+  .option('--fabric <file>', 'fabric spec (YAML)', DEFAULT_FABRIC)
+  .option('--extender-port <port>', 'Phalanx extender port on 127.0.0.1', port, DEFAULT_EXTENDER_PORT)
+  .option('--k8s-version <version>', 'Kubernetes version (default: $PHALANX_K8S_VERSION or newest)')
+  .option('--phalanx-cmd <command>', 'shell command that runs Phalanx; started with KUBECONFIG set')
+  .action(
+    async (o: {
+      name: string;
+      fabric: string;
+      extenderPort: number;
+      k8sVersion?: string;
+      phalanxCmd?: string;
+    }) => {
+      const cluster = await clusterUp({
+        name: o.name,
+        fabricFile: o.fabric,
+        extenderPort: o.extenderPort,
+        k8sVersion: o.k8sVersion ?? selectedK8sVersion(),
+        ...(o.phalanxCmd === undefined ? {} : { phalanxCmd: o.phalanxCmd }),
+      });
+      process.stdout.write(`KUBECONFIG=${cluster.kubeconfig}\n`);
+    },
+  );
+
+program
+  .command('down')
+  .description('stop Phalanx and every cluster process; remove the cluster state')
+  .option('--name <name>', 'cluster name', DEFAULT_CLUSTER_NAME)
+  .action(async (o: { name: string }) => {
+    await clusterDown(o.name);
+    process.stderr.write(`[cluster] ${o.name} is down\n`);
+  });
+
+await program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`[cluster] ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+});
