@@ -37,7 +37,7 @@ function recompute(
           freeWholeDevices: 0,
           freeMilli: 0,
           nodesByFreeWhole: [],
-          deviceBuckets: Array(11).fill(0),
+          deviceBuckets: new Array<number>(11).fill(0),
         };
         domains.set(domain, e);
       }
