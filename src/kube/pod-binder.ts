@@ -1,0 +1,138 @@
+// The only writer of scheduling decisions: annotate the pod (JSON merge patch guarded by its UID),
+// then create the pods/binding subresource with the UID as precondition. A request that times out
+// may still have happened on the server, so the pod is re-read before a failure is reported.
+import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { BindError, type Binder, type PodRef } from '../app/ports.js';
+import { RequestTimeoutError, describeError, httpStatusOf, withTimeout } from './api-errors.js';
+import type { KubeLogger } from './kube-logger.js';
+
+export type PodWriteApi = Pick<
+  CoreV1Api,
+  'patchNamespacedPod' | 'createNamespacedPodBinding' | 'readNamespacedPod'
+>;
+
+export interface PodBinderOptions {
+  readonly api: PodWriteApi;
+  readonly logger: KubeLogger;
+  /** Per-request deadline; keep the sum of both calls inside the scheduler's bind timeout. Default 5 s. */
+  readonly requestTimeoutMs?: number;
+}
+
+const GATE_PATCH_ATTEMPTS = 3;
+
+export class PodBinder implements Binder {
+  readonly #api: PodWriteApi;
+  readonly #logger: KubeLogger;
+  readonly #timeoutMs: number;
+
+  constructor(options: PodBinderOptions) {
+    this.#api = options.api;
+    this.#logger = options.logger;
+    this.#timeoutMs = options.requestTimeoutMs ?? 5_000;
+  }
+
+  async annotateAndBind(
+    pod: PodRef,
+    node: string,
+    annotations: Readonly<Record<string, string>>,
+  ): Promise<void> {
+    const where = `pod ${pod.namespace}/${pod.name}`;
+    const { name, namespace } = pod;
+    try {
+      const body = { metadata: { uid: pod.uid, annotations: { ...annotations } } };
+      const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+      await this.#timed(this.#api.patchNamespacedPod({ name, namespace, body }, merge), `annotate ${where}`);
+    } catch (err) {
+      if (!(err instanceof RequestTimeoutError && (await this.#hasAnnotations(pod, annotations)))) {
+        throw toBindError(err, `annotate ${where}`);
+      }
+    }
+    try {
+      const body = {
+        apiVersion: 'v1',
+        kind: 'Binding',
+        metadata: { name, namespace, uid: pod.uid },
+        target: { apiVersion: 'v1', kind: 'Node', name: node },
+      };
+      await this.#timed(this.#api.createNamespacedPodBinding({ name, namespace, body }), `bind ${where}`);
+    } catch (err) {
+      if (err instanceof RequestTimeoutError && (await this.#boundTo(pod, node))) return;
+      throw toBindError(err, `bind ${where} to ${node}`);
+    }
+  }
+
+  async removeSchedulingGate(pod: PodRef, gate: string): Promise<void> {
+    const where = `pod ${pod.namespace}/${pod.name}`;
+    for (let attempt = 1; ; attempt++) {
+      const live = await this.#read(pod).catch((err: unknown) => {
+        throw toBindError(err, `read ${where}`);
+      });
+      if (live === undefined) throw new BindError('gone', `${where} (uid ${pod.uid}) no longer exists`);
+      const index = (live.spec?.schedulingGates ?? []).findIndex((g) => g.name === gate);
+      if (index < 0) return;
+      // Gates can only be removed; the test ops make the patch fail if the list moved under us.
+      const body = [
+        { op: 'test', path: '/metadata/uid', value: pod.uid },
+        { op: 'test', path: `/spec/schedulingGates/${index}/name`, value: gate },
+        { op: 'remove', path: `/spec/schedulingGates/${index}` },
+      ];
+      try {
+        const json = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
+        await this.#timed(
+          this.#api.patchNamespacedPod({ name: pod.name, namespace: pod.namespace, body }, json),
+          `ungate ${where}`,
+        );
+        this.#logger.info({ pod: `${pod.namespace}/${pod.name}`, gate }, 'scheduling gate removed');
+        return;
+      } catch (err) {
+        const status = httpStatusOf(err);
+        const retry =
+          (status === 422 || status === 409 || err instanceof RequestTimeoutError) &&
+          attempt < GATE_PATCH_ATTEMPTS;
+        if (!retry) throw toBindError(err, `remove gate ${gate} from ${where}`);
+        this.#logger.debug(
+          { pod: `${pod.namespace}/${pod.name}`, attempt, err: describeError(err) },
+          'gate patch retried',
+        );
+      }
+    }
+  }
+
+  async #hasAnnotations(pod: PodRef, annotations: Readonly<Record<string, string>>): Promise<boolean> {
+    const live = await this.#read(pod).catch(() => undefined);
+    const have = live?.metadata?.annotations ?? {};
+    return live !== undefined && Object.entries(annotations).every(([k, v]) => have[k] === v);
+  }
+
+  async #boundTo(pod: PodRef, node: string): Promise<boolean> {
+    const live = await this.#read(pod).catch(() => undefined);
+    return live?.spec?.nodeName === node;
+  }
+
+  /** The pod from the API server, or undefined when it is gone or was recreated with another UID. */
+  async #read(pod: PodRef): Promise<V1Pod | undefined> {
+    try {
+      const live = await this.#timed(
+        this.#api.readNamespacedPod({ name: pod.name, namespace: pod.namespace }),
+        `read pod ${pod.namespace}/${pod.name}`,
+      );
+      return live.metadata?.uid === pod.uid ? live : undefined;
+    } catch (err) {
+      if (httpStatusOf(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  #timed<T>(promise: Promise<T>, what: string): Promise<T> {
+    return withTimeout(promise, this.#timeoutMs, what);
+  }
+}
+
+export function toBindError(err: unknown, what: string): BindError {
+  if (err instanceof BindError) return err;
+  const status = httpStatusOf(err);
+  const detail = `${what}: ${describeError(err)}`;
+  if (status === 409) return new BindError('conflict', detail);
+  if (status === 404) return new BindError('gone', detail);
+  return new BindError('other', detail);
+}
