@@ -47,7 +47,8 @@ function recompute(
         const free = d.mode === 'whole' ? 0 : 1000 - d.usedMilli;
         if (d.mode === 'free') freeWhole += 1;
         e.freeMilli += free;
-        e.deviceBuckets[Math.floor(free / 100)] += 1;
+        const bucket = Math.floor(free / 100);
+        e.deviceBuckets[bucket] = (e.deviceBuckets[bucket] ?? 0) + 1;
       }
       e.freeWholeDevices += freeWhole;
       while (e.nodesByFreeWhole.length <= freeWhole) e.nodesByFreeWhole.push(0);
