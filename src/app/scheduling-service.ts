@@ -142,10 +142,21 @@ export class SchedulingService implements SchedulingVerbs {
     return this.writeBinding(ref, request.node, assignment);
   }
 
-  /** Annotate + bind, then commit; on failure release, unless the pod turns out to be bound already. */
-  async writeBinding(ref: PodRef, node: string, assignment: Assignment | undefined): Promise<string> {
+  /**
+   * Annotate + bind, then commit; on failure release, unless the pod turns out to be bound already.
+   * `extraAnnotations` carry further decisions (a gang's placement level).
+   */
+  async writeBinding(
+    ref: PodRef,
+    node: string,
+    assignment: Assignment | undefined,
+    extraAnnotations: Readonly<Record<string, string>> = {},
+  ): Promise<string> {
     const { state } = this.deps;
-    const annotations = assignment ? { [Decision.gpuDevices]: encodeAssignment(assignment) } : {};
+    const annotations = {
+      ...extraAnnotations,
+      ...(assignment ? { [Decision.gpuDevices]: encodeAssignment(assignment) } : {}),
+    };
     try {
       await this.deps.binder.annotateAndBind(ref, node, annotations);
     } catch (err) {

@@ -1,0 +1,297 @@
+// Gang members' filter and bind (GangVerbs). The first member's filter plans the whole gang
+// (core/gang/gang-planner) and reserves every slot; each member's filter then gets only its planned
+// node. Bind is a barrier: a member's bind waits, at most bindBarrierMs from the first arrival (keep
+// it under the scheduler's httpTimeout), until every member is there, then all bind together. On
+// timeout, a deleted member or a lost reservation the plan is released and every waiting member gets
+// an error, so none binds; the scheduler requeues them and the next filter plans afresh.
+//
+// Startup rules (LeaderWorkerSet creates workers after its leader):
+// - Any gang: members reaching bind wait for each other; members bound earlier count as arrived.
+// - LWS leader whose workers do not exist yet (startupPolicy LeaderReady, where workers appear only
+//   once the leader is Ready; or LeaderCreated when the leader is simply faster): the leader binds
+//   at once, alone, and its workers' slots stay reserved next to it for anchoredHoldMs. The workers
+//   then claim those slots and pass the barrier among themselves. If workers already exist
+//   (LeaderCreated), the leader waits at the barrier like everyone else.
+// - A plan no member touches for reservationTtlMs (anchoredHoldMs once a member is bound) is
+//   released, so competing gangs never hold each other's capacity forever.
+import type { ClusterState } from '../core/cluster-state.js';
+import { demandShape, type DeviceChooser } from '../core/gang/domain-packing.js';
+import { planGang } from '../core/gang/gang-planner.js';
+import { GangTracker, type GangRecord, type GangSlot } from '../core/gang/gang-tracker.js';
+import type { PodShape } from '../core/kube-shapes.js';
+import { isLeaderWorkerSetLeader } from '../core/policies/workload-gangs.js';
+import type { PlacementPolicy } from '../core/policies/policy.js';
+import type { Assignment, Clock, GangRef, PodDemand } from '../core/types.js';
+import { GangBarrier } from './gang-barrier.js';
+import { GangExplainer } from './gang-explainer.js';
+import { gangRoster, liveMembers, memberRef } from './gang-membership.js';
+import { GangSlots } from './gang-slots.js';
+import { bestCandidate } from './placement.js';
+import type { EventRecorder, GangMemberIndex, PodReader, PodRef } from './ports.js';
+import type { GangVerbs } from './scheduling-service.js';
+import type { BindRequest, FilterOutcome } from './scheduling-types.js';
+
+export type ReleaseCause = 'expired' | 'barrier-timeout' | 'member-deleted' | 'capacity-lost';
+
+/** Where gang outcomes are counted (metrics/gang-metrics.ts implements it). */
+export interface GangObserver {
+  planMade(level: string): void;
+  planFailed(): void;
+  planReleased(cause: ReleaseCause): void;
+  gangBound(level: string, waitSeconds: number): void;
+}
+
+export interface GangCoordinatorDeps {
+  readonly state: ClusterState;
+  readonly members: GangMemberIndex;
+  readonly pods: PodReader;
+  readonly clock: Clock;
+  readonly levels: readonly string[];
+  readonly policyFor: (demand: PodDemand) => PlacementPolicy;
+  /** SchedulingService.writeBinding: annotate + bind, then commit or release. */
+  readonly writeBinding: (
+    ref: PodRef,
+    node: string,
+    assignment: Assignment,
+    annotations: Readonly<Record<string, string>>,
+  ) => Promise<string>;
+  readonly reservationTtlMs: number;
+  readonly bindBarrierMs: number;
+  /** How long a leader-first gang keeps its workers' slots; default 10 minutes. */
+  readonly anchoredHoldMs?: number;
+  readonly events?: EventRecorder;
+  readonly observer?: GangObserver;
+  /** Minimum spacing of the same explanation on a gang's members; default 30 s. */
+  readonly explainIntervalMs?: number;
+  /** A gang that could not be placed is not planned again sooner than this; default 1 s. */
+  readonly replanBackoffMs?: number;
+}
+
+type Claimed = { gang: GangRecord; slot: GangSlot } | { reason: string };
+
+export class GangCoordinator implements GangVerbs {
+  private readonly deps: GangCoordinatorDeps;
+  private readonly tracker = new GangTracker();
+  private readonly slots: GangSlots;
+  private readonly barrier: GangBarrier;
+  private readonly explainer: GangExplainer;
+  private readonly anchoredHoldMs: number;
+
+  constructor(deps: GangCoordinatorDeps) {
+    this.deps = deps;
+    this.slots = new GangSlots(deps.state);
+    this.anchoredHoldMs = deps.anchoredHoldMs ?? 600_000;
+    this.explainer = new GangExplainer({
+      clock: deps.clock,
+      intervalMs: deps.explainIntervalMs ?? 30_000,
+      backoffMs: deps.replanBackoffMs ?? 1_000,
+      ...(deps.events ? { events: deps.events } : {}),
+    });
+    this.barrier = new GangBarrier({
+      tracker: this.tracker,
+      slots: this.slots,
+      pods: deps.pods,
+      clock: deps.clock,
+      barrierMs: deps.bindBarrierMs,
+      writeBinding: deps.writeBinding,
+      expiresAt: (gang) => this.expiresAt(gang),
+      onReleased: (gang, cause) => this.released(gang, cause),
+      onBound: (gang) => this.bound(gang),
+    });
+  }
+
+  filter(pod: PodShape, demand: PodDemand, nodeNames: readonly string[]): FilterOutcome {
+    this.sweep();
+    const gang = demand.gang;
+    if (gang === undefined) throw new Error('GangCoordinator.filter called for a pod outside any gang');
+    const claimed = this.slotFor(pod, demand, gang);
+    if ('reason' in claimed) return unresolvable(nodeNames, claimed.reason);
+    const { gang: record, slot } = claimed;
+    record.lastActivity = this.deps.clock.now();
+    this.slots.renew(record, this.expiresAt(record));
+    if (!nodeNames.includes(slot.node)) {
+      const moved = this.slots.refit(record, slot, demand, demandShape(demand), this.expiresAt(record), {
+        allowed: new Set(nodeNames),
+        choose: this.chooser(demand),
+      });
+      if (!moved) {
+        return unresolvable(nodeNames, `gang ${gang.name} is planned on ${slot.node}, which was not offered`);
+      }
+    }
+    const outcome = unresolvable(
+      nodeNames.filter((n) => n !== slot.node),
+      `gang ${gang.name} is planned on ${slot.node}`,
+    );
+    return { ...outcome, feasible: [slot.node] };
+  }
+
+  async bind(request: BindRequest, pod: PodShape, demand: PodDemand): Promise<string> {
+    this.sweep();
+    const gang = demand.gang;
+    if (gang === undefined) return `pod ${request.namespace}/${request.name} is not in a gang`;
+    let found = this.tracker.findMember(request.uid);
+    if (found === undefined) {
+      // Planned by an earlier process, or the plan was released since filter: plan for this node now.
+      const outcome = this.filter(pod, demand, [request.node]);
+      found = this.tracker.findMember(request.uid);
+      if (found === undefined || !outcome.feasible.includes(request.node)) {
+        const why = outcome.unresolvable[request.node] ?? outcome.error ?? 'no plan';
+        return `cannot bind gang member to ${request.node}: ${why}`;
+      }
+    }
+    const { gang: record, slot } = found;
+    if (slot.node !== request.node)
+      return `gang ${gang.name} is planned on ${slot.node}, not ${request.node}`;
+    if (this.leaderGoesFirst(pod, gang)) return this.barrier.bindAhead(record, slot);
+    return this.barrier.arrive(record, slot);
+  }
+
+  /** A member pod was deleted: a waiting gang is released at once, otherwise its slot reopens. */
+  memberDeleted(uid: string): void {
+    const found = this.tracker.findMember(uid);
+    if (found === undefined) return;
+    const { gang, slot } = found;
+    const who = slot.member ? `${slot.member.namespace}/${slot.member.name}` : uid;
+    if (this.tracker.waiting(gang).length > 0) {
+      this.barrier.release(gang, 'member-deleted', `member ${who} was deleted`);
+      return;
+    }
+    const kept = this.slots.takeBack(gang, slot, this.expiresAt(gang));
+    this.tracker.reopen(gang, slot);
+    if (!kept) this.barrier.release(gang, 'capacity-lost', `the slot of deleted member ${who} was lost`);
+  }
+
+  /** Releases plans nobody renewed in time. Called on every verb; callers may also run it on a timer. */
+  sweep(): void {
+    const now = this.deps.clock.now();
+    this.explainer.prune();
+    for (const gang of this.tracker.stale(now, this.deps.reservationTtlMs, this.anchoredHoldMs)) {
+      this.barrier.release(gang, 'expired', 'the plan expired before every member reached bind');
+    }
+  }
+
+  /** Gangs with a plan, for status pages and tests. */
+  plans(): readonly GangRecord[] {
+    return this.tracker.all();
+  }
+
+  private slotFor(pod: PodShape, demand: PodDemand, gang: GangRef): Claimed {
+    const self = memberRef(pod);
+    const existing = this.tracker.get(gang.key);
+    if (existing !== undefined) {
+      const own = this.tracker.slotOf(existing, self.uid);
+      if (own !== undefined) return { gang: existing, slot: own };
+      const claimed = this.claim(existing, pod, demand);
+      if (!('lost' in claimed)) return claimed;
+      this.barrier.release(existing, 'capacity-lost', 'reserved capacity was lost');
+    }
+    const planned = this.plan(pod, demand, gang);
+    if ('reason' in planned) return planned;
+    const claimed = this.claim(planned, pod, demand);
+    return 'lost' in claimed ? { reason: `gang ${gang.name}: reserved capacity was lost` } : claimed;
+  }
+
+  private claim(record: GangRecord, pod: PodShape, demand: PodDemand): Claimed | { lost: true } {
+    const self = memberRef(pod);
+    const shape = demandShape(demand);
+    const slot = this.tracker.openSlotFor(record, shape);
+    if (slot === undefined) {
+      return { reason: `gang ${record.name} already has every slot taken; is group-size too small?` };
+    }
+    const expiresAt = this.expiresAt(record);
+    if (slot.shape !== shape) {
+      const chosen = this.chooser(demand);
+      if (!this.slots.refit(record, slot, demand, shape, expiresAt, { choose: chosen })) {
+        return { reason: `gang ${record.name}: no room for this member's GPU request in ${record.domain}` };
+      }
+    }
+    if (!this.slots.handOver(record, slot, self, expiresAt)) return { lost: true };
+    this.tracker.claim(record, slot, self);
+    return { gang: record, slot };
+  }
+
+  private plan(pod: PodShape, demand: PodDemand, gang: GangRef): GangRecord | { reason: string } {
+    const recent = this.explainer.recentFailure(gang.key);
+    if (recent !== undefined) return { reason: recent };
+    const roster = gangRoster(this.deps.members, pod, demand, this.deps.levels);
+    if (roster.toPlace.length === 0) {
+      return { reason: `gang ${gang.name} already has ${gang.size} bound members; is group-size too small?` };
+    }
+    const result = planGang(this.deps.state, {
+      name: gang.name,
+      members: roster.toPlace.map((m) => m.demand),
+      topology: demand.topology,
+      anchorNodes: roster.anchors,
+      choose: this.chooser(demand),
+    });
+    const now = this.deps.clock.now();
+    if (!result.ok) {
+      this.deps.observer?.planFailed();
+      this.explainer.failed(gang, result.reason, [
+        memberRef(pod),
+        ...liveMembers(this.deps.members, gang).map(memberRef),
+      ]);
+      return { reason: result.reason };
+    }
+    const expiresAt = now + this.deps.reservationTtlMs;
+    const problem = this.slots.reserveAll(gang.key, result.assignments, expiresAt);
+    if (problem !== undefined) return { reason: `gang ${gang.name}: could not reserve the plan: ${problem}` };
+    this.explainer.planned(gang.key);
+    this.deps.observer?.planMade(result.level);
+    return this.tracker.add(
+      {
+        key: gang.key,
+        name: gang.name,
+        level: result.level,
+        domain: result.domain,
+        slots: result.assignments.map((assignment, i) => ({
+          node: assignment.node,
+          assignment,
+          shape: demandShape(roster.toPlace[i]?.demand ?? demand),
+        })),
+      },
+      now,
+    );
+  }
+
+  /** An LWS leader with no worker created yet must not wait for them (see the startup rules). */
+  private leaderGoesFirst(pod: PodShape, gang: GangRef): boolean {
+    if (!isLeaderWorkerSetLeader(pod)) return false;
+    const uid = pod.metadata?.uid;
+    return liveMembers(this.deps.members, gang).every((p) => p.metadata?.uid === uid);
+  }
+
+  private chooser(demand: PodDemand): DeviceChooser {
+    const policy = this.deps.policyFor(demand);
+    return (node, candidates, d) =>
+      bestCandidate(policy, node, candidates, d)?.assignment ?? (candidates[0] as Assignment);
+  }
+
+  private expiresAt(gang: GangRecord): number {
+    return this.deps.clock.now() + (gang.anchored ? this.anchoredHoldMs : this.deps.reservationTtlMs);
+  }
+
+  private released(gang: GangRecord, cause: ReleaseCause): void {
+    this.deps.observer?.planReleased(cause);
+    this.explainer.planned(gang.key);
+  }
+
+  private bound(gang: GangRecord): void {
+    const waited = (this.deps.clock.now() - this.explainer.firstSeen(gang.key, gang.plannedAt)) / 1000;
+    this.explainer.forget(gang.key);
+    this.deps.observer?.gangBound(gang.level, waited);
+    for (const slot of gang.slots) {
+      if (slot.member === undefined) continue;
+      this.deps.events?.podEvent(
+        slot.member,
+        'Normal',
+        'GangPlaced',
+        `group ${gang.name} placed together in ${gang.level} ${gang.domain}`,
+      );
+    }
+  }
+}
+
+function unresolvable(nodes: readonly string[], reason: string): FilterOutcome {
+  return { feasible: [], failed: {}, unresolvable: Object.fromEntries(nodes.map((n) => [n, reason])) };
+}

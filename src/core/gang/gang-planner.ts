@@ -1,0 +1,188 @@
+// Whole-gang placement: every member at once, inside one topology domain, never wider than the
+// required level; the preferred level first, otherwise the tightest level that fits. Per level the
+// domain summaries rule out, in O(domains), every domain that cannot hold the whole gang (a domain
+// for 3 of 4 members is no candidate); the rest are ranked by how fully the gang would fill them
+// (big domains stay whole for big gangs) and checked exactly, node by node, best first.
+import type { ClusterState } from '../cluster-state.js';
+import { NODE_LEVEL } from '../names.js';
+import type { Assignment, NodeGpuState, PodDemand, TopologyConstraint } from '../types.js';
+import { packMembers, type DeviceChooser } from './domain-packing.js';
+import { describeMembers, gangNeed, summaryAdmits, wholeSlots, type GangNeed } from './gang-need.js';
+
+/** Level recorded when a gang without a required level could only be placed across the cluster. */
+export const CLUSTER_LEVEL = 'cluster';
+
+export interface GangPlanRequest {
+  /** Group name, for explanations. */
+  readonly name: string;
+  /** Members still to place (bound members are anchors, not members). */
+  readonly members: readonly PodDemand[];
+  readonly topology: TopologyConstraint;
+  /** Nodes of members already bound: the domain must contain every one of them. */
+  readonly anchorNodes?: readonly string[];
+  readonly choose?: DeviceChooser;
+}
+
+export interface GangPlan {
+  readonly ok: true;
+  /** The level achieved: a level label key, "node", or "cluster". */
+  readonly level: string;
+  readonly domain: string;
+  /** Index-aligned with the request's members. */
+  readonly assignments: readonly Assignment[];
+}
+
+export type GangPlanResult = GangPlan | { readonly ok: false; readonly reason: string };
+
+/** The levels to try, in order: preferred first, then tightest to widest, never past required. */
+export function levelsToTry(allLevels: readonly string[], topology: TopologyConstraint): string[] {
+  const required = topology.required === undefined ? -1 : allLevels.indexOf(topology.required);
+  const allowed = required >= 0 ? allLevels.slice(0, required + 1) : [...allLevels, CLUSTER_LEVEL];
+  const preferred = topology.preferred;
+  if (preferred === undefined || !allowed.includes(preferred)) return allowed;
+  return [preferred, ...allowed.filter((level) => level !== preferred)];
+}
+
+interface Candidate {
+  readonly domain: string;
+  readonly fill: number;
+}
+
+export function planGang(state: ClusterState, request: GangPlanRequest): GangPlanResult {
+  const need = gangNeed(request.members);
+  const levels = levelsToTry(state.graph.allLevels, request.topology);
+  for (const level of levels) {
+    for (const candidate of candidateDomains(state, level, need, request.anchorNodes ?? [])) {
+      const nodes = nodeStates(state, domainNodes(state, level, candidate.domain));
+      const assignments = packStrictThenLoose(nodes, request);
+      if (assignments !== undefined) return { ok: true, level, domain: candidate.domain, assignments };
+    }
+  }
+  return { ok: false, reason: explainNoPlan(state, request, need, levels) };
+}
+
+/** Island-local device sets if the domain allows them, else any device sets. */
+function packStrictThenLoose(
+  nodes: readonly NodeGpuState[],
+  request: GangPlanRequest,
+): Assignment[] | undefined {
+  const multiGpu = request.members.some((m) => m.gpu.kind === 'whole' && m.gpu.count > 1);
+  for (const strictIslands of multiGpu ? [true, false] : [false]) {
+    const result = packMembers(nodes, request.members, {
+      strictIslands,
+      ...(request.choose ? { choose: request.choose } : {}),
+    });
+    if (result.placed === request.members.length) return result.assignments as Assignment[];
+  }
+  return undefined;
+}
+
+/** Domains of a level that may hold the gang, best fill first (ties by name). */
+function candidateDomains(
+  state: ClusterState,
+  level: string,
+  need: GangNeed,
+  anchors: readonly string[],
+): Candidate[] {
+  if (level === CLUSTER_LEVEL) return [{ domain: CLUSTER_LEVEL, fill: 0 }];
+  const anchorDomain = sharedDomain(state, level, anchors);
+  if (anchorDomain === null) return [];
+  const out: Candidate[] = [];
+  const consider = (domain: string, summary: Parameters<typeof summaryAdmits>[0]): void => {
+    if (!summaryAdmits(summary, need)) return;
+    out.push({ domain, fill: summary.freeMilli > 0 ? need.totalMilli / summary.freeMilli : 0 });
+  };
+  if (anchorDomain !== undefined) {
+    const summary = state.graph.summary(level, anchorDomain);
+    if (summary) consider(anchorDomain, summary);
+    return out;
+  }
+  for (const [domain, summary] of state.graph.summaries(level)) consider(domain, summary);
+  return out.sort((a, b) => b.fill - a.fill || (a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : 0));
+}
+
+/** The one domain holding every anchor; undefined without anchors; null when they are split. */
+function sharedDomain(
+  state: ClusterState,
+  level: string,
+  anchors: readonly string[],
+): string | null | undefined {
+  let shared: string | undefined;
+  for (const node of anchors) {
+    const domain = state.graph.domainOf(node, level);
+    if (shared !== undefined && domain !== shared) return null;
+    shared = domain;
+  }
+  return shared;
+}
+
+function domainNodes(state: ClusterState, level: string, domain: string): Iterable<string> {
+  return level === CLUSTER_LEVEL ? state.nodes() : state.graph.nodesIn(level, domain);
+}
+
+function nodeStates(state: ClusterState, names: Iterable<string>): NodeGpuState[] {
+  const out: NodeGpuState[] = [];
+  for (const name of names) {
+    const node = state.nodeState(name);
+    if (node !== undefined) out.push(node);
+  }
+  return out;
+}
+
+const EXPLAIN_TOP_DOMAINS = 3;
+
+/**
+ * "group llama-0 needs 4 pods × 8 GPUs within one nvidia.com/gpu.clique domain; the best domain,
+ * fabric-1.000, has room for 3". Measured at the widest level the gang may use: the few domains
+ * with the most room by their summaries are packed exactly, partially.
+ */
+function explainNoPlan(
+  state: ClusterState,
+  request: GangPlanRequest,
+  need: GangNeed,
+  levels: readonly string[],
+): string {
+  const widest = levels.reduce((a, b) => (rank(state, b) > rank(state, a) ? b : a));
+  const anchors = request.anchorNodes ?? [];
+  const more = anchors.length > 0 ? ' more' : '';
+  const what = describeMembers(request.members).replace(/^(\d+ pods?)/, `$1${more}`);
+  const head = `group ${request.name} needs ${what}`;
+  const next = anchors.length > 0 ? ` next to its bound members on ${[...new Set(anchors)].join(', ')}` : '';
+  if (widest === CLUSTER_LEVEL) {
+    const room = roomIn(state, [...state.nodes()], request);
+    return `${head}${next}; the cluster has room for ${room}`;
+  }
+  const scope = widest === NODE_LEVEL ? 'on one node' : `within one ${widest} domain`;
+  const anchorDomain = sharedDomain(state, widest, anchors);
+  if (anchorDomain === null) return `${head}${next} ${scope}, but its bound members already span several`;
+  const ranked =
+    anchorDomain !== undefined
+      ? [anchorDomain]
+      : [...state.graph.summaries(widest)]
+          .map(([domain, summary]) => ({ domain, room: roughRoom(summary, need) }))
+          .sort((a, b) => b.room - a.room || (a.domain < b.domain ? -1 : 1))
+          .slice(0, EXPLAIN_TOP_DOMAINS)
+          .map((d) => d.domain);
+  let best: { domain: string; room: number } | undefined;
+  for (const domain of ranked) {
+    const room = roomIn(state, state.graph.nodesIn(widest, domain), request);
+    if (best === undefined || room > best.room) best = { domain, room };
+  }
+  if (best === undefined) return `${head}${next} ${scope}; no such domain has GPUs`;
+  return `${head}${next} ${scope}; the best domain, ${best.domain}, has room for ${best.room}`;
+}
+
+function rank(state: ClusterState, level: string): number {
+  return level === CLUSTER_LEVEL ? Number.MAX_SAFE_INTEGER : state.graph.allLevels.indexOf(level);
+}
+
+function roomIn(state: ClusterState, names: Iterable<string>, request: GangPlanRequest): number {
+  return packMembers(nodeStates(state, names), request.members, { strictIslands: false, partial: true })
+    .placed;
+}
+
+/** Cheap ordering key for explanations: free milli, or whole-device slots for whole-GPU gangs. */
+function roughRoom(summary: Parameters<typeof wholeSlots>[0], need: GangNeed): number {
+  const k = need.wholeCounts[0];
+  return k !== undefined ? wholeSlots(summary, k) * 1_000_000 + summary.freeMilli : summary.freeMilli;
+}
