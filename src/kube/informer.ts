@@ -234,20 +234,17 @@ export class SupervisedInformer<T extends KubeObject> {
         this.#onEvent(type, obj, finish);
       };
       const timeoutMs = this.#o.requestTimeoutMs ?? 60_000;
-      withTimeout(
-        this.#o.source.watch(this.#resourceVersion, onEvent, finish),
-        timeoutMs,
-        `watch ${this.resource}`,
-      )
-        .then((opened) => {
-          handle = opened;
-          if (finished) opened.abort();
-          else {
-            this.#touch();
-            this.#setStale(false);
-          }
-        })
-        .catch(finish);
+      const opening = this.#o.source.watch(this.#resourceVersion, onEvent, finish);
+      // A watch that opens after we gave up on it (or after a stop) is closed at once, never leaked.
+      opening.then((opened) => {
+        handle = opened;
+        if (finished) opened.abort();
+        else {
+          this.#touch();
+          this.#setStale(false);
+        }
+      }, finish);
+      withTimeout(opening, timeoutMs, `watch ${this.resource}`).catch(finish);
     });
   }
 

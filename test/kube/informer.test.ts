@@ -11,6 +11,8 @@ afterEach(async () => {
 
 async function until(cond: () => boolean, what: string): Promise<void> {
   for (let i = 0; i < 2_000 && !cond(); i++) await new Promise((resolve) => setImmediate(resolve));
+  // Some steps wait on real (short) request deadlines.
+  for (let i = 0; i < 200 && !cond(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
   if (!cond()) throw new Error(`timed out waiting for ${what}`);
 }
 
@@ -181,5 +183,43 @@ describe('SupervisedInformer', () => {
     t.source.closeWatches(new Error('late'));
     await new Promise((resolve) => setImmediate(resolve));
     expect(t.source.lists).toBe(lists);
+  });
+});
+
+describe('SupervisedInformer watch-open deadline', () => {
+  it('gives up on a watch that does not open in time, and closes it if it opens later', async () => {
+    const source = new FakeWatchSource();
+    let release: (() => void) | undefined;
+    let lateAborted = false;
+    const slow = source.watch.bind(source);
+    let first = true;
+    source.watch = (rv, onEvent, onDone) => {
+      if (!first) return slow(rv, onEvent, onDone);
+      first = false;
+      return new Promise((resolve) => {
+        release = () => resolve({ abort: () => (lateAborted = true) });
+      });
+    };
+    const informer = new SupervisedInformer<FakeObject>({
+      resource: 'things',
+      source,
+      clock: new FakeClock(),
+      logger: recordingLogger(),
+      requestTimeoutMs: 20,
+      sleep: () => Promise.resolve(),
+      handlers: {
+        onInitialList: () => undefined,
+        onAdd: () => undefined,
+        onUpdate: () => undefined,
+        onDelete: () => undefined,
+      },
+    });
+    running.push(informer);
+    informer.start();
+    await until(() => informer.restarts() === 1, 'restart after watch-open deadline');
+    await until(() => source.activeWatches === 1, 'second watch');
+    release?.();
+    await until(() => lateAborted, 'late watch closed');
+    expect(source.lists).toBe(2);
   });
 });
