@@ -51,30 +51,29 @@ interface Candidate {
 export function planGang(state: ClusterState, request: GangPlanRequest): GangPlanResult {
   const need = gangNeed(request.members);
   const levels = levelsToTry(state.graph.allLevels, request.topology);
+  // Multi-GPU members get device sets inside one NVLink island if any domain of the level allows it.
+  const multiGpu = request.members.some((m) => m.gpu.kind === 'whole' && m.gpu.count > 1);
   for (const level of levels) {
-    for (const candidate of candidateDomains(state, level, need, request.anchorNodes ?? [])) {
-      const nodes = nodeStates(state, domainNodes(state, level, candidate.domain));
-      const assignments = packStrictThenLoose(nodes, request);
-      if (assignments !== undefined) return { ok: true, level, domain: candidate.domain, assignments };
+    const candidates = candidateDomains(state, level, need, request.anchorNodes ?? []);
+    for (const strictIslands of multiGpu ? [true, false] : [false]) {
+      for (const candidate of candidates) {
+        const nodes = nodeStates(state, domainNodes(state, level, candidate.domain));
+        const result = packMembers(nodes, request.members, {
+          strictIslands,
+          ...(request.choose ? { choose: request.choose } : {}),
+        });
+        if (result.placed === request.members.length) {
+          return {
+            ok: true,
+            level,
+            domain: candidate.domain,
+            assignments: result.assignments as Assignment[],
+          };
+        }
+      }
     }
   }
   return { ok: false, reason: explainNoPlan(state, request, need, levels) };
-}
-
-/** Island-local device sets if the domain allows them, else any device sets. */
-function packStrictThenLoose(
-  nodes: readonly NodeGpuState[],
-  request: GangPlanRequest,
-): Assignment[] | undefined {
-  const multiGpu = request.members.some((m) => m.gpu.kind === 'whole' && m.gpu.count > 1);
-  for (const strictIslands of multiGpu ? [true, false] : [false]) {
-    const result = packMembers(nodes, request.members, {
-      strictIslands,
-      ...(request.choose ? { choose: request.choose } : {}),
-    });
-    if (result.placed === request.members.length) return result.assignments as Assignment[];
-  }
-  return undefined;
 }
 
 /** Domains of a level that may hold the gang, best fill first (ties by name). */
@@ -144,8 +143,7 @@ function explainNoPlan(
 ): string {
   const widest = levels.reduce((a, b) => (rank(state, b) > rank(state, a) ? b : a));
   const anchors = request.anchorNodes ?? [];
-  const more = anchors.length > 0 ? ' more' : '';
-  const what = describeMembers(request.members).replace(/^(\d+ pods?)/, `$1${more}`);
+  const what = describeMembers(request.members).replace(/^(\d+) /, anchors.length > 0 ? '$1 more ' : '$1 ');
   const head = `group ${request.name} needs ${what}`;
   const next = anchors.length > 0 ? ` next to its bound members on ${[...new Set(anchors)].join(', ')}` : '';
   if (widest === CLUSTER_LEVEL) {
