@@ -10,7 +10,7 @@ import { toExtenderScores } from '../core/policies/normalize.js';
 import type { PlacementPolicy } from '../core/policies/policy.js';
 import { isManaged, parsePodDemand } from '../core/pod-demand.js';
 import type { Assignment, Clock, PodDemand } from '../core/types.js';
-import { bestCandidate, fitOnNode } from './placement.js';
+import { PlacementCache, demandShapeKey, scoreKey } from './placement.js';
 import { BindError, type Binder, type PodReader, type PodRef } from './ports.js';
 import type { BindRequest, FilterOutcome, HostScore, SchedulingVerbs } from './scheduling-types.js';
 
@@ -36,9 +36,11 @@ export interface SchedulingServiceDeps {
 
 export class SchedulingService implements SchedulingVerbs {
   private readonly deps: SchedulingServiceDeps;
+  readonly placement: PlacementCache;
 
   constructor(deps: SchedulingServiceDeps) {
     this.deps = deps;
+    this.placement = new PlacementCache(deps.state);
   }
 
   private demandOf(pod: PodShape): PodDemand {
@@ -63,8 +65,9 @@ export class SchedulingService implements SchedulingVerbs {
       failed: {} as Record<string, string>,
       unresolvable: {} as Record<string, string>,
     };
+    const shape = demandShapeKey(demand);
     for (const name of nodeNames) {
-      const fit = fitOnNode(this.deps.state, name, demand);
+      const fit = this.placement.fit(name, demand, shape);
       if (fit.kind === 'fits') outcome.feasible.push(name);
       else if (fit.kind === 'unschedulable') outcome.failed[name] = fit.reason;
       else outcome.unresolvable[name] = fit.reason;
@@ -82,10 +85,10 @@ export class SchedulingService implements SchedulingVerbs {
     if (!isManaged(demand)) return nodeNames.map((host) => ({ host, score: 0 }));
     const policy = this.deps.policyFor(demand);
     const raw = new Map<string, number>();
+    const shape = demandShapeKey(demand);
+    const key = scoreKey(policy, shape);
     for (const name of nodeNames) {
-      const fit = fitOnNode(this.deps.state, name, demand);
-      if (fit.kind !== 'fits') continue;
-      const best = bestCandidate(policy, fit.node, fit.candidates, demand);
+      const best = this.placement.best(policy, name, demand, shape, key);
       if (best) raw.set(name, best.score);
     }
     const scores = toExtenderScores(raw);
@@ -128,9 +131,9 @@ export class SchedulingService implements SchedulingVerbs {
       if (!isManaged(demand)) {
         return this.writeBinding(ref, request.node, undefined);
       }
-      const fit = fitOnNode(state, request.node, demand);
+      const fit = this.placement.fit(request.node, demand);
       if (fit.kind !== 'fits') return `cannot bind to ${request.node}: ${fit.reason}`;
-      assignment = bestCandidate(this.deps.policyFor(demand), fit.node, fit.candidates, demand)?.assignment;
+      assignment = this.placement.best(this.deps.policyFor(demand), request.node, demand)?.assignment;
       if (!assignment) return `cannot bind to ${request.node}: no device set fits`;
       const reserved = state.reserve(
         request.uid,

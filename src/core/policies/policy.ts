@@ -21,4 +21,10 @@ export interface PlacementPolicy {
    * learn the typical pod shapes online (fragmentation-aware ones) update their statistics here.
    */
   observe?(demand: PodDemand): void;
+  /**
+   * For policies whose scores depend on learned state: a number that changes whenever scores for
+   * the same candidate may change. Callers cache scores per node state and policy version; a policy
+   * without this method promises its scores depend on the candidate alone.
+   */
+  version?(): number;
 }
