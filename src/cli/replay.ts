@@ -1,0 +1,126 @@
+// `npm run replay`: replays openb traces (FGD protocol) with placement policies and reports the
+// unallocated GPU % at 100% arrived. `--all` runs every policy on every trace in the traces folder
+// and writes benchmarks/results/replay-<trace>-<policy>.json.
+import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { SingleBar, Presets } from 'cli-progress';
+import { Command, InvalidArgumentError } from 'commander';
+import { formatTable, traceName } from '../replay/report.js';
+import { isReplayPolicy, REPLAY_POLICIES, type ReplayPolicyName } from '../replay/replay-policies.js';
+import { runReplay, type ReplayResult } from '../replay/run-replay.js';
+import { parseNodeCsv, parsePodCsv } from '../replay/trace-csv.js';
+
+const repo = resolve(import.meta.dirname, '..', '..');
+const tracesDir = resolve(repo, '..', 'shared', 'traces', 'openb');
+const resultsDir = join(repo, 'benchmarks', 'results');
+
+/** "42-51" or "42,45,50-51" → the seed list. */
+export function parseSeeds(text: string): number[] {
+  const seeds: number[] = [];
+  for (const part of text.split(',')) {
+    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
+    if (!m) throw new InvalidArgumentError(`"${part}" is not a seed or a range like 42-51`);
+    const from = Number(m[1]);
+    const to = m[2] === undefined ? from : Number(m[2]);
+    if (to < from) throw new InvalidArgumentError(`range ${part} runs backwards`);
+    for (let s = from; s <= to; s++) seeds.push(s);
+  }
+  return seeds;
+}
+
+function parsePolicy(text: string): ReplayPolicyName {
+  if (!isReplayPolicy(text)) throw new InvalidArgumentError(`known policies: ${REPLAY_POLICIES.join(', ')}`);
+  return text;
+}
+
+interface Options {
+  nodes: string;
+  pods: string;
+  policy: ReplayPolicyName;
+  seeds: number[];
+  json: boolean;
+  all: boolean;
+  policies?: string;
+  traces?: string;
+  progress: boolean;
+}
+
+function replayOne(
+  policy: ReplayPolicyName,
+  nodesFile: string,
+  podsFile: string,
+  opts: Options,
+): ReplayResult {
+  const nodes = parseNodeCsv(readFileSync(nodesFile, 'utf8'), nodesFile);
+  const pods = parsePodCsv(readFileSync(podsFile, 'utf8'), podsFile);
+  const bar = opts.progress
+    ? new SingleBar(
+        {
+          format: `${traceName(podsFile)} ${policy} seed {seed} [{bar}] {percentage}% | seed {k}/{n}`,
+          stream: process.stderr,
+        },
+        Presets.shades_classic,
+      )
+    : undefined;
+  bar?.start(1, 0, { seed: opts.seeds[0], k: 1, n: opts.seeds.length });
+  const result = runReplay(
+    {
+      policy,
+      nodes,
+      pods,
+      podsFile: basename(podsFile),
+      seeds: opts.seeds,
+      onProgress: (done, total, seed) => {
+        bar?.setTotal(total);
+        bar?.update(done, { seed, k: opts.seeds.indexOf(seed) + 1, n: opts.seeds.length });
+      },
+    },
+    () => performance.now(),
+  );
+  bar?.stop();
+  return result;
+}
+
+function runAll(opts: Options): void {
+  const policies = (opts.policies ?? REPLAY_POLICIES.join(',')).split(',').map(parsePolicy);
+  const traces = opts.traces
+    ? opts.traces.split(',').map((t) => join(tracesDir, `openb_pod_list_${t}.csv`))
+    : readdirSync(tracesDir)
+        .filter((f) => f.startsWith('openb_pod_list_') && f.endsWith('.csv'))
+        .sort()
+        .map((f) => join(tracesDir, f));
+  mkdirSync(resultsDir, { recursive: true });
+  const results: ReplayResult[] = [];
+  for (const podsFile of traces) {
+    for (const policy of policies) {
+      const result = replayOne(policy, opts.nodes, podsFile, opts);
+      const out = join(resultsDir, `replay-${traceName(podsFile)}-${policy}.json`);
+      writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
+      results.push(result);
+      process.stderr.write(
+        `${out}: ${result.unallocatedPctAt100.toFixed(2)}% in ${result.seconds.toFixed(1)} s\n`,
+      );
+    }
+  }
+  process.stdout.write(formatTable(results) + '\n');
+}
+
+const program = new Command('replay')
+  .description('Replay an openb trace (FGD protocol) and report unallocated GPU % at 100% arrived')
+  .option('--nodes <csv>', 'node list', join(tracesDir, 'openb_node_list_gpu_node.csv'))
+  .option('--pods <csv>', 'pod list', join(tracesDir, 'openb_pod_list_default.csv'))
+  .option('--policy <name>', `one of ${REPLAY_POLICIES.join(', ')}`, parsePolicy, 'phalanx')
+  .option('--seeds <list>', 'seeds, e.g. 42-51 or 42,43', parseSeeds, parseSeeds('42-51'))
+  .option('--json', 'print one JSON object on stdout', false)
+  .option('--all', 'every policy on every trace; writes benchmarks/results/replay-*.json', false)
+  .option('--policies <list>', 'with --all: comma-separated policies')
+  .option('--traces <list>', 'with --all: comma-separated trace names (e.g. default,cpu050)')
+  .option('--no-progress', 'no progress bar')
+  .action((opts: Options) => {
+    if (opts.all) return runAll(opts);
+    const result = replayOne(opts.policy, opts.nodes, opts.pods, opts);
+    if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');
+    else process.stdout.write(formatTable([result]) + '\n');
+  });
+
+program.parse();

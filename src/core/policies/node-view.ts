@@ -1,0 +1,74 @@
+// What a node has left, reduced to the numbers placement policies compare: GPU model, host CPU and
+// memory, and free milli per device. Also the same view after a candidate assignment is applied,
+// so a policy can score "before" and "after" without touching the ledger.
+import type { Candidate } from './policy.js';
+import { MILLI_PER_GPU, type NodeGpuState } from '../types.js';
+
+export interface FreeView {
+  readonly model: string;
+  /** Host CPU and memory left; Infinity where the caller does not track host resources. */
+  readonly cpuFree: number;
+  readonly memFree: number;
+  /** Free milli per device, ascending (fragmentation does not depend on device order). */
+  readonly freeMilli: readonly number[];
+}
+
+export interface NodeCapacity {
+  readonly cpu: number;
+  readonly mem: number;
+  readonly gpuMilli: number;
+}
+
+function deviceFree(mode: string, usedMilli: number): number {
+  return mode === 'whole' ? 0 : MILLI_PER_GPU - usedMilli;
+}
+
+const ascending = (a: number, b: number): number => a - b;
+
+/** The node as it is now. */
+export function freeView(node: NodeGpuState): FreeView {
+  const host = node.host;
+  return {
+    model: node.inventory.model,
+    cpuFree: host ? host.cpuMilli - host.cpuMilliUsed : Infinity,
+    memFree: host ? host.memoryBytes - host.memoryBytesUsed : Infinity,
+    freeMilli: node.devices.map((d) => deviceFree(d.mode, d.usedMilli)).sort(ascending),
+  };
+}
+
+/** The node as it would be with the candidate placed on it. */
+export function freeViewAfter(candidate: Candidate): FreeView {
+  const { node, assignment, demand } = candidate;
+  const host = node.host;
+  const free = node.devices.map((d) => {
+    const share = assignment.devices.find((s) => s.index === d.index);
+    const left = deviceFree(d.mode, d.usedMilli);
+    return share === undefined ? left : left - share.milli;
+  });
+  return {
+    model: node.inventory.model,
+    cpuFree: host ? host.cpuMilli - host.cpuMilliUsed - (demand.cpuMilli ?? 0) : Infinity,
+    memFree: host ? host.memoryBytes - host.memoryBytesUsed - (demand.memoryBytes ?? 0) : Infinity,
+    freeMilli: free.sort(ascending),
+  };
+}
+
+/** Total capacity; host dimensions are 0 when untracked. */
+export function nodeCapacity(node: NodeGpuState): NodeCapacity {
+  return {
+    cpu: node.host?.cpuMilli ?? 0,
+    mem: node.host?.memoryBytes ?? 0,
+    gpuMilli: node.devices.length * MILLI_PER_GPU,
+  };
+}
+
+export function totalFreeMilli(view: FreeView): number {
+  let sum = 0;
+  for (const f of view.freeMilli) sum += f;
+  return sum;
+}
+
+/** A string equal for two views exactly when fragmentation cannot tell them apart. */
+export function viewKey(view: FreeView): string {
+  return `${view.model}|${view.cpuFree}|${view.memFree}|${view.freeMilli.join(',')}`;
+}

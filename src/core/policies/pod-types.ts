@@ -1,0 +1,103 @@
+// The "target workload" of fragmentation-aware policies: pod types (resource shapes) with how often
+// each was seen. Learned online from observed demands; no trace or cluster knowledge is built in.
+import { MILLI_PER_GPU, type PodDemand } from '../types.js';
+
+/** One resource shape. `gpuMilli` is per device (1000 for whole devices); gpuCount 0 = no GPU. */
+export interface PodType {
+  readonly cpuMilli: number;
+  readonly memoryBytes: number;
+  readonly gpuCount: number;
+  readonly gpuMilli: number;
+  /** Allowed GPU models; empty = any. */
+  readonly models: readonly string[];
+}
+
+export interface WeightedPodType {
+  readonly type: PodType;
+  /** How many observed pods had this shape. */
+  readonly count: number;
+}
+
+/** A frozen table; `version` changes whenever the weights do, so caches can key on it. */
+export interface PodTypeTable {
+  readonly version: number;
+  readonly total: number;
+  /** Observed pods without GPU demand (they count every free milli as a fragment). */
+  readonly gpuLess: number;
+  readonly types: readonly WeightedPodType[];
+}
+
+/** The shape of a demand, or undefined when its GPU share cannot be known without a device. */
+export function podTypeOf(demand: PodDemand): PodType | undefined {
+  const base = {
+    cpuMilli: demand.cpuMilli ?? 0,
+    memoryBytes: demand.memoryBytes ?? 0,
+    models: [...(demand.models ?? [])].sort(),
+  };
+  switch (demand.gpu.kind) {
+    case 'none':
+      return { ...base, gpuCount: 0, gpuMilli: 0 };
+    case 'whole':
+      return { ...base, gpuCount: demand.gpu.count, gpuMilli: MILLI_PER_GPU };
+    case 'fraction':
+      return { ...base, gpuCount: 1, gpuMilli: demand.gpu.milli };
+    case 'memory':
+      return undefined;
+  }
+}
+
+function typeKey(t: PodType): string {
+  return `${t.cpuMilli}|${t.memoryBytes}|${t.gpuCount}|${t.gpuMilli}|${t.models.join('|')}`;
+}
+
+/** A string equal for two demands exactly when every policy must score them alike. */
+export function podTypeKey(demand: PodDemand): string {
+  const type = podTypeOf(demand);
+  if (type !== undefined) return typeKey(type);
+  const gpu = demand.gpu;
+  const memory = gpu.kind === 'memory' ? gpu.memoryBytes : 0;
+  return `mem:${memory}|${demand.cpuMilli ?? 0}|${demand.memoryBytes ?? 0}|${(demand.models ?? []).join('|')}`;
+}
+
+/**
+ * Counts of observed pod types. The published table is rebuilt on a doubling schedule (1, 2, 4, …
+ * observations) and then every `refreshEvery` observations, so score caches stay valid for long
+ * stretches while the distribution still tracks the workload.
+ */
+export class PodTypeStats {
+  private readonly counts = new Map<string, { type: PodType; count: number }>();
+  private observed = 0;
+  private nextRefresh = 1;
+  private gpuLess = 0;
+  private current: PodTypeTable = { version: 0, total: 0, gpuLess: 0, types: [] };
+  private readonly refreshEvery: number;
+
+  constructor(refreshEvery = 512) {
+    this.refreshEvery = refreshEvery;
+  }
+
+  observe(demand: PodDemand): void {
+    const type = podTypeOf(demand);
+    if (type === undefined) return;
+    const key = typeKey(type);
+    const entry = this.counts.get(key);
+    if (entry) entry.count += 1;
+    else this.counts.set(key, { type, count: 1 });
+    this.observed += 1;
+    if (type.gpuCount === 0) this.gpuLess += 1;
+    if (this.observed >= this.nextRefresh) {
+      this.publish();
+      this.nextRefresh =
+        this.observed < this.refreshEvery ? this.observed * 2 : this.observed + this.refreshEvery;
+    }
+  }
+
+  table(): PodTypeTable {
+    return this.current;
+  }
+
+  private publish(): void {
+    const types = [...this.counts.values()].map((e) => ({ type: e.type, count: e.count }));
+    this.current = { version: this.current.version + 1, total: this.observed, gpuLess: this.gpuLess, types };
+  }
+}

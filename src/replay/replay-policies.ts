@@ -1,0 +1,39 @@
+// Policies the replayer can run, built fresh per seed (online learning starts from nothing).
+import type { SeededRng } from './seeded-rng.js';
+import { createBestFitPolicy } from '../core/policies/bestfit.js';
+import { createDotProductPolicy } from '../core/policies/dotprod.js';
+import { createFgdPolicy } from '../core/policies/fgd.js';
+import { createPackingPolicy } from '../core/policies/packing.js';
+import { createPhalanxPolicy } from '../core/policies/phalanx.js';
+import type { PlacementPolicy } from '../core/policies/policy.js';
+import { createRandomPolicy } from '../core/policies/random.js';
+
+export const REPLAY_POLICIES = ['random', 'dotprod', 'packing', 'bestfit', 'fgd', 'phalanx'] as const;
+export type ReplayPolicyName = (typeof REPLAY_POLICIES)[number];
+
+export interface ReplayPolicy {
+  readonly policy: PlacementPolicy;
+  /** Whether the score depends on the candidate only (identical nodes may share one score). */
+  readonly pure: boolean;
+}
+
+export function isReplayPolicy(name: string): name is ReplayPolicyName {
+  return (REPLAY_POLICIES as readonly string[]).includes(name);
+}
+
+export function createReplayPolicy(name: ReplayPolicyName, rng: SeededRng): ReplayPolicy {
+  switch (name) {
+    case 'random':
+      return { policy: createRandomPolicy(rng), pure: false };
+    case 'dotprod':
+      return { policy: createDotProductPolicy(), pure: true };
+    case 'packing':
+      return { policy: createPackingPolicy(), pure: true };
+    case 'bestfit':
+      return { policy: createBestFitPolicy(), pure: true };
+    case 'fgd':
+      return { policy: createFgdPolicy(), pure: true };
+    case 'phalanx':
+      return { policy: createPhalanxPolicy(), pure: true };
+  }
+}

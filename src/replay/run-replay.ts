@@ -1,0 +1,100 @@
+// A full replay of one trace with one policy over several seeds, reduced to the published metric.
+import { curveOf, mean, unallocatedPctAt, type CurvePoint } from './metrics.js';
+import { createReplayPolicy, type ReplayPolicyName } from './replay-policies.js';
+import { seededRng } from './seeded-rng.js';
+import { SimCluster } from './sim-cluster.js';
+import { simulate } from './simulate.js';
+import type { TraceNode, TracePod } from './trace-csv.js';
+import { buildWorkload } from './workload.js';
+
+/** Pods are inflated to this multiple of GPU capacity (the FGD protocol). */
+export const INFLATION_RATIO = 1.3;
+
+export interface ReplayInput {
+  readonly policy: ReplayPolicyName;
+  readonly nodes: readonly TraceNode[];
+  readonly pods: readonly TracePod[];
+  readonly podsFile: string;
+  readonly seeds: readonly number[];
+  /** Progress: pods done in the current seed, pods in it, seed. */
+  readonly onProgress?: (done: number, total: number, seed: number) => void;
+}
+
+export interface SeedResult {
+  readonly seed: number;
+  readonly unallocatedPctAt100: number;
+  readonly submittedPods: number;
+  readonly failedPods: number;
+  readonly seconds: number;
+  readonly curve: readonly CurvePoint[];
+}
+
+export interface ReplayResult {
+  readonly policy: string;
+  readonly pods: string;
+  readonly nodes: number;
+  readonly gpus: number;
+  readonly seeds: readonly number[];
+  readonly unallocatedPctAt100: number;
+  readonly perSeed: readonly {
+    seed: number;
+    unallocatedPctAt100: number;
+    failedPods: number;
+    pods: number;
+  }[];
+  readonly curve: readonly CurvePoint[];
+  readonly seconds: number;
+}
+
+/** Workload and tie-breaking draw from separate streams so policies see the same pod sequence. */
+const TIE_STREAM = 0x5eed;
+
+export function replaySeed(input: ReplayInput, seed: number, clock: () => number): SeedResult {
+  const started = clock();
+  const cluster = new SimCluster(input.nodes);
+  const pods = buildWorkload(input.pods, cluster.capacityMilli, INFLATION_RATIO, seededRng(seed));
+  const rng = seededRng(seed ^ TIE_STREAM);
+  const { policy, pure } = createReplayPolicy(input.policy, rng);
+  const step = Math.max(1, Math.floor(pods.length / 200));
+  const series = simulate(cluster, pods, policy, {
+    pureScores: pure,
+    rng,
+    onPod: (i) => {
+      if ((i + 1) % step === 0 || i + 1 === pods.length) input.onProgress?.(i + 1, pods.length, seed);
+    },
+  });
+  return {
+    seed,
+    unallocatedPctAt100: unallocatedPctAt(series, cluster.capacityMilli, 100),
+    submittedPods: pods.length,
+    failedPods: series.failedPods,
+    seconds: (clock() - started) / 1000,
+    curve: curveOf(series, cluster.capacityMilli),
+  };
+}
+
+export function runReplay(input: ReplayInput, clock: () => number): ReplayResult {
+  const started = clock();
+  const seeds = input.seeds.map((seed) => replaySeed(input, seed, clock));
+  const first = seeds[0]?.curve ?? [];
+  const curve = first.map((point, k) => ({
+    arrivedPct: point.arrivedPct,
+    unallocatedPct: mean(seeds.map((s) => s.curve[k]?.unallocatedPct ?? NaN)),
+  }));
+  return {
+    policy: input.policy,
+    pods: input.podsFile,
+    nodes: input.nodes.length,
+    gpus: input.nodes.reduce((sum, n) => sum + n.gpus, 0),
+    seeds: input.seeds,
+    unallocatedPctAt100: mean(seeds.map((s) => s.unallocatedPctAt100)),
+    perSeed: seeds.map((s) => ({
+      seed: s.seed,
+      unallocatedPctAt100: s.unallocatedPctAt100,
+      failedPods: s.failedPods,
+      pods: s.submittedPods,
+    })),
+    curve,
+    seconds: (clock() - started) / 1000,
+  };
+}
