@@ -101,10 +101,20 @@ export class GangCoordinator implements GangVerbs {
   }
 
   filter(pod: PodShape, demand: PodDemand, nodeNames: readonly string[]): FilterOutcome {
+    return this.filterAt(pod, demand, nodeNames, []);
+  }
+
+  /** `pinned`: nodes a new plan's domain must contain (the node a bind names). */
+  private filterAt(
+    pod: PodShape,
+    demand: PodDemand,
+    nodeNames: readonly string[],
+    pinned: readonly string[],
+  ): FilterOutcome {
     this.sweep();
     const gang = demand.gang;
     if (gang === undefined) throw new Error('GangCoordinator.filter called for a pod outside any gang');
-    const claimed = this.slotFor(pod, demand, gang);
+    const claimed = this.slotFor(pod, demand, gang, pinned);
     if ('reason' in claimed) return unresolvable(nodeNames, claimed.reason);
     const { gang: record, slot } = claimed;
     record.lastActivity = this.deps.clock.now();
@@ -131,8 +141,8 @@ export class GangCoordinator implements GangVerbs {
     if (gang === undefined) return `pod ${request.namespace}/${request.name} is not in a gang`;
     let found = this.tracker.findMember(request.uid);
     if (found === undefined) {
-      // Planned by an earlier process, or the plan was released since filter: plan for this node now.
-      const outcome = this.filter(pod, demand, [request.node]);
+      // Planned by an earlier process, or the plan was released since filter: plan around this node.
+      const outcome = this.filterAt(pod, demand, [request.node], [request.node]);
       found = this.tracker.findMember(request.uid);
       if (found === undefined || !outcome.feasible.includes(request.node)) {
         const why = outcome.unresolvable[request.node] ?? outcome.error ?? 'no plan';
@@ -175,7 +185,7 @@ export class GangCoordinator implements GangVerbs {
     return this.tracker.all();
   }
 
-  private slotFor(pod: PodShape, demand: PodDemand, gang: GangRef): Claimed {
+  private slotFor(pod: PodShape, demand: PodDemand, gang: GangRef, pinned: readonly string[]): Claimed {
     const self = memberRef(pod);
     const existing = this.tracker.get(gang.key);
     if (existing !== undefined) {
@@ -185,7 +195,7 @@ export class GangCoordinator implements GangVerbs {
       if (!('lost' in claimed)) return claimed;
       this.barrier.release(existing, 'capacity-lost', 'reserved capacity was lost');
     }
-    const planned = this.plan(pod, demand, gang);
+    const planned = this.plan(pod, demand, gang, pinned);
     if ('reason' in planned) return planned;
     const claimed = this.claim(planned, pod, demand);
     return 'lost' in claimed ? { reason: `gang ${gang.name}: reserved capacity was lost` } : claimed;
@@ -210,7 +220,12 @@ export class GangCoordinator implements GangVerbs {
     return { gang: record, slot };
   }
 
-  private plan(pod: PodShape, demand: PodDemand, gang: GangRef): GangRecord | { reason: string } {
+  private plan(
+    pod: PodShape,
+    demand: PodDemand,
+    gang: GangRef,
+    pinned: readonly string[],
+  ): GangRecord | { reason: string } {
     const recent = this.explainer.recentFailure(gang.key);
     if (recent !== undefined) return { reason: recent };
     const roster = gangRoster(this.deps.members, pod, demand, this.deps.levels);
@@ -221,7 +236,7 @@ export class GangCoordinator implements GangVerbs {
       name: gang.name,
       members: roster.toPlace.map((m) => m.demand),
       topology: demand.topology,
-      anchorNodes: roster.anchors,
+      anchorNodes: [...roster.anchors, ...pinned],
       choose: this.chooser(demand),
     });
     const now = this.deps.clock.now();
