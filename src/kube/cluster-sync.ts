@@ -24,6 +24,9 @@ export interface ClusterSyncHooks {
   onRejectedFact?(fact: RejectedPodFact): void;
   onRejectedNode?(node: string, reason: string): void;
   onAccounted?(summary: { readonly nodes: number; readonly pods: number; readonly rejected: number }): void;
+  /** After the ledger and the indexes took in a pod event (gang gates and plans follow pods). */
+  onPodChanged?(pod: PodShape): void;
+  onPodDeleted?(pod: PodShape): void;
 }
 
 interface PodEntry {
@@ -77,13 +80,24 @@ export class ClusterSync {
       for (const pod of pods) this.#record(pod);
       this.#podsListed = true;
       this.#accountAllIfReady();
+      for (const pod of pods) this.#hooks.onPodChanged?.(pod);
     },
-    onAdd: (pod) => this.#podChanged(pod),
-    onUpdate: (pod, old) => {
-      if (old.metadata?.uid !== pod.metadata?.uid) this.#podDeleted(old);
+    onAdd: (pod) => {
       this.#podChanged(pod);
+      this.#hooks.onPodChanged?.(pod);
     },
-    onDelete: (pod) => this.#podDeleted(pod),
+    onUpdate: (pod, old) => {
+      if (old.metadata?.uid !== pod.metadata?.uid) {
+        this.#podDeleted(old);
+        this.#hooks.onPodDeleted?.(old);
+      }
+      this.#podChanged(pod);
+      this.#hooks.onPodChanged?.(pod);
+    },
+    onDelete: (pod) => {
+      this.#podDeleted(pod);
+      this.#hooks.onPodDeleted?.(pod);
+    },
   };
 
   #upsertNode(node: NodeShape): void {
