@@ -1,0 +1,33 @@
+# syntax=docker/dockerfile:1
+# Phalanx image: the TypeScript build runs in a full Node 24 image; the runtime is node:24-slim with
+# production dependencies only, running as an unprivileged numeric user (so Kubernetes can verify
+# runAsNonRoot) and writing nothing to its filesystem (readOnlyRootFilesystem-friendly).
+#
+#   docker build -t phalanx:0.1.0 .
+#   docker run --rm phalanx:0.1.0 --help
+
+ARG NODE_VERSION=24.21.0
+
+FROM node:${NODE_VERSION}-bookworm AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+# --ignore-scripts: no dependency needs an install script, and none should run in the build.
+RUN npm ci --no-audit --no-fund --ignore-scripts
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build
+
+FROM node:${NODE_VERSION}-bookworm-slim AS runtime
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts \
+ && npm cache clean --force \
+ && rm -rf /root/.npm /tmp/*
+COPY --from=build /src/dist ./dist
+# uid/gid 1000 is the image's `node` user; numeric so runAsNonRoot can be checked by the kubelet.
+USER 1000:1000
+# 8888: extender (HTTP) with /healthz, /readyz, /metrics; 8443: admission webhook (HTTPS).
+EXPOSE 8888 8443
+ENTRYPOINT ["node", "--enable-source-maps", "dist/cli/main.js"]
+CMD ["serve"]
