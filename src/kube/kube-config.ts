@@ -1,7 +1,14 @@
 // Loads API credentials (an explicit kubeconfig, or the in-cluster service account) and builds the
 // API clients src/kube uses. The composition root decides `inCluster` from KUBERNETES_SERVICE_HOST.
 import { existsSync } from 'node:fs';
-import { CoordinationV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import {
+  AdmissionregistrationV1Api,
+  BatchV1Api,
+  CoordinationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+} from '@kubernetes/client-node';
 
 export interface KubeConfigOptions {
   /** Path to a kubeconfig file; wins over in-cluster. */
@@ -34,6 +41,12 @@ export interface KubeClients {
   readonly config: KubeConfig;
   readonly core: CoreV1Api;
   readonly coordination: CoordinationV1Api;
+  /** Jobs (gang size of indexed Jobs). */
+  readonly batch: BatchV1Api;
+  /** PodGroups (scheduling.x-k8s.io) and other custom resources. */
+  readonly customObjects: CustomObjectsApi;
+  /** The webhook configuration whose caBundle the self-managed CA is published in. */
+  readonly admissionRegistration: AdmissionregistrationV1Api;
 }
 
 export function createKubeClients(kc: KubeConfig): KubeClients {
@@ -41,5 +54,8 @@ export function createKubeClients(kc: KubeConfig): KubeClients {
     config: kc,
     core: kc.makeApiClient(CoreV1Api),
     coordination: kc.makeApiClient(CoordinationV1Api),
+    batch: kc.makeApiClient(BatchV1Api),
+    customObjects: kc.makeApiClient(CustomObjectsApi),
+    admissionRegistration: kc.makeApiClient(AdmissionregistrationV1Api),
   };
 }
