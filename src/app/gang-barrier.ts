@@ -5,7 +5,7 @@
 import { slotHolder, type GangRecord, type GangSlot, type GangTracker } from '../core/gang/gang-tracker.js';
 import { Decision } from '../core/names.js';
 import type { Assignment, Clock } from '../core/types.js';
-import type { ReleaseCause } from './gang-coordinator.js';
+import type { ReleaseCause } from './gang-types.js';
 import type { GangSlots } from './gang-slots.js';
 import type { PodReader, PodRef } from './ports.js';
 

@@ -14,58 +14,22 @@
 //   (LeaderCreated), the leader waits at the barrier like everyone else.
 // - A plan no member touches for reservationTtlMs (anchoredHoldMs once a member is bound) is
 //   released, so competing gangs never hold each other's capacity forever.
-import type { ClusterState } from '../core/cluster-state.js';
 import { demandShape, type DeviceChooser } from '../core/gang/domain-packing.js';
 import { planGang } from '../core/gang/gang-planner.js';
 import { GangTracker, type GangRecord, type GangSlot } from '../core/gang/gang-tracker.js';
 import type { PodShape } from '../core/kube-shapes.js';
 import { isLeaderWorkerSetLeader } from '../core/policies/workload-gangs.js';
-import type { PlacementPolicy } from '../core/policies/policy.js';
-import type { Assignment, Clock, GangRef, PodDemand } from '../core/types.js';
+import type { Assignment, GangRef, PodDemand } from '../core/types.js';
 import { GangBarrier } from './gang-barrier.js';
 import { GangExplainer } from './gang-explainer.js';
 import { gangRoster, liveMembers, memberRef } from './gang-membership.js';
 import { GangSlots } from './gang-slots.js';
 import { bestCandidate } from './placement.js';
-import type { EventRecorder, GangMemberIndex, PodReader, PodRef } from './ports.js';
+import type { GangCoordinatorDeps, ReleaseCause } from './gang-types.js';
 import type { GangVerbs } from './scheduling-service.js';
 import type { BindRequest, FilterOutcome } from './scheduling-types.js';
 
-export type ReleaseCause = 'expired' | 'barrier-timeout' | 'member-deleted' | 'capacity-lost';
-
-/** Where gang outcomes are counted (metrics/gang-metrics.ts implements it). */
-export interface GangObserver {
-  planMade(level: string): void;
-  planFailed(): void;
-  planReleased(cause: ReleaseCause): void;
-  gangBound(level: string, waitSeconds: number): void;
-}
-
-export interface GangCoordinatorDeps {
-  readonly state: ClusterState;
-  readonly members: GangMemberIndex;
-  readonly pods: PodReader;
-  readonly clock: Clock;
-  readonly levels: readonly string[];
-  readonly policyFor: (demand: PodDemand) => PlacementPolicy;
-  /** SchedulingService.writeBinding: annotate + bind, then commit or release. */
-  readonly writeBinding: (
-    ref: PodRef,
-    node: string,
-    assignment: Assignment,
-    annotations: Readonly<Record<string, string>>,
-  ) => Promise<string>;
-  readonly reservationTtlMs: number;
-  readonly bindBarrierMs: number;
-  /** How long a leader-first gang keeps its workers' slots; default 10 minutes. */
-  readonly anchoredHoldMs?: number;
-  readonly events?: EventRecorder;
-  readonly observer?: GangObserver;
-  /** Minimum spacing of the same explanation on a gang's members; default 30 s. */
-  readonly explainIntervalMs?: number;
-  /** A gang that could not be placed is not planned again sooner than this; default 1 s. */
-  readonly replanBackoffMs?: number;
-}
+export type { GangCoordinatorDeps, GangObserver, ReleaseCause } from './gang-types.js';
 
 type Claimed = { gang: GangRecord; slot: GangSlot } | { reason: string };
 
@@ -204,7 +168,7 @@ export class GangCoordinator implements GangVerbs {
   private claim(record: GangRecord, pod: PodShape, demand: PodDemand): Claimed | { lost: true } {
     const self = memberRef(pod);
     const shape = demandShape(demand);
-    const slot = this.tracker.openSlotFor(record, shape);
+    const slot = this.tracker.openSlotFor(record, shape) ?? this.slotOfVanishedMember(record);
     if (slot === undefined) {
       return { reason: `gang ${record.name} already has every slot taken; is group-size too small?` };
     }
@@ -267,6 +231,23 @@ export class GangCoordinator implements GangVerbs {
       },
       now,
     );
+  }
+
+  /**
+   * A claimed slot whose pod is gone from the member index (deleted, finished, or replaced under a
+   * new UID) is reopened, so a replacement never waits for the plan to expire.
+   */
+  private slotOfVanishedMember(record: GangRecord): GangSlot | undefined {
+    const live = new Set(
+      liveMembers(this.deps.members, { key: record.key, name: record.name, size: record.slots.length }).map(
+        (p) => p.metadata?.uid,
+      ),
+    );
+    const vanished = record.slots.find((s) => s.phase === 'claimed' && s.member && !live.has(s.member.uid));
+    if (vanished === undefined) return undefined;
+    if (!this.slots.takeBack(record, vanished, this.expiresAt(record))) return undefined;
+    this.tracker.reopen(record, vanished);
+    return vanished;
   }
 
   /** An LWS leader with no worker created yet must not wait for them (see the startup rules). */

@@ -137,6 +137,21 @@ describe('all-or-nothing bind', () => {
     expect(h.reservations()).toBe(0);
   });
 
+  it('gives a replacement the slot of a member that vanished without a delete notice', async () => {
+    const h = new GangHarness({ inventories: fabric().inventories });
+    const pods = members('van', 2, { gpus: 8 });
+    h.add(...pods);
+    const node1 = h.plannedNode(pods[1]!);
+    h.plannedNode(pods[0]!);
+    h.api.pods.delete('ml/van-1');
+    const replacement = gangPod('van-1', 'van', 2, { gpus: 8, uid: 'uid-van-1b' });
+    h.add(replacement);
+    expect(h.plannedNode(replacement)).toBe(node1);
+    expect(h.reservations()).toBe(2);
+    expect(h.state.holding('uid-van-1')).toBeUndefined();
+    expect(await Promise.all([h.schedule(pods[0]!), h.schedule(replacement)])).toEqual(['', '']);
+  });
+
   it('reopens the slot of a member deleted before the barrier, for its replacement', async () => {
     const h = new GangHarness({ inventories: fabric().inventories });
     const pods = members('rep', 2, { gpus: 8 });

@@ -1,0 +1,41 @@
+// The gang coordinator's dependencies and the observer it reports outcomes to.
+import type { ClusterState } from '../core/cluster-state.js';
+import type { PlacementPolicy } from '../core/policies/policy.js';
+import type { Assignment, Clock, PodDemand } from '../core/types.js';
+import type { EventRecorder, GangMemberIndex, PodReader, PodRef } from './ports.js';
+
+export type ReleaseCause = 'expired' | 'barrier-timeout' | 'member-deleted' | 'capacity-lost';
+
+/** Where gang outcomes are counted (metrics/gang-metrics.ts implements it). */
+export interface GangObserver {
+  planMade(level: string): void;
+  planFailed(): void;
+  planReleased(cause: ReleaseCause): void;
+  gangBound(level: string, waitSeconds: number): void;
+}
+
+export interface GangCoordinatorDeps {
+  readonly state: ClusterState;
+  readonly members: GangMemberIndex;
+  readonly pods: PodReader;
+  readonly clock: Clock;
+  readonly levels: readonly string[];
+  readonly policyFor: (demand: PodDemand) => PlacementPolicy;
+  /** SchedulingService.writeBinding: annotate + bind, then commit or release. */
+  readonly writeBinding: (
+    ref: PodRef,
+    node: string,
+    assignment: Assignment,
+    annotations: Readonly<Record<string, string>>,
+  ) => Promise<string>;
+  readonly reservationTtlMs: number;
+  readonly bindBarrierMs: number;
+  /** How long a leader-first gang keeps its workers' slots; default 10 minutes. */
+  readonly anchoredHoldMs?: number;
+  readonly events?: EventRecorder;
+  readonly observer?: GangObserver;
+  /** Minimum spacing of the same explanation on a gang's members; default 30 s. */
+  readonly explainIntervalMs?: number;
+  /** A gang that could not be placed is not planned again sooner than this; default 1 s. */
+  readonly replanBackoffMs?: number;
+}
