@@ -56,11 +56,15 @@ export function gangRoster(
   const others = liveMembers(index, gang).filter((p) => p.metadata?.uid !== self.uid);
   const anchors = others.flatMap((p) => (p.spec?.nodeName ? [p.spec.nodeName] : []));
   const toPlace: { member?: MemberRef; demand: PodDemand }[] = [{ member: self, demand: currentDemand }];
+  // Members without GPUs (a CPU-only leader) are scheduled without the extender: no slot for them.
+  let withoutGpus = 0;
   for (const pod of others) {
     if (pod.spec?.nodeName) continue;
-    toPlace.push({ member: memberRef(pod), demand: demandOrTemplate(pod, currentDemand, levels) });
+    const demand = demandOrTemplate(pod, currentDemand, levels);
+    if (demand.gpu.kind === 'none') withoutGpus += 1;
+    else toPlace.push({ member: memberRef(pod), demand });
   }
-  const room = Math.max(0, gang.size - anchors.length);
+  const room = Math.max(0, gang.size - anchors.length - withoutGpus);
   while (toPlace.length < room) toPlace.push({ demand: currentDemand });
   return { anchors, toPlace: toPlace.slice(0, room) };
 }
@@ -68,8 +72,7 @@ export function gangRoster(
 /** A member whose request cannot be read is planned like the current pod; its own filter says why. */
 function demandOrTemplate(pod: PodShape, template: PodDemand, levels: readonly string[]): PodDemand {
   try {
-    const demand = parsePodDemand(pod, { levels });
-    return demand.gpu.kind === 'none' ? template : demand;
+    return parsePodDemand(pod, { levels });
   } catch (err) {
     if (err instanceof DemandError) return template;
     throw err;

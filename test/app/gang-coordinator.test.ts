@@ -326,6 +326,16 @@ describe('LeaderWorkerSet startup', () => {
     expect(h.reservations()).toBe(0);
   });
 
+  it('plans no slot for a member without GPUs (a CPU-only leader), so the workers do not wait for it', async () => {
+    const h = new GangHarness({ inventories: fabric().inventories });
+    const cpuLeader = gangPod('lws-0', 'lws-0', 3, { labels: lws(0) });
+    const workers = [1, 2].map((w) => gangPod(`lws-0-${w}`, 'lws-0', 3, { gpus: 8, labels: lws(w) }));
+    h.add(cpuLeader, ...workers);
+    expect(await Promise.all(workers.map((w) => h.schedule(w)))).toEqual(['', '']);
+    expect(h.observer.bound).toHaveLength(1);
+    expect(h.reservations()).toBe(0);
+  });
+
   it('LeaderCreated: a leader whose workers exist waits at the barrier with them', async () => {
     const h = new GangHarness({ inventories: fabric().inventories });
     const leader = gangPod('lws-0', 'lws-0', 2, { gpus: 8, labels: lws(0) });
