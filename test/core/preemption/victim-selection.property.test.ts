@@ -1,0 +1,239 @@
+// Property tests for victim selection against a naive model: per-device arithmetic written here from
+// the pods' shares, and a brute force over every set of evictable units for the cheapest answer.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { GpuLedger } from '../../../src/core/ledger/gpu-ledger.js';
+import { selectVictims } from '../../../src/core/preemption/victim-selection.js';
+import type { RemoteMember, VictimCandidate } from '../../../src/core/preemption/victim-units.js';
+import type { Assignment, GpuRequest, NodeGpuState } from '../../../src/core/types.js';
+import { GIB, nodeInventory } from '../../support/fabric.js';
+
+const MEMORY = 40 * GIB;
+
+interface Scenario {
+  gpus: number;
+  islands: number[][];
+  pods: VictimCandidate[];
+  remote: Map<string, RemoteMember[]>;
+  gpu: GpuRequest;
+  priority: number;
+  node: NodeGpuState;
+}
+
+const podArb = fc.record({
+  priority: fc.integer({ min: 0, max: 3 }),
+  gang: fc.constantFrom(undefined, undefined, 'ns/g1', 'ns/g2'),
+  hold: fc.oneof(
+    fc.record({
+      kind: fc.constant('whole' as const),
+      first: fc.nat(3),
+      count: fc.integer({ min: 1, max: 2 }),
+    }),
+    fc.record({
+      kind: fc.constant('share' as const),
+      device: fc.nat(3),
+      milli: fc.integer({ min: 1, max: 9 }).map((n) => n * 100),
+      memoryGiB: fc.constantFrom(0, 0, 10, 20),
+    }),
+    fc.constant({ kind: 'none' as const }),
+  ),
+});
+
+const scenarioArb = fc
+  .record({
+    gpus: fc.integer({ min: 1, max: 4 }),
+    split: fc.boolean(),
+    pods: fc.array(podArb, { maxLength: 9 }),
+    remote: fc.array(
+      fc.record({ gang: fc.constantFrom('ns/g1', 'ns/g2'), priority: fc.integer({ min: 0, max: 4 }) }),
+      { maxLength: 3 },
+    ),
+    gpu: fc.oneof(
+      fc.record({ kind: fc.constant('whole' as const), count: fc.integer({ min: 1, max: 3 }) }),
+      fc.record({
+        kind: fc.constant('fraction' as const),
+        milli: fc.integer({ min: 1, max: 10 }).map((n) => n * 100 - 1),
+      }),
+      fc.record({
+        kind: fc.constant('fraction' as const),
+        milli: fc.integer({ min: 1, max: 9 }).map((n) => n * 100),
+        memoryBytes: fc.constantFrom(5, 15, 30).map((g) => g * GIB),
+      }),
+      fc.record({
+        kind: fc.constant('memory' as const),
+        memoryBytes: fc.constantFrom(10, 20, 35).map((g) => g * GIB),
+      }),
+    ),
+    priority: fc.integer({ min: 0, max: 4 }),
+  })
+  .map((raw): Scenario => {
+    const indices = Array.from({ length: raw.gpus }, (_, i) => i);
+    const half = Math.ceil(raw.gpus / 2);
+    const islands = raw.split && raw.gpus > 1 ? [indices.slice(0, half), indices.slice(half)] : [indices];
+    const inv = nodeInventory('n', raw.gpus, { memoryBytes: MEMORY, islands });
+    const ledger = new GpuLedger();
+    ledger.upsertNode(inv);
+    const pods: VictimCandidate[] = [];
+    raw.pods.forEach((p, i) => {
+      const uid = `p${i}`;
+      let assignment: Assignment | undefined;
+      if (p.hold.kind === 'whole') {
+        const devices = Array.from({ length: p.hold.count }, (_, k) =>
+          p.hold.kind === 'whole' ? p.hold.first + k : 0,
+        )
+          .filter((d) => d < raw.gpus)
+          .map((index) => ({ index, milli: 1000, memoryBytes: 0 }));
+        if (devices.length > 0) assignment = { node: 'n', whole: true, devices };
+      } else if (p.hold.kind === 'share' && p.hold.device < raw.gpus) {
+        const memoryBytes = p.hold.memoryGiB * GIB;
+        assignment = {
+          node: 'n',
+          whole: false,
+          devices: [{ index: p.hold.device, milli: p.hold.milli, memoryBytes }],
+        };
+      }
+      if (assignment !== undefined && !ledger.commit(uid, assignment).ok) assignment = undefined;
+      if (assignment === undefined && p.gang === undefined) return;
+      pods.push({
+        uid,
+        priority: p.priority,
+        ...(assignment ? { assignment } : {}),
+        ...(p.gang ? { gangKey: p.gang } : {}),
+      });
+    });
+    const remote = new Map<string, RemoteMember[]>();
+    raw.remote.forEach((r, i) => {
+      const list = remote.get(r.gang) ?? [];
+      list.push({ uid: `r${i}`, node: 'm', priority: r.priority });
+      remote.set(r.gang, list);
+    });
+    return {
+      gpus: raw.gpus,
+      islands,
+      pods,
+      remote,
+      gpu: raw.gpu,
+      priority: raw.priority,
+      node: ledger.nodeState('n') as NodeGpuState,
+    };
+  });
+
+/** Does the request fit on the node once `gone` pods are evicted? Recomputed from the pods' shares. */
+function modelFits(s: Scenario, gone: ReadonlySet<string>): boolean {
+  const milli = new Array<number>(s.gpus).fill(0);
+  const memory = new Array<number>(s.gpus).fill(0);
+  const whole = new Array<boolean>(s.gpus).fill(false);
+  for (const p of s.pods) {
+    if (gone.has(p.uid) || p.assignment === undefined) continue;
+    for (const d of p.assignment.devices) {
+      milli[d.index] = (milli[d.index] ?? 0) + d.milli;
+      memory[d.index] = (memory[d.index] ?? 0) + (p.assignment.whole ? MEMORY : d.memoryBytes);
+      if (p.assignment.whole) whole[d.index] = true;
+    }
+  }
+  const devices = Array.from({ length: s.gpus }, (_, i) => i);
+  const gpu = s.gpu;
+  if (gpu.kind === 'whole') return devices.filter((i) => milli[i] === 0).length >= gpu.count;
+  if (gpu.kind === 'none') return true;
+  const need =
+    gpu.kind === 'fraction' ? gpu.milli : Math.max(1, Math.ceil((1000 * gpu.memoryBytes) / MEMORY));
+  const needMemory = gpu.memoryBytes ?? 0;
+  return devices.some(
+    (i) => !whole[i] && (milli[i] ?? 0) + need <= 1000 && (memory[i] ?? 0) + needMemory <= MEMORY,
+  );
+}
+
+/** Units as the rule defines them: a gang with all its members, or a GPU-holding pod alone. */
+function modelUnits(s: Scenario): { uids: string[]; remote: RemoteMember[]; priorities: number[] }[] {
+  const byKey = new Map<string, VictimCandidate[]>();
+  for (const p of s.pods) byKey.set(p.gangKey ?? p.uid, [...(byKey.get(p.gangKey ?? p.uid) ?? []), p]);
+  return [...byKey.entries()].map(([key, members]) => {
+    const remote = members[0]?.gangKey !== undefined ? (s.remote.get(key) ?? []) : [];
+    return {
+      uids: members.map((m) => m.uid),
+      remote,
+      priorities: [...members.map((m) => m.priority), ...remote.map((r) => r.priority)],
+    };
+  });
+}
+
+const costKey = (priorities: number[]): [number, number, number] => [
+  priorities.length === 0 ? -Infinity : Math.max(...priorities),
+  priorities.length,
+  priorities.reduce((a, b) => a + b, 0),
+];
+const lexLess = (a: number[], b: number[]): boolean => {
+  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return (a[i] ?? 0) < (b[i] ?? 0);
+  return false;
+};
+
+function checkChoice(s: Scenario, budget: number | undefined): void {
+  const choice = selectVictims({
+    demand: { gpu: s.gpu, topology: {} },
+    node: s.node,
+    pods: s.pods,
+    preemptorPriority: s.priority,
+    remoteMembers: s.remote,
+    ...(budget === undefined ? {} : { searchBudget: budget }),
+  });
+  const units = modelUnits(s);
+  const evictable = units.filter((u) => u.priorities.every((p) => p < s.priority));
+  if (modelFits(s, new Set())) {
+    expect(choice.kind).toBe('fits');
+    return;
+  }
+  const all = new Set(evictable.flatMap((u) => u.uids));
+  if (!modelFits(s, all)) {
+    expect(choice.kind).toBe('cannot-help');
+    return;
+  }
+  expect(choice.kind).toBe('victims');
+  if (choice.kind !== 'victims') return;
+  const victims = new Set(choice.uids);
+  // Frees enough.
+  expect(modelFits(s, victims)).toBe(true);
+  // Only pods of lower priority, on this node and elsewhere.
+  for (const p of s.pods) if (victims.has(p.uid)) expect(p.priority).toBeLessThan(s.priority);
+  for (const r of choice.remote) expect(r.priority).toBeLessThan(s.priority);
+  // Gangs whole: a unit is in entirely (with its remote members) or not at all.
+  const chosen = units.filter((u) => u.uids.some((uid) => victims.has(uid)));
+  for (const u of chosen) {
+    for (const uid of u.uids) expect(victims.has(uid)).toBe(true);
+    for (const r of u.remote) expect(choice.remote).toContainEqual(r);
+  }
+  expect(victims.size).toBe(chosen.reduce((n, u) => n + u.uids.length, 0));
+  // Minimal: no unit can be spared.
+  for (const u of chosen) {
+    const without = new Set([...victims].filter((uid) => !u.uids.includes(uid)));
+    expect(modelFits(s, without)).toBe(false);
+  }
+  expect([choice.cost.highestPriority, choice.cost.pods, choice.cost.prioritySum]).toEqual(
+    costKey(chosen.flatMap((u) => u.priorities)),
+  );
+  if (budget !== undefined) return;
+  // Cheapest: brute force over every set of evictable units.
+  let best: number[] | undefined;
+  for (let mask = 1; mask < 1 << evictable.length; mask += 1) {
+    const set = evictable.filter((_, i) => (mask >> i) & 1);
+    if (!modelFits(s, new Set(set.flatMap((u) => u.uids)))) continue;
+    const cost = costKey(set.flatMap((u) => u.priorities));
+    if (best === undefined || lexLess(cost, best)) best = cost;
+  }
+  expect(costKey(chosen.flatMap((u) => u.priorities))).toEqual(best);
+}
+
+describe('selectVictims properties', () => {
+  it('frees enough, evicts gangs whole, spares equal and higher priorities, is minimal and cheapest', () => {
+    fc.assert(
+      fc.property(scenarioArb, (s) => checkChoice(s, undefined)),
+      { numRuns: 1500 },
+    );
+  });
+
+  it('keeps every rule but cheapness when the exact search is cut short', () => {
+    fc.assert(
+      fc.property(scenarioArb, fc.integer({ min: 0, max: 3 }), (s, budget) => checkChoice(s, budget)),
+      { numRuns: 1000 },
+    );
+  });
+});
