@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GpuLedger } from '../../../src/core/ledger/gpu-ledger.js';
 import { selectVictims, type VictimQuery } from '../../../src/core/preemption/victim-selection.js';
-import type { RemoteMember, VictimCandidate } from '../../../src/core/preemption/victim-units.js';
+import type { RemoteMember } from '../../../src/core/preemption/victim-units.js';
 import type { Assignment, GpuRequest, NodeGpuState, NodeInventory } from '../../../src/core/types.js';
 import { GIB, nodeInventory } from '../../support/fabric.js';
 
