@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// Entry point of the `phalanx` command.
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError, loadConfig } from '../config/load.js';
+import { createLogger } from '../logging/logger.js';
+import { serve } from './serve.js';
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError('must be a port number');
+  return n;
+}
+
+const program = new Command()
+  .name('phalanx')
+  .description('Fractional GPUs, gangs and topology-aware placement for the stock kube-scheduler');
+
+program
+  .command('serve')
+  .description('run the scheduler extender and the admission webhook')
+  .option('-c, --config <file>', 'YAML configuration file')
+  .option('--kubeconfig <file>', 'kubeconfig (default: in-cluster)')
+  .option('--extender-host <host>', 'extender listen address')
+  .option('--extender-port <port>', 'extender listen port', port)
+  .option('--webhook-host <host>', 'webhook listen address')
+  .option('--webhook-port <port>', 'webhook listen port', port)
+  .option('--no-webhook', 'do not serve the admission webhook')
+  .option('--policy <name>', 'placement policy (binpack, spread, phalanx, ...)')
+  .option('--leader-elect', 'take part in leader election (several replicas)')
+  .option('--log-level <level>', 'trace | debug | info | warn | error')
+  .action(async (opts: Record<string, unknown>) => {
+    let config;
+    try {
+      config = loadConfig({
+        file: opts['config'] as string | undefined,
+        env: process.env,
+        overrides: {
+          'kube.kubeconfig': opts['kubeconfig'],
+          'extender.host': opts['extenderHost'],
+          'extender.port': opts['extenderPort'],
+          'webhook.host': opts['webhookHost'],
+          'webhook.port': opts['webhookPort'],
+          'webhook.enabled': opts['webhook'] === false ? false : undefined,
+          policy: opts['policy'],
+          'leaderElection.enabled': opts['leaderElect'] === true ? true : undefined,
+          logLevel: opts['logLevel'],
+        },
+      });
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        console.error(`phalanx: ${err.message}`);
+        process.exit(2);
+      }
+      throw err;
+    }
+    const logger = createLogger(config.logLevel);
+    // Handlers are guarded where events enter; this is the last line of defence: log, keep serving.
+    process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
+    const running = await serve(config, logger, process.env);
+    let stopping = false;
+    const shutdown = (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'signal received');
+      running.stop().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    };
+    process.on('SIGTERM', () => shutdown('SIGTERM'));
+    process.on('SIGINT', () => shutdown('SIGINT'));
+  });
+
+program.parseAsync().catch((err: unknown) => {
+  console.error('phalanx:', err instanceof Error ? err.message : err);
+  process.exit(1);
+});

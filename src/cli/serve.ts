@@ -1,0 +1,283 @@
+// `phalanx serve`: the composition root. Builds the core state, the Kubernetes adapters, the use
+// cases and both HTTP servers from one validated Config, and tears them down gracefully.
+import { createServer as createHttpServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { AdmissionService } from '../app/admission-service.js';
+import { GangCoordinator } from '../app/gang-coordinator.js';
+import { GangGates } from '../app/gang-gates.js';
+import type { LeaderStatus } from '../app/ports.js';
+import { SchedulingService } from '../app/scheduling-service.js';
+import type { Config } from '../config/schema.js';
+import { ClusterState } from '../core/cluster-state.js';
+import type { PlacementPolicy } from '../core/policies/policy.js';
+import { policyByName } from '../core/policies/registry.js';
+import type { Clock, PodDemand } from '../core/types.js';
+import { createExtenderRouter } from '../extender/routes.js';
+import { ClusterInformers } from '../kube/cluster-informers.js';
+import { ClusterSync } from '../kube/cluster-sync.js';
+import { KubeEventRecorder } from '../kube/event-recorder.js';
+import { createKubeClients, loadKubeConfig } from '../kube/kube-config.js';
+import { LeaderElector } from '../kube/leader-election.js';
+import { ApiLeaseStore } from '../kube/lease-store.js';
+import { ApiOwnerReader } from '../kube/owner-reader.js';
+import { PodBinder } from '../kube/pod-binder.js';
+import { CachedPodReader } from '../kube/pod-reader.js';
+import { patchWebhookCaBundle } from '../kube/webhook-ca-patcher.js';
+import { createAdmissionMetrics } from '../metrics/admission-metrics.js';
+import { createGangMetrics, gangObserver } from '../metrics/gang-metrics.js';
+import { createExtenderMetrics, createRegistry } from '../metrics/registry.js';
+import { createServerApp } from '../server/app.js';
+import { createWebhookRouter } from '../webhook/routes.js';
+import { startWebhookServer, type WebhookServer } from '../webhook/webhook-server.js';
+import { ledgerView } from './ledger-view.js';
+
+const clock: Clock = { now: () => Date.now() };
+
+/** Go clients keep idle connections 90 s; a shorter server keep-alive races requests into resets. */
+const KEEP_ALIVE_MS = 95_000;
+
+export interface Running {
+  readonly extenderPort: number;
+  readonly webhookPort?: number;
+  stop(): Promise<void>;
+}
+
+function policyResolver(config: Config): (demand: PodDemand) => PlacementPolicy {
+  // One instance per name for the process: learning policies keep what they learned.
+  const instances = new Map<string, PlacementPolicy>();
+  const get = (name: string): PlacementPolicy => {
+    let policy = instances.get(name);
+    if (!policy) instances.set(name, (policy = policyByName(name, 'policy')));
+    return policy;
+  };
+  get(config.policy); // fail at start on an unknown configured policy
+  return (demand) => get(demand.policy ?? config.policy);
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessEnv): Promise<Running> {
+  const registry = createRegistry();
+  const metrics = createExtenderMetrics(registry);
+  const kc = loadKubeConfig({
+    kubeconfig: config.kube.kubeconfig,
+    inCluster: !!env['KUBERNETES_SERVICE_HOST'],
+  });
+  const clients = createKubeClients(kc);
+  const kubeLog = logger.child({ component: 'kube' });
+  const levels = config.topology.levels;
+  const state = new ClusterState({ levels });
+  const policyFor = policyResolver(config);
+  const identity = config.leaderElection.identity ?? `${hostname()}-${process.pid}`;
+
+  const binder = new PodBinder({ api: clients.core, logger: kubeLog });
+  const events = new KubeEventRecorder({ api: clients.core, clock, logger: kubeLog, instance: identity });
+  // Closures below read `sync` and `scheduling` only when called, after both exist.
+  const memberIndex = { members: (key: string) => sync.pods.gangMembers(key) };
+  const pods = new CachedPodReader({ get: (ns, name) => sync.pods.get(ns, name) }, clients.core);
+  const gangMetrics = createGangMetrics(registry);
+  const gangs = new GangCoordinator({
+    state,
+    members: memberIndex,
+    pods,
+    clock,
+    levels,
+    policyFor,
+    writeBinding: (ref, node, assignment, annotations) =>
+      scheduling.writeBinding(ref, node, assignment, annotations),
+    reservationTtlMs: config.timeouts.reservationTtlMs,
+    bindBarrierMs: config.timeouts.bindBarrierMs,
+    events,
+    observer: gangObserver(gangMetrics),
+  });
+  const gates = new GangGates({ members: memberIndex, binder });
+  const sync = new ClusterSync(state, kubeLog, {
+    onRejectedFact: () => metrics.ledgerRejectedFacts.inc(),
+    onPodChanged: (pod) =>
+      void gates.podChanged(pod).catch((err: unknown) => kubeLog.warn({ err }, 'gate lift failed')),
+    onPodDeleted: (pod) => {
+      if (pod.metadata?.uid) gangs.memberDeleted(pod.metadata.uid);
+    },
+  });
+  const informers = new ClusterInformers({
+    clients,
+    sync,
+    clock,
+    logger: kubeLog,
+    stallMs: config.timeouts.watchStallMs,
+    hooks: {
+      onRestart: (resource) => metrics.informerRestarts.inc({ resource }),
+      onActivity: (resource, atMs) => metrics.informerLastEvent.set({ resource }, atMs / 1000),
+      onStale: (resource, stale) => metrics.informerStale.set({ resource }, stale ? 1 : 0),
+    },
+  });
+
+  let leader: LeaderStatus = { isLeader: () => true };
+  let elector: LeaderElector | undefined;
+  if (config.leaderElection.enabled) {
+    elector = new LeaderElector({
+      store: new ApiLeaseStore(
+        clients.coordination,
+        config.leaderElection.namespace,
+        config.leaderElection.leaseName,
+      ),
+      identity,
+      clock,
+      logger: kubeLog,
+      onStartedLeading: () => metrics.leader.set(1),
+      onStoppedLeading: () => metrics.leader.set(0),
+    });
+    leader = elector;
+  } else metrics.leader.set(1);
+
+  const notReadyReasons = (): string[] => {
+    const reasons: string[] = [];
+    if (!informers.isSynced()) reasons.push('cluster view not synced yet');
+    if (!leader.isLeader()) reasons.push('not the leader');
+    return reasons;
+  };
+  const notServingReason = (): string | undefined => {
+    const reasons = notReadyReasons();
+    return reasons.length > 0 ? `phalanx not serving: ${reasons.join('; ')}` : undefined;
+  };
+
+  const scheduling: SchedulingService = new SchedulingService({
+    state,
+    policyFor,
+    pods,
+    binder,
+    clock,
+    reservationTtlMs: config.timeouts.reservationTtlMs,
+    levels,
+    notServingReason,
+    gangs,
+    onBound: () => metrics.bindsTotal.inc(),
+  });
+
+  // Housekeeping: return expired reservations and publish ledger totals.
+  const housekeeping = setInterval(() => {
+    const expired = state.expire(clock.now());
+    if (expired.length > 0) {
+      metrics.reservationsExpired.inc(expired.length);
+      logger.info({ pods: expired.length }, 'reservations expired');
+    }
+    gangs.sweep();
+    const totals = state.totals();
+    metrics.gpuMilliCapacity.set(totals.capacityMilli);
+    metrics.gpuMilliAllocated.set(totals.committedMilli);
+    metrics.gpuMilliReserved.set(totals.usedMilli - totals.committedMilli);
+    metrics.reservations.set(state.ledger.reservations().length);
+    metrics.ready.set(notReadyReasons().length === 0 ? 1 : 0);
+  }, 1_000);
+  housekeeping.unref();
+
+  let inFlight = 0;
+  let drained: (() => void) | undefined;
+  const extenderRouter = createExtenderRouter({
+    verbs: {
+      filter: (pod, names) => scheduling.filter(pod, names),
+      prioritize: (pod, names) => scheduling.prioritize(pod, names),
+      bind: async (request) => {
+        inFlight++;
+        try {
+          return await scheduling.bind(request);
+        } finally {
+          if (--inFlight === 0) drained?.();
+        }
+      },
+    },
+    metrics,
+    logger: logger.child({ component: 'extender' }),
+    bodyLimitBytes: config.extender.bodyLimitBytes,
+  });
+  const app = createServerApp({
+    extender: extenderRouter,
+    registry,
+    notReadyReasons,
+    debugLedger: () => ledgerView(state),
+  });
+  const tls = config.extender.tls;
+  const extenderServer: Server = tls
+    ? createHttpsServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, app)
+    : createHttpServer(app);
+  extenderServer.keepAliveTimeout = KEEP_ALIVE_MS;
+  extenderServer.headersTimeout = KEEP_ALIVE_MS + 5_000;
+
+  informers.start();
+  void elector?.start();
+  const extenderPort = await listen(extenderServer, config.extender.port, config.extender.host);
+  logger.info({ port: extenderPort, https: !!tls, policy: config.policy, levels }, 'extender listening');
+
+  let webhook: WebhookServer | undefined;
+  if (config.webhook.enabled) {
+    const admission = new AdmissionService({
+      owners: new ApiOwnerReader(clients),
+      schedulerName: config.schedulerName,
+      routeToScheduler: config.webhook.routeToScheduler,
+      gateGangs: config.webhook.gateGangs,
+      trustedUsernames: config.webhook.trustedUsernames,
+      levels,
+      maxDeviceMemoryBytes: () => maxDeviceMemory(state),
+    });
+    webhook = await startWebhookServer({
+      router: createWebhookRouter({
+        service: admission,
+        metrics: createAdmissionMetrics(registry),
+        logger: logger.child({ component: 'webhook' }),
+      }),
+      host: config.webhook.host,
+      port: config.webhook.port,
+      tls: config.webhook.tls
+        ? { kind: 'files', ...config.webhook.tls }
+        : { kind: 'self-signed', hosts: config.webhook.selfSignedHosts },
+      onCertificateReload: (err) =>
+        err
+          ? logger.warn({ err }, 'webhook certificate reload failed')
+          : logger.info('webhook certificate reloaded'),
+    });
+    if (webhook.caCert) {
+      patchWebhookCaBundle(clients.admissionRegistration, kubeLog, {
+        configurationName: config.webhook.configurationName,
+        caPem: webhook.caCert,
+      }).catch((err: unknown) => logger.error({ err }, 'could not publish the webhook CA bundle'));
+    }
+    logger.info({ port: webhook.port, selfSigned: !!webhook.caCert }, 'webhook listening');
+  }
+
+  return {
+    extenderPort,
+    ...(webhook ? { webhookPort: webhook.port } : {}),
+    async stop() {
+      logger.info({ inFlightBinds: inFlight }, 'shutting down');
+      const closed = new Promise<void>((resolve) => extenderServer.close(() => resolve()));
+      if (inFlight > 0) {
+        await Promise.race([
+          new Promise<void>((resolve) => (drained = resolve)),
+          new Promise<void>((resolve) => setTimeout(resolve, config.timeouts.bindBarrierMs + 5_000).unref()),
+        ]);
+      }
+      extenderServer.closeIdleConnections();
+      clearInterval(housekeeping);
+      await Promise.all([webhook?.close(), elector?.stop(), informers.stop()]);
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+    },
+  };
+}
+
+/** Largest device memory in the cluster, so the webhook can deny requests no device can hold. */
+function maxDeviceMemory(state: ClusterState): number | undefined {
+  let max = 0;
+  for (const name of state.nodes()) {
+    for (const d of state.nodeState(name)?.devices ?? []) max = Math.max(max, d.memoryBytes);
+  }
+  return max > 0 ? max : undefined;
+}
