@@ -15,6 +15,11 @@ export interface ReplayPolicy {
   readonly policy: PlacementPolicy;
   /** Whether the score depends on the candidate only (identical nodes may share one score). */
   readonly pure: boolean;
+  /**
+   * The policy is given the target workload's pod-type distribution before the replay, as the FGD
+   * paper assumes (its typical pods come from the whole pod list). Phalanx learns online instead.
+   */
+  readonly knowsWorkload: boolean;
 }
 
 export function isReplayPolicy(name: string): name is ReplayPolicyName {
@@ -24,16 +29,16 @@ export function isReplayPolicy(name: string): name is ReplayPolicyName {
 export function createReplayPolicy(name: ReplayPolicyName, rng: SeededRng): ReplayPolicy {
   switch (name) {
     case 'random':
-      return { policy: createRandomPolicy(rng), pure: false };
+      return { policy: createRandomPolicy(rng), pure: false, knowsWorkload: false };
     case 'dotprod':
-      return { policy: createDotProductPolicy(), pure: true };
+      return { policy: createDotProductPolicy(), pure: true, knowsWorkload: false };
     case 'packing':
-      return { policy: createPackingPolicy(), pure: true };
+      return { policy: createPackingPolicy(), pure: true, knowsWorkload: false };
     case 'bestfit':
-      return { policy: createBestFitPolicy(), pure: true };
+      return { policy: createBestFitPolicy(), pure: true, knowsWorkload: false };
     case 'fgd':
-      return { policy: createFgdPolicy(), pure: true };
+      return { policy: createFgdPolicy(), pure: true, knowsWorkload: true };
     case 'phalanx':
-      return { policy: createPhalanxPolicy(), pure: true };
+      return { policy: createPhalanxPolicy(), pure: true, knowsWorkload: false };
   }
 }

@@ -4,6 +4,7 @@ import { createReplayPolicy, type ReplayPolicyName } from './replay-policies.js'
 import { seededRng } from './seeded-rng.js';
 import { SimCluster } from './sim-cluster.js';
 import { simulate } from './simulate.js';
+import { podDemand } from './trace-convert.js';
 import type { TraceNode, TracePod } from './trace-csv.js';
 import { buildWorkload } from './workload.js';
 
@@ -54,7 +55,8 @@ export function replaySeed(input: ReplayInput, seed: number, clock: () => number
   const cluster = new SimCluster(input.nodes);
   const pods = buildWorkload(input.pods, cluster.capacityMilli, INFLATION_RATIO, seededRng(seed));
   const rng = seededRng(seed ^ TIE_STREAM);
-  const { policy, pure } = createReplayPolicy(input.policy, rng);
+  const { policy, pure, knowsWorkload } = createReplayPolicy(input.policy, rng);
+  if (knowsWorkload) for (const pod of pods) policy.observe?.(podDemand(pod));
   const step = Math.max(1, Math.floor(pods.length / 200));
   const series = simulate(cluster, pods, policy, {
     pureScores: pure,

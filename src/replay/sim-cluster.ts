@@ -32,9 +32,20 @@ export interface SimNode {
   pos: number;
 }
 
+/** A pure policy's best placement on a group's state for one pod type (see simulate.ts). */
+export interface GroupScore {
+  readonly version: number;
+  readonly score: number;
+  /** undefined: the pod does not fit. Device indices refer to `from`. */
+  readonly assignment: Assignment | undefined;
+  readonly from: NodeGpuState;
+}
+
 export interface NodeGroup {
   readonly key: string;
   readonly members: SimNode[];
+  /** Scores by pod-type key; valid while the group exists, since its state never changes. */
+  readonly scores: Map<string, GroupScore>;
 }
 
 function snapshot(n: SimNode): NodeGpuState {
@@ -99,12 +110,13 @@ export class SimCluster {
     return true;
   }
 
-  /** The same placement on another node of the same group (devices matched by mode and use). */
-  translate(assignment: Assignment, from: SimNode, to: SimNode): Assignment {
+  /** The same placement on a node in the same state (devices matched by mode and use). */
+  translate(assignment: Assignment, from: NodeGpuState, to: SimNode): Assignment {
     const taken = new Set<number>();
     const devices = assignment.devices.map((share) => {
-      const mode = from.modes[share.index];
-      const used = from.used[share.index];
+      const source = from.devices.find((d) => d.index === share.index);
+      const mode = source?.mode;
+      const used = source?.usedMilli;
       const index = to.used.findIndex((u, i) => !taken.has(i) && u === used && to.modes[i] === mode);
       if (index < 0)
         throw new Error(`node ${to.inventory.name} is not in the state of ${from.inventory.name}`);
@@ -148,7 +160,7 @@ export class SimCluster {
     n.key = stateKey(n);
     let group = this.byKey.get(n.key);
     if (!group) {
-      group = { key: n.key, members: [] };
+      group = { key: n.key, members: [], scores: new Map() };
       this.byKey.set(n.key, group);
     }
     n.group = group;

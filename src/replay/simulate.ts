@@ -1,14 +1,17 @@
 // One replay: pods submitted one at a time, one attempt each, no retries. Every feasible node is
-// scored through the policy (nodes in identical states share one score when the policy is pure),
-// the best candidate wins and ties are broken uniformly at random over nodes, as kube-scheduler's
-// selectHost does. Records cumulative arrived and allocated GPU milli after every pod.
+// scored through the policy. For a pure policy, nodes in identical states share one score, kept per
+// pod type until the group's state or the policy's version() changes; the best candidate wins and
+// ties are broken uniformly at random over nodes, as kube-scheduler's selectHost does. Records
+// cumulative arrived and allocated GPU milli after every pod.
 import type { SeededRng } from './seeded-rng.js';
-import type { NodeGroup, SimCluster, SimNode } from './sim-cluster.js';
+import type { GroupScore, NodeGroup, SimCluster, SimNode } from './sim-cluster.js';
+import { TopScores } from './tie-break.js';
 import { podDemand, podGpuMilli } from './trace-convert.js';
 import type { TracePod } from './trace-csv.js';
 import { candidateAssignments } from '../core/ledger/device-fit.js';
+import { podTypeKey } from '../core/policies/pod-types.js';
 import type { PlacementPolicy } from '../core/policies/policy.js';
-import type { Assignment } from '../core/types.js';
+import type { Assignment, PodDemand } from '../core/types.js';
 
 export interface SimulationOptions {
   /** false for policies whose score is not a function of the candidate (random). */
@@ -27,13 +30,58 @@ export interface SimulationSeries {
 }
 
 interface Choice {
-  group: NodeGroup;
-  assignment: Assignment;
-  /** How many nodes this choice stands for (for uniform tie-breaking over nodes). */
-  weight: number;
+  readonly group: NodeGroup;
+  readonly entry: GroupScore;
 }
 
-const TIE = 1e-9;
+/** The policy's best candidate on one node (first of equals), or no assignment when none fits. */
+function bestOnNode(
+  cluster: SimCluster,
+  node: SimNode,
+  demand: PodDemand,
+  policy: PlacementPolicy,
+  version: number,
+): GroupScore {
+  let score = -Infinity;
+  let best: Assignment | undefined;
+  if (cluster.mayFit(node, demand)) {
+    for (const assignment of candidateAssignments(node.state, demand)) {
+      const s = policy.score({ node: node.state, assignment, demand });
+      if (best === undefined || s > score) {
+        score = s;
+        best = assignment;
+      }
+    }
+  }
+  return { version, score, assignment: best, from: node.state };
+}
+
+function scoreGroups(
+  cluster: SimCluster,
+  demand: PodDemand,
+  policy: PlacementPolicy,
+  pure: boolean,
+  top: TopScores<Choice>,
+): void {
+  const version = policy.version?.() ?? 0;
+  const typeKey = podTypeKey(demand);
+  for (const group of cluster.groups()) {
+    const rep = group.members[0] as SimNode;
+    if (pure) {
+      let entry = group.scores.get(typeKey);
+      if (entry === undefined || entry.version !== version) {
+        entry = bestOnNode(cluster, rep, demand, policy, version);
+        group.scores.set(typeKey, entry);
+      }
+      if (entry.assignment) top.offer({ group, entry }, entry.score, group.members.length);
+    } else {
+      for (let m = 0; m < group.members.length; m++) {
+        const entry = bestOnNode(cluster, rep, demand, policy, version);
+        if (entry.assignment) top.offer({ group, entry }, entry.score, 1);
+      }
+    }
+  }
+}
 
 export function simulate(
   cluster: SimCluster,
@@ -46,48 +94,20 @@ export function simulate(
   let arrivedSum = 0;
   let allocatedSum = 0;
   let failed = 0;
-  const ties: Choice[] = [];
+  const top = new TopScores<Choice>();
   pods.forEach((pod, i) => {
     const demand = podDemand(pod);
     const milli = podGpuMilli(pod);
     arrivedSum += milli;
     policy.observe?.(demand);
-    ties.length = 0;
-    let best = -Infinity;
-    for (const group of cluster.groups()) {
-      const rep = group.members[0] as SimNode;
-      if (!cluster.mayFit(rep, demand)) continue;
-      const candidates = candidateAssignments(rep.state, demand);
-      const copies = opts.pureScores ? 1 : group.members.length;
-      const weight = opts.pureScores ? group.members.length : 1;
-      for (let m = 0; m < copies; m++) {
-        let top = -Infinity;
-        let topAssignment: Assignment | undefined;
-        for (const assignment of candidates) {
-          const score = policy.score({ node: rep.state, assignment, demand });
-          if (topAssignment === undefined || score > top) {
-            top = score;
-            topAssignment = assignment;
-          }
-        }
-        if (topAssignment === undefined) continue;
-        const slack = TIE * Math.max(1, Math.abs(top));
-        if (ties.length === 0 || top > best + slack) {
-          best = top;
-          ties.length = 0;
-          ties.push({ group, assignment: topAssignment, weight });
-        } else if (top >= best - slack) {
-          ties.push({ group, assignment: topAssignment, weight });
-        }
-      }
-    }
-    const choice = pickWeighted(ties, opts.rng);
-    if (choice) {
-      const members = choice.group.members;
-      const rep = members[0] as SimNode;
-      const target = members[opts.rng.below(members.length)] as SimNode;
-      const assignment =
-        target === rep ? choice.assignment : cluster.translate(choice.assignment, rep, target);
+    top.reset();
+    scoreGroups(cluster, demand, policy, opts.pureScores, top);
+    const choice = top.pick(opts.rng);
+    const chosen = choice?.entry.assignment;
+    if (choice && chosen) {
+      const { group, entry } = choice;
+      const target = group.members[opts.rng.below(group.members.length)] as SimNode;
+      const assignment = target.state === entry.from ? chosen : cluster.translate(chosen, entry.from, target);
       cluster.place(target, assignment, demand);
       allocatedSum += milli;
     } else {
@@ -98,16 +118,4 @@ export function simulate(
     opts.onPod?.(i);
   });
   return { arrivedMilli: arrived, allocatedMilli: allocated, failedPods: failed };
-}
-
-function pickWeighted(choices: readonly Choice[], rng: SeededRng): Choice | undefined {
-  if (choices.length <= 1) return choices[0];
-  let total = 0;
-  for (const c of choices) total += c.weight;
-  let r = rng.below(total);
-  for (const c of choices) {
-    r -= c.weight;
-    if (r < 0) return c;
-  }
-  return choices[choices.length - 1];
 }

@@ -15,6 +15,8 @@ export interface FragmentationScorer {
    */
   fragmentIncrease(candidate: Candidate): number;
   observe(demand: PodDemand): void;
+  /** Changes whenever the learned pod-type table (and so any score) changes. */
+  version(): number;
 }
 
 /**
@@ -71,6 +73,7 @@ export function createFragmentationScorer(stats = new PodTypeStats()): Fragmenta
     observe(demand) {
       stats.observe(demand);
     },
+    version: () => stats.table().version,
   };
 }
 
@@ -85,5 +88,6 @@ export function createFgdPolicy(stats?: PodTypeStats): PlacementPolicy {
     name: 'fgd',
     score: (candidate) => fgdNodeScore(scorer.fragmentIncrease(candidate)),
     observe: (demand) => scorer.observe(demand),
+    version: () => scorer.version(),
   };
 }

@@ -14,7 +14,7 @@ export interface PodType {
 
 export interface WeightedPodType {
   readonly type: PodType;
-  /** How many observed pods had this shape. */
+  /** How many observed pods had this shape, times the type's weight. */
   readonly count: number;
 }
 
@@ -68,12 +68,14 @@ export class PodTypeStats {
   private readonly counts = new Map<string, { type: PodType; count: number }>();
   private observed = 0;
   private nextRefresh = 1;
-  private gpuLess = 0;
   private current: PodTypeTable = { version: 0, total: 0, gpuLess: 0, types: [] };
   private readonly refreshEvery: number;
+  private readonly weight: (type: PodType) => number;
 
-  constructor(refreshEvery = 512) {
-    this.refreshEvery = refreshEvery;
+  /** `weight`: how much one observed pod of a type counts (default 1: popularity by pod count). */
+  constructor(options: { refreshEvery?: number; weight?: (type: PodType) => number } = {}) {
+    this.refreshEvery = options.refreshEvery ?? 4096;
+    this.weight = options.weight ?? (() => 1);
   }
 
   observe(demand: PodDemand): void {
@@ -84,7 +86,6 @@ export class PodTypeStats {
     if (entry) entry.count += 1;
     else this.counts.set(key, { type, count: 1 });
     this.observed += 1;
-    if (type.gpuCount === 0) this.gpuLess += 1;
     if (this.observed >= this.nextRefresh) {
       this.publish();
       this.nextRefresh =
@@ -97,7 +98,16 @@ export class PodTypeStats {
   }
 
   private publish(): void {
-    const types = [...this.counts.values()].map((e) => ({ type: e.type, count: e.count }));
-    this.current = { version: this.current.version + 1, total: this.observed, gpuLess: this.gpuLess, types };
+    const types = [...this.counts.values()].map((e) => ({
+      type: e.type,
+      count: e.count * this.weight(e.type),
+    }));
+    let total = 0;
+    let gpuLess = 0;
+    for (const t of types) {
+      total += t.count;
+      if (t.type.gpuCount === 0) gpuLess += t.count;
+    }
+    this.current = { version: this.current.version + 1, total, gpuLess, types };
   }
 }

@@ -2,6 +2,8 @@
 // A plain map of factories: each call makes a fresh instance, since learning policies keep state.
 // New policies register by adding a line here.
 import { createBinpackPolicy } from './binpack.js';
+import { createFgdPolicy } from './fgd.js';
+import { createPhalanxPolicy } from './phalanx.js';
 import type { PlacementPolicy } from './policy.js';
 import { createSpreadPolicy } from './spread.js';
 import { FieldError, Rule } from '../errors.js';
@@ -12,6 +14,8 @@ export const DEFAULT_POLICY = 'binpack';
 const FACTORIES: ReadonlyMap<string, () => PlacementPolicy> = new Map([
   ['binpack', createBinpackPolicy],
   ['spread', createSpreadPolicy],
+  ['fgd', () => createFgdPolicy()],
+  ['phalanx', createPhalanxPolicy],
 ]);
 
 export function policyNames(): string[] {
