@@ -121,6 +121,9 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     },
   });
 
+  // Self-signed webhook CA: every replica makes its own, only the leader (the one the Services route
+  // to, since readiness = leadership) publishes it as the caBundle.
+  let publishCa: (() => void) | undefined;
   let leader: LeaderStatus = { isLeader: () => true };
   let elector: LeaderElector | undefined;
   if (config.leaderElection.enabled) {
@@ -133,7 +136,10 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
       identity,
       clock,
       logger: kubeLog,
-      onStartedLeading: () => metrics.leader.set(1),
+      onStartedLeading: () => {
+        metrics.leader.set(1);
+        publishCa?.();
+      },
       onStoppedLeading: () => metrics.leader.set(0),
     });
     leader = elector;
@@ -244,11 +250,14 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
           ? logger.warn({ err }, 'webhook certificate reload failed')
           : logger.info('webhook certificate reloaded'),
     });
-    if (webhook.caCert) {
-      patchWebhookCaBundle(clients.admissionRegistration, kubeLog, {
-        configurationName: config.webhook.configurationName,
-        caPem: webhook.caCert,
-      }).catch((err: unknown) => logger.error({ err }, 'could not publish the webhook CA bundle'));
+    const caPem = webhook.caCert;
+    if (caPem) {
+      publishCa = () =>
+        void patchWebhookCaBundle(clients.admissionRegistration, kubeLog, {
+          configurationName: config.webhook.configurationName,
+          caPem,
+        }).catch((err: unknown) => logger.error({ err }, 'could not publish the webhook CA bundle'));
+      if (leader.isLeader()) publishCa();
     }
     logger.info({ port: webhook.port, selfSigned: !!webhook.caCert }, 'webhook listening');
   }
