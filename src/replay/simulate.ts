@@ -74,10 +74,14 @@ function scoreGroups(
         group.scores.set(typeKey, entry);
       }
       if (entry.assignment) top.offer({ group, entry }, entry.score, group.members.length);
-    } else {
+    } else if (cluster.mayFit(rep, demand)) {
+      // Impure scores (random): every node draws its own score; candidates are the group's.
+      const candidates = candidateAssignments(rep.state, demand);
       for (let m = 0; m < group.members.length; m++) {
-        const entry = bestOnNode(cluster, rep, demand, policy, version);
-        if (entry.assignment) top.offer({ group, entry }, entry.score, 1);
+        for (const assignment of candidates) {
+          const score = policy.score({ node: rep.state, assignment, demand });
+          top.offer({ group, entry: { version, score, assignment, from: rep.state } }, score, 1);
+        }
       }
     }
   }
