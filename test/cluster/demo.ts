@@ -1,0 +1,158 @@
+// `npm run demo` (./run demo): builds or reuses the cluster binaries, brings up the local cluster with
+// the demo fabric (2 zones × 2 racks × 2 NVLink cliques × 4 nodes × 8 GPUs), runs Phalanx as its
+// shipped ServiceAccount, submits sample workloads, prints where everything landed and why the
+// pending gang waits, then keeps running until Ctrl-C and cleans up.
+import type { V1Pod } from '@kubernetes/client-node';
+import { createNamespace, startE2E, stopE2E, type E2E } from '../e2e/support/e2e-cluster.js';
+import { gangEvents } from '../e2e/support/gang-checks.js';
+import { GPU_DEVICES, isRunning, PLACEMENT_LEVEL } from '../e2e/support/observe.js';
+import { waitFor } from '../e2e/support/wait.js';
+import { fractionalDeployment, gangPod, lwsLikeStatefulSet } from '../e2e/support/workloads.js';
+import { NodeLabel, Req } from '../../src/core/names.js';
+import { renderTable, tryItHint } from './demo-table.js';
+import { binaryPaths } from './versions.js';
+
+const CLUSTER = 'phalanx-demo';
+const NS = 'demo';
+const FABRIC = 'test/fabric/demo.yaml';
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+interface Workload {
+  readonly label: string;
+  readonly what: string;
+  readonly selector: string;
+  readonly expectRunning: number;
+}
+
+const WORKLOADS: readonly Workload[] = [
+  { label: 'chat-infer', what: 'Deployment, 6 × 0.5 GPU', selector: 'app=chat-infer', expectRunning: 6 },
+  { label: 'llm-405b', what: 'LWS-style group, 4 pods × 8 GPUs', selector: 'app=llm-405b', expectRunning: 4 },
+  {
+    label: 'giant',
+    what: 'gang, 5 pods × 8 GPUs, one clique required',
+    selector: 'gang=giant',
+    expectRunning: 0,
+  },
+];
+
+async function submit(e2e: E2E): Promise<void> {
+  await e2e.apps.createNamespacedDeployment({
+    namespace: NS,
+    body: fractionalDeployment('chat-infer', NS, 6, '0.5'),
+  });
+  await e2e.apps.createNamespacedStatefulSet({
+    namespace: NS,
+    body: lwsLikeStatefulSet('llm-405b', NS, 4, 8),
+  });
+  // A clique holds 4 nodes × 8 GPUs: a 5-node gang that must stay inside one cannot be placed.
+  for (let i = 0; i < 5; i++) {
+    const pod = gangPod(`giant-${i}`, NS, 'giant', 5, 8);
+    pod.metadata = {
+      ...pod.metadata,
+      annotations: { ...pod.metadata?.annotations, [Req.topologyRequired]: NodeLabel.clique },
+    };
+    await e2e.core.createNamespacedPod({ namespace: NS, body: pod });
+  }
+}
+
+async function podsOf(e2e: E2E, selector: string): Promise<V1Pod[]> {
+  return (await e2e.core.listNamespacedPod({ namespace: NS, labelSelector: selector })).items;
+}
+
+async function report(e2e: E2E): Promise<void> {
+  const nodes = new Map(
+    (await e2e.core.listNode()).items.map((n) => [n.metadata?.name ?? '', n.metadata?.labels ?? {}]),
+  );
+  const rows: string[][] = [];
+  const reasons: string[] = [];
+  for (const w of WORKLOADS) {
+    const pods = (await podsOf(e2e, w.selector)).sort((a, b) =>
+      (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '', 'en', { numeric: true }),
+    );
+    for (const pod of pods) {
+      const node = pod.spec?.nodeName ?? '';
+      const labels = nodes.get(node) ?? {};
+      rows.push([
+        w.label,
+        pod.metadata?.name ?? '',
+        labels[NodeLabel.zone] ?? '-',
+        labels[NodeLabel.leaf] ?? '-',
+        labels[NodeLabel.clique]?.replace(/^.*(.{4}\.\d+)$/, '…$1') ?? '-',
+        node || 'pending',
+        pod.metadata?.annotations?.[GPU_DEVICES] ?? '-',
+        pod.metadata?.annotations?.[PLACEMENT_LEVEL] ?? '',
+      ]);
+    }
+    if (w.expectRunning === 0 && pods[0]?.metadata?.name) {
+      const messages = await gangEvents(e2e.core, NS, pods[0].metadata.name);
+      reasons.push(`${w.label} is pending: ${messages.at(-1) ?? '(no event yet)'}`);
+    }
+  }
+  say('');
+  say(renderTable(['workload', 'pod', 'zone', 'rack (leaf)', 'clique', 'node', 'GPUs', 'gang level'], rows));
+  say('');
+  for (const line of reasons) say(line);
+}
+
+async function main(): Promise<void> {
+  say(
+    'Phalanx demo: building or reusing the cluster binaries (the first build takes ~15 min; progress below)',
+  );
+  const started = Date.now();
+  const e2e = await startE2E(CLUSTER, { fabricFile: FABRIC });
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    say(`\n${signal}: stopping Phalanx and the cluster…`);
+    stopE2E(CLUSTER).then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`cleanup failed: ${String(err)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  say(`cluster and Phalanx ready in ${((Date.now() - started) / 1000).toFixed(0)} s; submitting workloads`);
+
+  await createNamespace(e2e, NS);
+  await submit(e2e);
+  for (const w of WORKLOADS.filter((x) => x.expectRunning > 0)) {
+    await waitFor(
+      `${w.label} Running`,
+      async () => {
+        const pods = await podsOf(e2e, w.selector);
+        return pods.length === w.expectRunning && pods.every(isRunning) ? true : undefined;
+      },
+      { timeoutMs: 120_000 },
+    );
+  }
+  await waitFor(
+    'the pending gang to be explained',
+    async () => {
+      const found = await gangEvents(e2e.core, NS, 'giant-0');
+      return found.length > 0 ? true : undefined;
+    },
+    { timeoutMs: 60_000 },
+  ).catch(() => undefined);
+  await report(e2e);
+  say('');
+  say(
+    tryItHint(
+      e2e.cluster.kubeconfig,
+      binaryPaths(e2e.cluster.k8sVersion).kubectl,
+      e2e.phalanx.extenderUrl,
+      e2e.phalanx.logFile,
+    ),
+  );
+  say('Running until Ctrl-C (then everything is stopped and removed).');
+  await new Promise<never>(() => setInterval(() => undefined, 1 << 30));
+}
+
+main().catch(async (err: unknown) => {
+  process.stderr.write(`demo failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  await stopE2E(CLUSTER).catch(() => undefined);
+  process.exit(1);
+});

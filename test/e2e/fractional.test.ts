@@ -1,0 +1,136 @@
+// Scenario 1 (issue 8): a Deployment of 0.5-GPU replicas, routed by the webhook, shares devices two
+// by two; decision annotations, /debug/ledger and node capacity agree; scaling to zero frees the
+// devices and scaling back up uses them again.
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selectedK8sVersion } from '../cluster/versions.js';
+import { createNamespace, startE2E, stopE2E, type E2E } from './support/e2e-cluster.js';
+import {
+  boundGpuPods,
+  capacityViolations,
+  fetchLedger,
+  gpusPerNode,
+  isRunning,
+  podsWithLabel,
+  usageDifferences,
+  usageOfLedger,
+  usageOfPods,
+  type BoundGpuPod,
+} from './support/observe.js';
+import { waitFor } from './support/wait.js';
+import { fractionalDeployment } from './support/workloads.js';
+
+const CLUSTER = 'phalanx-e2e-fractional';
+const NS = 'fractional';
+const REPLICAS = 6;
+let e2e: E2E;
+
+beforeAll(async () => {
+  e2e = await startE2E(CLUSTER);
+  await createNamespace(e2e, NS);
+});
+
+afterAll(async () => {
+  if (e2e) process.stderr.write(`[e2e] Phalanx log tail:\n${await e2e.phalanx.logTail(10)}\n`);
+  await stopE2E(CLUSTER);
+});
+
+async function scale(replicas: number): Promise<void> {
+  await e2e.apps.patchNamespacedDeploymentScale(
+    { name: 'infer', namespace: NS, body: { spec: { replicas } } },
+    setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+  );
+}
+
+/** Waits until exactly `n` pods of the Deployment run, each with a decision annotation. */
+async function runningReplicas(n: number): Promise<BoundGpuPod[]> {
+  return waitFor(`${n} Running 0.5-GPU replicas`, async () => {
+    const pods = await podsWithLabel(e2e.core, NS, 'app=infer');
+    if (pods.length !== n || !pods.every(isRunning)) return undefined;
+    const bound = (await boundGpuPods(e2e.core)).filter((p) => p.namespace === NS);
+    return bound.length === n ? bound : undefined;
+  });
+}
+
+/** Waits until the ledger shows exactly what the bound pods' annotations say. */
+async function ledgerAgrees(): Promise<void> {
+  await waitFor(
+    '/debug/ledger to agree with the decision annotations',
+    async () => {
+      const [pods, ledger] = [await boundGpuPods(e2e.core), await fetchLedger(e2e.phalanx.extenderUrl)];
+      return usageDifferences(usageOfPods(pods), usageOfLedger(ledger)).length === 0 ? true : undefined;
+    },
+    {
+      timeoutMs: 20_000,
+      describe: async () => {
+        const diff = usageDifferences(
+          usageOfPods(await boundGpuPods(e2e.core)),
+          usageOfLedger(await fetchLedger(e2e.phalanx.extenderUrl)),
+        );
+        return diff.join('; ');
+      },
+    },
+  );
+}
+
+function deviceKeys(pods: readonly BoundGpuPod[]): Map<string, string[]> {
+  const byDevice = new Map<string, string[]>();
+  for (const pod of pods) {
+    expect(pod.devices, pod.name).toHaveLength(1);
+    const key = `${pod.node}/${pod.devices[0]?.index ?? -1}`;
+    byDevice.set(key, [...(byDevice.get(key) ?? []), pod.name]);
+  }
+  return byDevice;
+}
+
+describe(`fractional GPUs through the control plane (Kubernetes v${selectedK8sVersion()})`, () => {
+  it('runs 0.5-GPU replicas two per device, routed and tagged by the webhook', async () => {
+    await e2e.apps.createNamespacedDeployment({
+      namespace: NS,
+      body: fractionalDeployment('infer', NS, REPLICAS, '0.5'),
+    });
+    const pods = await runningReplicas(REPLICAS);
+    for (const { pod, devices, name } of pods) {
+      expect(pod.spec?.schedulerName, name).toBe('phalanx-scheduler');
+      expect(pod.spec?.containers[0]?.resources?.requests?.['phalanx.dev/gpu-milli'], name).toBe('500');
+      expect(devices, name).toEqual([{ index: expect.any(Number) as number, milli: 500 }]);
+    }
+    const byDevice = deviceKeys(pods);
+    expect([...byDevice.values()].map((names) => names.length)).toEqual([2, 2, 2]);
+  });
+
+  it('has /debug/ledger, the annotations and node capacity in agreement', async () => {
+    await ledgerAgrees();
+    const pods = await boundGpuPods(e2e.core);
+    expect(capacityViolations(usageOfPods(pods), await gpusPerNode(e2e.core))).toEqual([]);
+    const ledger = await fetchLedger(e2e.phalanx.extenderUrl);
+    expect(ledger.totals.capacityMilli).toBe(64 * 1000);
+    expect(ledger.totals.committedMilli).toBe(REPLICAS * 500);
+    expect(ledger.totals.usedMilli).toBe(REPLICAS * 500);
+    for (const [node, devices] of Object.entries(ledger.nodes)) {
+      expect(devices.length, node).toBe((await gpusPerNode(e2e.core)).get(node));
+      for (const d of devices) expect(d.mode, `${node}/${d.index}`).toBe(d.usedMilli > 0 ? 'shared' : 'free');
+    }
+  });
+
+  it('frees the devices when the replicas go, and packs them two per device again on scale-up', async () => {
+    await scale(0);
+    await waitFor('all replicas gone', async () =>
+      (await podsWithLabel(e2e.core, NS, 'app=infer')).length === 0 ? true : undefined,
+    );
+    await waitFor(
+      'the ledger to free every share',
+      async () => {
+        const ledger = await fetchLedger(e2e.phalanx.extenderUrl);
+        return ledger.totals.usedMilli === 0 && ledger.holdings.length === 0 ? ledger : undefined;
+      },
+      { timeoutMs: 20_000 },
+    );
+
+    await scale(REPLICAS);
+    const pods = await runningReplicas(REPLICAS);
+    expect([...deviceKeys(pods).values()].map((names) => names.length)).toEqual([2, 2, 2]);
+    await ledgerAgrees();
+    expect((await fetchLedger(e2e.phalanx.extenderUrl)).totals.committedMilli).toBe(REPLICAS * 500);
+  });
+});

@@ -1,0 +1,127 @@
+// One e2e environment per test file: the local cluster with the e2e fabric, deploy/'s Phalanx RBAC,
+// Phalanx running as that ServiceAccount with webhook certificate files, and deploy/'s webhook
+// configuration registered by URL. Tests talk to the API as admin, like a user would.
+import { mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { clusterDown, clusterUp, type Cluster } from '../../cluster/cluster.js';
+import { REPO_ROOT } from '../../cluster/versions.js';
+import { registerWebhook } from '../../cluster/webhook-registration.js';
+import { applyPhalanxRbac, PHALANX_NAMESPACE, PHALANX_SERVICE_ACCOUNT } from './deploy-rbac.js';
+import { phalanxRunner, type PhalanxRunner } from './phalanx-runner.js';
+import { writeServiceAccountKubeconfig } from './sa-kubeconfig.js';
+import { waitFor } from './wait.js';
+import { writeWebhookCertificates } from './webhook-certs.js';
+
+export const E2E_FABRIC = 'test/fabric/e2e.yaml';
+export const DEPLOY_WEBHOOK = join(REPO_ROOT, 'deploy/webhook/mutating-webhook.yaml');
+
+export interface E2E {
+  readonly cluster: Cluster;
+  readonly kc: KubeConfig;
+  readonly core: CoreV1Api;
+  readonly apps: AppsV1Api;
+  readonly batch: BatchV1Api;
+  readonly phalanx: PhalanxRunner;
+  /** The username Phalanx authenticates as. */
+  readonly phalanxUser: string;
+  /** Seconds each bring-up step took, for the report. */
+  readonly timings: Readonly<Record<string, number>>;
+}
+
+/** A free TCP port on 127.0.0.1 (the kernel picks it; it is released before the caller binds it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+function log(line: string): void {
+  process.stderr.write(`[e2e] ${line}\n`);
+}
+
+export interface StartOptions {
+  readonly policy?: string;
+  /** Default: the e2e fabric. */
+  readonly fabricFile?: string;
+}
+
+export async function startE2E(name: string, opts: StartOptions = {}): Promise<E2E> {
+  const timings: Record<string, number> = {};
+  const step = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = Date.now();
+    const value = await fn();
+    timings[label] = (Date.now() - t0) / 1000;
+    log(`${name}: ${label} in ${timings[label].toFixed(1)} s`);
+    return value;
+  };
+  const [extenderPort, webhookPort] = [await freePort(), await freePort()];
+  const cluster = await step('cluster up', () =>
+    clusterUp({
+      name,
+      fabricFile: opts.fabricFile ?? E2E_FABRIC,
+      extenderPort,
+      log: (l) => log(`${name}: ${l}`),
+    }),
+  );
+  const kc = new KubeConfig();
+  kc.loadFromFile(cluster.kubeconfig);
+  const core = kc.makeApiClient(CoreV1Api);
+
+  const dir = join(cluster.stateDir, 'e2e');
+  await mkdir(dir, { recursive: true });
+  const saKubeconfig = join(dir, 'phalanx-sa.kubeconfig');
+  const phalanxUser = await step('deploy/ RBAC and ServiceAccount token', async () => {
+    await applyPhalanxRbac(cluster.kubeconfig);
+    return writeServiceAccountKubeconfig({
+      adminKubeconfig: cluster.kubeconfig,
+      namespace: PHALANX_NAMESPACE,
+      serviceAccount: PHALANX_SERVICE_ACCOUNT,
+      file: saKubeconfig,
+    });
+  });
+  const certs = await writeWebhookCertificates(dir);
+  const phalanx = phalanxRunner({
+    stateDir: cluster.stateDir,
+    kubeconfig: saKubeconfig,
+    extenderPort,
+    webhookPort,
+    certFile: certs.certFile,
+    keyFile: certs.keyFile,
+    ...(opts.policy === undefined ? {} : { policy: opts.policy }),
+  });
+  await step('Phalanx ready', () => phalanx.start());
+  await step('webhook registered', () =>
+    registerWebhook(cluster.kubeconfig, DEPLOY_WEBHOOK, `https://127.0.0.1:${webhookPort}`, certs.caPem),
+  );
+  return {
+    cluster,
+    kc,
+    core,
+    apps: kc.makeApiClient(AppsV1Api),
+    batch: kc.makeApiClient(BatchV1Api),
+    phalanx,
+    phalanxUser,
+    timings,
+  };
+}
+
+export async function stopE2E(name: string): Promise<void> {
+  await clusterDown(name);
+}
+
+/** Creates a namespace and waits for its default ServiceAccount (pods need it to be admitted). */
+export async function createNamespace(e2e: E2E, namespace: string): Promise<void> {
+  await e2e.core.createNamespace({ body: { metadata: { name: namespace } } });
+  await waitFor(`default ServiceAccount in ${namespace}`, () =>
+    e2e.core.readNamespacedServiceAccount({ name: 'default', namespace }),
+  );
+}

@@ -1,0 +1,110 @@
+// Runs `phalanx serve` from the source tree next to the local cluster, as the shipped ServiceAccount
+// with the shipped configuration (see e2eConfig), starts it through test/cluster's process hook, and can SIGKILL and
+// restart it for the restart scenario.
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { startPhalanx, stopPhalanx, PHALANX_LOG } from '../../cluster/phalanx-process.js';
+import { REPO_ROOT } from '../../cluster/versions.js';
+import { waitFor } from './wait.js';
+
+export interface PhalanxRunOptions {
+  readonly stateDir: string;
+  /** Kubeconfig of the Phalanx ServiceAccount (never the admin one). */
+  readonly kubeconfig: string;
+  readonly extenderPort: number;
+  readonly webhookPort: number;
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly policy?: string;
+}
+
+export interface PhalanxRunner {
+  readonly extenderUrl: string;
+  readonly logFile: string;
+  /** Starts (or restarts) Phalanx and waits until /readyz says 200. */
+  start(): Promise<void>;
+  /** SIGKILL to its process group: no graceful shutdown, no lease release. */
+  kill(): Promise<void>;
+  /** SIGTERM, then SIGKILL after 10 s. */
+  stop(): Promise<void>;
+  /** The last lines of Phalanx's log, for failure messages. */
+  logTail(lines?: number): Promise<string>;
+}
+
+const READY_TIMEOUT_MS = 90_000;
+export const DEPLOY_PHALANX_CONFIG = join(REPO_ROOT, 'deploy/phalanx/config.yaml');
+
+type Obj = Record<string, unknown>;
+const section = (config: Obj, key: string): Obj => (config[key] ?? {}) as Obj;
+
+/**
+ * deploy/'s Phalanx configuration with only what running outside the cluster needs changed:
+ * loopback listeners, certificate files instead of a self-signed CA, the ServiceAccount kubeconfig,
+ * and a fixed leader-election identity (a restarted process takes its own lease back at once, as a
+ * restarted pod that kept its name would after the lease expired).
+ */
+export async function e2eConfig(opts: PhalanxRunOptions): Promise<Obj> {
+  const shipped = parse(await readFile(DEPLOY_PHALANX_CONFIG, 'utf8')) as Obj;
+  return {
+    ...shipped,
+    extender: { ...section(shipped, 'extender'), host: '127.0.0.1', port: opts.extenderPort },
+    webhook: {
+      ...section(shipped, 'webhook'),
+      host: '127.0.0.1',
+      port: opts.webhookPort,
+      tls: { certFile: opts.certFile, keyFile: opts.keyFile },
+    },
+    kube: { kubeconfig: opts.kubeconfig },
+    leaderElection: { ...section(shipped, 'leaderElection'), identity: 'phalanx-e2e' },
+    ...(opts.policy === undefined ? {} : { policy: opts.policy }),
+  };
+}
+
+export function phalanxRunner(opts: PhalanxRunOptions): PhalanxRunner {
+  const extenderUrl = `http://127.0.0.1:${opts.extenderPort}`;
+  const configFile = join(opts.stateDir, 'phalanx-e2e.yaml');
+  const logFile = join(opts.stateDir, PHALANX_LOG);
+  // `exec` makes node the group leader's process itself, so SIGKILL hits Phalanx directly.
+  const command = `cd '${REPO_ROOT}' && exec '${process.execPath}' --import tsx src/cli/main.ts serve -c '${configFile}'`;
+
+  const logTail = async (lines = 40): Promise<string> => {
+    const text = await readFile(logFile, 'utf8').catch(() => '');
+    return text.trimEnd().split('\n').slice(-lines).join('\n');
+  };
+
+  return {
+    extenderUrl,
+    logFile,
+    logTail,
+    async start() {
+      await writeFile(configFile, stringify(await e2eConfig(opts)));
+      await startPhalanx({ command, kubeconfig: opts.kubeconfig, stateDir: opts.stateDir });
+      await waitFor(
+        `Phalanx /readyz on ${extenderUrl}`,
+        async () => ((await fetch(`${extenderUrl}/readyz`)).status === 200 ? true : undefined),
+        { timeoutMs: READY_TIMEOUT_MS, intervalMs: 300, describe: () => logTail(15) },
+      );
+    },
+    async kill() {
+      const pid = Number.parseInt(await readFile(join(opts.stateDir, 'phalanx.pid'), 'utf8'), 10);
+      if (!(pid > 1)) throw new Error('no Phalanx pid recorded');
+      process.kill(-pid, 'SIGKILL');
+      await waitFor(`Phalanx (pid ${pid}) gone`, () => Promise.resolve(groupAlive(pid) ? undefined : true), {
+        timeoutMs: 10_000,
+        intervalMs: 50,
+      });
+      await stopPhalanx(opts.stateDir); // clears the pid files; the group is already gone
+    },
+    stop: () => stopPhalanx(opts.stateDir),
+  };
+}
+
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
