@@ -34,13 +34,31 @@ export interface SchedulingServiceDeps {
   readonly onBound?: (pod: PodRef, assignment: Assignment) => void;
 }
 
+/** How many pod UIDs observeOnce remembers; far more than are ever pending at once. */
+const OBSERVED_MEMORY = 100_000;
+
 export class SchedulingService implements SchedulingVerbs {
   private readonly deps: SchedulingServiceDeps;
   readonly placement: PlacementCache;
+  /** Pod UIDs already shown to the policy, oldest first (a Set keeps insertion order). */
+  private readonly observed = new Set<string>();
 
   constructor(deps: SchedulingServiceDeps) {
     this.deps = deps;
     this.placement = new PlacementCache(deps.state);
+  }
+
+  /** Learning policies see each pod's demand once, at its first filter (retries do not skew them). */
+  private observeOnce(pod: PodShape, demand: PodDemand): void {
+    const uid = pod.metadata?.uid;
+    const policy = this.deps.policyFor(demand);
+    if (!uid || !policy.observe || this.observed.has(uid)) return;
+    this.observed.add(uid);
+    if (this.observed.size > OBSERVED_MEMORY) {
+      const oldest = this.observed.values().next().value;
+      if (oldest !== undefined) this.observed.delete(oldest);
+    }
+    policy.observe(demand);
   }
 
   private demandOf(pod: PodShape): PodDemand {
@@ -59,6 +77,7 @@ export class SchedulingService implements SchedulingVerbs {
       return { feasible: [], failed: {}, unresolvable };
     }
     if (!isManaged(demand)) return { feasible: [...nodeNames], failed: {}, unresolvable: {} };
+    this.observeOnce(pod, demand);
     if (demand.gang && this.deps.gangs) return this.deps.gangs.filter(pod, demand, nodeNames);
     const outcome = {
       feasible: [] as string[],

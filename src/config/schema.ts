@@ -54,7 +54,7 @@ export const configSchema = z.strictObject({
         .default([...DEFAULT_TOPOLOGY_LEVELS]),
     })
     .prefault({}),
-  policy: z.string().min(1).default('binpack'),
+  policy: z.string().min(1).default('phalanx'),
   timeouts: z
     .strictObject({
       /** How long a reservation made at filter time (or a gang plan) is held before bind. */

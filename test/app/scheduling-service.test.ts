@@ -159,3 +159,29 @@ describe('prioritize', () => {
     expect(byHost['cpu-1']).toBe(0);
   });
 });
+
+describe('learning policies', () => {
+  it('see each pod once, at its first filter, however often it is retried', () => {
+    const seen: string[] = [];
+    const learning = {
+      name: 'learning',
+      score: () => 0,
+      observe: (demand: { gpu: { kind: string } }) => seen.push(demand.gpu.kind),
+    };
+    const svc = new SchedulingService({
+      state,
+      policyFor: () => learning,
+      pods: api,
+      binder: api,
+      clock,
+      reservationTtlMs: 30_000,
+      levels: [],
+      notServingReason: () => undefined,
+    });
+    svc.filter(pod('a', { fraction: '0.5' }), ['node-1']);
+    svc.filter(pod('a', { fraction: '0.5' }), ['node-1']);
+    svc.filter(pod('b', { gpus: 1 }), ['node-1']);
+    svc.filter(pod('web'), ['node-1']);
+    expect(seen).toEqual(['fraction', 'whole']);
+  });
+});
