@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Laptop trial of Phalanx on kind: create the cluster (cluster.yaml), give the workers fake GPUs,
-# build and load the image, apply deploy/, run the sample workload and show where it landed.
+# build and load the image, apply deploy/ (one replica each), run the sample workload and show
+# where it landed.
 # Needs a Docker engine, kind v0.33.0 and kubectl. Not run in CI (no Docker engine there).
 #   deploy/kind/up.sh                  # everything
 #   kind delete cluster --name phalanx # tear down
@@ -40,9 +41,9 @@ done
 docker build -t "$image" "$repo"
 kind load docker-image "$image" --name "$cluster"
 
-k apply --server-side -k "$repo/deploy"
+k apply --server-side -k "$here"  # deploy/ with one replica each (kustomization.yaml here)
 k -n phalanx-system rollout status deployment/phalanx-scheduler --timeout=180s
-# One Phalanx replica is Ready (the leader); `rollout status` would wait for both, so wait for one.
+# Ready = leading and synced. (`rollout status` suits only one replica; deploy/ runs two.)
 leader_ready() {
   k -n phalanx-system get pods -l app.kubernetes.io/name=phalanx,app.kubernetes.io/component=extender \
     -o jsonpath='{.items[*].status.conditions[?(@.type=="Ready")].status}' | grep True

@@ -458,8 +458,14 @@ describe('kind recipe', () => {
     expect(script).toContain('--subresource=status');
     expect(script).toContain('nvidia.com~1gpu');
     expect(script).toContain('-l nvidia.com/gpu.count');
-    expect(script).toMatch(
-      /kubectl[^\n]*apply --server-side -k "\$repo\/deploy"|k apply --server-side -k "\$repo\/deploy"/,
-    );
+    expect(script).toContain('k apply --server-side -k "$here"');
+    // What it applies: deploy/'s components, one replica each.
+    const kustomization = file('deploy/kind/kustomization.yaml')[0] as Obj;
+    const base = (file('deploy/kustomization.yaml')[0] as Obj)['resources'] as string[];
+    expect(kustomization['resources']).toEqual(base.map((b) => `../${b}`));
+    expect(kustomization['replicas']).toEqual([
+      { name: 'phalanx', count: 1 },
+      { name: 'phalanx-scheduler', count: 1 },
+    ]);
   });
 });
