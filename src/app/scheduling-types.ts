@@ -26,10 +26,35 @@ export interface BindRequest {
   readonly node: string;
 }
 
+/** Preempt request: candidate node → UIDs of the victims kube-scheduler's dry run chose there. */
+export type PreemptCandidates = Readonly<Record<string, readonly string[]>>;
+
+/** A gang member on another node that must go with a node's victims (the scheduler evicts only those). */
+export interface RemoteVictim {
+  readonly namespace: string;
+  readonly name: string;
+  readonly uid: string;
+  readonly node: string;
+}
+
+/** Outcome of the preempt verb. */
+export interface PreemptOutcome {
+  /** node → victim UIDs on that node (each list non-empty): the reply. Nodes left out are dropped. */
+  readonly victims: Readonly<Record<string, readonly string[]>>;
+  /** node → gang members elsewhere that go with that node's victims, should the scheduler pick it. */
+  readonly remote: Readonly<Record<string, readonly RemoteVictim[]>>;
+  /** node → why preemption there cannot help the pod (or is not needed). */
+  readonly dropped: Readonly<Record<string, string>>;
+  /** Set when the pod cannot be evaluated at all (not leader, not synced). */
+  readonly error?: string;
+}
+
 /** The verbs kube-scheduler calls, as use cases. */
 export interface SchedulingVerbs {
   filter(pod: PodShape, nodeNames: readonly string[]): FilterOutcome;
   prioritize(pod: PodShape, nodeNames: readonly string[]): HostScore[];
   /** Resolves to '' on success or a non-empty error message; never rejects. */
   bind(request: BindRequest): Promise<string>;
+  /** GPU-aware victims for the scheduler's preemption candidates (see preempt-service.ts). */
+  preempt?(pod: PodShape, candidates: PreemptCandidates): PreemptOutcome;
 }

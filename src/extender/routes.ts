@@ -1,4 +1,4 @@
-// POST /filter, /prioritize, /bind: kube-scheduler extender verbs over the scheduling use cases.
+// POST /filter, /prioritize, /bind, /preempt: kube-scheduler extender verbs over the scheduling use cases.
 // Malformed bodies get 400 naming the field; internal errors get 200 with Error set, which is the
 // scheduler's contract for "this pod failed, requeue it" (protocol.md §2.7).
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
@@ -6,8 +6,15 @@ import type { Logger } from 'pino';
 import type { NodeShape } from '../core/kube-shapes.js';
 import type { SchedulingVerbs } from '../app/scheduling-types.js';
 import type { ExtenderMetrics } from '../metrics/registry.js';
-import { parseBindingArgs, parseExtenderArgs, WireError } from './parse-args.js';
-import type { ExtenderArgs, ExtenderBindingResult, ExtenderFilterResult, HostPriority } from './wire.js';
+import { parseBindingArgs, parseExtenderArgs, parsePreemptionArgs, WireError } from './parse-args.js';
+import type {
+  ExtenderArgs,
+  ExtenderBindingResult,
+  ExtenderFilterResult,
+  ExtenderPreemptionArgs,
+  ExtenderPreemptionResult,
+  HostPriority,
+} from './wire.js';
 
 export interface ExtenderRouteDeps {
   readonly verbs: SchedulingVerbs;
@@ -21,7 +28,7 @@ function nodeNamesOf(args: ExtenderArgs): string[] {
   return (args.Nodes?.items ?? []).map((n: NodeShape) => n.metadata?.name ?? '');
 }
 
-function podName(args: ExtenderArgs): string {
+function podName(args: Pick<ExtenderArgs, 'Pod'>): string {
   return `${args.Pod.metadata?.namespace ?? ''}/${args.Pod.metadata?.name ?? ''}`;
 }
 
@@ -33,6 +40,17 @@ function filterReply(
   const keep = new Set(feasible);
   const items = (args.Nodes?.items ?? []).filter((n) => keep.has(n.metadata?.name ?? ''));
   return { Nodes: { metadata: {}, items }, NodeNames: null };
+}
+
+/** node → UIDs the scheduler proposed, from either request form. */
+function preemptCandidates(args: ExtenderPreemptionArgs): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [node, v] of Object.entries(args.NodeNameToMetaVictims ?? {}))
+    out[node] = v.Pods.map((p) => p.UID);
+  for (const [node, v] of Object.entries(args.NodeNameToVictims ?? {})) {
+    out[node] = v.Pods.map((p) => p.metadata?.uid ?? '').filter((uid) => uid !== '');
+  }
+  return out;
 }
 
 /** Reasons are free text; metrics get only the text before the first ':' to keep cardinality low. */
@@ -87,6 +105,41 @@ export function createExtenderRouter(deps: ExtenderRouteDeps): Router {
     const reply: ExtenderBindingResult = { Error: error };
     res.json(reply);
     end({ outcome: error ? 'error' : 'ok' });
+  });
+
+  // Preempt: either request form in, always the UID form out (protocol.md §2.9). Only nodes with at
+  // least one victim are returned; the others are dropped from the scheduler's candidates.
+  router.post('/preempt', (req: Request, res: Response) => {
+    const end = metrics.verbDuration.startTimer({ verb: 'preempt' });
+    const args = parsePreemptionArgs(req.body);
+    if (verbs.preempt === undefined) {
+      res.status(501).json({ error: 'preempt is not served by this extender' });
+      end({ outcome: 'error' });
+      return;
+    }
+    const outcome = verbs.preempt(args.Pod, preemptCandidates(args));
+    if (outcome.error !== undefined) {
+      res.status(503).json({ error: outcome.error });
+      end({ outcome: 'error' });
+      return;
+    }
+    const reply: ExtenderPreemptionResult = { NodeNameToMetaVictims: {} };
+    for (const [node, uids] of Object.entries(outcome.victims)) {
+      if (uids.length === 0) continue;
+      reply.NodeNameToMetaVictims[node] = { Pods: uids.map((UID) => ({ UID })), NumPDBViolations: 0 };
+    }
+    logger.debug(
+      {
+        verb: 'preempt',
+        pod: podName(args),
+        nodes: Object.keys(reply.NodeNameToMetaVictims).length,
+        dropped: outcome.dropped,
+        remote: outcome.remote,
+      },
+      'preempt',
+    );
+    res.json(reply);
+    end({ outcome: 'ok' });
   });
 
   // Errors: wire errors and body-parser failures are the caller's fault (400); anything else is ours,

@@ -1,6 +1,8 @@
-// Lookups over the pods the informer knows: by namespace/name (PodReader, bind) and by gang key
-// "<namespace>/<phalanx.dev/pod-group>" (the gang planner needs every member).
+// Lookups over the pods the informer knows: by namespace/name (PodReader, bind), by gang key
+// "<namespace>/<phalanx.dev/pod-group>" (the gang planner needs every member) and by node (preemption
+// weighs every pod bound to a candidate node).
 import type { PodShape } from '../core/kube-shapes.js';
+import type { NodePods } from '../app/preempt-service.js';
 import { Req } from '../core/names.js';
 
 export function podKey(namespace: string | undefined, name: string | undefined): string {
@@ -13,15 +15,30 @@ export function gangKeyOf(pod: PodShape): string | undefined {
   return `${pod.metadata?.namespace ?? 'default'}/${group}`;
 }
 
-export class PodIndex {
+export class PodIndex implements NodePods {
   readonly #byKey = new Map<string, PodShape>();
   readonly #byGang = new Map<string, Set<string>>();
+  readonly #byNode = new Map<string, Set<string>>();
+  readonly #keyByUid = new Map<string, string>();
 
   upsert(pod: PodShape): void {
     const key = podKey(pod.metadata?.namespace, pod.metadata?.name);
     const previous = this.#byKey.get(key);
-    if (previous !== undefined) this.#unlinkGang(previous, key);
+    if (previous !== undefined) {
+      this.#unlinkGang(previous, key);
+      this.#unlinkNode(previous, key);
+      const oldUid = previous.metadata?.uid;
+      if (oldUid !== undefined && oldUid !== pod.metadata?.uid) this.#keyByUid.delete(oldUid);
+    }
     this.#byKey.set(key, pod);
+    const uid = pod.metadata?.uid;
+    if (uid !== undefined) this.#keyByUid.set(uid, key);
+    const node = pod.spec?.nodeName;
+    if (node !== undefined && node !== '') {
+      let onNode = this.#byNode.get(node);
+      if (onNode === undefined) this.#byNode.set(node, (onNode = new Set()));
+      onNode.add(key);
+    }
     const gang = gangKeyOf(pod);
     if (gang !== undefined) {
       let members = this.#byGang.get(gang);
@@ -36,6 +53,8 @@ export class PodIndex {
     // A stale delete for an older incarnation must not drop the pod now living under the name.
     if (known === undefined || known.metadata?.uid !== pod.metadata?.uid) return;
     this.#unlinkGang(known, key);
+    this.#unlinkNode(known, key);
+    if (known.metadata?.uid !== undefined) this.#keyByUid.delete(known.metadata.uid);
     this.#byKey.delete(key);
   }
 
@@ -50,6 +69,24 @@ export class PodIndex {
     return [...keys].map((k) => this.#byKey.get(k)).filter((p): p is PodShape => p !== undefined);
   }
 
+  /** The pod with this UID, if the informer knows it. */
+  byUid(uid: string): PodShape | undefined {
+    const key = this.#keyByUid.get(uid);
+    return key === undefined ? undefined : this.#byKey.get(key);
+  }
+
+  /** Pods bound to the node that have not finished (Succeeded/Failed pods free their resources). */
+  podsOn(node: string): PodShape[] {
+    const keys = this.#byNode.get(node);
+    if (keys === undefined) return [];
+    return [...keys]
+      .map((k) => this.#byKey.get(k))
+      .filter(
+        (p): p is PodShape =>
+          p !== undefined && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed',
+      );
+  }
+
   get size(): number {
     return this.#byKey.size;
   }
@@ -60,5 +97,13 @@ export class PodIndex {
     const members = this.#byGang.get(gang);
     members?.delete(key);
     if (members?.size === 0) this.#byGang.delete(gang);
+  }
+
+  #unlinkNode(pod: PodShape, key: string): void {
+    const node = pod.spec?.nodeName;
+    if (node === undefined || node === '') return;
+    const onNode = this.#byNode.get(node);
+    onNode?.delete(key);
+    if (onNode?.size === 0) this.#byNode.delete(node);
   }
 }
