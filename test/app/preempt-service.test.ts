@@ -21,11 +21,11 @@ function service(world: PreemptWorld, notServing?: string) {
 }
 
 /** gpu-1: device 0 shared by a (500m, prio 0) and b (400m, prio 5); device 1 whole to gang g. */
-function world(): PreemptWorld {
+function world(aPriority = 0): PreemptWorld {
   return new PreemptWorld()
     .node('gpu-1', 2)
     .node('gpu-2', 1)
-    .pod('a', { node: 'gpu-1', priority: 0, holds: share('gpu-1', 0, 500) })
+    .pod('a', { node: 'gpu-1', priority: aPriority, holds: share('gpu-1', 0, 500) })
     .pod('b', { node: 'gpu-1', priority: 5, holds: share('gpu-1', 0, 400) })
     .pod('g1', { node: 'gpu-1', priority: 0, holds: whole('gpu-1', 1), gang: 'train' })
     .pod('g2', { node: 'gpu-2', priority: 0, holds: whole('gpu-2', 0), gang: 'train' })
