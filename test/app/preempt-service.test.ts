@@ -49,9 +49,7 @@ describe('PreemptService', () => {
   });
 
   it('evicts a gang whole and reports its members on other nodes with their names', () => {
-    const w = world();
-    w.pods.find((p) => p.metadata?.uid === 'a')!.spec = { nodeName: 'gpu-1', priority: 9 };
-    const { svc, seen } = service(w);
+    const { svc, seen } = service(world(9));
     const out = svc.preempt(fractionalPreemptor(600, 10), { 'gpu-1': ['a'] });
     expect(out.victims).toEqual({ 'gpu-1': ['g1'] });
     expect(out.remote).toEqual({ 'gpu-1': [{ namespace: 'ml', name: 'g2', uid: 'g2', node: 'gpu-2' }] });
