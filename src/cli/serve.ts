@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { AdmissionService } from '../app/admission-service.js';
 import { GangCoordinator } from '../app/gang-coordinator.js';
 import { GangGates } from '../app/gang-gates.js';
+import { PreemptService } from '../app/preempt-service.js';
 import type { LeaderStatus } from '../app/ports.js';
 import { SchedulingService } from '../app/scheduling-service.js';
 import type { Config } from '../config/schema.js';
@@ -29,6 +30,8 @@ import { CachedPodReader } from '../kube/pod-reader.js';
 import { patchWebhookCaBundle } from '../kube/webhook-ca-patcher.js';
 import { createAdmissionMetrics } from '../metrics/admission-metrics.js';
 import { createGangMetrics, gangObserver } from '../metrics/gang-metrics.js';
+import { createQuotaMetrics, preemptObserver } from '../metrics/quota-metrics.js';
+import { gpuMilliByNamespace } from '../core/ledger/namespace-usage.js';
 import { createExtenderMetrics, createRegistry } from '../metrics/registry.js';
 import { createServerApp } from '../server/app.js';
 import { createWebhookRouter } from '../webhook/routes.js';
@@ -169,6 +172,18 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     onBound: () => metrics.bindsTotal.inc(),
   });
 
+  const quota = createQuotaMetrics(registry, () =>
+    gpuMilliByNamespace(state.ledger.committed(), (uid) => sync.pods.byUid(uid)?.metadata?.namespace),
+  );
+  const preempt = new PreemptService({
+    state,
+    nodePods: sync.pods,
+    gangs: memberIndex,
+    levels,
+    notServingReason,
+    observer: preemptObserver(quota),
+  });
+
   // Housekeeping: return expired reservations and publish ledger totals.
   const housekeeping = setInterval(() => {
     const expired = state.expire(clock.now());
@@ -192,6 +207,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     verbs: {
       filter: (pod, names) => scheduling.filter(pod, names),
       prioritize: (pod, names) => scheduling.prioritize(pod, names),
+      preempt: (pod, candidates) => preempt.preempt(pod, candidates),
       bind: async (request) => {
         inFlight++;
         try {

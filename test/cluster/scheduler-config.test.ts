@@ -28,7 +28,7 @@ describe('shipped KubeSchedulerConfiguration', () => {
         httpTimeout: '30s',
         ignorable: false,
         managedResources: [
-          { name: 'nvidia.com/gpu', ignoredByScheduler: true },
+          { name: 'nvidia.com/gpu', ignoredByScheduler: false },
           { name: 'phalanx.dev/gpu-milli', ignoredByScheduler: true },
         ],
       },
