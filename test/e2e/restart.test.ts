@@ -34,7 +34,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (e2e) process.stderr.write(`[e2e] Phalanx log tail:\n${await e2e.phalanx.logTail(15)}\n`);
   await stopE2E(CLUSTER);
 });
 

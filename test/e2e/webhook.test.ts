@@ -17,6 +17,8 @@ import { annotatedPod } from './support/workloads.js';
 const run = promisify(execFile);
 const CLUSTER = 'phalanx-e2e-webhook';
 const NS = 'webhook';
+/** The field manager test/cluster/webhook-registration.ts applies the webhook configuration with. */
+const WEBHOOK_FIELD_MANAGER = 'phalanx-cluster-harness';
 const DENIED = 'admission webhook "pods.phalanx.dev" denied the request: ';
 let e2e: E2E;
 
@@ -111,8 +113,8 @@ describe(`the admission webhook through kube-apiserver (Kubernetes v${selectedK8
       ctx.skip('deploy/ has no kustomization.yaml yet (issue 9)');
       return;
     }
-    // --force-conflicts: the harness owns the webhook's clientConfig (URL instead of the Service); in
-    // a dry run taking it over changes nothing, and every object is still validated and admitted.
+    // As the field manager that registered the webhook by URL: applying the shipped configuration
+    // then drops that URL for the Service reference, as a fresh `kubectl apply -k deploy/` would see it.
     const { stdout } = await run(
       binaryPaths(selectedK8sVersion()).kubectl,
       [
@@ -122,7 +124,7 @@ describe(`the admission webhook through kube-apiserver (Kubernetes v${selectedK8
         '-k',
         'deploy/',
         '--server-side',
-        '--force-conflicts',
+        `--field-manager=${WEBHOOK_FIELD_MANAGER}`,
         '--dry-run=server',
       ],
       { cwd: REPO_ROOT, timeout: 120_000, maxBuffer: 16 << 20 },

@@ -1,0 +1,193 @@
+// Issue 10 item 3: borrowing and reclaim with Kueue, placement by Phalanx. Two teams' ClusterQueues
+// share one cohort (test/cluster/kueue/team-queues.yaml) sized to the e2e fabric's 64 GPUs. Team B's
+// preemptible training Job — one Phalanx gang, one Kueue Workload — borrows team A's idle half.
+// Team A's fractional inference Deployment scales up: Kueue reclaims by evicting B's Workload whole,
+// and Phalanx packs A's 0.5-GPU pods onto the freed devices. The time from A's scale-up to its pods
+// bound is measured and printed.
+import type { V1Deployment, V1Job } from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  applyYamlFile,
+  clusterQueueActive,
+  clusterQueueUsage,
+  hasCondition,
+  listWorkloads,
+  QUEUE_NAME_LABEL,
+  TEAM_QUEUES_FILE,
+} from '../cluster/kueue/kueue-objects.js';
+import { installKueue, stopKueue } from '../cluster/kueue/kueue-install.js';
+import { selectedK8sVersion } from '../cluster/versions.js';
+import { createNamespace, startE2E, stopE2E, type E2E } from './support/e2e-cluster.js';
+import {
+  boundGpuPods,
+  fetchLedger,
+  isRunning,
+  podsWithLabel,
+  usageDifferences,
+  usageOfLedger,
+  usageOfPods,
+  type BoundGpuPod,
+} from './support/observe.js';
+import { firstViolationWithin, waitFor } from './support/wait.js';
+import { fractionalDeployment, indexedJob } from './support/workloads.js';
+
+const CLUSTER = 'phalanx-e2e-kueue';
+const TEAM_A = 'team-a';
+const TEAM_B = 'team-b';
+const TRAIN_PODS = 8;
+const GPUS_PER_TRAIN_POD = 8;
+const INFER_REPLICAS = 4;
+let e2e: E2E;
+let kueueLog = '';
+
+beforeAll(async () => {
+  e2e = await startE2E(CLUSTER);
+  const kueue = await installKueue({
+    kubeconfig: e2e.cluster.kubeconfig,
+    stateDir: e2e.cluster.stateDir,
+    log: (line) => process.stderr.write(`[e2e] ${CLUSTER}: kueue: ${line}\n`),
+  });
+  kueueLog = kueue.logFile;
+  await createNamespace(e2e, TEAM_A);
+  await createNamespace(e2e, TEAM_B);
+  await applyYamlFile(e2e.kc, TEAM_QUEUES_FILE);
+  await waitFor('both ClusterQueues Active', async () =>
+    (await clusterQueueActive(e2e.kc, TEAM_A)) && (await clusterQueueActive(e2e.kc, TEAM_B)) ? true : undefined,
+  );
+});
+
+afterAll(async () => {
+  if (e2e) {
+    process.stderr.write(`[e2e] Phalanx log tail:\n${await e2e.phalanx.logTail(10)}\n`);
+    process.stderr.write(`[e2e] Kueue log: ${kueueLog}\n`);
+    await stopKueue(e2e.cluster.stateDir);
+  }
+  await stopE2E(CLUSTER);
+});
+
+function queued<T extends V1Job | V1Deployment>(workload: T, queue: string): T {
+  workload.metadata = { ...workload.metadata, labels: { ...workload.metadata?.labels, [QUEUE_NAME_LABEL]: queue } };
+  return workload;
+}
+
+const deviceKey = (pod: BoundGpuPod, index: number) => `${pod.node}/${index}`;
+
+async function teamPods(namespace: string): Promise<BoundGpuPod[]> {
+  return (await boundGpuPods(e2e.core)).filter((p) => p.namespace === namespace);
+}
+
+async function ledgerAgrees(): Promise<void> {
+  await waitFor(
+    '/debug/ledger to agree with the decision annotations',
+    async () => {
+      const [pods, ledger] = [await boundGpuPods(e2e.core), await fetchLedger(e2e.phalanx.extenderUrl)];
+      return usageDifferences(usageOfPods(pods), usageOfLedger(ledger)).length === 0 ? true : undefined;
+    },
+    { timeoutMs: 20_000 },
+  );
+}
+
+let trainDevices = new Set<string>();
+
+describe(`borrowing and reclaim with Kueue v0.17.0 (Kubernetes v${selectedK8sVersion()})`, () => {
+  it("team B's training Job borrows every idle GPU as one Workload, placed whole by Phalanx", async () => {
+    // Team A's inference service exists but idles at zero replicas: its quota is lent out.
+    await e2e.apps.createNamespacedDeployment({
+      namespace: TEAM_A,
+      body: queued(fractionalDeployment('infer', TEAM_A, 0, '0.5'), 'inference'),
+    });
+    await e2e.batch.createNamespacedJob({
+      namespace: TEAM_B,
+      body: queued(indexedJob('train', TEAM_B, TRAIN_PODS, GPUS_PER_TRAIN_POD), 'batch'),
+    });
+
+    const train = await waitFor(
+      `${TRAIN_PODS} training pods Running with their devices`,
+      async () => {
+        const pods = await teamPods(TEAM_B);
+        const running = pods.filter((p) => isRunning(p.pod));
+        return running.length === TRAIN_PODS ? running : undefined;
+      },
+      { timeoutMs: 120_000 },
+    );
+    for (const pod of train) {
+      expect(pod.pod.spec?.schedulerName, pod.name).toBe('phalanx-scheduler');
+      expect(pod.devices.map((d) => d.milli), pod.name).toEqual(Array(GPUS_PER_TRAIN_POD).fill(1000));
+    }
+    trainDevices = new Set(train.flatMap((p) => p.devices.map((d) => deviceKey(p, d.index))));
+    expect(trainDevices.size).toBe(64);
+
+    const workloads = await listWorkloads(e2e.kc, TEAM_B);
+    expect(workloads.map((w) => w.owner)).toEqual(['Job/train']);
+    expect(workloads[0]?.podSets).toEqual([{ name: 'main', count: TRAIN_PODS }]);
+    expect(hasCondition(workloads[0]!, 'Admitted')).toBe(true);
+
+    // Kueue counts the Job in both resources; half of it is borrowed from team A.
+    const usage = await clusterQueueUsage(e2e.kc, TEAM_B);
+    expect(usage['nvidia.com/gpu']).toEqual({ total: '64', borrowed: '32' });
+    expect(usage['phalanx.dev/gpu-milli']).toEqual({ total: '64k', borrowed: '32k' });
+    await ledgerAgrees();
+    expect((await fetchLedger(e2e.phalanx.extenderUrl)).totals.usedMilli).toBe(64_000);
+  });
+
+  it("team A scales up: Kueue evicts B's Workload whole and Phalanx places A's pods on the freed devices", async () => {
+    const scaledAt = Date.now();
+    await e2e.apps.patchNamespacedDeploymentScale(
+      { name: 'infer', namespace: TEAM_A, body: { spec: { replicas: INFER_REPLICAS } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    let trainGoneAt = 0;
+    const infer = await waitFor(
+      `${INFER_REPLICAS} inference pods bound`,
+      async () => {
+        if (trainGoneAt === 0 && (await teamPods(TEAM_B)).length === 0) trainGoneAt = Date.now();
+        const pods = await teamPods(TEAM_A);
+        return pods.length === INFER_REPLICAS ? pods : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 100 },
+    );
+    const boundAt = Date.now();
+    const seconds = (ms: number) => (ms / 1000).toFixed(1);
+    process.stderr.write(
+      `[e2e] RECLAIM: ${INFER_REPLICAS} x 0.5-GPU pods of team A bound ${seconds(boundAt - scaledAt)} s after ` +
+        `the scale-up (team B's ${TRAIN_PODS} pods off their devices after ${seconds((trainGoneAt || boundAt) - scaledAt)} s)\n`,
+    );
+
+    // Evicted whole: the Workload was preempted, the Job suspended, no training pod holds a device.
+    const [workload] = await listWorkloads(e2e.kc, TEAM_B);
+    expect(workload && hasCondition(workload, 'Evicted', 'Preempted')).toBe(true);
+    expect((await e2e.batch.readNamespacedJob({ name: 'train', namespace: TEAM_B })).spec?.suspend).toBe(true);
+    expect(await teamPods(TEAM_B)).toEqual([]);
+
+    // Two 0.5-GPU pods per device, on devices the training Job had.
+    const byDevice = new Map<string, number>();
+    for (const pod of infer) {
+      expect(pod.devices, pod.name).toEqual([{ index: expect.any(Number) as number, milli: 500 }]);
+      const key = deviceKey(pod, pod.devices[0]!.index);
+      expect(trainDevices.has(key), key).toBe(true);
+      byDevice.set(key, (byDevice.get(key) ?? 0) + 1);
+    }
+    expect([...byDevice.values()]).toEqual([2, 2]);
+    await waitFor('all inference pods Running', async () => {
+      const pods = await podsWithLabel(e2e.core, TEAM_A, 'app=infer');
+      return pods.length === INFER_REPLICAS && pods.every(isRunning) ? true : undefined;
+    });
+    await ledgerAgrees();
+    expect((await fetchLedger(e2e.phalanx.extenderUrl)).totals.usedMilli).toBe(INFER_REPLICAS * 500);
+
+    const usageA = await clusterQueueUsage(e2e.kc, TEAM_A);
+    expect(usageA['phalanx.dev/gpu-milli']).toEqual({ total: '2k', borrowed: '0' });
+  });
+
+  it("keeps team B's Job queued while it does not fit: no training pod comes back", async () => {
+    const violation = await firstViolationWithin(5_000, async () => {
+      const pods = await podsWithLabel(e2e.core, TEAM_B, 'app=train');
+      const live = pods.filter((p) => p.status?.phase !== 'Failed' && p.status?.phase !== 'Succeeded');
+      return live.length > 0 ? `training pods back: ${live.map((p) => p.metadata?.name).join(', ')}` : undefined;
+    });
+    expect(violation).toBeUndefined();
+    const [workload] = await listWorkloads(e2e.kc, TEAM_B);
+    expect(workload && hasCondition(workload, 'QuotaReserved')).toBe(false);
+  });
+});

@@ -1,0 +1,131 @@
+// Issue 10 item 2: hard per-namespace GPU quotas with the built-in ResourceQuota. The webhook gives
+// every fractional (and memory-only) pod a phalanx.dev/gpu-milli request; whole GPUs are
+// nvidia.com/gpu. The API server's quota admission — which runs after the mutating webhooks —
+// counts both, refuses a pod beyond the quota at creation with its own message, and Phalanx never
+// hears of the refused pod: /debug/ledger stays as it was.
+import type { V1ResourceQuota } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selectedK8sVersion } from '../cluster/versions.js';
+import { refusalOf } from './support/api-refusal.js';
+import { createNamespace, startE2E, stopE2E, type E2E } from './support/e2e-cluster.js';
+import { boundGpuPods, fetchLedger, isRunning, type LedgerView } from './support/observe.js';
+import { waitFor } from './support/wait.js';
+import { annotatedPod } from './support/workloads.js';
+
+const CLUSTER = 'phalanx-e2e-quota';
+const NS = 'quota';
+const QUOTA = 'team-gpus';
+let e2e: E2E;
+
+beforeAll(async () => {
+  e2e = await startE2E(CLUSTER);
+  await createNamespace(e2e, NS);
+});
+
+afterAll(async () => {
+  if (e2e) process.stderr.write(`[e2e] Phalanx log tail:\n${await e2e.phalanx.logTail(10)}\n`);
+  await stopE2E(CLUSTER);
+});
+
+async function quotaUsed(): Promise<Record<string, string>> {
+  const quota = await e2e.core.readNamespacedResourceQuota({ name: QUOTA, namespace: NS });
+  return quota.status?.used ?? {};
+}
+
+async function allRunning(names: readonly string[]): Promise<void> {
+  await waitFor(`${names.join(', ')} Running`, async () => {
+    const pods = (await e2e.core.listNamespacedPod({ namespace: NS })).items;
+    const running = pods.filter((p) => names.includes(p.metadata?.name ?? '') && isRunning(p));
+    return running.length === names.length ? true : undefined;
+  });
+}
+
+/** What Phalanx holds, reduced to what a refused pod could have changed. */
+function ledgerFacts(ledger: LedgerView): unknown {
+  return {
+    totals: ledger.totals,
+    holdings: [...ledger.holdings].map((h) => `${h.uid}@${h.node}:${h.state}`).sort(),
+  };
+}
+
+describe(`ResourceQuota on GPU shares and whole GPUs (Kubernetes v${selectedK8sVersion()})`, () => {
+  it('counts the share the webhook adds to fractional and memory-only pods', async () => {
+    const quota: V1ResourceQuota = {
+      metadata: { name: QUOTA, namespace: NS },
+      spec: { hard: { 'requests.phalanx.dev/gpu-milli': '1000', 'requests.nvidia.com/gpu': '2' } },
+    };
+    await e2e.core.createNamespacedResourceQuota({ namespace: NS, body: quota });
+    // Quota admission refuses everything until the controller has written the quota's status.
+    await waitFor('the quota status', async () => {
+      const q = await e2e.core.readNamespacedResourceQuota({ name: QUOTA, namespace: NS });
+      return q.status?.hard?.['requests.phalanx.dev/gpu-milli'] === '1000' ? true : undefined;
+    });
+
+    await e2e.core.createNamespacedPod({
+      namespace: NS,
+      body: annotatedPod('half', NS, { 'phalanx.dev/gpu-fraction': '0.5' }),
+    });
+    // 40779 MiB of an 81559 MiB H100 (the e2e fabric's device) is a share of 0.49999…: 500 milli.
+    const memoryOnly = await e2e.core.createNamespacedPod({
+      namespace: NS,
+      body: annotatedPod('memory', NS, { 'phalanx.dev/gpu-memory': '40779' }),
+    });
+    expect(memoryOnly.spec?.containers[0]?.resources?.requests?.['phalanx.dev/gpu-milli']).toBe('500');
+    await e2e.core.createNamespacedPod({ namespace: NS, body: annotatedPod('two-whole', NS, {}, 2) });
+
+    await allRunning(['half', 'memory', 'two-whole']);
+    await waitFor('the quota to count both shares and the whole GPUs', async () => {
+      const used = await quotaUsed();
+      return used['requests.phalanx.dev/gpu-milli'] === '1k' || used['requests.phalanx.dev/gpu-milli'] === '1000'
+        ? used
+        : undefined;
+    });
+    expect((await quotaUsed())['requests.nvidia.com/gpu']).toBe('2');
+  });
+
+  it('refuses a fractional pod beyond the share quota with the API server quota message, ledger untouched', async () => {
+    await waitFor('Phalanx to hold the three running pods', async () => {
+      const ledger = await fetchLedger(e2e.phalanx.extenderUrl);
+      return ledger.holdings.length === 3 ? true : undefined;
+    });
+    const before = ledgerFacts(await fetchLedger(e2e.phalanx.extenderUrl));
+
+    const refusal = await refusalOf(() =>
+      e2e.core.createNamespacedPod({
+        namespace: NS,
+        body: annotatedPod('quarter', NS, { 'gpu-fraction': '0.25' }),
+      }),
+    );
+    expect(refusal.code).toBe(403);
+    expect(refusal.message).toBe(
+      `pods "quarter" is forbidden: exceeded quota: ${QUOTA}, requested: requests.phalanx.dev/gpu-milli=250, ` +
+        'used: requests.phalanx.dev/gpu-milli=1k, limited: requests.phalanx.dev/gpu-milli=1k',
+    );
+
+    const wholeRefusal = await refusalOf(() =>
+      e2e.core.createNamespacedPod({ namespace: NS, body: annotatedPod('one-whole', NS, {}, 1) }),
+    );
+    expect(wholeRefusal.code).toBe(403);
+    expect(wholeRefusal.message).toBe(
+      `pods "one-whole" is forbidden: exceeded quota: ${QUOTA}, requested: requests.nvidia.com/gpu=1, ` +
+        'used: requests.nvidia.com/gpu=2, limited: requests.nvidia.com/gpu=2',
+    );
+
+    expect(ledgerFacts(await fetchLedger(e2e.phalanx.extenderUrl))).toEqual(before);
+    const names = (await boundGpuPods(e2e.core)).map((p) => p.name).sort();
+    expect(names).toEqual(['half', 'memory', 'two-whole']);
+  });
+
+  it('admits a pod again once a share is released', async () => {
+    await e2e.core.deleteNamespacedPod({ name: 'half', namespace: NS, gracePeriodSeconds: 0 });
+    await waitFor('the quota to release the deleted pod share', async () => {
+      const used = (await quotaUsed())['requests.phalanx.dev/gpu-milli'];
+      return used === '500' ? true : undefined;
+    });
+    await e2e.core.createNamespacedPod({
+      namespace: NS,
+      body: annotatedPod('quarter', NS, { 'gpu-fraction': '0.25' }),
+    });
+    await allRunning(['quarter']);
+  });
+});
