@@ -17,7 +17,8 @@ export interface ReplayPolicy {
   readonly pure: boolean;
   /**
    * The policy is given the target workload's pod-type distribution before the replay, as the FGD
-   * paper assumes (its typical pods come from the whole pod list). Phalanx learns online instead.
+   * paper assumes (its typical pods come from the whole pod list), and keeps that table fixed.
+   * Phalanx learns online from arriving pods instead.
    */
   readonly knowsWorkload: boolean;
 }

@@ -60,6 +60,7 @@ export function replaySeed(input: ReplayInput, seed: number, clock: () => number
   const step = Math.max(1, Math.floor(pods.length / 200));
   const series = simulate(cluster, pods, policy, {
     pureScores: pure,
+    observe: !knowsWorkload,
     rng,
     onPod: (i) => {
       if ((i + 1) % step === 0 || i + 1 === pods.length) input.onProgress?.(i + 1, pods.length, seed);

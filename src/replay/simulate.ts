@@ -17,6 +17,8 @@ export interface SimulationOptions {
   /** false for policies whose score is not a function of the candidate (random). */
   readonly pureScores: boolean;
   readonly rng: SeededRng;
+  /** Whether each arriving pod is passed to policy.observe (false: the policy was given the workload). */
+  readonly observe: boolean;
   /** Called after every pod with its index. */
   readonly onPod?: (index: number) => void;
 }
@@ -103,7 +105,7 @@ export function simulate(
     const demand = podDemand(pod);
     const milli = podGpuMilli(pod);
     arrivedSum += milli;
-    policy.observe?.(demand);
+    if (opts.observe) policy.observe?.(demand);
     top.reset();
     scoreGroups(cluster, demand, policy, opts.pureScores, top);
     const choice = top.pick(opts.rng);

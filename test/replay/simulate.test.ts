@@ -32,7 +32,11 @@ describe('simulate on a tiny cluster (bestfit, values worked out by hand)', () =
 
   it('places pods where best fit says and records arrived and allocated GPU', () => {
     const cluster = new SimCluster([node('a', 1), node('b', 2)]);
-    const series = simulate(cluster, pods, createBestFitPolicy(), { pureScores: true, rng: seededRng(1) });
+    const series = simulate(cluster, pods, createBestFitPolicy(), {
+      pureScores: true,
+      observe: true,
+      rng: seededRng(1),
+    });
     expect([...series.arrivedMilli]).toEqual([600, 1600, 2100, 3100]);
     expect([...series.allocatedMilli]).toEqual([600, 1600, 2100, 2100]);
     expect(series.failedPods).toBe(1);
@@ -45,7 +49,11 @@ describe('simulate on a tiny cluster (bestfit, values worked out by hand)', () =
 
   it('reports unallocated GPU % when arrivals reach a share of capacity', () => {
     const cluster = new SimCluster([node('a', 1), node('b', 2)]);
-    const series = simulate(cluster, pods, createBestFitPolicy(), { pureScores: true, rng: seededRng(1) });
+    const series = simulate(cluster, pods, createBestFitPolicy(), {
+      pureScores: true,
+      observe: true,
+      rng: seededRng(1),
+    });
     // 100% = 3000 milli, first reached after pod 4: (3000 - 2100) / 3000.
     expect(unallocatedPctAt(series, 3000, 100)).toBeCloseTo(30, 10);
     // 50% = 1500 milli, first reached after pod 2: (3000 - 1600) / 3000.
@@ -59,6 +67,7 @@ describe('simulate on a tiny cluster (bestfit, values worked out by hand)', () =
     const wrongModel = { ...pod('model', 1, 1000), gpuSpec: ['A100'] };
     const series = simulate(cluster, [hungry, wrongModel], createBestFitPolicy(), {
       pureScores: true,
+      observe: true,
       rng: seededRng(1),
     });
     expect(series.failedPods).toBe(2);
@@ -68,7 +77,11 @@ describe('simulate on a tiny cluster (bestfit, values worked out by hand)', () =
   it('gives a multi-GPU pod only fully free devices of one node', () => {
     const cluster = new SimCluster([node('a', 2), node('b', 2)]);
     const pods2 = [pod('s', 1, 100), pod('s2', 1, 100), pod('w2', 2, 1000)];
-    const series = simulate(cluster, pods2, createBestFitPolicy(), { pureScores: true, rng: seededRng(3) });
+    const series = simulate(cluster, pods2, createBestFitPolicy(), {
+      pureScores: true,
+      observe: true,
+      rng: seededRng(3),
+    });
     // Best fit puts both shares on one device of one node, so the other node takes the 2-GPU pod.
     expect(series.failedPods).toBe(0);
     const whole = cluster.nodes.find((n) => n.modes.every((m) => m === 'whole'));
