@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { ensureBinaries } from './binaries.js';
-import { fabricNodes, parseFabric, type FabricNode } from './fabric.js';
+import { fabricNodes, KWOK_NODE_ANNOTATION, parseFabric, type FabricNode } from './fabric.js';
 import { createFabricNodes, waitFabricReady } from './nodes.js';
 import { startPhalanx, stopPhalanx } from './phalanx-process.js';
 import { DEPLOY_SCHEDULER_CONFIG, localSchedulerConfig } from './scheduler-config.js';
@@ -34,6 +34,13 @@ export interface ClusterOptions {
   readonly k8sVersion?: string;
   /** Shell command that runs Phalanx (KUBECONFIG set); started after the fabric is Ready. */
   readonly phalanxCmd?: string;
+  /** Extra `kwokctl create cluster` flags (feature gates, `--disable kube-scheduler`, `--extra-args`). */
+  readonly kwokctlArgs?: readonly string[];
+  /**
+   * False: fabric nodes are created without KWOK's annotation, so no kubelet is simulated (no
+   * heartbeats, bound pods stay Pending) — the scheduler_perf way, for benchmarks. Default true.
+   */
+  readonly kwokManagedNodes?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -63,7 +70,9 @@ export async function clusterUp(opts: ClusterOptions = {}): Promise<Cluster> {
 
   const bins = await ensureBinaries(k8sVersion);
   const fabricText = await readFile(resolve(REPO_ROOT, opts.fabricFile ?? DEFAULT_FABRIC), 'utf8');
-  const nodes = fabricNodes(parseFabric(fabricText));
+  const managed = opts.kwokManagedNodes ?? true;
+  const nodes = fabricNodes(parseFabric(fabricText)).map((n) => (managed ? n : withoutKwokAnnotation(n)));
+  const extraArgs = opts.kwokctlArgs ?? [];
   const extenderUrl = `http://127.0.0.1:${opts.extenderPort ?? DEFAULT_EXTENDER_PORT}`;
   const schedulerConfig = localSchedulerConfig(
     await readFile(join(REPO_ROOT, DEPLOY_SCHEDULER_CONFIG), 'utf8'),
@@ -72,7 +81,14 @@ export async function clusterUp(opts: ClusterOptions = {}): Promise<Cluster> {
   const kwokctlConfig = await kwokctlConfigYaml(bins);
 
   await mkdir(stateDir, { recursive: true });
-  const signature = hash([k8sVersion, schedulerConfig, kwokctlConfig, fabricText]);
+  const signature = hash([
+    k8sVersion,
+    schedulerConfig,
+    kwokctlConfig,
+    fabricText,
+    ...(managed ? [] : ['unmanaged']),
+    ...extraArgs,
+  ]);
   const signatureFile = join(stateDir, 'signature');
   const previous = await readFile(signatureFile, 'utf8').catch(() => '');
   const reused = previous === signature && (await apiServerVersion(kubeconfig)) === `v${k8sVersion}`;
@@ -97,6 +113,7 @@ export async function clusterUp(opts: ClusterOptions = {}): Promise<Cluster> {
       '--kube-scheduler-config', schedulerConfigFile,
       '--kubeconfig', kubeconfig,
       '--wait', '2m',
+      ...extraArgs,
     ]); // prettier-ignore
   }
 
@@ -158,6 +175,11 @@ async function kwokctlConfigYaml(bins: BinaryPaths): Promise<string> {
     await own('pod-terminating-with-finalizers.yaml'),
   ];
   return parts.map((p) => `---\n${p.replace(/^---\n/, '').trimEnd()}\n`).join('');
+}
+
+function withoutKwokAnnotation(node: FabricNode): FabricNode {
+  const { [KWOK_NODE_ANNOTATION]: _managed, ...annotations } = node.manifest.metadata?.annotations ?? {};
+  return { ...node, manifest: { ...node.manifest, metadata: { ...node.manifest.metadata, annotations } } };
 }
 
 function hash(parts: readonly string[]): string {
