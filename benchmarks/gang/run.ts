@@ -1,0 +1,149 @@
+// bench:gang — time from a gang's last member creation to all members bound, gangs created through
+// the Job controller (Indexed Jobs), p50/p99 over repeats, for Phalanx and the stock scheduler
+// (reference: it binds members one by one, with no all-or-nothing guarantee), in one run.
+// Results: human table or --json, and benchmarks/results/gang.json (+ gang.svg).
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Command } from 'commander';
+import { stateDirOf } from '../../test/cluster/cluster.js';
+import { startBenchEnv } from '../lib/bench-env.js';
+import { ensureNamespace } from '../lib/namespaces.js';
+import { watchPods } from '../lib/pod-watch.js';
+import { note, progressBar } from '../lib/progress.js';
+import { commandLine, machineDescription, writeJsonResult, writeResult } from '../lib/results.js';
+import { quantile, round } from '../lib/stats.js';
+import { barChart } from '../lib/svg-chart.js';
+import { syntheticFabricYaml } from '../lib/synthetic-fabric.js';
+import { runGang } from './gang-latency.js';
+
+const opts = new Command()
+  .option('--gang-size <list>', 'comma-separated gang sizes', '8,64')
+  .option('--nodes <n>', 'fake GPU nodes (8 GPUs each)', '1000')
+  .option('--gpus <n>', 'GPUs per member', '8')
+  .option('--repeats <n>', 'gangs per size and configuration', '10')
+  .option('--timeout-seconds <n>', 'time bound per gang', '60')
+  .option('--kubeconfig <file>', 'run against this cluster (Phalanx and phalanx-scheduler deployed)')
+  .option('--cpu-prof', 'profile Phalanx (node --cpu-prof) into benchmarks/results/')
+  .option('--keep-cluster', 'leave the local cluster running')
+  .option('--json', 'print one JSON object on stdout')
+  .parse()
+  .opts<{
+    gangSize: string;
+    nodes: string;
+    gpus: string;
+    repeats: string;
+    timeoutSeconds: string;
+    kubeconfig?: string;
+    cpuProf?: boolean;
+    keepCluster?: boolean;
+    json?: boolean;
+  }>();
+
+const sizes = opts.gangSize.split(',').map(Number);
+const nodes = Number(opts.nodes);
+const repeats = Number(opts.repeats);
+const name = 'bench-gang';
+const log = (line: string) => note(`[bench:gang] ${line}`);
+const fabricFile = join(dirname(stateDirOf(name)), `${name}-fabric-${nodes}.yaml`);
+if (!opts.kubeconfig) {
+  await mkdir(dirname(fabricFile), { recursive: true });
+  await writeFile(fabricFile, syntheticFabricYaml(nodes));
+}
+
+interface Row {
+  config: string;
+  gangSize: number;
+  nodes: number;
+  gangs: number;
+  bound: number;
+  p50Ms: number;
+  p99Ms: number;
+  samplesMs: number[];
+}
+
+const env = await startBenchEnv({
+  name,
+  fabricFile,
+  ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+  cpuProf: opts.cpuProf === true,
+  keepCluster: opts.keepCluster === true,
+  log,
+});
+const configs = [
+  { config: 'phalanx', schedulerName: env.phalanxScheduler, phalanx: true },
+  { config: 'stock', schedulerName: env.stockScheduler, phalanx: false },
+];
+const rows: Row[] = [];
+const progress = progressBar('bench:gang', sizes.length * configs.length * repeats);
+const namespace = 'bench-gang';
+try {
+  await ensureNamespace(env.kc, namespace);
+  const watch = await watchPods(env.kc, namespace);
+  try {
+    for (const size of sizes) {
+      for (const c of configs) {
+        const samples: number[] = [];
+        for (let r = 0; r < repeats; r++) {
+          const ms = await runGang({
+            kc: env.kc,
+            watch,
+            namespace,
+            jobName: `${c.config}-${size}-${r}-${Date.now().toString(36)}`,
+            size,
+            gpusPerMember: Number(opts.gpus),
+            schedulerName: c.schedulerName,
+            phalanx: c.phalanx,
+            timeoutMs: Number(opts.timeoutSeconds) * 1000,
+          });
+          if (ms !== undefined) samples.push(ms);
+          progress.increment(`${c.config} gang of ${size}`);
+        }
+        rows.push({
+          config: c.config,
+          gangSize: size,
+          nodes: env.nodes.length,
+          gangs: repeats,
+          bound: samples.length,
+          p50Ms: round(quantile(samples, 0.5), 1),
+          p99Ms: round(quantile(samples, 0.99), 1),
+          samplesMs: samples.map((s) => round(s, 1)),
+        });
+      }
+    }
+  } finally {
+    watch.stop();
+  }
+} finally {
+  progress.stop();
+  await env.stop();
+}
+
+const result = {
+  benchmark: 'gang',
+  command: commandLine('bench:gang'),
+  machine: machineDescription(),
+  cluster: env.external
+    ? 'external (--kubeconfig)'
+    : 'local KWOK cluster, nodes not managed by KWOK (no heartbeats)',
+  nodes: env.nodes.length,
+  gpusPerMember: Number(opts.gpus),
+  runs: rows,
+};
+writeJsonResult('gang', result);
+writeResult(
+  'gang.svg',
+  barChart({
+    title: `Last member created → all members bound, ${result.nodes} nodes (Indexed Jobs)`,
+    xLabel: 'gang size',
+    yLabel: 'ms',
+    categories: sizes.map((s) => `${s} pods`),
+    series: configs.flatMap((c) =>
+      (['p50Ms', 'p99Ms'] as const).map((k) => ({
+        name: `${c.config} ${k === 'p50Ms' ? 'p50' : 'p99'}`,
+        values: sizes.map((s) => rows.find((r) => r.config === c.config && r.gangSize === s)?.[k]),
+      })),
+    ),
+  }),
+);
+if (opts.json) console.log(JSON.stringify(result));
+else console.table(rows.map(({ samplesMs: _s, ...rest }) => rest));

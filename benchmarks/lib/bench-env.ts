@@ -1,0 +1,200 @@
+// The environment a cluster benchmark runs in. Either
+//  - local (default): a KWOK cluster from test/cluster with the fabric's nodes created Ready and NOT
+//    managed by KWOK (no simulated kubelet: no heartbeats, no Lease renewals, bound pods stay Pending,
+//    as in scheduler_perf), kube-controller-manager's node grace periods raised so the unheartbeated
+//    nodes stay Ready, kwokctl's own scheduler disabled, Phalanx (extender only) and the two
+//    kube-schedulers of schedulers.ts started by us; or
+//  - external (`--kubeconfig`): any cluster (kind included) where phalanx-scheduler and Phalanx are
+//    deployed already; the stock configuration is the cluster's default-scheduler.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { clusterDown, clusterUp } from '../../test/cluster/cluster.js';
+import { startPhalanx, stopPhalanx, PHALANX_LOG } from '../../test/cluster/phalanx-process.js';
+import { binaryPaths, REPO_ROOT, selectedK8sVersion } from '../../test/cluster/versions.js';
+import { NodeLabel, Resource } from '../../src/core/names.js';
+import { ensureNamespace, forceDeletePods } from './namespaces.js';
+import { watchPods } from './pod-watch.js';
+import { PHALANX_SCHEDULER, STOCK_SCHEDULER, startScheduler, type SchedulerProcess } from './schedulers.js';
+
+export interface BenchEnvOptions {
+  /** Cluster name (local mode); state in .cluster/<name>/. */
+  readonly name: string;
+  /** Fabric file (absolute or relative to the repository root); local mode. */
+  readonly fabricFile: string;
+  /** Any cluster instead of a local one. */
+  readonly kubeconfig?: string;
+  /** Kubernetes feature gates for the API server and both schedulers (local mode). */
+  readonly featureGates?: string;
+  readonly runtimeConfig?: string;
+  /** Phalanx placement policy (default: its configured default). */
+  readonly policy?: string;
+  /** Run Phalanx under `node --cpu-prof`; the profile lands in benchmarks/results/. */
+  readonly cpuProf?: boolean;
+  readonly keepCluster?: boolean;
+  readonly log: (line: string) => void;
+}
+
+export interface BenchNode {
+  readonly name: string;
+  readonly gpus: number;
+  readonly clique: string;
+  readonly rack: string;
+  readonly zone: string;
+}
+
+export interface BenchEnv {
+  readonly kc: KubeConfig;
+  readonly external: boolean;
+  readonly phalanxScheduler: string;
+  readonly stockScheduler: string;
+  readonly nodes: readonly BenchNode[];
+  readonly phalanxLog?: string;
+  stop(): Promise<void>;
+}
+
+const EXTENDER_PORT = 18_888;
+const PHALANX_READY_MS = 120_000;
+
+export async function startBenchEnv(opts: BenchEnvOptions): Promise<BenchEnv> {
+  if (opts.kubeconfig !== undefined) {
+    const kc = new KubeConfig();
+    kc.loadFromFile(opts.kubeconfig);
+    return {
+      kc,
+      external: true,
+      phalanxScheduler: PHALANX_SCHEDULER,
+      stockScheduler: 'default-scheduler',
+      nodes: await listGpuNodes(kc),
+      stop: () => Promise.resolve(),
+    };
+  }
+  const k8sVersion = selectedK8sVersion();
+  const kwokctlArgs = [
+    '--disable', 'kube-scheduler',
+    '--extra-args', 'kube-controller-manager=node-monitor-grace-period=24h',
+    '--extra-args', 'kube-controller-manager=node-startup-grace-period=24h',
+  ]; // prettier-ignore
+  if (opts.featureGates) kwokctlArgs.push('--kube-feature-gates', opts.featureGates);
+  if (opts.runtimeConfig) kwokctlArgs.push('--kube-runtime-config', opts.runtimeConfig);
+  const cluster = await clusterUp({
+    name: opts.name,
+    fabricFile: opts.fabricFile,
+    extenderPort: EXTENDER_PORT,
+    k8sVersion,
+    kwokctlArgs,
+    kwokManagedNodes: false,
+    log: opts.log,
+  });
+  const kc = new KubeConfig();
+  kc.loadFromFile(cluster.kubeconfig);
+  const dir = join(cluster.stateDir, 'bench');
+  await mkdir(dir, { recursive: true });
+
+  const extenderUrl = `http://127.0.0.1:${EXTENDER_PORT}`;
+  const prof = opts.cpuProf ? `--cpu-prof --cpu-prof-dir '${join(REPO_ROOT, 'benchmarks/results')}' ` : '';
+  const policy = opts.policy ? ` --policy '${opts.policy}'` : '';
+  const command =
+    `cd '${REPO_ROOT}' && exec '${process.execPath}' ${prof}--import tsx src/cli/main.ts serve` +
+    ` --kubeconfig '${cluster.kubeconfig}' --extender-host 127.0.0.1 --extender-port ${EXTENDER_PORT} --no-webhook --log-level warn${policy}`;
+  await writeFile(join(cluster.stateDir, PHALANX_LOG), '');
+  const schedulers: SchedulerProcess[] = [];
+  const stopProcesses = async (): Promise<void> => {
+    for (const s of schedulers) await s.stop();
+    await stopPhalanx(cluster.stateDir);
+  };
+  try {
+    await startPhalanx({ command, kubeconfig: cluster.kubeconfig, stateDir: cluster.stateDir });
+    await waitReady(`${extenderUrl}/readyz`, PHALANX_READY_MS);
+    opts.log(`Phalanx ready on ${extenderUrl}`);
+    const binary = binaryPaths(k8sVersion).kubeScheduler;
+    const common = {
+      binary,
+      kubeconfig: cluster.kubeconfig,
+      dir,
+      ...(opts.featureGates ? { featureGates: opts.featureGates } : {}),
+    };
+    schedulers.push(await startScheduler({ ...common, profile: PHALANX_SCHEDULER, extenderUrl }));
+    schedulers.push(await startScheduler({ ...common, profile: STOCK_SCHEDULER }));
+    await probeSchedulers(kc, [PHALANX_SCHEDULER, STOCK_SCHEDULER]);
+    opts.log('both kube-schedulers bind pods');
+  } catch (err) {
+    await stopProcesses();
+    throw err;
+  }
+
+  return {
+    kc,
+    external: false,
+    phalanxScheduler: PHALANX_SCHEDULER,
+    stockScheduler: STOCK_SCHEDULER,
+    nodes: await listGpuNodes(kc),
+    phalanxLog: join(cluster.stateDir, PHALANX_LOG),
+    async stop() {
+      await stopProcesses();
+      if (!opts.keepCluster) await clusterDown(opts.name);
+    },
+  };
+}
+
+async function waitReady(url: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const status = await fetch(url).then(
+      (r) => r.status,
+      () => 0,
+    );
+    if (status === 200) return;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new Error(`${url} not ready after ${timeoutMs} ms`);
+}
+
+/** One CPU-only pod per scheduler, bound within 60 s, then removed: both are up and connected. */
+async function probeSchedulers(kc: KubeConfig, schedulers: readonly string[]): Promise<void> {
+  const namespace = 'bench-probe';
+  await ensureNamespace(kc, namespace);
+  const core = kc.makeApiClient(CoreV1Api);
+  const watch = await watchPods(kc, namespace);
+  try {
+    for (const schedulerName of schedulers) {
+      await core.createNamespacedPod({
+        namespace,
+        body: {
+          metadata: { name: `probe-${schedulerName}` },
+          spec: { schedulerName, containers: [{ name: 'main', image: 'registry.k8s.io/pause:3.10' }] },
+        },
+      });
+    }
+    const ok = await watch.until(() => watch.boundCount() === schedulers.length, 60_000);
+    if (!ok) throw new Error(`probe pods not bound by ${schedulers.join(', ')} within 60 s`);
+  } finally {
+    watch.stop();
+    await forceDeletePods(kc, namespace);
+  }
+}
+
+/** Nodes with allocatable GPUs, with the topology labels Phalanx reads. */
+export async function listGpuNodes(kc: KubeConfig): Promise<BenchNode[]> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const nodes: BenchNode[] = [];
+  let _continue: string | undefined;
+  do {
+    const page = await core.listNode({ limit: 1000, ...(_continue ? { _continue } : {}) });
+    for (const n of page.items) {
+      const gpus = Number(n.status?.allocatable?.[Resource.nvidiaGpu] ?? 0);
+      if (!(gpus > 0)) continue;
+      const labels = n.metadata?.labels ?? {};
+      const name = n.metadata?.name ?? '';
+      nodes.push({
+        name,
+        gpus,
+        clique: labels[NodeLabel.clique] ?? `node:${name}`,
+        rack: labels[NodeLabel.leaf] ?? 'rack:none',
+        zone: labels[NodeLabel.zone] ?? 'zone:none',
+      });
+    }
+    _continue = page.metadata?._continue;
+  } while (_continue);
+  return nodes;
+}

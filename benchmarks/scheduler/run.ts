@@ -1,0 +1,136 @@
+// bench:scheduler — pods bound per second by the real kube-scheduler with Phalanx in the loop and
+// without it, in the same run, on N fake GPU nodes (scheduler_perf method; see throughput.ts and
+// ../lib/bench-env.ts for how nodes are kept free of heartbeat load). Results: human table or --json,
+// and benchmarks/results/scheduler.json (+ scheduler.svg).
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { Command } from 'commander';
+import { stateDirOf } from '../../test/cluster/cluster.js';
+import { startBenchEnv } from '../lib/bench-env.js';
+import { note, progressBar } from '../lib/progress.js';
+import { commandLine, machineDescription, writeJsonResult, writeResult } from '../lib/results.js';
+import { round } from '../lib/stats.js';
+import { lineChart } from '../lib/svg-chart.js';
+import { syntheticFabricYaml } from '../lib/synthetic-fabric.js';
+import { measureThroughput, type ThroughputResult } from './throughput.js';
+
+const opts = new Command()
+  .option('--nodes <n>', 'fake GPU nodes (8 GPUs each)', '1000')
+  .option('--pods <n>', 'measured pods per configuration', '1000')
+  .option('--warmup <n>', 'warm-up pods per configuration (not measured)', '100')
+  .option('--concurrency <n>', 'pod creations in flight', '16')
+  .option('--max-seconds <n>', 'time bound per configuration', '600')
+  .option('--kubeconfig <file>', 'run against this cluster (Phalanx and phalanx-scheduler deployed)')
+  .option('--cpu-prof', 'profile Phalanx (node --cpu-prof) into benchmarks/results/')
+  .option('--keep-cluster', 'leave the local cluster running')
+  .option('--json', 'print one JSON object on stdout')
+  .parse()
+  .opts<{
+    nodes: string;
+    pods: string;
+    warmup: string;
+    concurrency: string;
+    maxSeconds: string;
+    kubeconfig?: string;
+    cpuProf?: boolean;
+    keepCluster?: boolean;
+    json?: boolean;
+  }>();
+
+const nodes = Number(opts.nodes);
+const pods = Number(opts.pods);
+const name = 'bench-scheduler';
+const log = (line: string) => note(`[bench:scheduler] ${line}`);
+const fabricFile = join(dirname(stateDirOf(name)), `${name}-fabric-${nodes}.yaml`);
+if (!opts.kubeconfig) {
+  await mkdir(dirname(fabricFile), { recursive: true });
+  await writeFile(fabricFile, syntheticFabricYaml(nodes));
+}
+
+const env = await startBenchEnv({
+  name,
+  fabricFile,
+  ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+  cpuProf: opts.cpuProf === true,
+  keepCluster: opts.keepCluster === true,
+  log,
+});
+let without: ThroughputResult;
+let withPhalanx: ThroughputResult;
+const progress = progressBar('bench:scheduler', pods);
+try {
+  const common = {
+    kc: env.kc,
+    pods,
+    warmupPods: Number(opts.warmup),
+    createConcurrency: Number(opts.concurrency),
+    maxSeconds: Number(opts.maxSeconds),
+    progress,
+  };
+  without = await measureThroughput({
+    ...common,
+    namespace: 'bench-stock',
+    schedulerName: env.stockScheduler,
+    phalanx: false,
+  });
+  progress.update(0);
+  withPhalanx = await measureThroughput({
+    ...common,
+    namespace: 'bench-phalanx',
+    schedulerName: env.phalanxScheduler,
+    phalanx: true,
+  });
+} finally {
+  progress.stop();
+  await env.stop();
+}
+
+const result = {
+  benchmark: 'scheduler',
+  command: commandLine('bench:scheduler'),
+  machine: machineDescription(),
+  cluster: env.external
+    ? 'external (--kubeconfig)'
+    : 'local KWOK cluster, nodes not managed by KWOK (no heartbeats)',
+  nodes: env.nodes.length,
+  pods,
+  withPhalanxPodsPerSec: withPhalanx.podsPerSec,
+  withoutPhalanxPodsPerSec: without.podsPerSec,
+  ratio: without.podsPerSec > 0 ? round(withPhalanx.podsPerSec / without.podsPerSec, 3) : 0,
+  bindP50Ms: withPhalanx.bindP50Ms,
+  bindP99Ms: withPhalanx.bindP99Ms,
+  withoutPhalanxBindP99Ms: without.bindP99Ms,
+  runs: [withPhalanx, without],
+};
+writeJsonResult('scheduler', result);
+writeResult(
+  'scheduler.svg',
+  lineChart({
+    title: `Pods bound per second, ${result.nodes} nodes, ${pods} pods (1 s samples)`,
+    xLabel: 'seconds since the first binding',
+    yLabel: 'pods/s',
+    series: [
+      {
+        name: `with Phalanx (${withPhalanx.podsPerSec}/s)`,
+        points: withPhalanx.samples.map((y, x) => [x + 1, y]),
+      },
+      { name: `stock (${without.podsPerSec}/s)`, points: without.samples.map((y, x) => [x + 1, y]) },
+    ],
+  }),
+);
+if (opts.json) console.log(JSON.stringify(result));
+else {
+  console.table(
+    [withPhalanx, without].map((r) => ({
+      scheduler: r.schedulerName,
+      nodes: result.nodes,
+      pods: r.pods,
+      bound: r.bound,
+      'pods/s (mean)': r.podsPerSec,
+      'pods/s (p50)': r.podsPerSecP50,
+      'bind p50 ms': r.bindP50Ms,
+      'bind p99 ms': r.bindP99Ms,
+    })),
+  );
+  console.log(`ratio (with / without Phalanx): ${result.ratio}`);
+}
