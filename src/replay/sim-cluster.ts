@@ -39,6 +39,7 @@ export interface GroupScore {
   /** undefined: the pod does not fit. Device indices refer to `from`. */
   readonly assignment: Assignment | undefined;
   readonly from: NodeGpuState;
+  readonly group: NodeGroup;
 }
 
 export interface NodeGroup {

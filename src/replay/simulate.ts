@@ -31,14 +31,10 @@ export interface SimulationSeries {
   readonly failedPods: number;
 }
 
-interface Choice {
-  readonly group: NodeGroup;
-  readonly entry: GroupScore;
-}
-
 /** The policy's best candidate on one node (first of equals), or no assignment when none fits. */
 function bestOnNode(
   cluster: SimCluster,
+  group: NodeGroup,
   node: SimNode,
   demand: PodDemand,
   policy: PlacementPolicy,
@@ -55,7 +51,7 @@ function bestOnNode(
       }
     }
   }
-  return { version, score, assignment: best, from: node.state };
+  return { version, score, assignment: best, from: node.state, group };
 }
 
 function scoreGroups(
@@ -63,7 +59,7 @@ function scoreGroups(
   demand: PodDemand,
   policy: PlacementPolicy,
   pure: boolean,
-  top: TopScores<Choice>,
+  top: TopScores<GroupScore>,
 ): void {
   const version = policy.version?.() ?? 0;
   const typeKey = podTypeKey(demand);
@@ -72,17 +68,17 @@ function scoreGroups(
     if (pure) {
       let entry = group.scores.get(typeKey);
       if (entry === undefined || entry.version !== version) {
-        entry = bestOnNode(cluster, rep, demand, policy, version);
+        entry = bestOnNode(cluster, group, rep, demand, policy, version);
         group.scores.set(typeKey, entry);
       }
-      if (entry.assignment) top.offer({ group, entry }, entry.score, group.members.length);
+      if (entry.assignment) top.offer(entry, entry.score, group.members.length);
     } else if (cluster.mayFit(rep, demand)) {
       // Impure scores (random): every node draws its own score; candidates are the group's.
       const candidates = candidateAssignments(rep.state, demand);
       for (let m = 0; m < group.members.length; m++) {
         for (const assignment of candidates) {
           const score = policy.score({ node: rep.state, assignment, demand });
-          top.offer({ group, entry: { version, score, assignment, from: rep.state } }, score, 1);
+          top.offer({ version, score, assignment, from: rep.state, group }, score, 1);
         }
       }
     }
@@ -100,7 +96,7 @@ export function simulate(
   let arrivedSum = 0;
   let allocatedSum = 0;
   let failed = 0;
-  const top = new TopScores<Choice>();
+  const top = new TopScores<GroupScore>();
   pods.forEach((pod, i) => {
     const demand = podDemand(pod);
     const milli = podGpuMilli(pod);
@@ -109,11 +105,11 @@ export function simulate(
     top.reset();
     scoreGroups(cluster, demand, policy, opts.pureScores, top);
     const choice = top.pick(opts.rng);
-    const chosen = choice?.entry.assignment;
+    const chosen = choice?.assignment;
     if (choice && chosen) {
-      const { group, entry } = choice;
+      const { group, from } = choice;
       const target = group.members[opts.rng.below(group.members.length)] as SimNode;
-      const assignment = target.state === entry.from ? chosen : cluster.translate(chosen, entry.from, target);
+      const assignment = target.state === from ? chosen : cluster.translate(chosen, from, target);
       cluster.place(target, assignment, demand);
       allocatedSum += milli;
     } else {

@@ -18,7 +18,7 @@ export class TopScores<T> {
   }
 
   offer(item: T, score: number, weight: number): void {
-    const slack = TIE * Math.max(1, Math.abs(score));
+    const slack = TIE * (score > 1 || score < -1 ? Math.abs(score) : 1);
     if (this.items.length === 0 || score > this.best + slack) {
       this.best = score;
       this.items.length = 0;
