@@ -7,7 +7,9 @@ import {
   DEFAULT_CLUSTER_NAME,
   DEFAULT_EXTENDER_PORT,
   DEFAULT_FABRIC,
+  stateDirOf,
 } from './cluster.js';
+import { installKueue, stopKueue } from './kueue/kueue-install.js';
 import { selectedK8sVersion } from './versions.js';
 
 function port(value: string): number {
@@ -27,6 +29,7 @@ program
   .option('--extender-port <port>', 'Phalanx extender port on 127.0.0.1', port, DEFAULT_EXTENDER_PORT)
   .option('--k8s-version <version>', 'Kubernetes version (default: $PHALANX_K8S_VERSION or newest)')
   .option('--phalanx-cmd <command>', 'shell command that runs Phalanx; started with KUBECONFIG set')
+  .option('--with-kueue', 'also install Kueue (built from its Go module) and run its manager')
   .action(
     async (o: {
       name: string;
@@ -34,6 +37,7 @@ program
       extenderPort: number;
       k8sVersion?: string;
       phalanxCmd?: string;
+      withKueue?: boolean;
     }) => {
       const cluster = await clusterUp({
         name: o.name,
@@ -42,6 +46,8 @@ program
         k8sVersion: o.k8sVersion ?? selectedK8sVersion(),
         ...(o.phalanxCmd === undefined ? {} : { phalanxCmd: o.phalanxCmd }),
       });
+      if (o.withKueue === true)
+        await installKueue({ kubeconfig: cluster.kubeconfig, stateDir: cluster.stateDir });
       process.stdout.write(`KUBECONFIG=${cluster.kubeconfig}\n`);
     },
   );
@@ -51,6 +57,7 @@ program
   .description('stop Phalanx and every cluster process; remove the cluster state')
   .option('--name <name>', 'cluster name', DEFAULT_CLUSTER_NAME)
   .action(async (o: { name: string }) => {
+    await stopKueue(stateDirOf(o.name));
     await clusterDown(o.name);
     process.stderr.write(`[cluster] ${o.name} is down\n`);
   });

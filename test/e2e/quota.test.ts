@@ -76,7 +76,8 @@ describe(`ResourceQuota on GPU shares and whole GPUs (Kubernetes v${selectedK8sV
     await allRunning(['half', 'memory', 'two-whole']);
     await waitFor('the quota to count both shares and the whole GPUs', async () => {
       const used = await quotaUsed();
-      return used['requests.phalanx.dev/gpu-milli'] === '1k' || used['requests.phalanx.dev/gpu-milli'] === '1000'
+      return used['requests.phalanx.dev/gpu-milli'] === '1k' ||
+        used['requests.phalanx.dev/gpu-milli'] === '1000'
         ? used
         : undefined;
     });
