@@ -1,11 +1,12 @@
 // One e2e environment per test file: the local cluster with the e2e fabric, deploy/'s Phalanx RBAC,
 // Phalanx running as that ServiceAccount with webhook certificate files, and deploy/'s webhook
 // configuration registered by URL. Tests talk to the API as admin, like a user would.
-import { mkdir } from 'node:fs/promises';
+import { copyFile, mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { clusterDown, clusterUp, type Cluster } from '../../cluster/cluster.js';
+import { clusterDown, clusterUp, stateDirOf, type Cluster } from '../../cluster/cluster.js';
+import { PHALANX_LOG } from '../../cluster/phalanx-process.js';
 import { REPO_ROOT } from '../../cluster/versions.js';
 import { registerWebhook } from '../../cluster/webhook-registration.js';
 import { applyPhalanxRbac, PHALANX_NAMESPACE, PHALANX_SERVICE_ACCOUNT } from './deploy-rbac.js';
@@ -114,7 +115,15 @@ export async function startE2E(name: string, opts: StartOptions = {}): Promise<E
   };
 }
 
+/** Where Phalanx's log of each e2e cluster is kept after the cluster is gone (.cluster/ is ignored). */
+export const E2E_LOG_DIR = join(REPO_ROOT, '.cluster', 'e2e-logs');
+
+/** Tears the cluster down, keeping Phalanx's log in E2E_LOG_DIR for post-mortems. */
 export async function stopE2E(name: string): Promise<void> {
+  await mkdir(E2E_LOG_DIR, { recursive: true });
+  await copyFile(join(stateDirOf(name), PHALANX_LOG), join(E2E_LOG_DIR, `${name}.phalanx.log`)).catch(
+    () => undefined,
+  );
   await clusterDown(name);
 }
 
