@@ -42,9 +42,9 @@ const opts = new Command()
 const sizes = opts.gangSize.split(',').map(Number);
 const nodes = Number(opts.nodes);
 const repeats = Number(opts.repeats);
-const name = 'bench-gang';
+const name = `bench-n${nodes}`;
 const log = (line: string) => note(`[bench:gang] ${line}`);
-const fabricFile = join(dirname(stateDirOf(name)), `${name}-fabric-${nodes}.yaml`);
+const fabricFile = join(dirname(stateDirOf(name)), `${name}-fabric.yaml`);
 if (!opts.kubeconfig) {
   await mkdir(dirname(fabricFile), { recursive: true });
   await writeFile(fabricFile, syntheticFabricYaml(nodes));

@@ -39,9 +39,9 @@ const opts = new Command()
 
 const nodes = Number(opts.nodes);
 const pods = Number(opts.pods);
-const name = 'bench-scheduler';
+const name = `bench-n${nodes}`;
 const log = (line: string) => note(`[bench:scheduler] ${line}`);
-const fabricFile = join(dirname(stateDirOf(name)), `${name}-fabric-${nodes}.yaml`);
+const fabricFile = join(dirname(stateDirOf(name)), `${name}-fabric.yaml`);
 if (!opts.kubeconfig) {
   await mkdir(dirname(fabricFile), { recursive: true });
   await writeFile(fabricFile, syntheticFabricYaml(nodes));

@@ -1,0 +1,76 @@
+// Locality and packing figures of one configuration at one utilisation level, from the outcomes of
+// the gangs offered up to that level (see the issue for the definitions).
+import { quantile, round } from '../lib/stats.js';
+import type { Possibilities } from './fabric-state.js';
+
+export interface GangOutcome {
+  readonly size: number;
+  /** Cumulative GPUs offered, this gang included, over the fabric's capacity (0..1). */
+  readonly offered: number;
+  /** What the fabric allowed when the gang arrived. */
+  readonly could: Possibilities;
+  /** Members bound when its wait ended. */
+  readonly bound: number;
+  readonly cliquesUsed: number;
+  readonly racksUsed: number;
+  /** Last member seen → all bound; only for gangs bound whole. */
+  readonly boundMs?: number;
+  /** Share of the fabric's GPUs allocated when the gang arrived (0..1). */
+  readonly allocatedBefore: number;
+}
+
+export interface LevelMetrics {
+  readonly config: string;
+  readonly utilisation: number;
+  readonly gangs: number;
+  readonly cliqueLocalRate: number | null;
+  readonly rackLocalRate: number | null;
+  readonly excessSpan: number | null;
+  readonly halfBoundGangs: number;
+  readonly refusedFitRack: number;
+  readonly fillAtFirstRefusal: number | null;
+  readonly gangBoundP50Ms: number | null;
+}
+
+const whole = (g: GangOutcome): boolean => g.bound === g.size;
+
+function rate(
+  gangs: readonly GangOutcome[],
+  could: (g: GangOutcome) => boolean,
+  did: (g: GangOutcome) => boolean,
+) {
+  const eligible = gangs.filter(could);
+  return eligible.length === 0
+    ? null
+    : round(eligible.filter((g) => whole(g) && did(g)).length / eligible.length, 3);
+}
+
+export function levelMetrics(config: string, utilisation: number, all: readonly GangOutcome[]): LevelMetrics {
+  const gangs = all.filter((g) => g.offered <= utilisation / 100 + 1e-9);
+  const bound = gangs.filter(whole);
+  const spans = bound.flatMap((g) =>
+    g.could.minCliques === undefined ? [] : [g.cliquesUsed - g.could.minCliques],
+  );
+  const firstRefused = gangs.find((g) => !whole(g));
+  const latencies = bound.flatMap((g) => (g.boundMs === undefined ? [] : [g.boundMs]));
+  return {
+    config,
+    utilisation,
+    gangs: gangs.length,
+    cliqueLocalRate: rate(
+      gangs,
+      (g) => g.could.fitsClique,
+      (g) => g.cliquesUsed === 1,
+    ),
+    rackLocalRate: rate(
+      gangs,
+      (g) => g.could.fitsRack,
+      (g) => g.racksUsed === 1,
+    ),
+    excessSpan: spans.length === 0 ? null : round(spans.reduce((s, v) => s + v, 0) / spans.length, 3),
+    halfBoundGangs: gangs.filter((g) => g.bound > 0 && g.bound < g.size).length,
+    refusedFitRack: gangs.filter((g) => !whole(g) && g.could.fitsRack).length,
+    fillAtFirstRefusal: firstRefused === undefined ? null : round(firstRefused.allocatedBefore * 100, 1),
+    gangBoundP50Ms: latencies.length === 0 ? null : round(quantile(latencies, 0.5), 1),
+  };
+}

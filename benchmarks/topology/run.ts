@@ -1,0 +1,109 @@
+// bench:topology — one seeded sequence of LWS-shaped gangs (leader first) offered to each
+// configuration on the same fabric (zones → racks → NVL72-style cliques of 18 × 4 GPUs and cliques
+// of 8-GPU nodes) until the offered GPUs reach the capacity; locality and packing figures at 50, 70,
+// 90 and 100 % offered. Configurations: Phalanx, the stock kube-scheduler, and the upstream Workload
+// API (GenericWorkload + TopologyAwareWorkloadScheduling, a PodGroup per gang with the clique key).
+// Results: human table or --json, and benchmarks/results/topology.json (+ topology.svg).
+import { Command } from 'commander';
+import { startBenchEnv } from '../lib/bench-env.js';
+import { note, progressBar } from '../lib/progress.js';
+import { commandLine, machineDescription, writeJsonResult, writeResult } from '../lib/results.js';
+import { barChart } from '../lib/svg-chart.js';
+import { fill } from './fill.js';
+import { gangSequence } from './gang-sequence.js';
+import { levelMetrics, type LevelMetrics } from './metrics.js';
+import { submitter, type ConfigName } from './submit.js';
+
+const LEVELS = [50, 70, 90, 100];
+const WORKLOAD_GATES = 'GenericWorkload=true,TopologyAwareWorkloadScheduling=true';
+
+const opts = new Command()
+  .option('--fabric <file>', 'fabric spec', 'test/fabric/bench-topology.yaml')
+  .option('--configs <list>', 'phalanx,stock,workload-api', 'phalanx,stock,workload-api')
+  .option('--seed <n>', 'gang sequence seed', '11')
+  .option('--gang-timeout-seconds <n>', 'time a gang may take to bind whole', '15')
+  .option('--max-refusals <n>', 'stop a configuration after this many gangs not bound whole', '6')
+  .option('--kubeconfig <file>', 'run against this cluster (Phalanx and phalanx-scheduler deployed)')
+  .option('--cpu-prof', 'profile Phalanx (node --cpu-prof) into benchmarks/results/')
+  .option('--keep-cluster', 'leave the local cluster running')
+  .option('--json', 'print one JSON object on stdout')
+  .parse()
+  .opts<{
+    fabric: string;
+    configs: string;
+    seed: string;
+    gangTimeoutSeconds: string;
+    maxRefusals: string;
+    kubeconfig?: string;
+    cpuProf?: boolean;
+    keepCluster?: boolean;
+    json?: boolean;
+  }>();
+
+const configs = opts.configs.split(',') as ConfigName[];
+const workloadApi = configs.includes('workload-api');
+const env = await startBenchEnv({
+  name: 'bench-topology',
+  fabricFile: opts.fabric,
+  ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+  ...(workloadApi ? { featureGates: WORKLOAD_GATES, runtimeConfig: 'scheduling.k8s.io/v1beta1=true' } : {}),
+  cpuProf: opts.cpuProf === true,
+  keepCluster: opts.keepCluster === true,
+  log: (line) => note(`[bench:topology] ${line}`),
+});
+const capacity = env.nodes.reduce((s, n) => s + n.gpus, 0);
+const gangs = gangSequence(Number(opts.seed), capacity);
+const rows: LevelMetrics[] = [];
+const progress = progressBar('bench:topology', configs.length * gangs.length);
+try {
+  for (const config of configs) {
+    const schedulerName = config === 'phalanx' ? env.phalanxScheduler : env.stockScheduler;
+    const namespace = `topo-${config}`;
+    const outcomes = await fill({
+      kc: env.kc,
+      namespace,
+      nodes: env.nodes,
+      gangs,
+      submitter: submitter(env.kc, namespace, config, schedulerName),
+      gangTimeoutMs: Number(opts.gangTimeoutSeconds) * 1000,
+      maxRefusals: Number(opts.maxRefusals),
+      progress,
+    });
+    for (const level of LEVELS) rows.push(levelMetrics(config, level, outcomes));
+  }
+} finally {
+  progress.stop();
+  await env.stop();
+}
+
+const result = {
+  benchmark: 'topology',
+  command: commandLine('bench:topology'),
+  machine: machineDescription(),
+  fabric: opts.fabric,
+  nodes: env.nodes.length,
+  gpus: capacity,
+  seed: Number(opts.seed),
+  gangs: gangs.length,
+  stockSchedulerFeatureGates: workloadApi ? WORKLOAD_GATES : 'none',
+  runs: rows,
+};
+writeJsonResult('topology', result);
+writeResult(
+  'topology.svg',
+  barChart({
+    title: `Gangs in one clique (of those that fit one), ${env.nodes.length} nodes / ${capacity} GPUs`,
+    xLabel: 'GPUs offered (% of capacity)',
+    yLabel: 'clique-local rate',
+    yMax: 1,
+    categories: LEVELS.map((l) => `${l} %`),
+    series: configs.map((c) => ({
+      name: c,
+      values: LEVELS.map(
+        (l) => rows.find((r) => r.config === c && r.utilisation === l)?.cliqueLocalRate ?? undefined,
+      ),
+    })),
+  }),
+);
+if (opts.json) console.log(JSON.stringify(result));
+else console.table(rows);

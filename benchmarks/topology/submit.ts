@@ -1,0 +1,85 @@
+// How each configuration receives one LWS-shaped gang: the leader pod first, then its workers (as
+// the LeaderWorkerSet controller does with startupPolicy LeaderCreated), with the LWS labels.
+//  - phalanx: Phalanx's gang annotations and a preferred clique level;
+//  - stock: the same pods with no gang information;
+//  - workload-api: a scheduling.k8s.io/v1beta1 PodGroup (gang minCount = size, topology key = the
+//    clique label) created first, each pod joining it through spec.schedulingGroup.
+import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1PodSpec } from '@kubernetes/client-node';
+import { NodeLabel, Req, Workload } from '../../src/core/names.js';
+import { benchPod } from '../lib/pods.js';
+import type { GangSpec } from './gang-sequence.js';
+
+export type ConfigName = 'phalanx' | 'stock' | 'workload-api';
+
+export interface Submitter {
+  readonly config: ConfigName;
+  submit(gang: GangSpec): Promise<void>;
+  /** Removes what submit created besides pods (PodGroups). */
+  cleanup(gang: GangSpec): Promise<void>;
+}
+
+export function submitter(
+  kc: KubeConfig,
+  namespace: string,
+  config: ConfigName,
+  schedulerName: string,
+): Submitter {
+  const core = kc.makeApiClient(CoreV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const podGroupApi = { group: 'scheduling.k8s.io', version: 'v1beta1', namespace, plural: 'podgroups' };
+
+  const createMember = (gang: GangSpec, index: number) => {
+    const annotations: Record<string, string> = { [Workload.lwsSize]: String(gang.size) };
+    if (config === 'phalanx') {
+      annotations[Req.podGroup] = gang.name;
+      annotations[Req.groupSize] = String(gang.size);
+      annotations[Req.topologyPreferred] = NodeLabel.clique;
+    }
+    if (index > 0) annotations[Workload.lwsLeaderName] = `${gang.name}-0`;
+    const extraSpec: Partial<V1PodSpec> =
+      config === 'workload-api' ? { schedulingGroup: { podGroupName: gang.name } } : {};
+    return core.createNamespacedPod({
+      namespace,
+      body: benchPod({
+        name: `${gang.name}-${index}`,
+        schedulerName,
+        demand: { kind: 'whole', gpus: gang.gpusPerMember },
+        phalanx: config === 'phalanx',
+        labels: {
+          gang: gang.name,
+          [Workload.lwsName]: gang.name,
+          [Workload.lwsGroupIndex]: '0',
+          [Workload.lwsWorkerIndex]: String(index),
+        },
+        annotations,
+        extraSpec,
+      }),
+    });
+  };
+
+  return {
+    config,
+    async submit(gang) {
+      if (config === 'workload-api') {
+        await custom.createNamespacedCustomObject({
+          ...podGroupApi,
+          body: {
+            apiVersion: 'scheduling.k8s.io/v1beta1',
+            kind: 'PodGroup',
+            metadata: { name: gang.name },
+            spec: {
+              schedulingPolicy: { gang: { minCount: gang.size } },
+              schedulingConstraints: { topology: [{ key: NodeLabel.clique }] },
+            },
+          },
+        });
+      }
+      await createMember(gang, 0);
+      await Promise.all(Array.from({ length: gang.size - 1 }, (_, i) => createMember(gang, i + 1)));
+    },
+    async cleanup(gang) {
+      if (config !== 'workload-api') return;
+      await custom.deleteNamespacedCustomObject({ ...podGroupApi, name: gang.name }).catch(() => undefined);
+    },
+  };
+}
