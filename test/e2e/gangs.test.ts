@@ -129,12 +129,21 @@ describe(`gangs through the control plane (Kubernetes v${selectedK8sVersion()})`
     expect(violation).toBeUndefined();
     expect((await podsWithLabel(e2e.core, NS, `gang=${winner}`)).every(isRunning)).toBe(true);
 
-    // No deadlock: once the winner leaves, the waiting gang is placed whole.
+    // No deadlock: once the winner leaves, the waiting gang is placed whole. Nothing else happens in
+    // the cluster meanwhile, so this also catches a waiting gang that is only retried by the
+    // scheduler's 5-minute flush of unschedulable pods.
     await deleteByLabel(`gang=${winner}`);
     await waitFor(
       `${loser} fully bound after ${winner} left`,
       async () => ((await count(loser)) === 5 ? true : undefined),
-      { timeoutMs: 90_000 },
+      {
+        timeoutMs: 90_000,
+        describe: async () => {
+          const pod = await e2e.core.readNamespacedPod({ name: `${loser}-0`, namespace: NS });
+          const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+          return `${await count(loser)} of 5 bound; ${loser}-0 last said: ${scheduled?.message ?? '-'}`;
+        },
+      },
     );
     await deleteByLabel(`gang=${loser}`);
   });
