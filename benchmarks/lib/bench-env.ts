@@ -1,7 +1,7 @@
 // The environment a cluster benchmark runs in. Either
-//  - local (default): a KWOK cluster from test/cluster with the fabric's nodes created Ready and NOT
-//    managed by KWOK (no simulated kubelet: no heartbeats, no Lease renewals, bound pods stay Pending,
-//    as in scheduler_perf), kube-controller-manager's node grace periods raised so the unheartbeated
+//  - local (default): a KWOK cluster from test/cluster with the fabric's nodes created Ready and the
+//    KWOK controller disabled (no simulated kubelet: no heartbeats, no Lease renewals, bound pods stay
+//    Pending, as in scheduler_perf), kube-controller-manager's node grace periods raised so the unheartbeated
 //    nodes stay Ready, kwokctl's own scheduler disabled, Phalanx (extender only) and the two
 //    kube-schedulers of schedulers.ts started by us; or
 //  - external (`--kubeconfig`): any cluster (kind included) where phalanx-scheduler and Phalanx are
@@ -72,6 +72,7 @@ export async function startBenchEnv(opts: BenchEnvOptions): Promise<BenchEnv> {
   const k8sVersion = selectedK8sVersion();
   const kwokctlArgs = [
     '--disable', 'kube-scheduler',
+    '--disable', 'kwok-controller',
     '--extra-args', 'kube-controller-manager=node-monitor-grace-period=24h',
     '--extra-args', 'kube-controller-manager=node-startup-grace-period=24h',
   ]; // prettier-ignore

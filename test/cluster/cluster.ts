@@ -37,8 +37,9 @@ export interface ClusterOptions {
   /** Extra `kwokctl create cluster` flags (feature gates, `--disable kube-scheduler`, `--extra-args`). */
   readonly kwokctlArgs?: readonly string[];
   /**
-   * False: fabric nodes are created without KWOK's annotation, so no kubelet is simulated (no
-   * heartbeats, bound pods stay Pending) — the scheduler_perf way, for benchmarks. Default true.
+   * False: fabric nodes are created Ready, without KWOK's annotation — with `--disable kwok-controller`
+   * in kwokctlArgs no kubelet is simulated (no heartbeats, bound pods stay Pending), the
+   * scheduler_perf way, for benchmarks. Default true.
    */
   readonly kwokManagedNodes?: boolean;
   readonly log?: (line: string) => void;
@@ -177,9 +178,18 @@ async function kwokctlConfigYaml(bins: BinaryPaths): Promise<string> {
   return parts.map((p) => `---\n${p.replace(/^---\n/, '').trimEnd()}\n`).join('');
 }
 
+/** A node no kubelet simulator manages: created Ready with its status, never heartbeated. */
 function withoutKwokAnnotation(node: FabricNode): FabricNode {
   const { [KWOK_NODE_ANNOTATION]: _managed, ...annotations } = node.manifest.metadata?.annotations ?? {};
-  return { ...node, manifest: { ...node.manifest, metadata: { ...node.manifest.metadata, annotations } } };
+  const ready = { type: 'Ready', status: 'True', reason: 'BenchmarkNode', message: 'created Ready, no kubelet' };
+  return {
+    ...node,
+    manifest: {
+      ...node.manifest,
+      metadata: { ...node.manifest.metadata, annotations },
+      status: { ...node.manifest.status, conditions: [ready] },
+    },
+  };
 }
 
 function hash(parts: readonly string[]): string {
