@@ -56,10 +56,11 @@ describe(`ResourceQuota on GPU shares and whole GPUs (Kubernetes v${selectedK8sV
     };
     await e2e.core.createNamespacedResourceQuota({ namespace: NS, body: quota });
     // Quota admission refuses everything until the controller has written the quota's status.
-    await waitFor('the quota status', async () => {
+    const hard = await waitFor('the quota status', async () => {
       const q = await e2e.core.readNamespacedResourceQuota({ name: QUOTA, namespace: NS });
-      return q.status?.hard?.['requests.phalanx.dev/gpu-milli'] === '1000' ? true : undefined;
+      return q.status?.hard;
     });
+    expect(hard).toEqual({ 'requests.phalanx.dev/gpu-milli': '1k', 'requests.nvidia.com/gpu': '2' });
 
     await e2e.core.createNamespacedPod({
       namespace: NS,
