@@ -8,24 +8,19 @@ import { Command, InvalidArgumentError } from 'commander';
 import { formatTable, traceName } from '../replay/report.js';
 import { isReplayPolicy, REPLAY_POLICIES, type ReplayPolicyName } from '../replay/replay-policies.js';
 import { runReplay, type ReplayResult } from '../replay/run-replay.js';
+import { parseSeedList } from '../replay/seed-list.js';
 import { parseNodeCsv, parsePodCsv } from '../replay/trace-csv.js';
 
 const repo = resolve(import.meta.dirname, '..', '..');
 const tracesDir = resolve(repo, '..', 'shared', 'traces', 'openb');
 const resultsDir = join(repo, 'benchmarks', 'results');
 
-/** "42-51" or "42,45,50-51" → the seed list. */
-export function parseSeeds(text: string): number[] {
-  const seeds: number[] = [];
-  for (const part of text.split(',')) {
-    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
-    if (!m) throw new InvalidArgumentError(`"${part}" is not a seed or a range like 42-51`);
-    const from = Number(m[1]);
-    const to = m[2] === undefined ? from : Number(m[2]);
-    if (to < from) throw new InvalidArgumentError(`range ${part} runs backwards`);
-    for (let s = from; s <= to; s++) seeds.push(s);
+function parseSeeds(text: string): number[] {
+  try {
+    return parseSeedList(text);
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
   }
-  return seeds;
 }
 
 function parsePolicy(text: string): ReplayPolicyName {

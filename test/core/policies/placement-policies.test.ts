@@ -6,7 +6,7 @@ import { expectedFragment, typeFragment } from '../../../src/core/policies/fragm
 import { createPackingPolicy } from '../../../src/core/policies/packing.js';
 import { createPhalanxPolicy } from '../../../src/core/policies/phalanx.js';
 import type { Candidate, PlacementPolicy } from '../../../src/core/policies/policy.js';
-import { PodTypeStats, type PodType } from '../../../src/core/policies/pod-types.js';
+import { PodTypeStats, podTypeKey, type PodType } from '../../../src/core/policies/pod-types.js';
 import { createRandomPolicy } from '../../../src/core/policies/random.js';
 import type { DeviceState, NodeGpuState, PodDemand } from '../../../src/core/types.js';
 
@@ -168,5 +168,19 @@ describe('placement policies on crafted nodes', () => {
     const random = createRandomPolicy({ next: () => values.shift() ?? 0 });
     const c = onDevice(gpuNode('n', [0]), 0, whole(1));
     expect([random.score(c), random.score(c)]).toEqual([0.25, 0.75]);
+  });
+});
+
+describe('PodTypeStats', () => {
+  it('weights types as asked and keys demands by shape', () => {
+    const stats = new PodTypeStats({ weight: (t) => t.gpuCount + 1 });
+    stats.observe(share(300, 1000));
+    stats.observe(whole(2));
+    stats.observe({ gpu: { kind: 'none' }, topology: {}, cpuMilli: 500 });
+    stats.observe({ gpu: { kind: 'none' }, topology: {}, cpuMilli: 500 });
+    // Published after 1, 2 and 4 observations: weights 2 (share), 3 (two GPUs), 1 + 1 (no GPU).
+    expect(stats.table()).toMatchObject({ version: 3, total: 7, gpuLess: 2 });
+    expect(podTypeKey(share(300, 1000))).toBe(podTypeKey(share(300, 1000)));
+    expect(podTypeKey(share(300, 1000))).not.toBe(podTypeKey(share(300, 2000)));
   });
 });
