@@ -3,6 +3,7 @@
 // configuration registered by URL. Tests talk to the API as admin, like a user would.
 import { copyFile, mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { clusterDown, clusterUp, stateDirOf, type Cluster } from '../../cluster/cluster.js';
@@ -118,12 +119,17 @@ export async function startE2E(name: string, opts: StartOptions = {}): Promise<E
 /** Where Phalanx's log of each e2e cluster is kept after the cluster is gone (.cluster/ is ignored). */
 export const E2E_LOG_DIR = join(REPO_ROOT, '.cluster', 'e2e-logs');
 
-/** Tears the cluster down, keeping Phalanx's log in E2E_LOG_DIR for post-mortems. */
+/** kwokctl's per-cluster logs (its default working directory). */
+const kwokLogDir = (name: string) => join(homedir(), '.kwok', 'clusters', name, 'logs');
+const KEPT_KWOK_LOGS = ['kube-apiserver.log', 'kube-scheduler.log', 'kube-controller-manager.log'];
+
+/** Tears the cluster down, keeping Phalanx's and the control plane's logs in E2E_LOG_DIR. */
 export async function stopE2E(name: string): Promise<void> {
   await mkdir(E2E_LOG_DIR, { recursive: true });
-  await copyFile(join(stateDirOf(name), PHALANX_LOG), join(E2E_LOG_DIR, `${name}.phalanx.log`)).catch(
-    () => undefined,
-  );
+  const keep = (from: string, as: string) =>
+    copyFile(from, join(E2E_LOG_DIR, `${name}.${as}`)).catch(() => undefined);
+  await keep(join(stateDirOf(name), PHALANX_LOG), 'phalanx.log');
+  for (const log of KEPT_KWOK_LOGS) await keep(join(kwokLogDir(name), log), log);
   await clusterDown(name);
 }
 
