@@ -50,10 +50,17 @@ export interface BenchEnv {
   readonly stockScheduler: string;
   readonly nodes: readonly BenchNode[];
   readonly phalanxLog?: string;
+  /** Local mode only: the scheduler process of a profile, to pause while a backlog is created. */
+  scheduler(profile: string): SchedulerProcess | undefined;
   stop(): Promise<void>;
 }
 
-const EXTENDER_PORT = 18_888;
+/** A fixed port per cluster name (the cluster's signature includes it), so benches can run side by side. */
+function extenderPortFor(name: string): number {
+  let h = 0;
+  for (const ch of name) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return 18_000 + (h % 1000);
+}
 const PHALANX_READY_MS = 120_000;
 
 export async function startBenchEnv(opts: BenchEnvOptions): Promise<BenchEnv> {
@@ -66,13 +73,17 @@ export async function startBenchEnv(opts: BenchEnvOptions): Promise<BenchEnv> {
       phalanxScheduler: PHALANX_SCHEDULER,
       stockScheduler: 'default-scheduler',
       nodes: await listGpuNodes(kc),
+      scheduler: () => undefined,
       stop: () => Promise.resolve(),
     };
   }
   const k8sVersion = selectedK8sVersion();
+  const extenderPort = extenderPortFor(opts.name);
   const kwokctlArgs = [
     '--disable', 'kube-scheduler',
     '--disable', 'kwok-controller',
+    // As scheduler_perf: no not-ready taint at creation, so nodes created Ready are usable at once.
+    '--extra-args', 'kube-apiserver=disable-admission-plugins=TaintNodesByCondition',
     '--extra-args', 'kube-controller-manager=node-monitor-grace-period=24h',
     '--extra-args', 'kube-controller-manager=node-startup-grace-period=24h',
   ]; // prettier-ignore
@@ -81,7 +92,7 @@ export async function startBenchEnv(opts: BenchEnvOptions): Promise<BenchEnv> {
   const cluster = await clusterUp({
     name: opts.name,
     fabricFile: opts.fabricFile,
-    extenderPort: EXTENDER_PORT,
+    extenderPort,
     k8sVersion,
     kwokctlArgs,
     kwokManagedNodes: false,
@@ -92,12 +103,12 @@ export async function startBenchEnv(opts: BenchEnvOptions): Promise<BenchEnv> {
   const dir = join(cluster.stateDir, 'bench');
   await mkdir(dir, { recursive: true });
 
-  const extenderUrl = `http://127.0.0.1:${EXTENDER_PORT}`;
+  const extenderUrl = `http://127.0.0.1:${extenderPort}`;
   const prof = opts.cpuProf ? `--cpu-prof --cpu-prof-dir '${join(REPO_ROOT, 'benchmarks/results')}' ` : '';
   const policy = opts.policy ? ` --policy '${opts.policy}'` : '';
   const command =
     `cd '${REPO_ROOT}' && exec '${process.execPath}' ${prof}--import tsx src/cli/main.ts serve` +
-    ` --kubeconfig '${cluster.kubeconfig}' --extender-host 127.0.0.1 --extender-port ${EXTENDER_PORT} --no-webhook --log-level warn${policy}`;
+    ` --kubeconfig '${cluster.kubeconfig}' --extender-host 127.0.0.1 --extender-port ${extenderPort} --no-webhook --log-level warn${policy}`;
   await writeFile(join(cluster.stateDir, PHALANX_LOG), '');
   const schedulers: SchedulerProcess[] = [];
   const stopProcesses = async (): Promise<void> => {
@@ -131,6 +142,7 @@ export async function startBenchEnv(opts: BenchEnvOptions): Promise<BenchEnv> {
     stockScheduler: STOCK_SCHEDULER,
     nodes: await listGpuNodes(kc),
     phalanxLog: join(cluster.stateDir, PHALANX_LOG),
+    scheduler: (profile) => schedulers.find((s) => s.profile === profile),
     async stop() {
       await stopProcesses();
       if (!opts.keepCluster) await clusterDown(opts.name);

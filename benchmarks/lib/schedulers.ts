@@ -38,6 +38,9 @@ export function benchSchedulerConfig(
 export interface SchedulerProcess {
   readonly profile: string;
   readonly child: ChildProcess;
+  /** SIGSTOP / SIGCONT: lets a backlog of pods build up so that release measures scheduling alone. */
+  pause(): void;
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -61,8 +64,11 @@ export async function startScheduler(opts: {
   return {
     profile: opts.profile,
     child,
+    pause: () => void child.kill('SIGSTOP'),
+    resume: () => void child.kill('SIGCONT'),
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGCONT');
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;

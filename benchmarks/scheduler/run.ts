@@ -21,6 +21,7 @@ const opts = new Command()
   .option('--concurrency <n>', 'pod creations in flight', '16')
   .option('--max-seconds <n>', 'time bound per configuration', '600')
   .option('--kubeconfig <file>', 'run against this cluster (Phalanx and phalanx-scheduler deployed)')
+  .option('--streaming', 'create pods while the scheduler runs (default in local mode: a paused backlog)')
   .option('--cpu-prof', 'profile Phalanx (node --cpu-prof) into benchmarks/results/')
   .option('--keep-cluster', 'leave the local cluster running')
   .option('--json', 'print one JSON object on stdout')
@@ -32,6 +33,7 @@ const opts = new Command()
     concurrency: string;
     maxSeconds: string;
     kubeconfig?: string;
+    streaming?: boolean;
     cpuProf?: boolean;
     keepCluster?: boolean;
     json?: boolean;
@@ -55,6 +57,10 @@ const env = await startBenchEnv({
   keepCluster: opts.keepCluster === true,
   log,
 });
+const backlogOf = (profile: string) => {
+  const process = opts.streaming ? undefined : env.scheduler(profile);
+  return process ? { backlog: process } : {};
+};
 let without: ThroughputResult;
 let withPhalanx: ThroughputResult;
 const progress = progressBar('bench:scheduler', pods);
@@ -72,6 +78,7 @@ try {
     namespace: 'bench-stock',
     schedulerName: env.stockScheduler,
     phalanx: false,
+    ...backlogOf(env.stockScheduler),
   });
   progress.update(0);
   withPhalanx = await measureThroughput({
@@ -79,6 +86,7 @@ try {
     namespace: 'bench-phalanx',
     schedulerName: env.phalanxScheduler,
     phalanx: true,
+    ...backlogOf(env.phalanxScheduler),
   });
 } finally {
   progress.stop();

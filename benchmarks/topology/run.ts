@@ -26,6 +26,7 @@ const opts = new Command()
   .option('--kubeconfig <file>', 'run against this cluster (Phalanx and phalanx-scheduler deployed)')
   .option('--cpu-prof', 'profile Phalanx (node --cpu-prof) into benchmarks/results/')
   .option('--keep-cluster', 'leave the local cluster running')
+  .option('--out <name>', 'results file name under benchmarks/results/', 'topology')
   .option('--json', 'print one JSON object on stdout')
   .parse()
   .opts<{
@@ -37,6 +38,7 @@ const opts = new Command()
     kubeconfig?: string;
     cpuProf?: boolean;
     keepCluster?: boolean;
+    out: string;
     json?: boolean;
   }>();
 
@@ -54,6 +56,7 @@ const env = await startBenchEnv({
 const capacity = env.nodes.reduce((s, n) => s + n.gpus, 0);
 const gangs = gangSequence(Number(opts.seed), capacity);
 const rows: LevelMetrics[] = [];
+const perGang: Record<string, unknown[]> = {};
 const progress = progressBar('bench:topology', configs.length * gangs.length);
 try {
   for (const config of configs) {
@@ -70,6 +73,7 @@ try {
       progress,
     });
     for (const level of LEVELS) rows.push(levelMetrics(config, level, outcomes));
+    perGang[config] = outcomes.map((o, i) => ({ gang: gangs[i]?.name, ...o }));
   }
 } finally {
   progress.stop();
@@ -87,10 +91,11 @@ const result = {
   gangs: gangs.length,
   stockSchedulerFeatureGates: workloadApi ? WORKLOAD_GATES : 'none',
   runs: rows,
+  gangOutcomes: perGang,
 };
-writeJsonResult('topology', result);
+writeJsonResult(opts.out, result);
 writeResult(
-  'topology.svg',
+  `${opts.out}.svg`,
   barChart({
     title: `Gangs in one clique (of those that fit one), ${env.nodes.length} nodes / ${capacity} GPUs`,
     xLabel: 'GPUs offered (% of capacity)',
