@@ -66,12 +66,21 @@ export async function startE2E(name: string, opts: StartOptions = {}): Promise<E
     return value;
   };
   const [extenderPort, webhookPort] = [await freePort(), await freePort()];
-  const cluster = await step('cluster up', () =>
+  // One retry: on a loaded 2-core machine kwokctl's API server has (rarely) missed its 2-minute start.
+  const up = () =>
     clusterUp({
       name,
       fabricFile: opts.fabricFile ?? E2E_FABRIC,
       extenderPort,
       log: (l) => log(`${name}: ${l}`),
+    });
+  const cluster = await step('cluster up', () =>
+    up().catch(async (err: unknown) => {
+      log(
+        `${name}: cluster up failed, retrying once: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+      );
+      await clusterDown(name);
+      return up();
     }),
   );
   const kc = new KubeConfig();
