@@ -124,7 +124,7 @@ const result = {
   machine: machineDescription(),
   cluster: env.external
     ? 'external (--kubeconfig)'
-    : 'local KWOK cluster, nodes not managed by KWOK (no heartbeats)',
+    : 'local cluster (kwokctl, kwok-controller disabled): nodes created Ready, no kubelet simulation, no heartbeats',
   nodes: env.nodes.length,
   gpusPerMember: Number(opts.gpus),
   runs: rows,

@@ -14,7 +14,7 @@ export async function ensureNamespace(kc: KubeConfig, namespace: string): Promis
   } catch (err) {
     if (!(err instanceof ApiException && err.code === 409)) throw err;
   }
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 1200; i++) {
     try {
       await core.readNamespacedServiceAccount({ name: 'default', namespace });
       return;
@@ -22,7 +22,7 @@ export async function ensureNamespace(kc: KubeConfig, namespace: string): Promis
       await sleep(100);
     }
   }
-  throw new Error(`no default ServiceAccount in ${namespace} after 30 s`);
+  throw new Error(`no default ServiceAccount in ${namespace} after 120 s`);
 }
 
 /** Force-deletes the namespace's pods (optionally those matching a label selector) and waits until gone. */

@@ -1,6 +1,6 @@
 // Where benchmark results go (benchmarks/results/) and the machine they were measured on.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const RESULTS_DIR = resolve(import.meta.dirname, '..', 'results');
@@ -9,7 +9,8 @@ export const RESULTS_DIR = resolve(import.meta.dirname, '..', 'results');
 export function machineDescription(): string {
   const cpu = cpus()[0]?.model.trim() ?? 'unknown CPU';
   const gib = Math.round(totalmem() / 2 ** 30);
-  return `${cpus().length} × ${cpu}, ${gib} GiB, ${process.platform} ${process.arch}, node ${process.version}`;
+  const load = loadavg()[0]?.toFixed(1) ?? '?';
+  return `${cpus().length} × ${cpu}, ${gib} GiB, ${process.platform} ${process.arch}, node ${process.version}; 1-min load average ${load} when written`;
 }
 
 export function writeResult(file: string, content: string): string {
