@@ -21,7 +21,11 @@ const opts = new Command()
   .option('--fabric <file>', 'fabric spec', 'test/fabric/bench-topology.yaml')
   .option('--configs <list>', 'phalanx,stock,workload-api', 'phalanx,stock,workload-api')
   .option('--seed <n>', 'gang sequence seed', '11')
-  .option('--gang-timeout-seconds <n>', 'time a gang may take to bind whole (above Phalanx’s 25 s bind barrier)', '40')
+  .option(
+    '--gang-timeout-seconds <n>',
+    'time a gang may take to bind whole (above Phalanx’s 25 s bind barrier)',
+    '40',
+  )
   .option('--max-refusals <n>', 'stop a configuration after this many gangs not bound whole', '6')
   .option('--kubeconfig <file>', 'run against this cluster (Phalanx and phalanx-scheduler deployed)')
   .option('--cpu-prof', 'profile Phalanx (node --cpu-prof) into benchmarks/results/')
