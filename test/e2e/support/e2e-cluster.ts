@@ -79,6 +79,7 @@ export async function startE2E(name: string, opts: StartOptions = {}): Promise<E
       log(
         `${name}: cluster up failed, retrying once: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
       );
+      await keepLogs(name, ['etcd.log', 'kube-apiserver.log'], 'failed-start.');
       await clusterDown(name);
       return up();
     }),
@@ -132,13 +133,17 @@ export const E2E_LOG_DIR = join(REPO_ROOT, '.cluster', 'e2e-logs');
 const kwokLogDir = (name: string) => join(homedir(), '.kwok', 'clusters', name, 'logs');
 const KEPT_KWOK_LOGS = ['kube-apiserver.log', 'kube-scheduler.log', 'kube-controller-manager.log'];
 
-/** Tears the cluster down, keeping Phalanx's and the control plane's logs in E2E_LOG_DIR. */
-export async function stopE2E(name: string): Promise<void> {
+async function keepLogs(name: string, kwokLogs: readonly string[], prefix = ''): Promise<void> {
   await mkdir(E2E_LOG_DIR, { recursive: true });
   const keep = (from: string, as: string) =>
-    copyFile(from, join(E2E_LOG_DIR, `${name}.${as}`)).catch(() => undefined);
-  await keep(join(stateDirOf(name), PHALANX_LOG), 'phalanx.log');
-  for (const log of KEPT_KWOK_LOGS) await keep(join(kwokLogDir(name), log), log);
+    copyFile(from, join(E2E_LOG_DIR, `${name}.${prefix}${as}`)).catch(() => undefined);
+  await keep(join(stateDirOf(name), PHALANX_LOG), PHALANX_LOG);
+  for (const log of kwokLogs) await keep(join(kwokLogDir(name), log), log);
+}
+
+/** Tears the cluster down, keeping Phalanx's and the control plane's logs in E2E_LOG_DIR. */
+export async function stopE2E(name: string): Promise<void> {
+  await keepLogs(name, KEPT_KWOK_LOGS);
   await clusterDown(name);
 }
 
