@@ -10,7 +10,7 @@ import {
   stateDirOf,
 } from './cluster.js';
 import { installKueue, stopKueue } from './kueue/kueue-install.js';
-import { selectedK8sVersion } from './versions.js';
+import { binaryPaths, selectedK8sVersion } from './versions.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -46,8 +46,10 @@ program
         k8sVersion: o.k8sVersion ?? selectedK8sVersion(),
         ...(o.phalanxCmd === undefined ? {} : { phalanxCmd: o.phalanxCmd }),
       });
-      if (o.withKueue === true)
-        await installKueue({ kubeconfig: cluster.kubeconfig, stateDir: cluster.stateDir });
+      if (o.withKueue === true) {
+        const { kubeconfig, stateDir } = cluster;
+        await installKueue({ kubeconfig, stateDir, kubectl: binaryPaths(cluster.k8sVersion).kubectl });
+      }
       process.stdout.write(`KUBECONFIG=${cluster.kubeconfig}\n`);
     },
   );

@@ -1,12 +1,13 @@
 // Issue 10 item 3: borrowing and reclaim with Kueue, placement by Phalanx. Two teams' ClusterQueues
 // share one cohort (test/cluster/kueue/team-queues.yaml) sized to the e2e fabric's 64 GPUs. Team B's
-// preemptible training Job — one Phalanx gang, one Kueue Workload — borrows team A's idle half.
+// preemptible training gang — one Phalanx gang, one Kueue Workload — borrows team A's idle half.
 // Team A's fractional inference Deployment scales up: Kueue reclaims by evicting B's Workload whole,
 // and Phalanx packs A's 0.5-GPU pods onto the freed devices. The time from A's scale-up to its pods
 // bound is measured and printed.
-import type { V1Deployment, V1Job } from '@kubernetes/client-node';
+import type { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { installKueue, stopKueue } from '../cluster/kueue/kueue-install.js';
 import {
   applyYamlFile,
   clusterQueueActive,
@@ -16,8 +17,7 @@ import {
   QUEUE_NAME_LABEL,
   TEAM_QUEUES_FILE,
 } from '../cluster/kueue/kueue-objects.js';
-import { installKueue, stopKueue } from '../cluster/kueue/kueue-install.js';
-import { selectedK8sVersion } from '../cluster/versions.js';
+import { binaryPaths, selectedK8sVersion } from '../cluster/versions.js';
 import { createNamespace, startE2E, stopE2E, type E2E } from './support/e2e-cluster.js';
 import {
   boundGpuPods,
@@ -30,7 +30,7 @@ import {
   type BoundGpuPod,
 } from './support/observe.js';
 import { firstViolationWithin, waitFor } from './support/wait.js';
-import { fractionalDeployment, indexedJob } from './support/workloads.js';
+import { fractionalDeployment, GROUP_SIZE, PAUSE_IMAGE, POD_GROUP } from './support/workloads.js';
 
 const CLUSTER = 'phalanx-e2e-kueue';
 const TEAM_A = 'team-a';
@@ -46,6 +46,7 @@ beforeAll(async () => {
   const kueue = await installKueue({
     kubeconfig: e2e.cluster.kubeconfig,
     stateDir: e2e.cluster.stateDir,
+    kubectl: binaryPaths(e2e.cluster.k8sVersion).kubectl,
     log: (line) => process.stderr.write(`[e2e] ${CLUSTER}: kueue: ${line}\n`),
   });
   kueueLog = kueue.logFile;
@@ -68,20 +69,46 @@ afterAll(async () => {
   await stopE2E(CLUSTER);
 });
 
-function queued<T extends V1Job | V1Deployment>(workload: T, queue: string): T {
-  workload.metadata = {
-    ...workload.metadata,
-    labels: { ...workload.metadata?.labels, [QUEUE_NAME_LABEL]: queue },
-  };
-  return workload;
+function queued(deployment: V1Deployment, queue: string): V1Deployment {
+  const labels = { ...deployment.metadata?.labels, [QUEUE_NAME_LABEL]: queue };
+  return { ...deployment, metadata: { ...deployment.metadata, labels } };
 }
 
-/** Pods of a suspended Job are not failures, but a retry budget keeps an eviction from ever failing it. */
-function preemptible(job: V1Job): V1Job {
-  return { ...job, spec: { ...job.spec!, backoffLimit: TRAIN_PODS } };
+/**
+ * Team B's training: a StatefulSet of 8 × 8-GPU pods that is one Phalanx gang (pod-group annotations)
+ * and, through Kueue's StatefulSet integration, one Kueue Workload (Kueue labels its pods as one pod
+ * group). A StatefulSet rather than a Job: KWOK completes a Job's pods at once, and a preempted
+ * StatefulSet comes back queued, as a preemptible training run is resubmitted.
+ */
+function trainingGang(): V1StatefulSet {
+  const labels = { app: 'train' };
+  const gpus = String(GPUS_PER_TRAIN_POD);
+  return {
+    metadata: { name: 'train', namespace: TEAM_B, labels: { [QUEUE_NAME_LABEL]: 'batch' } },
+    spec: {
+      replicas: TRAIN_PODS,
+      serviceName: 'train',
+      podManagementPolicy: 'Parallel',
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels, annotations: { [POD_GROUP]: 'train', [GROUP_SIZE]: String(TRAIN_PODS) } },
+        spec: {
+          terminationGracePeriodSeconds: 0,
+          containers: [
+            {
+              name: 'main',
+              image: PAUSE_IMAGE,
+              resources: { requests: { 'nvidia.com/gpu': gpus }, limits: { 'nvidia.com/gpu': gpus } },
+            },
+          ],
+        },
+      },
+    },
+  };
 }
 
 const deviceKey = (pod: BoundGpuPod, index: number) => `${pod.node}/${index}`;
+const seconds = (ms: number) => (ms / 1000).toFixed(1);
 
 async function teamPods(namespace: string): Promise<BoundGpuPod[]> {
   return (await boundGpuPods(e2e.core)).filter((p) => p.namespace === namespace);
@@ -101,25 +128,25 @@ async function ledgerAgrees(): Promise<void> {
 let trainDevices = new Set<string>();
 
 describe(`borrowing and reclaim with Kueue v0.17.0 (Kubernetes v${selectedK8sVersion()})`, () => {
-  it("team B's training Job borrows every idle GPU as one Workload, placed whole by Phalanx", async () => {
+  it("team B's training gang borrows every idle GPU as one Workload, placed whole by Phalanx", async () => {
     // Team A's inference service exists but idles at zero replicas: its quota is lent out.
     await e2e.apps.createNamespacedDeployment({
       namespace: TEAM_A,
       body: queued(fractionalDeployment('infer', TEAM_A, 0, '0.5'), 'inference'),
     });
-    await e2e.batch.createNamespacedJob({
-      namespace: TEAM_B,
-      body: preemptible(queued(indexedJob('train', TEAM_B, TRAIN_PODS, GPUS_PER_TRAIN_POD), 'batch')),
-    });
+    const createdAt = Date.now();
+    await e2e.apps.createNamespacedStatefulSet({ namespace: TEAM_B, body: trainingGang() });
 
     const train = await waitFor(
       `${TRAIN_PODS} training pods Running with their devices`,
       async () => {
-        const pods = await teamPods(TEAM_B);
-        const running = pods.filter((p) => isRunning(p.pod));
+        const running = (await teamPods(TEAM_B)).filter((p) => isRunning(p.pod));
         return running.length === TRAIN_PODS ? running : undefined;
       },
       { timeoutMs: 120_000 },
+    );
+    process.stderr.write(
+      `[e2e] team B's gang admitted and Running ${seconds(Date.now() - createdAt)} s after creation\n`,
     );
     for (const pod of train) {
       expect(pod.pod.spec?.schedulerName, pod.name).toBe('phalanx-scheduler');
@@ -132,11 +159,11 @@ describe(`borrowing and reclaim with Kueue v0.17.0 (Kubernetes v${selectedK8sVer
     expect(trainDevices.size).toBe(64);
 
     const workloads = await listWorkloads(e2e.kc, TEAM_B);
-    expect(workloads.map((w) => w.owner)).toEqual(['Job/train']);
-    expect(workloads[0]?.podSets).toEqual([{ name: 'main', count: TRAIN_PODS }]);
-    expect(hasCondition(workloads[0]!, 'Admitted')).toBe(true);
+    expect(workloads).toHaveLength(1);
+    expect(workloads[0]?.podSets.reduce((n, p) => n + p.count, 0)).toBe(TRAIN_PODS);
+    expect(workloads[0] && hasCondition(workloads[0], 'Admitted')).toBe(true);
 
-    // Kueue counts the Job in both resources; half of it is borrowed from team A.
+    // Kueue counts the gang in both resources; half of it is borrowed from team A.
     const usage = await clusterQueueUsage(e2e.kc, TEAM_B);
     expect(usage['nvidia.com/gpu']).toEqual({ total: '64', borrowed: '32' });
     expect(usage['phalanx.dev/gpu-milli']).toEqual({ total: '64k', borrowed: '32k' });
@@ -161,25 +188,21 @@ describe(`borrowing and reclaim with Kueue v0.17.0 (Kubernetes v${selectedK8sVer
       { timeoutMs: 120_000, intervalMs: 100 },
     );
     const boundAt = Date.now();
-    const seconds = (ms: number) => (ms / 1000).toFixed(1);
     process.stderr.write(
       `[e2e] RECLAIM: ${INFER_REPLICAS} x 0.5-GPU pods of team A bound ${seconds(boundAt - scaledAt)} s after ` +
         `the scale-up (team B's ${TRAIN_PODS} pods off their devices after ${seconds((trainGoneAt || boundAt) - scaledAt)} s)\n`,
     );
 
-    // Evicted whole: the Workload was preempted, the Job suspended, no training pod holds a device.
+    // Evicted whole: the Workload was preempted to reclaim A's quota and no training pod holds a device.
     const [workload] = await listWorkloads(e2e.kc, TEAM_B);
-    expect(workload && hasCondition(workload, 'Evicted', 'Preempted')).toBe(true);
-    expect((await e2e.batch.readNamespacedJob({ name: 'train', namespace: TEAM_B })).spec?.suspend).toBe(
-      true,
-    );
+    expect(workload && hasCondition(workload, 'Preempted', 'InCohortReclamation')).toBe(true);
     expect(await teamPods(TEAM_B)).toEqual([]);
 
-    // Two 0.5-GPU pods per device, on devices the training Job had.
+    // Two 0.5-GPU pods per device, on devices the training gang had.
     const byDevice = new Map<string, number>();
     for (const pod of infer) {
       expect(pod.devices, pod.name).toEqual([{ index: expect.any(Number) as number, milli: 500 }]);
-      const key = deviceKey(pod, pod.devices[0]!.index);
+      const key = deviceKey(pod, pod.devices[0]?.index ?? -1);
       expect(trainDevices.has(key), key).toBe(true);
       byDevice.set(key, (byDevice.get(key) ?? 0) + 1);
     }
@@ -190,18 +213,14 @@ describe(`borrowing and reclaim with Kueue v0.17.0 (Kubernetes v${selectedK8sVer
     });
     await ledgerAgrees();
     expect((await fetchLedger(e2e.phalanx.extenderUrl)).totals.usedMilli).toBe(INFER_REPLICAS * 500);
-
     const usageA = await clusterQueueUsage(e2e.kc, TEAM_A);
     expect(usageA['phalanx.dev/gpu-milli']).toEqual({ total: '2k', borrowed: '0' });
   });
 
-  it("keeps team B's Job queued while it does not fit: no training pod comes back", async () => {
+  it("keeps team B's gang queued while it does not fit: no training pod is bound again", async () => {
     const violation = await firstViolationWithin(5_000, async () => {
-      const pods = await podsWithLabel(e2e.core, TEAM_B, 'app=train');
-      const live = pods.filter((p) => p.status?.phase !== 'Failed' && p.status?.phase !== 'Succeeded');
-      return live.length > 0
-        ? `training pods back: ${live.map((p) => p.metadata?.name).join(', ')}`
-        : undefined;
+      const back = await teamPods(TEAM_B);
+      return back.length > 0 ? `training pods bound again: ${back.map((p) => p.name).join(', ')}` : undefined;
     });
     expect(violation).toBeUndefined();
     const [workload] = await listWorkloads(e2e.kc, TEAM_B);

@@ -43,7 +43,7 @@ if [ ! -s "$out/crds.yaml" ] || [ ! -s "$out/webhooks.yaml" ]; then
     cat "$f"
   done >"$out/.crds.partial"
   mv "$out/.crds.partial" "$out/crds.yaml"
-  cp "$src/config/components/webhook/manifests.yaml" "$out/.webhooks.partial"
+  cat "$src/config/components/webhook/manifests.yaml" >"$out/.webhooks.partial"
   mv "$out/.webhooks.partial" "$out/webhooks.yaml"
   say "manifests copied from $src/config/components"
 fi

@@ -3,9 +3,11 @@
 // metrics pair Kueue reads from a fixed path), its Configuration, the manager process, then its
 // webhook configurations by URL — registered last, once the manager serves them, because the pod
 // webhook fails closed.
+import { execFile } from 'node:child_process';
 import { access, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import {
   ApiException,
   ApiextensionsV1Api,
@@ -17,6 +19,7 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
+import { binaryPaths, selectedK8sVersion } from '../versions.js';
 import { writeKueueCertificates, writeTlsPair } from './kueue-certs.js';
 import { ensureKueue, KUEUE_VERSION } from './kueue-build.js';
 import {
@@ -26,6 +29,8 @@ import {
   type WebhookConfigurationDoc,
 } from './kueue-manifests.js';
 import { KUEUE_LOG, startKueueProcess } from './kueue-process.js';
+
+const run = promisify(execFile);
 
 export { stopKueue } from './kueue-process.js';
 
@@ -39,6 +44,8 @@ export interface KueueInstallOptions {
   readonly kubeconfig: string;
   /** The cluster's state directory: Kueue's config, certificates, pid and log go there. */
   readonly stateDir: string;
+  /** kubectl to apply the CRDs with; default: the one built for the selected Kubernetes version. */
+  readonly kubectl?: string;
   readonly log?: (line: string) => void;
 }
 
@@ -66,8 +73,20 @@ export async function installKueue(opts: KueueInstallOptions): Promise<KueueInst
   const objects = KubernetesObjectApi.makeApiClient(kc);
 
   await step('CRDs applied and Established', async () => {
+    // kubectl, not client-node: its typed serializer drops `x-kubernetes-*` schema keys it does not
+    // map (the API server then refuses Kueue's int-or-string fields). Server-side: they are too
+    // large for the last-applied annotation.
+    const kubectl = opts.kubectl ?? binaryPaths(selectedK8sVersion()).kubectl;
+    await run(
+      kubectl,
+      ['apply', '--server-side', '--force-conflicts', '--field-manager', FIELD_MANAGER, '-f', paths.crds],
+      {
+        env: { ...process.env, KUBECONFIG: opts.kubeconfig },
+        timeout: STEP_TIMEOUT_MS,
+        maxBuffer: 16 << 20,
+      },
+    );
     const crds = documents(await readFile(paths.crds, 'utf8'));
-    for (const crd of crds) await serverSideApply(objects, crd);
     const api = kc.makeApiClient(ApiextensionsV1Api);
     for (const crd of crds) await waitEstablished(api, crd.metadata?.name ?? '');
   });
