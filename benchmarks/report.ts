@@ -3,7 +3,8 @@
 // invented.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readJsonResult, RESULTS_DIR } from './lib/results.js';
+import { gangChart, schedulerChart, topologyChart } from './lib/charts.js';
+import { readJsonResult, RESULTS_DIR, writeResult } from './lib/results.js';
 
 type Row = Record<string, unknown>;
 interface Result {
@@ -15,7 +16,7 @@ interface Result {
 }
 
 const cell = (v: unknown): string =>
-  v === null || v === undefined ? '–' : typeof v === 'number' ? String(v) : String(v as string);
+  v === null || v === undefined ? '–' : typeof v === 'string' ? v : JSON.stringify(v);
 
 function markdownTable(rows: readonly Row[], columns: readonly (readonly [string, string])[]): string {
   const head = `| ${columns.map(([, title]) => title).join(' | ')} |`;
@@ -31,9 +32,17 @@ function provenance(r: Result): string {
   return lines.join(' ');
 }
 
+const CHARTS: Record<string, (r: never) => string> = {
+  scheduler: schedulerChart,
+  gang: gangChart,
+  topology: topologyChart,
+};
+
 function section(title: string, name: string, render: (r: Result) => string): string {
   const r = readJsonResult(name) as Result | undefined;
   if (r === undefined) return `## ${title}\n\nNo result yet: run \`npm run bench:${name}\`.\n`;
+  const chart = CHARTS[name];
+  if (chart) writeResult(`${name}.svg`, chart(r as never));
   return `## ${title}\n\n${render(r)}\n\n${provenance(r)}\n`;
 }
 
@@ -52,7 +61,7 @@ const sections = [
   section('Real kube-scheduler throughput (bench:scheduler)', 'scheduler', (r) =>
     [
       markdownTable(
-        [r as Row],
+        [r],
         [
           ['nodes', 'nodes'],
           ['pods', 'pods'],

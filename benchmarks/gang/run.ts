@@ -12,7 +12,7 @@ import { watchPods } from '../lib/pod-watch.js';
 import { note, progressBar } from '../lib/progress.js';
 import { commandLine, machineDescription, writeJsonResult, writeResult } from '../lib/results.js';
 import { quantile, round } from '../lib/stats.js';
-import { barChart } from '../lib/svg-chart.js';
+import { gangChart } from '../lib/charts.js';
 import { syntheticFabricYaml } from '../lib/synthetic-fabric.js';
 import { runGang } from './gang-latency.js';
 
@@ -130,20 +130,6 @@ const result = {
   runs: rows,
 };
 writeJsonResult('gang', result);
-writeResult(
-  'gang.svg',
-  barChart({
-    title: `Last member created → all members bound, ${result.nodes} nodes (Indexed Jobs)`,
-    xLabel: 'gang size',
-    yLabel: 'ms',
-    categories: sizes.map((s) => `${s} pods`),
-    series: configs.flatMap((c) =>
-      (['p50Ms', 'p99Ms'] as const).map((k) => ({
-        name: `${c.config} ${k === 'p50Ms' ? 'p50' : 'p99'}`,
-        values: sizes.map((s) => rows.find((r) => r.config === c.config && r.gangSize === s)?.[k]),
-      })),
-    ),
-  }),
-);
+writeResult('gang.svg', gangChart(result));
 if (opts.json) console.log(JSON.stringify(result));
 else console.table(rows.map(({ samplesMs: _s, ...rest }) => rest));

@@ -10,7 +10,7 @@ import { startBenchEnv } from '../lib/bench-env.js';
 import { note, progressBar } from '../lib/progress.js';
 import { commandLine, machineDescription, writeJsonResult, writeResult } from '../lib/results.js';
 import { round } from '../lib/stats.js';
-import { lineChart } from '../lib/svg-chart.js';
+import { schedulerChart } from '../lib/charts.js';
 import { syntheticFabricYaml } from '../lib/synthetic-fabric.js';
 import { measureThroughput, type ThroughputResult } from './throughput.js';
 
@@ -111,21 +111,7 @@ const result = {
   runs: [withPhalanx, without],
 };
 writeJsonResult('scheduler', result);
-writeResult(
-  'scheduler.svg',
-  lineChart({
-    title: `Pods bound per second, ${result.nodes} nodes, ${pods} pods (1 s samples)`,
-    xLabel: 'seconds since the first binding',
-    yLabel: 'pods/s',
-    series: [
-      {
-        name: `with Phalanx (${withPhalanx.podsPerSec}/s)`,
-        points: withPhalanx.samples.map((y, x) => [x + 1, y]),
-      },
-      { name: `stock (${without.podsPerSec}/s)`, points: without.samples.map((y, x) => [x + 1, y]) },
-    ],
-  }),
-);
+writeResult('scheduler.svg', schedulerChart(result));
 if (opts.json) console.log(JSON.stringify(result));
 else {
   console.table(

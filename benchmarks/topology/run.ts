@@ -8,7 +8,7 @@ import { Command } from 'commander';
 import { startBenchEnv } from '../lib/bench-env.js';
 import { note, progressBar } from '../lib/progress.js';
 import { commandLine, machineDescription, writeJsonResult, writeResult } from '../lib/results.js';
-import { barChart } from '../lib/svg-chart.js';
+import { topologyChart } from '../lib/charts.js';
 import { fill } from './fill.js';
 import { gangSequence } from './gang-sequence.js';
 import { levelMetrics, type LevelMetrics } from './metrics.js';
@@ -98,21 +98,6 @@ const result = {
   gangOutcomes: perGang,
 };
 writeJsonResult(opts.out, result);
-writeResult(
-  `${opts.out}.svg`,
-  barChart({
-    title: `Gangs in one clique (of those that fit one), ${env.nodes.length} nodes / ${capacity} GPUs`,
-    xLabel: 'GPUs offered (% of capacity)',
-    yLabel: 'clique-local rate',
-    yMax: 1,
-    categories: LEVELS.map((l) => `${l} %`),
-    series: configs.map((c) => ({
-      name: c,
-      values: LEVELS.map(
-        (l) => rows.find((r) => r.config === c && r.utilisation === l)?.cliqueLocalRate ?? undefined,
-      ),
-    })),
-  }),
-);
+writeResult(`${opts.out}.svg`, topologyChart(result));
 if (opts.json) console.log(JSON.stringify(result));
 else console.table(rows);

@@ -1,0 +1,67 @@
+// The plot of each benchmark, drawn from its results JSON, so a benchmark run and `bench:report`
+// produce the same figure.
+import { barChart, lineChart } from './svg-chart.js';
+
+interface SchedulerResult {
+  nodes: number;
+  pods: number;
+  runs: { schedulerName: string; podsPerSec: number; samples: number[] }[];
+}
+interface GangResult {
+  nodes: number;
+  runs: { config: string; gangSize: number; p50Ms: number; p99Ms: number }[];
+}
+interface TopologyResult {
+  nodes: number;
+  gpus: number;
+  runs: { config: string; utilisation: number; cliqueLocalRate: number | null }[];
+}
+
+const unique = <T>(values: readonly T[]): T[] => [...new Set(values)];
+
+export function schedulerChart(r: SchedulerResult): string {
+  return lineChart({
+    title: `Pods bound per second, ${r.nodes} nodes, ${r.pods} pods (1 s samples)`,
+    xLabel: 'seconds since the first binding',
+    yLabel: 'pods/s',
+    series: r.runs.map((run) => ({
+      name: `${run.schedulerName} (${run.podsPerSec}/s)`,
+      points: run.samples.map((y, x): [number, number] => [x + 1, y]),
+    })),
+  });
+}
+
+export function gangChart(r: GangResult): string {
+  const sizes = unique(r.runs.map((x) => x.gangSize));
+  const configs = unique(r.runs.map((x) => x.config));
+  return barChart({
+    title: `Last member created → all members bound, ${r.nodes} nodes (Indexed Jobs)`,
+    xLabel: 'gang size',
+    yLabel: 'ms',
+    categories: sizes.map((s) => `${s} pods`),
+    series: configs.flatMap((c) =>
+      (['p50Ms', 'p99Ms'] as const).map((k) => ({
+        name: `${c} ${k === 'p50Ms' ? 'p50' : 'p99'}`,
+        values: sizes.map((s) => r.runs.find((x) => x.config === c && x.gangSize === s)?.[k]),
+      })),
+    ),
+  });
+}
+
+export function topologyChart(r: TopologyResult): string {
+  const levels = unique(r.runs.map((x) => x.utilisation));
+  const configs = unique(r.runs.map((x) => x.config));
+  return barChart({
+    title: `Gangs in one clique (of those that fit one), ${r.nodes} nodes / ${r.gpus} GPUs`,
+    xLabel: 'GPUs offered (% of capacity)',
+    yLabel: 'clique-local rate',
+    yMax: 1,
+    categories: levels.map((l) => `${l} %`),
+    series: configs.map((c) => ({
+      name: c,
+      values: levels.map(
+        (l) => r.runs.find((x) => x.config === c && x.utilisation === l)?.cliqueLocalRate ?? undefined,
+      ),
+    })),
+  });
+}
