@@ -15,7 +15,16 @@ const express = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'benchmarks/results/**', '**/*.tmp.ts', '.cluster/**'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'benchmarks/results/**',
+      '**/*.tmp.ts',
+      '.cluster/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
