@@ -79,7 +79,7 @@ export class GangCoordinator implements GangVerbs {
     const gang = demand.gang;
     if (gang === undefined) throw new Error('GangCoordinator.filter called for a pod outside any gang');
     const claimed = this.slotFor(pod, demand, gang, pinned);
-    if ('reason' in claimed) return unresolvable(nodeNames, claimed.reason);
+    if ('reason' in claimed) return waiting(nodeNames, claimed.reason);
     const { gang: record, slot } = claimed;
     record.lastActivity = this.deps.clock.now();
     this.slots.renew(record, this.expiresAt(record));
@@ -286,6 +286,16 @@ export class GangCoordinator implements GangVerbs {
       );
     }
   }
+}
+
+/**
+ * A gang that cannot be placed now answers with an error as well as the per-node reason: a filter
+ * that only rejects nodes leaves the pod waiting for a cluster event kube-scheduler links to the
+ * extender (none, for capacity freed elsewhere), up to its 5-minute flush; an error requeues the pod
+ * with the scheduler's 1-10 s backoff, so the gang is planned again soon after room appears.
+ */
+function waiting(nodes: readonly string[], reason: string): FilterOutcome {
+  return { ...unresolvable(nodes, reason), error: reason };
 }
 
 function unresolvable(nodes: readonly string[], reason: string): FilterOutcome {

@@ -181,6 +181,8 @@ describe('capacity and explanations', () => {
     const out = h.filter(pods[0]!);
     expect(out.feasible).toEqual([]);
     expect(Object.values(out.unresolvable)).toEqual(h.nodes.map(() => reason));
+    // An error too, so kube-scheduler retries with backoff instead of waiting for an unrelated event.
+    expect(out.error).toBe(reason);
     expect(await h.bind(pods[1]!, 'z0-l0-c0-n1')).toBe(`cannot bind gang member to z0-l0-c0-n1: ${reason}`);
     expect(h.api.bindings).toEqual([]);
     expect(h.reservations()).toBe(0);
