@@ -1,7 +1,7 @@
 // bench:report — regenerates benchmarks/RESULTS.md from the latest results/*.json: one table per
 // benchmark, its plot, the machine and the command that produced it. Missing results are named, not
 // invented.
-import { writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gangChart, schedulerChart, topologyChart } from './lib/charts.js';
 import { readJsonResult, RESULTS_DIR, writeResult } from './lib/results.js';
@@ -46,6 +46,15 @@ function section(title: string, name: string, render: (r: Result) => string): st
   return `## ${title}\n\n${render(r)}\n\n${provenance(r)}\n`;
 }
 
+/** Every recorded node count (scheduler-n<N>[-streaming].json), else the latest run alone. */
+function schedulerRuns(latest: Result): Row[] {
+  const files = readdirSync(RESULTS_DIR).filter((f) => /^scheduler-n\d+(-streaming)?\.json$/.test(f));
+  const results = files.length === 0 ? [latest] : files.map((f) => readJsonResult(f.slice(0, -5)) as Result);
+  return results
+    .map((x): Row => ({ ...x, method: x.runs?.[0]?.['method'] ?? 'streaming' }))
+    .sort((a, b) => Number(a['nodes']) - Number(b['nodes']));
+}
+
 const sections = [
   section('Extender service alone (bench:extender)', 'extender', (r) =>
     markdownTable(r.runs ?? [], [
@@ -60,21 +69,19 @@ const sections = [
   ),
   section('Real kube-scheduler throughput (bench:scheduler)', 'scheduler', (r) =>
     [
-      markdownTable(
-        [r],
-        [
-          ['nodes', 'nodes'],
-          ['pods', 'pods'],
-          ['withPhalanxPodsPerSec', 'with Phalanx pods/s'],
-          ['withoutPhalanxPodsPerSec', 'without pods/s'],
-          ['ratio', 'ratio'],
-          ['bindP50Ms', 'bind p50 ms (Phalanx)'],
-          ['bindP99Ms', 'bind p99 ms (Phalanx)'],
-          ['withoutPhalanxBindP99Ms', 'bind p99 ms (stock)'],
-        ],
-      ),
+      markdownTable(schedulerRuns(r), [
+        ['method', 'method'],
+        ['nodes', 'nodes'],
+        ['pods', 'pods'],
+        ['withPhalanxPodsPerSec', 'with Phalanx pods/s'],
+        ['withoutPhalanxPodsPerSec', 'without pods/s'],
+        ['ratio', 'ratio'],
+        ['bindP50Ms', 'bind p50 ms (Phalanx)'],
+        ['bindP99Ms', 'bind p99 ms (Phalanx)'],
+        ['withoutPhalanxBindP99Ms', 'bind p99 ms (stock)'],
+      ]),
       '',
-      `Method: ${cell(r.runs?.[0]?.['method'] ?? 'streaming')} — 'backlog': the measured pods were created while ` +
+      `Methods: 'backlog': the measured pods were created while ` +
         'that kube-scheduler was paused (SIGSTOP) and released at once, so samples measure scheduling and ' +
         'binding alone and bind latencies run from the release (they include queueing behind the backlog); ' +
         "'streaming': pods were created while it ran.",

@@ -111,6 +111,7 @@ const result = {
   runs: [withPhalanx, without],
 };
 writeJsonResult('scheduler', result);
+writeJsonResult(`scheduler-n${result.nodes}${opts.streaming ? '-streaming' : ''}`, result);
 writeResult('scheduler.svg', schedulerChart(result));
 if (opts.json) console.log(JSON.stringify(result));
 else {
