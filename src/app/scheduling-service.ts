@@ -184,18 +184,43 @@ export class SchedulingService implements SchedulingVerbs {
     } catch (err) {
       const kind = err instanceof BindError ? err.kind : 'other';
       if (kind === 'conflict' && (await this.isBoundTo(ref, node))) {
-        if (assignment) state.commit(ref.uid, assignment);
+        if (assignment) await this.commitIfLive(ref, assignment);
         return '';
       }
       state.release(ref.uid);
       return `binding ${ref.namespace}/${ref.name} to ${node} failed: ${(err as Error).message}`;
     }
     if (assignment) {
-      const committed = state.commit(ref.uid, assignment);
-      if (!committed.ok) return `bound but ledger refused the commit: ${committed.reason}`;
+      const committed = await this.commitIfLive(ref, assignment);
+      if (committed === 'refused') return `bound, but the ledger refused the commit`;
       this.deps.onBound?.(ref, assignment);
     }
     return '';
+  }
+
+  /**
+   * Commits a bound pod's devices unless the pod already finished or is gone: a fast pod (a KWOK
+   * Job pod, a crash) can finish within the bind's round trip, and the informer's release for it may
+   * already have run — committing after that would hold its devices forever. When the pod cannot be
+   * read, the reservation stays: the informer commits it when it sees the bound pod, or it expires.
+   */
+  private async commitIfLive(
+    ref: PodRef,
+    assignment: Assignment,
+  ): Promise<'committed' | 'released' | 'refused' | 'kept'> {
+    const { state } = this.deps;
+    let pod: PodShape | undefined;
+    try {
+      pod = await this.deps.pods.getPod(ref.namespace, ref.name, ref.uid);
+    } catch {
+      return 'kept';
+    }
+    const phase = pod?.status?.phase;
+    if (!pod || phase === 'Succeeded' || phase === 'Failed') {
+      state.release(ref.uid);
+      return 'released';
+    }
+    return state.commit(ref.uid, assignment).ok ? 'committed' : 'refused';
   }
 
   private async isBoundTo(ref: PodRef, node: string): Promise<boolean> {

@@ -141,6 +141,14 @@ describe('bind', () => {
     expect(state.totals().usedMilli).toBe(0);
   });
 
+  it('does not hold the devices of a pod that finished before the bind returned', async () => {
+    api.finishOnBind = true;
+    expect(await schedule(pod('quick', { gpus: 2 }), 'node-1')).toBe('');
+    expect(api.bindings).toHaveLength(1);
+    expect(state.holding('uid-quick')).toBeUndefined();
+    expect(state.totals().usedMilli).toBe(0);
+  });
+
   it('never double-allocates: a bind to a node that filled up meanwhile fails', async () => {
     expect(await schedule(pod('a', { gpus: 2 }), 'node-1')).toBe('');
     const error = await schedule(pod('b', { gpus: 1 }), 'node-1');

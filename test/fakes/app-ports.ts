@@ -18,6 +18,8 @@ interface MutablePod {
 export class FakeApi implements PodReader, Binder {
   readonly pods = new Map<string, MutablePod>();
   readonly bindings: { pod: PodRef; node: string; annotations: Record<string, string> }[] = [];
+  /** Pods finish the moment they are bound (a fast Job pod under KWOK). */
+  finishOnBind = false;
   /** Set to make the next annotateAndBind calls fail with this error. */
   failNext: BindError | undefined;
 
@@ -45,6 +47,7 @@ export class FakeApi implements PodReader, Binder {
       return Promise.reject(new BindError('conflict', `already bound to ${stored.spec.nodeName}`));
     stored.metadata.annotations = { ...(stored.metadata.annotations ?? {}), ...annotations };
     stored.spec.nodeName = node;
+    if (this.finishOnBind) stored.status = { phase: 'Succeeded' };
     this.bindings.push({ pod, node, annotations: { ...annotations } });
     return Promise.resolve();
   }
