@@ -18,6 +18,9 @@ export default defineConfig({
           hookTimeout: 1_200_000,
           maxWorkers: 1,
           fileParallelism: false,
+          // One retry of a failed test (its cluster stays up): a 2-core machine shared with a
+          // control plane sometimes misses a deadline; a real regression fails twice.
+          retry: 1,
         },
       },
     ],

@@ -181,7 +181,12 @@ async function kwokctlConfigYaml(bins: BinaryPaths): Promise<string> {
 /** A node no kubelet simulator manages: created Ready with its status, never heartbeated. */
 function withoutKwokAnnotation(node: FabricNode): FabricNode {
   const { [KWOK_NODE_ANNOTATION]: _managed, ...annotations } = node.manifest.metadata?.annotations ?? {};
-  const ready = { type: 'Ready', status: 'True', reason: 'BenchmarkNode', message: 'created Ready, no kubelet' };
+  const ready = {
+    type: 'Ready',
+    status: 'True',
+    reason: 'BenchmarkNode',
+    message: 'created Ready, no kubelet',
+  };
   return {
     ...node,
     manifest: {
