@@ -213,7 +213,15 @@ describe(`borrowing and reclaim with Kueue v0.17.0 (Kubernetes v${selectedK8sVer
     });
     await ledgerAgrees();
     expect((await fetchLedger(e2e.phalanx.extenderUrl)).totals.usedMilli).toBe(INFER_REPLICAS * 500);
-    const usageA = await clusterQueueUsage(e2e.kc, TEAM_A);
+    // Kueue writes ClusterQueue usage asynchronously after admission; wait for it to count A's shares.
+    const usageA = await waitFor(
+      "team A's ClusterQueue usage counting its shares",
+      async () => {
+        const usage = await clusterQueueUsage(e2e.kc, TEAM_A);
+        return usage['phalanx.dev/gpu-milli']?.total === '0' ? undefined : usage;
+      },
+      { timeoutMs: 30_000 },
+    );
     expect(usageA['phalanx.dev/gpu-milli']).toEqual({ total: '2k', borrowed: '0' });
   });
 
