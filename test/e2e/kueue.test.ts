@@ -218,7 +218,7 @@ describe(`borrowing and reclaim with Kueue v0.17.0 (Kubernetes v${selectedK8sVer
       "team A's ClusterQueue usage counting its shares",
       async () => {
         const usage = await clusterQueueUsage(e2e.kc, TEAM_A);
-        return usage['phalanx.dev/gpu-milli']?.total === '0' ? undefined : usage;
+        return usage['phalanx.dev/gpu-milli']?.total === '2k' ? usage : undefined;
       },
       { timeoutMs: 30_000 },
     );
