@@ -145,10 +145,20 @@ describe(`local cluster (Kubernetes v${selectedK8sVersion()})`, () => {
       return pod.status?.phase === 'Failed' ? pod : undefined;
     });
     expect(failed.metadata?.deletionTimestamp).toBeDefined();
-    await core.replaceNamespacedPod({
-      name: 'held',
-      namespace: NS,
-      body: { ...failed, metadata: { ...failed.metadata, finalizers: [] } },
+    // KWOK may update the pod between our read and write: retry the write on a 409, as controllers do.
+    await waitFor('finalizer removed', async () => {
+      const current = await core.readNamespacedPod({ name: 'held', namespace: NS });
+      try {
+        await core.replaceNamespacedPod({
+          name: 'held',
+          namespace: NS,
+          body: { ...current, metadata: { ...current.metadata, finalizers: [] } },
+        });
+        return true;
+      } catch (err) {
+        if (err instanceof ApiException && err.code === 409) return undefined;
+        throw err;
+      }
     });
     await waitFor('held pod gone', async () =>
       core.readNamespacedPod({ name: 'held', namespace: NS }).then(
