@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { AdmissionService } from '../app/admission-service.js';
 import { GangCoordinator } from '../app/gang-coordinator.js';
 import { GangGates } from '../app/gang-gates.js';
+import { GangPreemption } from '../app/preempt-gangs.js';
 import { PreemptService } from '../app/preempt-service.js';
 import type { LeaderStatus } from '../app/ports.js';
 import { SchedulingService } from '../app/scheduling-service.js';
@@ -26,6 +27,7 @@ import { LeaderElector } from '../kube/leader-election.js';
 import { ApiLeaseStore } from '../kube/lease-store.js';
 import { ApiOwnerReader } from '../kube/owner-reader.js';
 import { PodBinder } from '../kube/pod-binder.js';
+import { ApiPodEvictor } from '../kube/pod-evictor.js';
 import { CachedPodReader } from '../kube/pod-reader.js';
 import { patchWebhookCaBundle } from '../kube/webhook-ca-patcher.js';
 import { createAdmissionMetrics } from '../metrics/admission-metrics.js';
@@ -105,10 +107,13 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
   const gates = new GangGates({ members: memberIndex, binder });
   const sync = new ClusterSync(state, kubeLog, {
     onRejectedFact: () => metrics.ledgerRejectedFacts.inc(),
-    onPodChanged: (pod) =>
-      void gates.podChanged(pod).catch((err: unknown) => kubeLog.warn({ err }, 'gate lift failed')),
+    onPodChanged: (pod) => {
+      void gates.podChanged(pod).catch((err: unknown) => kubeLog.warn({ err }, 'gate lift failed'));
+      gangPreemption.podChanged(pod);
+    },
     onPodDeleted: (pod) => {
       if (pod.metadata?.uid) gangs.memberDeleted(pod.metadata.uid);
+      gangPreemption.podChanged(pod);
     },
   });
   const informers = new ClusterInformers({
@@ -182,6 +187,15 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     levels,
     notServingReason,
     observer: preemptObserver(quota),
+  });
+  // The scheduler evicts a preempted gang's members on its chosen node only; Phalanx takes the rest.
+  const gangPreemption = new GangPreemption({
+    members: memberIndex,
+    evictor: new ApiPodEvictor(clients.core),
+    active: () => notServingReason() === undefined,
+    events,
+    onEvicted: (count) => quota.gangMatesEvicted.inc(count),
+    onError: (pod, err) => kubeLog.warn({ err, pod: `${pod.namespace}/${pod.name}` }, 'gang eviction failed'),
   });
 
   // Housekeeping: return expired reservations and publish ledger totals.

@@ -34,6 +34,12 @@ export function createQuotaMetrics(registry: Registry, usage: () => ReadonlyMap<
       labelNames: ['reason'] as const,
       registers,
     }),
+    /** Gang-mates on other nodes Phalanx deleted after the scheduler preempted one member (app/preempt-gangs.ts). */
+    gangMatesEvicted: new Counter({
+      name: 'phalanx_preemption_gang_members_evicted_total',
+      help: 'Members of a preempted gang deleted by Phalanx on other nodes, so the gang goes whole.',
+      registers,
+    }),
   };
 }
 

@@ -272,6 +272,7 @@ describe('RBAC', () => {
         '/pods:list',
         '/pods:watch',
         '/pods:patch',
+        '/pods:delete',
         '/pods/binding:create',
         '/events:create',
         '/events:patch',
