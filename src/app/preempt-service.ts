@@ -3,14 +3,24 @@
 // with Phalanx's own victim set (core/preemption): the pods that free the right share on the right
 // device, or enough whole devices, gangs whole, lower priorities only. The scheduler accepts any pod
 // bound to that node (protocol.md §2.9), drops nodes left out, and evicts only the listed pods, so a
-// gang's members on other nodes are reported for the caller to evict if the node is chosen.
+// gang's members on other nodes are reported (app/preempt-gangs.ts evicts them once the scheduler
+// has preempted one member). The scheduler ranks the nodes it gets back by the victims it can see on
+// each, blind to a gang's members elsewhere, so only the nodes of least cost (highest priority
+// evicted, then pods evicted counting remote members, then priority sum) are returned.
 import type { ClusterState } from '../core/cluster-state.js';
 import { DemandError } from '../core/errors.js';
 import type { PodShape } from '../core/kube-shapes.js';
 import { Req } from '../core/names.js';
 import { isManaged, parsePodDemand } from '../core/pod-demand.js';
 import { selectVictims } from '../core/preemption/victim-selection.js';
-import type { RemoteMember, VictimCandidate } from '../core/preemption/victim-units.js';
+import {
+  compareCost,
+  NO_COST,
+  addCost,
+  type RemoteMember,
+  type VictimCandidate,
+  type VictimCost,
+} from '../core/preemption/victim-units.js';
 import type { PodDemand } from '../core/types.js';
 import type { GangMemberIndex } from './ports.js';
 import type { PreemptCandidates, PreemptOutcome, RemoteVictim } from './scheduling-types.js';
@@ -21,7 +31,8 @@ export interface NodePods {
   podsOn(node: string): readonly PodShape[];
 }
 
-export type PreemptNodeResult = 'victims' | 'fits' | 'cannot-help' | 'unknown-node' | 'invalid-request';
+export type PreemptNodeResult =
+  'victims' | 'costlier' | 'fits' | 'cannot-help' | 'unknown-node' | 'invalid-request';
 
 /** Why a victim is in a node's set: it frees GPU, it is a gang-mate of one that does, or the scheduler chose it. */
 export type VictimReason = 'gpu' | 'gang' | 'host';
@@ -77,14 +88,27 @@ export class PreemptService {
     const victims: Record<string, readonly string[]> = {};
     const remote: Record<string, readonly RemoteVictim[]> = {};
     const dropped: Record<string, string> = {};
-    for (const [node, proposed] of Object.entries(candidates)) {
-      const answer = this.#answerNode(pod, demand, node, proposed);
-      this.#deps.observer?.nodeResult(answer.result);
-      if (answer.result === 'victims') {
+    const answers = Object.entries(candidates).map(
+      ([node, proposed]) => [node, this.#answerNode(pod, demand, node, proposed)] as const,
+    );
+    let best: { node: string; cost: VictimCost } | undefined;
+    for (const [node, answer] of answers) {
+      if (answer.result === 'victims' && (best === undefined || compareCost(answer.cost, best.cost) < 0))
+        best = { node, cost: answer.cost };
+    }
+    for (const [node, answer] of answers) {
+      if (answer.result !== 'victims') {
+        this.#deps.observer?.nodeResult(answer.result);
+        dropped[node] = answer.reason;
+      } else if (best !== undefined && compareCost(answer.cost, best.cost) > 0) {
+        this.#deps.observer?.nodeResult('costlier');
+        dropped[node] =
+          `costlier: evicting ${describeCost(answer.cost)} here, ${describeCost(best.cost)} on ${best.node}`;
+      } else {
+        for (const [reason, count] of answer.counts) this.#deps.observer?.victimsChosen(reason, count);
+        this.#deps.observer?.nodeResult('victims');
         victims[node] = answer.uids;
         if (answer.remote.length > 0) remote[node] = answer.remote;
-      } else {
-        dropped[node] = answer.reason;
       }
     }
     return { victims, remote, dropped };
@@ -96,8 +120,14 @@ export class PreemptService {
     node: string,
     proposed: readonly string[],
   ):
-    | { result: 'victims'; uids: string[]; remote: RemoteVictim[] }
-    | { result: Exclude<PreemptNodeResult, 'victims'>; reason: string } {
+    | {
+        result: 'victims';
+        uids: string[];
+        remote: RemoteVictim[];
+        cost: VictimCost;
+        counts: [VictimReason, number][];
+      }
+    | { result: Exclude<PreemptNodeResult, 'victims' | 'costlier'>; reason: string } {
     const state = this.#deps.state.nodeState(node);
     if (state === undefined)
       return { result: 'unknown-node', reason: `node ${node} has no GPUs known to Phalanx` };
@@ -132,19 +162,25 @@ export class PreemptService {
           reason: `the pod's GPU request fits on node ${node} without evicting anything`,
         };
       }
-      this.#deps.observer?.victimsChosen('host', host.length);
-      return { result: 'victims', uids: [...host].sort(), remote: [] };
+      const uids = [...host].sort();
+      return {
+        result: 'victims',
+        uids,
+        remote: [],
+        cost: costOfPods(uids, candidates, []),
+        counts: [['host', host.length]],
+      };
     }
-    for (const unit of choice.units) {
-      const gang = unit.members[0]?.gangKey !== undefined;
-      this.#deps.observer?.victimsChosen(gang ? 'gang' : 'gpu', unit.members.length + unit.remote.length);
-    }
-    if (host.length > 0) this.#deps.observer?.victimsChosen('host', host.length);
+    const counts: [VictimReason, number][] = choice.units.map((unit) => [
+      unit.members[0]?.gangKey !== undefined ? 'gang' : 'gpu',
+      unit.members.length + unit.remote.length,
+    ]);
+    if (host.length > 0) counts.push(['host', host.length]);
     const uids = [...new Set([...choice.uids, ...host])].sort();
     const remote = choice.remote
       .map((m) => refs.get(m.uid))
       .filter((r): r is RemoteVictim => r !== undefined);
-    return { result: 'victims', uids, remote };
+    return { result: 'victims', uids, remote, cost: costOfPods(uids, candidates, choice.remote), counts };
   }
 
   #candidate(pod: PodShape, node: string): VictimCandidate {
@@ -192,4 +228,22 @@ export class PreemptService {
     }
     return { members, refs };
   }
+}
+
+/** The cost of evicting these pods of the node plus the remote gang members that go with them. */
+function costOfPods(
+  uids: readonly string[],
+  onNode: readonly VictimCandidate[],
+  remote: readonly RemoteMember[],
+): VictimCost {
+  const priority = new Map(onNode.map((c) => [c.uid, c.priority]));
+  const priorities = [...uids.map((uid) => priority.get(uid) ?? 0), ...remote.map((m) => m.priority)];
+  return priorities.reduce(
+    (cost, p) => addCost(cost, { highestPriority: p, pods: 1, prioritySum: p }),
+    NO_COST,
+  );
+}
+
+function describeCost(cost: VictimCost): string {
+  return `${cost.pods} pod(s) up to priority ${cost.highestPriority}`;
 }

@@ -107,4 +107,35 @@ describe('PreemptService', () => {
       error: 'not the leader',
     });
   });
+
+  it('returns only the nodes of least cost, counting a gang’s members on other nodes', () => {
+    // n1: a low gang member (its mate on n2 goes too: 2 pods); n3: one low pod; n4: one mid pod.
+    const w = new PreemptWorld()
+      .node('n1', 1)
+      .node('n2', 1)
+      .node('n3', 1)
+      .node('n4', 1)
+      .pod('g1', { node: 'n1', priority: 1, holds: whole('n1', 0), gang: 'g' })
+      .pod('g2', { node: 'n2', priority: 1, holds: whole('n2', 0), gang: 'g' })
+      .pod('solo', { node: 'n3', priority: 1, holds: whole('n3', 0) })
+      .pod('mid', { node: 'n4', priority: 5, holds: whole('n4', 0) });
+    const { svc, seen } = service(w);
+    const preemptor = podShape('p', { priority: 10, requests: { 'nvidia.com/gpu': '1' } });
+    const out = svc.preempt(preemptor, { n1: ['g1'], n2: ['g2'], n3: ['solo'], n4: ['mid'] });
+    expect(out.victims).toEqual({ n3: ['solo'] });
+    expect(Object.keys(out.dropped).sort()).toEqual(['n1', 'n2', 'n4']);
+    expect(out.dropped['n1']).toBe(
+      'costlier: evicting 2 pod(s) up to priority 1 here, 1 pod(s) up to priority 1 on n3',
+    );
+    expect(out.dropped['n4']).toMatch(/^costlier: evicting 1 pod\(s\) up to priority 5/);
+    expect(seen.filter((x) => x === 'node:costlier')).toHaveLength(3);
+    expect(seen).toContain('victims:gpu:1');
+    expect(seen).not.toContain('victims:gang:2');
+
+    // Without the single pod, both gang nodes tie and are both returned, each with its remote mate.
+    const tie = svc.preempt(preemptor, { n1: ['g1'], n2: ['g2'], n4: ['mid'] });
+    expect(tie.victims).toEqual({ n1: ['g1'], n2: ['g2'] });
+    expect(tie.remote['n1']?.map((r) => r.name)).toEqual(['g2']);
+    expect(tie.remote['n2']?.map((r) => r.name)).toEqual(['g1']);
+  });
 });
