@@ -43,12 +43,13 @@ kind load docker-image "$image" --name "$cluster"
 
 k apply --server-side -k "$here"  # deploy/ with one replica each (kustomization.yaml here)
 k -n phalanx-system rollout status deployment/phalanx-scheduler --timeout=180s
-# Ready = leading and synced. (`rollout status` suits only one replica; deploy/ runs two.)
-leader_ready() {
-  k -n phalanx-system get pods -l app.kubernetes.io/name=phalanx,app.kubernetes.io/component=extender \
-    -o jsonpath='{.items[*].status.conditions[?(@.type=="Ready")].status}' | grep True
+k -n phalanx-system rollout status deployment/phalanx --timeout=180s
+# The Services route to the pod the leader labelled.
+leader_labelled() {
+  k -n phalanx-system get pods -l app.kubernetes.io/component=extender,phalanx.dev/leader=true \
+    -o jsonpath='{.items[*].metadata.name}' | grep .
 }
-wait_for 180 "a Ready (leading) Phalanx replica" leader_ready
+wait_for 60 "the leader's phalanx.dev/leader label" leader_labelled
 wait_for 60 "the webhook caBundle" \
   k get mutatingwebhookconfiguration phalanx -o jsonpath='{.webhooks[0].clientConfig.caBundle}'
 

@@ -24,6 +24,7 @@ import { ClusterSync } from '../kube/cluster-sync.js';
 import { KubeEventRecorder } from '../kube/event-recorder.js';
 import { createKubeClients, loadKubeConfig } from '../kube/kube-config.js';
 import { LeaderElector } from '../kube/leader-election.js';
+import { LeaderPodLabel } from '../kube/leader-pod-label.js';
 import { ApiLeaseStore } from '../kube/lease-store.js';
 import { ApiOwnerReader } from '../kube/owner-reader.js';
 import { PodBinder } from '../kube/pod-binder.js';
@@ -130,11 +131,21 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
   });
 
   // Self-signed webhook CA: every replica makes its own, only the leader (the one the Services route
-  // to, since readiness = leadership) publishes it as the caBundle.
+  // to, by the leader label on its pod) publishes it as the caBundle.
   let publishCa: (() => void) | undefined;
   let leader: LeaderStatus = { isLeader: () => true };
   let elector: LeaderElector | undefined;
+  let leaderLabel: LeaderPodLabel | undefined;
   if (config.leaderElection.enabled) {
+    const { podName, podNamespace, namespace } = config.leaderElection;
+    if (podName !== undefined) {
+      leaderLabel = new LeaderPodLabel({
+        api: clients.core,
+        namespace: podNamespace ?? namespace,
+        podName,
+        logger: kubeLog,
+      });
+    }
     elector = new LeaderElector({
       store: new ApiLeaseStore(
         clients.coordination,
@@ -146,21 +157,23 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
       logger: kubeLog,
       onStartedLeading: () => {
         metrics.leader.set(1);
+        void leaderLabel?.set(true);
         publishCa?.();
       },
-      onStoppedLeading: () => metrics.leader.set(0),
+      onStoppedLeading: () => {
+        metrics.leader.set(0);
+        void leaderLabel?.set(false);
+      },
     });
     leader = elector;
   } else metrics.leader.set(1);
 
-  const notReadyReasons = (): string[] => {
-    const reasons: string[] = [];
-    if (!informers.isSynced()) reasons.push('cluster view not synced yet');
-    if (!leader.isLeader()) reasons.push('not the leader');
-    return reasons;
-  };
+  // Ready = synced, on every replica (a standby is a warm spare, and rollouts need it Ready); only
+  // the leader serves, and the Services reach only the leader through its pod label.
+  const notReadyReasons = (): string[] => (informers.isSynced() ? [] : ['cluster view not synced yet']);
   const notServingReason = (): string | undefined => {
     const reasons = notReadyReasons();
+    if (!leader.isLeader()) reasons.push('not the leader');
     return reasons.length > 0 ? `phalanx not serving: ${reasons.join('; ')}` : undefined;
   };
 
@@ -306,6 +319,9 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
       }
       extenderServer.closeIdleConnections();
       clearInterval(housekeeping);
+      // Leave the Services before handing over the Lease, so no call reaches a replica that no
+      // longer leads; the next leader labels its own pod when it takes over.
+      await leaderLabel?.set(false);
       await Promise.all([webhook?.close(), elector?.stop(), informers.stop()]);
       await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
     },

@@ -23,7 +23,8 @@ const ENV_PATHS: Readonly<Record<string, string>> = {
   PHALANX_POLICY: 'policy',
   PHALANX_LOG_LEVEL: 'logLevel',
   PHALANX_LEADER_ELECTION: 'leaderElection.enabled',
-  PHALANX_POD_NAME: 'leaderElection.identity',
+  PHALANX_POD_NAME: 'leaderElection.podName',
+  PHALANX_POD_NAMESPACE: 'leaderElection.podNamespace',
 };
 
 export function setPath(tree: Tree, path: string, value: unknown): void {

@@ -71,6 +71,10 @@ export const configSchema = z.strictObject({
       namespace: z.string().min(1).default('phalanx-system'),
       leaseName: z.string().min(1).default('phalanx'),
       identity: z.string().min(1).optional(),
+      /** This replica's Pod; when set, the leader labels it so the Services route to the leader alone. */
+      podName: z.string().min(1).optional(),
+      /** The Pod's namespace (default: the Lease's namespace). */
+      podNamespace: z.string().min(1).optional(),
     })
     .prefault({}),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),

@@ -64,6 +64,9 @@ export const NODE_LEVEL = 'node';
 
 export const DEFAULT_SCHEDULER_NAME = 'phalanx-scheduler';
 
+/** Pod label the serving (leader) replica sets on itself; the Services select on it. */
+export const LEADER_POD_LABEL = 'phalanx.dev/leader';
+
 /** Scheduling gate the webhook adds to gang members; lifted when the group is complete. */
 export const GANG_GATE = 'phalanx.dev/gang';
 

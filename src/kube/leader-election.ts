@@ -1,7 +1,7 @@
 // Lease-based leader election with client-go semantics: a candidate takes the lease only after it
 // has seen the same holder/renewTime unchanged for a full lease duration on its OWN clock (so clock
 // skew between replicas cannot cause two leaders), writes with resourceVersion preconditions, and a
-// leader that cannot renew within the renew deadline steps down. Only the leader reports ready.
+// leader that cannot renew within the renew deadline steps down. Only the leader serves.
 import { setTimeout as sleepFor } from 'node:timers/promises';
 import type { LeaderStatus } from '../app/ports.js';
 import type { Clock } from '../core/types.js';

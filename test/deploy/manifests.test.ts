@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
 import { configSchema } from '../../src/config/schema.js';
-import { DEFAULT_SCHEDULER_NAME, NodeLabel, Resource } from '../../src/core/names.js';
+import { DEFAULT_SCHEDULER_NAME, LEADER_POD_LABEL, NodeLabel, Resource } from '../../src/core/names.js';
 import { SUPPORTED_K8S_VERSIONS } from '../cluster/versions.js';
 
 type Obj = Record<string, unknown>;
@@ -161,6 +161,15 @@ describe('Phalanx Deployment', () => {
       name: 'PHALANX_POD_NAME',
       valueFrom: { fieldRef: { fieldPath: 'metadata.name' } },
     });
+    expect(container(phalanx)['env']).toContainEqual({
+      name: 'PHALANX_POD_NAMESPACE',
+      valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } },
+    });
+  });
+
+  it('keeps a replica available through rollouts, since every synced replica is Ready', () => {
+    expect(at(phalanx, 'spec', 'strategy', 'rollingUpdate', 'maxUnavailable')).toBe(0);
+    expect(at(find('PodDisruptionBudget', 'phalanx', 'phalanx-system'), 'spec', 'minAvailable')).toBe(1);
   });
 
   it.each([
@@ -182,7 +191,7 @@ describe('Phalanx Deployment', () => {
     expect(at(container(deployment), 'resources', 'limits', 'memory')).toBeDefined();
   });
 
-  it('is Ready only through /readyz (leader and synced) and live through /healthz', () => {
+  it('is Ready through /readyz (synced) and live through /healthz', () => {
     const c = container(phalanx);
     expect(at(c, 'readinessProbe', 'httpGet')).toEqual({ path: '/readyz', port: 'extender' });
     expect(at(c, 'livenessProbe', 'httpGet')).toEqual({ path: '/healthz', port: 'extender' });
@@ -195,12 +204,16 @@ describe('Phalanx Deployment', () => {
     expect(ports).toEqual({ extender: shippedConfig.extender.port, webhook: shippedConfig.webhook.port });
     expect(ports).toEqual({ extender: 8888, webhook: 8443 });
     const podLabels = at(phalanx, 'spec', 'template', 'metadata', 'labels') as Obj;
+    const matchLabels = at(phalanx, 'spec', 'selector', 'matchLabels') as Obj;
     for (const [name, port] of [
       ['phalanx', 8888],
       ['phalanx-webhook', 443],
     ] as const) {
       const svc = find('Service', name, 'phalanx-system');
-      expect(podLabels).toMatchObject(at(svc, 'spec', 'selector') as Obj);
+      // The Deployment's pods, narrowed to the one the leader labels.
+      const selector = at(svc, 'spec', 'selector') as Obj;
+      expect(selector).toEqual({ ...matchLabels, [LEADER_POD_LABEL]: 'true' });
+      expect({ ...podLabels, [LEADER_POD_LABEL]: 'true' }).toMatchObject(selector);
       expect((at(svc, 'spec', 'ports') as Obj[])[0]).toMatchObject({ port });
     }
     expect(at(find('Service', 'phalanx-webhook', 'phalanx-system'), 'spec', 'ports', 0, 'targetPort')).toBe(

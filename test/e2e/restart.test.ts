@@ -4,7 +4,9 @@
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selectedK8sVersion } from '../cluster/versions.js';
-import { createNamespace, startE2E, stopE2E, type E2E } from './support/e2e-cluster.js';
+import { LEADER_POD_LABEL } from '../../src/core/names.js';
+import { createNamespace, standInPod, startE2E, stopE2E, type E2E } from './support/e2e-cluster.js';
+import { PHALANX_NAMESPACE } from './support/deploy-rbac.js';
 import { CLIQUE_LABEL, domainsOf, nodeLabels } from './support/gang-checks.js';
 import {
   boundGpuPods,
@@ -18,6 +20,7 @@ import {
   usageOfLedger,
   usageOfPods,
 } from './support/observe.js';
+import { PHALANX_STAND_IN_POD } from './support/phalanx-runner.js';
 import { waitFor } from './support/wait.js';
 import { fractionalDeployment, lwsLikeStatefulSet } from './support/workloads.js';
 
@@ -110,5 +113,30 @@ describe(`restart of Phalanx mid-run (Kubernetes v${selectedK8sVersion()})`, () 
     expect(ledger.totals.usedMilli).toBe(ledger.totals.committedMilli);
     const gang = await podsWithLabel(e2e.core, NS, 'app=lws');
     expect(domainsOf(gang, await nodeLabels(e2e.core), CLIQUE_LABEL)).toHaveLength(1);
+  });
+
+  it('labels the leader’s pod for the Services, clears a stale label, and unlabels it on shutdown', async () => {
+    const leaderLabelOf = async (name: string): Promise<string | undefined> =>
+      (await e2e.core.readNamespacedPod({ name, namespace: PHALANX_NAMESPACE })).metadata?.labels?.[
+        LEADER_POD_LABEL
+      ];
+    await waitFor('the leader label on Phalanx’s pod', async () =>
+      (await leaderLabelOf(PHALANX_STAND_IN_POD)) === 'true' ? true : undefined,
+    );
+    // A predecessor that lost the Lease without its shutdown (killed, partitioned) kept its label.
+    await e2e.core.createNamespacedPod({
+      namespace: PHALANX_NAMESPACE,
+      body: standInPod('phalanx-predecessor', { [LEADER_POD_LABEL]: 'true' }),
+    });
+
+    await e2e.phalanx.stop();
+    expect(await leaderLabelOf(PHALANX_STAND_IN_POD)).toBeUndefined();
+
+    await e2e.phalanx.start();
+    await waitFor('the label back on Phalanx’s pod and gone from the predecessor', async () => {
+      const mine = await leaderLabelOf(PHALANX_STAND_IN_POD);
+      const theirs = await leaderLabelOf('phalanx-predecessor');
+      return mine === 'true' && theirs === undefined ? true : undefined;
+    });
   });
 });

@@ -5,13 +5,13 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { clusterDown, clusterUp, stateDirOf, type Cluster } from '../../cluster/cluster.js';
 import { PHALANX_LOG } from '../../cluster/phalanx-process.js';
 import { REPO_ROOT } from '../../cluster/versions.js';
 import { registerWebhook } from '../../cluster/webhook-registration.js';
 import { applyPhalanxRbac, PHALANX_NAMESPACE, PHALANX_SERVICE_ACCOUNT } from './deploy-rbac.js';
-import { phalanxRunner, type PhalanxRunner } from './phalanx-runner.js';
+import { PHALANX_STAND_IN_POD, phalanxRunner, type PhalanxRunner } from './phalanx-runner.js';
 import { writeServiceAccountKubeconfig } from './sa-kubeconfig.js';
 import { waitFor } from './wait.js';
 import { writeWebhookCertificates } from './webhook-certs.js';
@@ -100,6 +100,7 @@ export async function startE2E(name: string, opts: StartOptions = {}): Promise<E
       file: saKubeconfig,
     });
   });
+  await core.createNamespacedPod({ namespace: PHALANX_NAMESPACE, body: standInPod() });
   const certs = await writeWebhookCertificates(dir);
   const phalanx = phalanxRunner({
     stateDir: cluster.stateDir,
@@ -123,6 +124,17 @@ export async function startE2E(name: string, opts: StartOptions = {}): Promise<E
     phalanx,
     phalanxUser,
     timings,
+  };
+}
+
+/** A pod standing for a Phalanx replica's, never scheduled (no scheduler has its name). */
+export function standInPod(name = PHALANX_STAND_IN_POD, labels: Record<string, string> = {}): V1Pod {
+  return {
+    metadata: { name, labels: { 'app.kubernetes.io/name': 'phalanx', ...labels } },
+    spec: {
+      schedulerName: 'phalanx-e2e-stand-in',
+      containers: [{ name: 'phalanx', image: 'phalanx:e2e' }],
+    },
   };
 }
 

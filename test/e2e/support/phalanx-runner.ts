@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { startPhalanx, stopPhalanx, PHALANX_LOG } from '../../cluster/phalanx-process.js';
 import { REPO_ROOT } from '../../cluster/versions.js';
+import { PHALANX_NAMESPACE } from './deploy-rbac.js';
 import { waitFor } from './wait.js';
 
 export interface PhalanxRunOptions {
@@ -33,6 +34,11 @@ export interface PhalanxRunner {
 }
 
 const READY_TIMEOUT_MS = 90_000;
+/**
+ * The Pod that stands for Phalanx's own in the cluster (Phalanx runs as a process next to it): the
+ * leader labels it, as the shipped Deployment's leader labels itself for the Services.
+ */
+export const PHALANX_STAND_IN_POD = 'phalanx-e2e';
 export const DEPLOY_PHALANX_CONFIG = join(REPO_ROOT, 'deploy/phalanx/config.yaml');
 
 type Obj = Record<string, unknown>;
@@ -41,8 +47,8 @@ const section = (config: Obj, key: string): Obj => (config[key] ?? {}) as Obj;
 /**
  * deploy/'s Phalanx configuration with only what running outside the cluster needs changed:
  * loopback listeners, certificate files instead of a self-signed CA, the ServiceAccount kubeconfig,
- * and a fixed leader-election identity (a restarted process takes its own lease back at once, as a
- * restarted pod that kept its name would after the lease expired).
+ * a fixed leader-election identity (a restarted process takes its own lease back at once, as a
+ * restarted pod that kept its name would after the lease expired) and the stand-in pod to label.
  */
 export async function e2eConfig(opts: PhalanxRunOptions): Promise<Obj> {
   const shipped = parse(await readFile(DEPLOY_PHALANX_CONFIG, 'utf8')) as Obj;
@@ -56,7 +62,12 @@ export async function e2eConfig(opts: PhalanxRunOptions): Promise<Obj> {
       tls: { certFile: opts.certFile, keyFile: opts.keyFile },
     },
     kube: { kubeconfig: opts.kubeconfig },
-    leaderElection: { ...section(shipped, 'leaderElection'), identity: 'phalanx-e2e' },
+    leaderElection: {
+      ...section(shipped, 'leaderElection'),
+      identity: PHALANX_STAND_IN_POD,
+      podName: PHALANX_STAND_IN_POD,
+      podNamespace: PHALANX_NAMESPACE,
+    },
     ...(opts.policy === undefined ? {} : { policy: opts.policy }),
   };
 }
