@@ -28,11 +28,13 @@ import { LeaderPodLabel } from '../kube/leader-pod-label.js';
 import { ApiLeaseStore } from '../kube/lease-store.js';
 import { ApiOwnerReader } from '../kube/owner-reader.js';
 import { PodBinder } from '../kube/pod-binder.js';
+import { apiKueueQueueSource } from '../kube/kueue-queues.js';
 import { ApiPodEvictor } from '../kube/pod-evictor.js';
 import { CachedPodReader } from '../kube/pod-reader.js';
 import { patchWebhookCaBundle } from '../kube/webhook-ca-patcher.js';
 import { createAdmissionMetrics } from '../metrics/admission-metrics.js';
 import { createGangMetrics, gangObserver } from '../metrics/gang-metrics.js';
+import { createKueueMetrics } from '../metrics/kueue-metrics.js';
 import { createQuotaMetrics, preemptObserver } from '../metrics/quota-metrics.js';
 import { gpuMilliByNamespace } from '../core/ledger/namespace-usage.js';
 import { createExtenderMetrics, createRegistry } from '../metrics/registry.js';
@@ -210,6 +212,9 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     onEvicted: (count) => quota.gangMatesEvicted.inc(count),
     onError: (pod, err) => kubeLog.warn({ err, pod: `${pod.namespace}/${pod.name}` }, 'gang eviction failed'),
   });
+  // Kueue's borrowing per ClusterQueue, when Kueue is installed (discovered; nothing otherwise).
+  const kueueQueues = apiKueueQueueSource(clients.config, clients.customObjects, clock, kubeLog);
+  createKueueMetrics(registry, () => kueueQueues.borrowed());
 
   // Housekeeping: return expired reservations and publish ledger totals.
   const housekeeping = setInterval(() => {

@@ -291,6 +291,7 @@ describe('RBAC', () => {
         '/events:patch',
         'batch/jobs:get',
         'scheduling.x-k8s.io/podgroups:get',
+        'kueue.x-k8s.io/clusterqueues:list',
         'admissionregistration.k8s.io/mutatingwebhookconfigurations[phalanx]:get',
         'admissionregistration.k8s.io/mutatingwebhookconfigurations[phalanx]:patch',
       ].sort(),
