@@ -5,8 +5,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ClusterState } from '../../src/core/cluster-state.js';
 import { NodeLabel } from '../../src/core/names.js';
-import type { Assignment, NodeInventory } from '../../src/core/types.js';
+import type { NodeInventory } from '../../src/core/types.js';
 import { GIB, generateFabric, nodeInventory } from '../support/fabric.js';
+import { assignmentArbitrary, lifecycleOps, type LifecycleOp } from '../support/ledger-arbitraries.js';
 
 const LEVELS = [NodeLabel.clique, NodeLabel.leaf, NodeLabel.zone];
 const NODES = ['n0', 'n1', 'n2', 'n3'];
@@ -97,51 +98,19 @@ const inventoryArb = fc
     return nodeInventory(name, gpus, { memoryBytes: 16 * GIB, labels, unschedulable });
   });
 
-const assignmentArb: fc.Arbitrary<Assignment> = fc.oneof(
-  fc
-    .record({
-      node: fc.constantFrom(...NODES),
-      indices: fc.uniqueArray(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 3 }),
-    })
-    .map(({ node, indices }) => ({
-      node,
-      whole: true,
-      devices: indices.map((index) => ({ index, milli: 1000, memoryBytes: 0 })),
-    })),
-  fc
-    .record({
-      node: fc.constantFrom(...NODES),
-      index: fc.integer({ min: 0, max: 3 }),
-      milli: fc.constantFrom(50, 250, 500, 950),
-    })
-    .map(({ node, index, milli }) => ({ node, whole: false, devices: [{ index, milli, memoryBytes: GIB }] })),
-);
+const assignmentArb = assignmentArbitrary({
+  nodes: NODES,
+  maxWholeDevices: 3,
+  millis: [50, 250, 500, 950],
+  memGiBs: [1],
+});
 
-type Op =
-  | { op: 'apply'; inv: NodeInventory }
-  | { op: 'delete'; name: string }
-  | { op: 'reserve'; uid: string; a: Assignment; at: number }
-  | { op: 'commit'; uid: string; a?: Assignment }
-  | { op: 'release'; uid: string }
-  | { op: 'expire'; now: number };
+type Op = { op: 'apply'; inv: NodeInventory } | { op: 'delete'; name: string } | LifecycleOp;
 
-const uid = fc.constantFrom(...UIDS);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 3, arbitrary: inventoryArb.map((inv) => ({ op: 'apply' as const, inv })) },
   { weight: 1, arbitrary: fc.constantFrom(...NODES).map((name) => ({ op: 'delete' as const, name })) },
-  {
-    weight: 5,
-    arbitrary: fc
-      .record({ uid, a: assignmentArb, at: fc.integer({ min: 0, max: 10 }) })
-      .map((r) => ({ op: 'reserve' as const, ...r })),
-  },
-  { weight: 1, arbitrary: uid.map((u) => ({ op: 'commit' as const, uid: u })) },
-  {
-    weight: 3,
-    arbitrary: fc.record({ uid, a: assignmentArb }).map((r) => ({ op: 'commit' as const, ...r })),
-  },
-  { weight: 2, arbitrary: uid.map((u) => ({ op: 'release' as const, uid: u })) },
-  { weight: 1, arbitrary: fc.integer({ min: 0, max: 10 }).map((now) => ({ op: 'expire' as const, now })) },
+  ...lifecycleOps(UIDS, assignmentArb),
 );
 
 function run(state: ClusterState, inventories: Map<string, NodeInventory>, op: Op): void {
@@ -155,7 +124,7 @@ function run(state: ClusterState, inventories: Map<string, NodeInventory>, op: O
       state.deleteNode(op.name);
       return;
     case 'reserve':
-      state.reserve(op.uid, op.a, op.at);
+      state.reserve(op.uid, op.a, op.expiresAt);
       return;
     case 'commit':
       state.commit(op.uid, op.a);

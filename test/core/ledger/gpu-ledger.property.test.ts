@@ -7,6 +7,7 @@ import { GpuLedger } from '../../../src/core/ledger/gpu-ledger.js';
 import { rebuildLedger } from '../../../src/core/ledger/snapshot.js';
 import type { Assignment, NodeInventory } from '../../../src/core/types.js';
 import { GIB, nodeInventory } from '../../support/fabric.js';
+import { assignmentArbitrary, lifecycleOps, type LifecycleOp } from '../../support/ledger-arbitraries.js';
 import { LedgerModel } from '../../support/ledger-model.js';
 
 const NODES = ['a', 'b', 'c'];
@@ -23,57 +24,23 @@ const inventoryArb = fc
   })
   .map(({ node, gpus, memGiB }) => nodeInventory(node, gpus, { memoryBytes: memGiB * GIB }));
 
-const assignmentArb: fc.Arbitrary<Assignment> = fc.oneof(
-  fc
-    .record({
-      node: fc.constantFrom(...NODES, 'zz'),
-      indices: fc.uniqueArray(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 2 }),
-    })
-    .map(({ node, indices }) => ({
-      node,
-      whole: true,
-      devices: indices.map((index) => ({ index, milli: 1000, memoryBytes: 0 })),
-    })),
-  fc
-    .record({
-      node: fc.constantFrom(...NODES),
-      index: fc.integer({ min: 0, max: 3 }),
-      milli: fc.constantFrom(0, 100, 250, 250, 500, 500, 750, 1000),
-      memGiB: fc.constantFrom(0, 2, 5, 9),
-    })
-    .map(({ node, index, milli, memGiB }) => ({
-      node,
-      whole: false,
-      devices: [{ index, milli, memoryBytes: memGiB * GIB }],
-    })),
-);
+const assignmentArb = assignmentArbitrary({
+  nodes: [...NODES, 'zz'],
+  maxWholeDevices: 2,
+  millis: [0, 100, 250, 250, 500, 500, 750, 1000],
+  memGiBs: [0, 2, 5, 9],
+});
 
 type Op =
   | { op: 'upsert'; inv: NodeInventory }
   | { op: 'remove'; node: string }
-  | { op: 'reserve'; uid: string; a: Assignment; expiresAt: number }
-  | { op: 'commit'; uid: string; a?: Assignment }
-  | { op: 'release'; uid: string }
-  | { op: 'expire'; now: number }
+  | LifecycleOp
   | { op: 'probe'; a: Assignment };
 
-const uid = fc.constantFrom(...UIDS);
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: inventoryArb.map((inv) => ({ op: 'upsert' as const, inv })) },
   { weight: 1, arbitrary: fc.constantFrom(...NODES).map((node) => ({ op: 'remove' as const, node })) },
-  {
-    weight: 6,
-    arbitrary: fc
-      .record({ uid, a: assignmentArb, expiresAt: fc.integer({ min: 0, max: 10 }) })
-      .map((r) => ({ op: 'reserve' as const, ...r })),
-  },
-  { weight: 2, arbitrary: uid.map((u) => ({ op: 'commit' as const, uid: u })) },
-  {
-    weight: 3,
-    arbitrary: fc.record({ uid, a: assignmentArb }).map((r) => ({ op: 'commit' as const, ...r })),
-  },
-  { weight: 2, arbitrary: uid.map((u) => ({ op: 'release' as const, uid: u })) },
-  { weight: 1, arbitrary: fc.integer({ min: 0, max: 10 }).map((now) => ({ op: 'expire' as const, now })) },
+  ...lifecycleOps(UIDS, assignmentArb),
   { weight: 2, arbitrary: assignmentArb.map((a) => ({ op: 'probe' as const, a })) },
 );
 
