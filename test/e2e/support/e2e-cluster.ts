@@ -133,7 +133,15 @@ export function standInPod(name = PHALANX_STAND_IN_POD, labels: Record<string, s
     metadata: { name, labels: { 'app.kubernetes.io/name': 'phalanx', ...labels } },
     spec: {
       schedulerName: 'phalanx-e2e-stand-in',
-      containers: [{ name: 'phalanx', image: 'phalanx:e2e' }],
+      // phalanx-system enforces the restricted Pod Security Standard, as the shipped pods meet it.
+      securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+      containers: [
+        {
+          name: 'phalanx',
+          image: 'phalanx:e2e',
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+        },
+      ],
     },
   };
 }
