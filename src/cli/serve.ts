@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { AdmissionService } from '../app/admission-service.js';
+import { AdmissionWaits } from '../app/admission-waits.js';
 import { GangCoordinator } from '../app/gang-coordinator.js';
 import { GangGates } from '../app/gang-gates.js';
 import { GangPreemption } from '../app/preempt-gangs.js';
@@ -21,6 +22,7 @@ import type { Clock, PodDemand } from '../core/types.js';
 import { createExtenderRouter } from '../extender/routes.js';
 import { ClusterInformers } from '../kube/cluster-informers.js';
 import { ClusterSync } from '../kube/cluster-sync.js';
+import { ApiCreateRefusals } from '../kube/create-refusals.js';
 import { KubeEventRecorder } from '../kube/event-recorder.js';
 import { createKubeClients, loadKubeConfig } from '../kube/kube-config.js';
 import { LeaderElector } from '../kube/leader-election.js';
@@ -113,6 +115,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     onPodChanged: (pod) => {
       void gates.podChanged(pod).catch((err: unknown) => kubeLog.warn({ err }, 'gate lift failed'));
       gangPreemption.podChanged(pod);
+      admissionWaits.podChanged(pod);
     },
     onPodDeleted: (pod) => {
       if (pod.metadata?.uid) gangs.memberDeleted(pod.metadata.uid);
@@ -212,6 +215,15 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     onEvicted: (count) => quota.gangMatesEvicted.inc(count),
     onError: (pod, err) => kubeLog.warn({ err, pod: `${pod.namespace}/${pod.name}` }, 'gang eviction failed'),
   });
+  // Pods and gangs that wait for quota or Kueue admission are told so (Events), not left to guess.
+  const admissionWaits = new AdmissionWaits({
+    members: memberIndex,
+    refusals: new ApiCreateRefusals(clients.core),
+    events,
+    clock,
+    levels,
+    active: () => notServingReason() === undefined,
+  });
   // Kueue's borrowing per ClusterQueue, when Kueue is installed (discovered; nothing otherwise).
   const kueueQueues = apiKueueQueueSource(clients.config, clients.customObjects, clock, kubeLog);
   createKueueMetrics(registry, () => kueueQueues.borrowed());
@@ -224,6 +236,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
       logger.info({ pods: expired.length }, 'reservations expired');
     }
     gangs.sweep();
+    admissionWaits.sweep();
     const totals = state.totals();
     metrics.gpuMilliCapacity.set(totals.capacityMilli);
     metrics.gpuMilliAllocated.set(totals.committedMilli);

@@ -289,6 +289,7 @@ describe('RBAC', () => {
         '/pods/binding:create',
         '/events:create',
         '/events:patch',
+        '/events:list',
         'batch/jobs:get',
         'scheduling.x-k8s.io/podgroups:get',
         'kueue.x-k8s.io/clusterqueues:list',
