@@ -54,6 +54,7 @@ export async function fill(opts: FillOptions): Promise<GangOutcome[]> {
           fieldSelector: 'spec.nodeName=',
           gracePeriodSeconds: 0,
         });
+        await opts.submitter.afterRefusal?.(gang);
         await new Promise((r) => setTimeout(r, SETTLE_MS));
       }
       const bound = members().filter((p) => p.boundMs !== undefined);
@@ -83,6 +84,7 @@ export async function fill(opts: FillOptions): Promise<GangOutcome[]> {
     }
   } finally {
     watch.stop();
+    await opts.submitter.clear?.();
     await forceDeletePods(kc, namespace);
     for (const gang of opts.gangs) await opts.submitter.cleanup(gang);
   }

@@ -1,9 +1,14 @@
 // bench:topology — one seeded sequence of LWS-shaped gangs (leader first) offered to each
 // configuration on the same fabric (zones → racks → NVL72-style cliques of 18 × 4 GPUs and cliques
 // of 8-GPU nodes) until the offered GPUs reach the capacity; locality and packing figures at 50, 70,
-// 90 and 100 % offered. Configurations: Phalanx, the stock kube-scheduler, and the upstream Workload
-// API (GenericWorkload + TopologyAwareWorkloadScheduling, a PodGroup per gang with the clique key).
-// Results: human table or --json, and benchmarks/results/topology.json (+ topology.svg).
+// 90 and 100 % offered. Configurations: Phalanx, the stock kube-scheduler, the upstream Workload
+// API (GenericWorkload + TopologyAwareWorkloadScheduling, a PodGroup per gang with the clique key),
+// and Kueue's topology-aware scheduling (a Topology, a TAS ResourceFlavor and queues built here;
+// gangs as Kueue pod groups preferring one clique; the stock scheduler binds).
+// Kueue runs last and is started only then: the other configurations' pods are created with no
+// Kueue webhook in their path, so their figures are those of a cluster without Kueue (and Kueue's
+// with no foreign pods on the nodes). Results: human table or --json, and
+// benchmarks/results/topology.json (+ topology.svg, topology-kueue-admin.yaml).
 import { Command } from 'commander';
 import { startBenchEnv } from '../lib/bench-env.js';
 import { note, progressBar } from '../lib/progress.js';
@@ -12,14 +17,16 @@ import { topologyChart } from '../lib/charts.js';
 import { fill } from './fill.js';
 import { gangSequence } from './gang-sequence.js';
 import { levelMetrics, type LevelMetrics } from './metrics.js';
-import { submitter, type ConfigName } from './submit.js';
+import { startKueueForBench, type KueueForBench } from '../lib/kueue-bench.js';
+import { BENCH_KUEUE_NAMES } from '../lib/kueue-tas-objects.js';
+import { CONFIG_NAMES, submitter, type ConfigName } from './submit.js';
 
 const LEVELS = [50, 70, 90, 100];
 const WORKLOAD_GATES = 'GenericWorkload=true,TopologyAwareWorkloadScheduling=true';
 
 const opts = new Command()
   .option('--fabric <file>', 'fabric spec', 'test/fabric/bench-topology.yaml')
-  .option('--configs <list>', 'phalanx,stock,workload-api', 'phalanx,stock,workload-api')
+  .option('--configs <list>', CONFIG_NAMES.join(','), CONFIG_NAMES.join(','))
   .option('--seed <n>', 'gang sequence seed', '11')
   .option(
     '--gang-timeout-seconds <n>',
@@ -46,10 +53,16 @@ const opts = new Command()
     json?: boolean;
   }>();
 
-const configs = opts.configs.split(',') as ConfigName[];
+const NAME = 'bench-topology';
+const asked = opts.configs.split(',');
+for (const c of asked) {
+  if (!(CONFIG_NAMES as readonly string[]).includes(c)) throw new Error(`unknown configuration ${c}`);
+}
+// Kueue last: see the header.
+const configs: ConfigName[] = CONFIG_NAMES.filter((c) => asked.includes(c));
 const workloadApi = configs.includes('workload-api');
 const env = await startBenchEnv({
-  name: 'bench-topology',
+  name: NAME,
   fabricFile: opts.fabric,
   ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
   ...(workloadApi ? { featureGates: WORKLOAD_GATES, runtimeConfig: 'scheduling.k8s.io/v1beta1=true' } : {}),
@@ -62,8 +75,17 @@ const gangs = gangSequence(Number(opts.seed), capacity);
 const rows: LevelMetrics[] = [];
 const perGang: Record<string, unknown[]> = {};
 const progress = progressBar('bench:topology', configs.length * gangs.length);
+let kueue: KueueForBench | undefined;
 try {
   for (const config of configs) {
+    if (config === 'kueue') {
+      kueue = await startKueueForBench({
+        kc: env.kc,
+        clusterName: env.external ? undefined : NAME,
+        setup: { namespace: 'topo-kueue', capacityGpus: capacity },
+        log: (line) => note(`[bench:topology] ${line}`),
+      });
+    }
     const schedulerName = config === 'phalanx' ? env.phalanxScheduler : env.stockScheduler;
     const namespace = `topo-${config}`;
     const outcomes = await fill({
@@ -81,6 +103,7 @@ try {
   }
 } finally {
   progress.stop();
+  await kueue?.stop();
   await env.stop();
 }
 
@@ -94,10 +117,21 @@ const result = {
   seed: Number(opts.seed),
   gangs: gangs.length,
   stockSchedulerFeatureGates: workloadApi ? WORKLOAD_GATES : 'none',
+  ...(kueue === undefined
+    ? {}
+    : {
+        kueueAdmin: {
+          objects: kueue.admin.objects,
+          yamlLines: kueue.admin.lines,
+          names: BENCH_KUEUE_NAMES,
+          installSeconds: kueue.timings,
+        },
+      }),
   runs: rows,
   gangOutcomes: perGang,
 };
 writeJsonResult(opts.out, result);
+if (kueue !== undefined) writeResult(`${opts.out}-kueue-admin.yaml`, kueue.admin.yaml);
 writeResult(`${opts.out}.svg`, topologyChart(result));
 if (opts.json) console.log(JSON.stringify(result));
 else console.table(rows);

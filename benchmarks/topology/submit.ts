@@ -3,19 +3,28 @@
 //  - phalanx: Phalanx's gang annotations and a preferred clique level;
 //  - stock: the same pods with no gang information;
 //  - workload-api: a scheduling.k8s.io/v1beta1 PodGroup (gang minCount = size, topology key = the
-//    clique label) created first, each pod joining it through spec.schedulingGroup.
+//    clique label) created first, each pod joining it through spec.schedulingGroup;
+//  - kueue: one Kueue pod group (queue name, group name, total count) preferring one clique,
+//    admitted and pinned to nodes by Kueue's topology-aware scheduling, bound by the stock scheduler.
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1PodSpec } from '@kubernetes/client-node';
 import { NodeLabel, Req, Workload } from '../../src/core/names.js';
+import { clearKueueNamespace, releaseKueuePods } from '../lib/kueue-bench.js';
+import { kueueGangMemberMeta } from '../lib/kueue-tas-objects.js';
 import { benchPod } from '../lib/pods.js';
 import type { GangSpec } from './gang-sequence.js';
 
-export type ConfigName = 'phalanx' | 'stock' | 'workload-api';
+export const CONFIG_NAMES = ['phalanx', 'stock', 'workload-api', 'kueue'] as const;
+export type ConfigName = (typeof CONFIG_NAMES)[number];
 
 export interface Submitter {
   readonly config: ConfigName;
   submit(gang: GangSpec): Promise<void>;
   /** Removes what submit created besides pods (PodGroups). */
   cleanup(gang: GangSpec): Promise<void>;
+  /** After a refused gang's unbound members were deleted: lets go of those a controller still holds. */
+  afterRefusal?(gang: GangSpec): Promise<void>;
+  /** Before the namespace's pods are force-deleted: deletes and lets go of those a controller holds. */
+  clear?(): Promise<void>;
 }
 
 export function submitter(
@@ -29,7 +38,11 @@ export function submitter(
   const podGroupApi = { group: 'scheduling.k8s.io', version: 'v1beta1', namespace, plural: 'podgroups' };
 
   const createMember = (gang: GangSpec, index: number) => {
-    const annotations: Record<string, string> = { [Workload.lwsSize]: String(gang.size) };
+    const kueue = config === 'kueue' ? kueueGangMemberMeta(gang.name, gang.size) : undefined;
+    const annotations: Record<string, string> = {
+      [Workload.lwsSize]: String(gang.size),
+      ...kueue?.annotations,
+    };
     if (config === 'phalanx') {
       annotations[Req.podGroup] = gang.name;
       annotations[Req.groupSize] = String(gang.size);
@@ -50,6 +63,7 @@ export function submitter(
           [Workload.lwsName]: gang.name,
           [Workload.lwsGroupIndex]: '0',
           [Workload.lwsWorkerIndex]: String(index),
+          ...kueue?.labels,
         },
         annotations,
         extraSpec,
@@ -81,5 +95,11 @@ export function submitter(
       if (config !== 'workload-api') return;
       await custom.deleteNamespacedCustomObject({ ...podGroupApi, name: gang.name }).catch(() => undefined);
     },
+    ...(config === 'kueue'
+      ? {
+          afterRefusal: (gang: GangSpec) => releaseKueuePods(kc, namespace, `gang=${gang.name}`),
+          clear: () => clearKueueNamespace(kc, namespace),
+        }
+      : {}),
   };
 }

@@ -23,6 +23,12 @@ export interface KueueRunSettings {
   readonly healthPort: number;
   /** Directory holding tls.crt and tls.key of a certificate for IP 127.0.0.1. */
   readonly certDir: string;
+  /**
+   * Count each nvidia.com/gpu also as 1000 phalanx.dev/gpu-milli (default true). False: Kueue as it
+   * runs without Phalanx. bench:topology needs false: Kueue v0.17's topology-aware admission counts
+   * the transformed resource against node capacity too, and no node advertises gpu-milli.
+   */
+  readonly gpuMilliTransformation?: boolean;
 }
 
 /**
@@ -45,11 +51,15 @@ export function kueueConfiguration(settings: KueueRunSettings): Record<string, u
     leaderElection: { leaderElect: false },
     manageJobsWithoutQueueName: false,
     integrations: { frameworks: ['batch/job', 'pod', 'deployment', 'statefulset'] },
-    resources: {
-      transformations: [
-        { input: Resource.nvidiaGpu, strategy: 'Retain', outputs: { [Resource.gpuMilli]: '1000' } },
-      ],
-    },
+    ...(settings.gpuMilliTransformation === false
+      ? {}
+      : {
+          resources: {
+            transformations: [
+              { input: Resource.nvidiaGpu, strategy: 'Retain', outputs: { [Resource.gpuMilli]: '1000' } },
+            ],
+          },
+        }),
   };
 }
 
