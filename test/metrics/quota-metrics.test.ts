@@ -33,4 +33,14 @@ describe('quota metrics', () => {
     expect(text).toContain('phalanx_preemption_victims_total{reason="gang"} 3');
     expect(text).toContain('phalanx_preemption_victims_total{reason="gpu"} 1');
   });
+
+  it('counts answers dropped for a cheaper node and gang members evicted on other nodes', async () => {
+    const registry = createRegistry(false);
+    const metrics = createQuotaMetrics(registry, () => new Map());
+    preemptObserver(metrics).nodeResult('costlier');
+    metrics.gangMatesEvicted.inc(3);
+    const text = await registry.metrics();
+    expect(text).toContain('phalanx_preemption_nodes_total{result="costlier"} 1');
+    expect(text).toContain('phalanx_preemption_gang_members_evicted_total 3');
+  });
 });
