@@ -167,6 +167,24 @@ describe(`borrowing and reclaim with Kueue v0.17.0 (Kubernetes v${selectedK8sVer
     const usage = await clusterQueueUsage(e2e.kc, TEAM_B);
     expect(usage['nvidia.com/gpu']).toEqual({ total: '64', borrowed: '32' });
     expect(usage['phalanx.dev/gpu-milli']).toEqual({ total: '64k', borrowed: '32k' });
+    // Phalanx publishes the same borrowing as a gauge (read from Kueue's status at scrape time).
+    const borrowed = await waitFor(
+      'phalanx_kueue_borrowed for team-b',
+      async () => {
+        const text = await (await fetch(`${e2e.phalanx.extenderUrl}/metrics`)).text();
+        const lines = text
+          .split('\n')
+          .filter((l) => l.startsWith('phalanx_kueue_borrowed{cluster_queue="team-b"'));
+        return lines.some((l) => l.endsWith(' 32000')) ? lines : undefined;
+      },
+      { timeoutMs: 20_000 },
+    );
+    expect(borrowed).toContain(
+      'phalanx_kueue_borrowed{cluster_queue="team-b",flavor="h100",resource="phalanx.dev/gpu-milli"} 32000',
+    );
+    expect(borrowed).toContain(
+      'phalanx_kueue_borrowed{cluster_queue="team-b",flavor="h100",resource="nvidia.com/gpu"} 32',
+    );
     await ledgerAgrees();
     expect((await fetchLedger(e2e.phalanx.extenderUrl)).totals.usedMilli).toBe(64_000);
   });
@@ -233,5 +251,16 @@ describe(`borrowing and reclaim with Kueue v0.17.0 (Kubernetes v${selectedK8sVer
     expect(violation).toBeUndefined();
     const [workload] = await listWorkloads(e2e.kc, TEAM_B);
     expect(workload && hasCondition(workload, 'QuotaReserved')).toBe(false);
+    // Its recreated pods are held by Kueue's admission gate, and Phalanx says so on them.
+    const told = await waitFor(
+      "Phalanx's WaitingForAdmission event on a training pod",
+      async () => {
+        const events = (await e2e.core.listNamespacedEvent({ namespace: TEAM_B })).items;
+        return events.find((e) => e.reason === 'WaitingForAdmission' && e.involvedObject?.kind === 'Pod');
+      },
+      { timeoutMs: 30_000 },
+    );
+    expect(told.source?.component).toBe('phalanx');
+    expect(told.message).toContain('kueue.x-k8s.io/admission');
   });
 });
