@@ -25,6 +25,9 @@ interface Run {
   prioritizeP99Ms: number;
   filterPrioritizeP50Ms: number;
   filterPrioritizeP99Ms: number;
+  /** Filter + prioritize as the server timed them (headers in → reply written), without the client. */
+  serviceFilterPrioritizeP50Ms: number;
+  serviceFilterPrioritizeP99Ms: number;
   requestsPerSec: number;
   heapBytesPerNode: number;
 }
@@ -35,6 +38,7 @@ const program = new Command()
   .option('--pods <n>', 'pods scheduled per run (each = filter + prioritize)', '300')
   .option('--max-seconds <n>', 'time bound per run', '60')
   .option('--policy <name>', 'placement policy', 'binpack')
+  .option('--cpu-prof', 'profile the extender process (node --cpu-prof) into benchmarks/results/')
   .option('--json', 'print one JSON object on stdout')
   .parse();
 const opts = program.opts<{
@@ -43,6 +47,7 @@ const opts = program.opts<{
   pods: string;
   maxSeconds: string;
   policy: string;
+  cpuProf?: boolean;
   json?: boolean;
 }>();
 
@@ -50,13 +55,36 @@ const quantile = (sorted: number[], q: number): number =>
   sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
 const round = (x: number): number => Math.round(x * 1000) / 1000;
 
-function startServer(nodes: number): Promise<{ info: ServerInfo; stop: () => void }> {
+interface Server {
+  info: ServerInfo;
+  /** Service times (ms) the server measured, per path, in request order. */
+  serviceTimes: () => Promise<Record<string, number[]>>;
+  stop: () => void;
+}
+
+function startServer(nodes: number): Promise<Server> {
   const child = fork(join(import.meta.dirname, 'server.ts'), [String(nodes), opts.policy], {
-    execArgv: ['--import', 'tsx', '--expose-gc'],
+    execArgv: [
+      '--import',
+      'tsx',
+      '--expose-gc',
+      ...(opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', join(import.meta.dirname, '..', 'results')] : []),
+    ],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   return new Promise((resolve, reject) => {
-    child.once('message', (info) => resolve({ info: info as ServerInfo, stop: () => child.kill() }));
+    // SIGINT lets --cpu-prof write its profile before the child exits.
+    child.once('message', (info) =>
+      resolve({
+        info: info as ServerInfo,
+        serviceTimes: () =>
+          new Promise((done) => {
+            child.once('message', (m) => done((m as { serviceMs: Record<string, number[]> }).serviceMs));
+            child.send('service-times');
+          }),
+        stop: () => child.kill('SIGINT'),
+      }),
+    );
     child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
   });
 }
@@ -122,7 +150,7 @@ async function post(url: string, body: string): Promise<unknown> {
 }
 
 async function measure(nodes: number, mode: 'names' | 'objects', bar: SingleBar): Promise<Run> {
-  const { info, stop } = await startServer(nodes);
+  const { info, serviceTimes, stop } = await startServer(nodes);
   const base = `http://127.0.0.1:${info.port}`;
   const objects = mode === 'objects' ? new Map(info.nodeNames.map((n) => [n, nodeObject(n)])) : undefined;
   const args = (p: unknown, names: string[]) =>
@@ -138,29 +166,37 @@ async function measure(nodes: number, mode: 'names' | 'objects', bar: SingleBar)
   const deadline = performance.now() + Number(opts.maxSeconds) * 1000;
   const started = performance.now();
   let requests = 0;
+  let service: Record<string, number[]>;
   try {
     for (let i = 0; i < pods && performance.now() < deadline; i++) {
       const p = pod(i);
+      // The request body is the scheduler's cost, not the extender's: built before the clock starts.
+      const filterBody = args(p, info.nodeNames);
       const t0 = performance.now();
-      const filtered = (await post(`${base}/filter`, args(p, info.nodeNames))) as {
+      const filtered = (await post(`${base}/filter`, filterBody)) as {
         NodeNames: string[] | null;
         Nodes: { items: { metadata: { name: string } }[] } | null;
       };
       const t1 = performance.now();
       const survivors = filtered.NodeNames ?? filtered.Nodes?.items.map((n) => n.metadata.name) ?? [];
-      await post(`${base}/prioritize`, args(p, survivors));
+      const prioritizeBody = args(p, survivors);
       const t2 = performance.now();
+      await post(`${base}/prioritize`, prioritizeBody);
+      const t3 = performance.now();
       requests += 2;
       filterMs.push(t1 - t0);
-      prioritizeMs.push(t2 - t1);
-      bothMs.push(t2 - t0);
+      prioritizeMs.push(t3 - t2);
+      bothMs.push(t1 - t0 + (t3 - t2));
       bar.increment();
     }
+    service = await serviceTimes();
   } finally {
     stop();
   }
   const elapsed = (performance.now() - started) / 1000;
-  for (const list of [filterMs, prioritizeMs, bothMs]) list.sort((a, b) => a - b);
+  const serviceFilter = service['/filter'] ?? [];
+  const serviceBoth = (service['/prioritize'] ?? []).map((ms, i) => ms + (serviceFilter[i] ?? 0));
+  for (const list of [filterMs, prioritizeMs, bothMs, serviceBoth]) list.sort((a, b) => a - b);
   return {
     nodes: info.nodes,
     mode,
@@ -171,6 +207,8 @@ async function measure(nodes: number, mode: 'names' | 'objects', bar: SingleBar)
     prioritizeP99Ms: round(quantile(prioritizeMs, 0.99)),
     filterPrioritizeP50Ms: round(quantile(bothMs, 0.5)),
     filterPrioritizeP99Ms: round(quantile(bothMs, 0.99)),
+    serviceFilterPrioritizeP50Ms: round(quantile(serviceBoth, 0.5)),
+    serviceFilterPrioritizeP99Ms: round(quantile(serviceBoth, 0.99)),
     requestsPerSec: Math.round(requests / elapsed),
     heapBytesPerNode: info.heapBytesPerNode,
   };

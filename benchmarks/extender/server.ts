@@ -1,6 +1,6 @@
 // Child process of bench:extender: the extender HTTP service alone over a synthetic fabric with half
 // of its devices in use. Reports its port and the heap the ledger + topology take per node.
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { SchedulingService } from '../../src/app/scheduling-service.js';
@@ -55,6 +55,16 @@ const app = createServerApp({
 });
 const server = createServer(app);
 server.keepAliveTimeout = 120_000;
+// Service time per request, from its headers to the last byte of the reply handed to the socket:
+// the extender's own share of a round trip, apart from the load generator's.
+const serviceMs: Record<string, number[]> = {};
+server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+  const started = performance.now();
+  res.on('finish', () => (serviceMs[req.url ?? ''] ??= []).push(performance.now() - started));
+});
+process.on('message', (message) => {
+  if (message === 'service-times') process.send?.({ serviceMs });
+});
 server.listen(0, '127.0.0.1', () => {
   const { port } = server.address() as AddressInfo;
   process.send?.({
@@ -65,3 +75,5 @@ server.listen(0, '127.0.0.1', () => {
   });
 });
 process.on('disconnect', () => process.exit(0));
+// bench:extender stops this process with SIGINT; exiting normally lets --cpu-prof write its profile.
+process.on('SIGINT', () => process.exit(0));
