@@ -33,6 +33,9 @@ export type { GangCoordinatorDeps, GangObserver, ReleaseCause } from './gang-typ
 
 type Claimed = { gang: GangRecord; slot: GangSlot } | { reason: string };
 
+/** Metrics cause of the nodes a planned gang member is not going to. */
+const GANG_PLANNED_ELSEWHERE = 'gang member planned on another node';
+
 export class GangCoordinator implements GangVerbs {
   private readonly deps: GangCoordinatorDeps;
   private readonly tracker = new GangTracker();
@@ -92,11 +95,13 @@ export class GangCoordinator implements GangVerbs {
         return unresolvable(nodeNames, `gang ${gang.name} is planned on ${slot.node}, which was not offered`);
       }
     }
-    const outcome = unresolvable(
-      nodeNames.filter((n) => n !== slot.node),
-      `gang ${gang.name} is planned on ${slot.node}`,
-    );
-    return { ...outcome, feasible: [slot.node] };
+    // The planned node is feasible, so kube-scheduler reads no per-node reasons: none are built.
+    return {
+      feasible: [slot.node],
+      failed: {},
+      unresolvable: {},
+      rejected: new Map([[GANG_PLANNED_ELSEWHERE, nodeNames.length - 1]]),
+    };
   }
 
   async bind(request: BindRequest, pod: PodShape, demand: PodDemand): Promise<string> {

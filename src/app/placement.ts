@@ -1,19 +1,27 @@
 // Feasibility and scoring of one pod on one node: the shared step under filter, prioritize and bind.
 // kube-scheduler calls filter and prioritize for every pod over every node, while a bind changes
-// only one node; the ledger hands out one frozen NodeGpuState per node version, so results are
-// cached per (node state, demand shape[, policy version]) and recomputed only for changed nodes.
+// only one node; so results are cached per node name and demand shape (and policy version), and a
+// node's entries are dropped whenever the ledger reports a change to it.
 import type { ClusterState } from '../core/cluster-state.js';
 import { candidateAssignments, explainNoFit } from '../core/ledger/device-fit.js';
 import { formatMilli } from '../core/quantity.js';
 import type { Candidate, PlacementPolicy } from '../core/policies/policy.js';
 import type { Assignment, NodeGpuState, PodDemand } from '../core/types.js';
 
+/** Low-cardinality causes of a rejection, for metrics (reasons name nodes and devices). */
+export const RejectCause = {
+  noGpus: 'node has no GPUs',
+  model: 'GPU model not allowed',
+  tooFewGpus: 'node has too few GPUs',
+  noRoom: 'no free GPU capacity',
+} as const;
+
 export type NodeFit =
   | { readonly kind: 'fits'; readonly candidates: readonly Assignment[]; readonly node: NodeGpuState }
   /** Could fit if something were evicted. */
-  | { readonly kind: 'unschedulable'; readonly reason: string }
+  | { readonly kind: 'unschedulable'; readonly reason: string; readonly cause: string }
   /** Cannot fit whatever is evicted. */
-  | { readonly kind: 'unresolvable'; readonly reason: string };
+  | { readonly kind: 'unresolvable'; readonly reason: string; readonly cause: string };
 
 export interface ScoredAssignment {
   readonly assignment: Assignment;
@@ -33,7 +41,7 @@ function demandSize(demand: PodDemand): string {
   }
 }
 
-const NO_GPUS: NodeFit = { kind: 'unresolvable', reason: 'node has no GPUs' };
+const NO_GPUS: NodeFit = { kind: 'unresolvable', reason: 'node has no GPUs', cause: RejectCause.noGpus };
 
 function computeFit(node: NodeGpuState, demand: PodDemand): NodeFit {
   const inv = node.inventory;
@@ -42,16 +50,20 @@ function computeFit(node: NodeGpuState, demand: PodDemand): NodeFit {
     return {
       kind: 'unresolvable',
       reason: `GPU model ${inv.model || 'unknown'} not in ${demand.models.join('|')}`,
+      cause: RejectCause.model,
     };
   }
   if (demand.gpu.kind === 'whole' && demand.gpu.count > node.devices.length) {
     return {
       kind: 'unresolvable',
       reason: `node has ${node.devices.length} GPUs, pod needs ${demandSize(demand)}`,
+      cause: RejectCause.tooFewGpus,
     };
   }
   const candidates = candidateAssignments(node, demand);
-  if (candidates.length === 0) return { kind: 'unschedulable', reason: explainNoFit(node, demand) };
+  if (candidates.length === 0) {
+    return { kind: 'unschedulable', reason: explainNoFit(node, demand), cause: RejectCause.noRoom };
+  }
   return { kind: 'fits', candidates, node };
 }
 
@@ -76,29 +88,61 @@ export function demandShapeKey(demand: PodDemand): string {
   return JSON.stringify([demand.gpu, demand.models ?? null]);
 }
 
-/** Cache key of a policy's scores for one demand shape; computed once per verb call. */
-export function scoreKey(policy: PlacementPolicy, shape: string): string {
-  return `${policy.name}@${policy.version?.() ?? 0}:${shape}`;
-}
+/** Past this many demand shapes (or policy/shape keys) a cache starts afresh; real clusters have few. */
+const MAX_KEYS = 256;
 
+/**
+ * Fits and best scores per node name, one table per demand shape (and per policy + shape). A verb
+ * over 5000 nodes costs one Map lookup per node while nothing changed; the ledger's change
+ * listener drops a node's entries the moment its state changes, and a new policy version starts its
+ * table afresh.
+ */
 export class PlacementCache {
   readonly #state: ClusterState;
-  #fits = new WeakMap<NodeGpuState, Map<string, NodeFit>>();
-  #scores = new WeakMap<NodeGpuState, Map<string, ScoredAssignment>>();
+  readonly #fits = new Map<string, Map<string, NodeFit>>();
+  readonly #scores = new Map<string, { version: number; byNode: Map<string, ScoredAssignment | null> }>();
 
   constructor(state: ClusterState) {
     this.#state = state;
+    state.ledger.onNodeChange((node) => this.#forget(node));
+  }
+
+  /** The fit table of one demand shape: node name → fit, for nodes evaluated since they last changed. */
+  fitsFor(shape: string): Map<string, NodeFit> {
+    let table = this.#fits.get(shape);
+    if (table === undefined) {
+      if (this.#fits.size >= MAX_KEYS) this.#fits.clear();
+      this.#fits.set(shape, (table = new Map<string, NodeFit>()));
+    }
+    return table;
   }
 
   /** Static mismatches that no eviction can cure come first, then live capacity. */
-  fit(nodeName: string, demand: PodDemand, shape = demandShapeKey(demand)): NodeFit {
-    const node = this.#state.nodeState(nodeName);
-    if (!node) return NO_GPUS;
-    let perNode = this.#fits.get(node);
-    if (!perNode) this.#fits.set(node, (perNode = new Map<string, NodeFit>()));
-    let fit = perNode.get(shape);
-    if (!fit) perNode.set(shape, (fit = computeFit(node, demand)));
+  fit(
+    nodeName: string,
+    demand: PodDemand,
+    shape = demandShapeKey(demand),
+    table = this.fitsFor(shape),
+  ): NodeFit {
+    let fit = table.get(nodeName);
+    if (fit === undefined) {
+      const node = this.#state.nodeState(nodeName);
+      fit = node === undefined ? NO_GPUS : computeFit(node, demand);
+      table.set(nodeName, fit);
+    }
     return fit;
+  }
+
+  /** The score table of one policy version and demand shape: node name → best (null: no fit). */
+  scoresFor(policy: PlacementPolicy, shape: string): Map<string, ScoredAssignment | null> {
+    const key = `${policy.name}:${shape}`;
+    const version = policy.version?.() ?? 0;
+    let entry = this.#scores.get(key);
+    if (entry === undefined || entry.version !== version) {
+      if (entry === undefined && this.#scores.size >= MAX_KEYS) this.#scores.clear();
+      this.#scores.set(key, (entry = { version, byNode: new Map<string, ScoredAssignment | null>() }));
+    }
+    return entry.byNode;
   }
 
   /** The best candidate on the node by policy (ties keep the lowest device indices), or undefined. */
@@ -107,18 +151,20 @@ export class PlacementCache {
     nodeName: string,
     demand: PodDemand,
     shape = demandShapeKey(demand),
-    key = scoreKey(policy, shape),
+    scores = this.scoresFor(policy, shape),
+    fits = this.fitsFor(shape),
   ): ScoredAssignment | undefined {
-    const fit = this.fit(nodeName, demand, shape);
-    if (fit.kind !== 'fits') return undefined;
-    let perNode = this.#scores.get(fit.node);
-    if (!perNode) this.#scores.set(fit.node, (perNode = new Map<string, ScoredAssignment>()));
-    let best = perNode.get(key);
-    if (!best) {
-      best = bestCandidate(policy, fit.node, fit.candidates, demand);
-      if (!best) return undefined;
-      perNode.set(key, best);
+    let best = scores.get(nodeName);
+    if (best === undefined) {
+      const fit = this.fit(nodeName, demand, shape, fits);
+      best = fit.kind === 'fits' ? (bestCandidate(policy, fit.node, fit.candidates, demand) ?? null) : null;
+      scores.set(nodeName, best);
     }
-    return best;
+    return best ?? undefined;
+  }
+
+  #forget(node: string): void {
+    for (const table of this.#fits.values()) table.delete(node);
+    for (const entry of this.#scores.values()) entry.byNode.delete(node);
   }
 }

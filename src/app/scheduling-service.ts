@@ -6,11 +6,11 @@ import { encodeAssignment } from '../core/assignment-codec.js';
 import { DemandError } from '../core/errors.js';
 import type { PodShape } from '../core/kube-shapes.js';
 import { Decision } from '../core/names.js';
-import { toExtenderScores } from '../core/policies/normalize.js';
+import { MAX_EXTENDER_SCORE } from '../core/policies/normalize.js';
 import type { PlacementPolicy } from '../core/policies/policy.js';
 import { isManaged, parsePodDemand } from '../core/pod-demand.js';
 import type { Assignment, Clock, PodDemand } from '../core/types.js';
-import { PlacementCache, demandShapeKey, scoreKey } from './placement.js';
+import { PlacementCache, demandShapeKey } from './placement.js';
 import { BindError, type Binder, type PodReader, type PodRef } from './ports.js';
 import type { BindRequest, FilterOutcome, HostScore, SchedulingVerbs } from './scheduling-types.js';
 
@@ -32,6 +32,25 @@ export interface SchedulingServiceDeps {
   readonly notServingReason: () => string | undefined;
   readonly gangs?: GangVerbs;
   readonly onBound?: (pod: PodRef, assignment: Assignment) => void;
+}
+
+/**
+ * toExtenderScores (policies/normalize.ts) over an array aligned with the request's node names, so
+ * prioritize over 5000 nodes builds no maps: lowest finite score → 0, highest → 10, rounded; all
+ * equal → 0; non-finite (no fit) → 0 without stretching the scale.
+ */
+export function scaleToExtenderScores(raw: readonly number[]): number[] {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const value of raw) {
+    if (!Number.isFinite(value)) continue;
+    if (value < min) min = value;
+    if (value > max) max = value;
+  }
+  const range = max - min;
+  return raw.map((value) =>
+    Number.isFinite(value) && range > 0 ? Math.round((MAX_EXTENDER_SCORE * (value - min)) / range) : 0,
+  );
 }
 
 /** How many pod UIDs observeOnce remembers; far more than are ever pending at once. */
@@ -79,19 +98,25 @@ export class SchedulingService implements SchedulingVerbs {
     if (!isManaged(demand)) return { feasible: [...nodeNames], failed: {}, unresolvable: {} };
     this.observeOnce(pod, demand);
     if (demand.gang && this.deps.gangs) return this.deps.gangs.filter(pod, demand, nodeNames);
-    const outcome = {
-      feasible: [] as string[],
-      failed: {} as Record<string, string>,
-      unresolvable: {} as Record<string, string>,
-    };
     const shape = demandShapeKey(demand);
+    const fits = this.placement.fitsFor(shape);
+    const feasible: string[] = [];
+    const rejected = new Map<string, number>();
     for (const name of nodeNames) {
-      const fit = this.placement.fit(name, demand, shape);
-      if (fit.kind === 'fits') outcome.feasible.push(name);
-      else if (fit.kind === 'unschedulable') outcome.failed[name] = fit.reason;
-      else outcome.unresolvable[name] = fit.reason;
+      const fit = this.placement.fit(name, demand, shape, fits);
+      if (fit.kind === 'fits') feasible.push(name);
+      else rejected.set(fit.cause, (rejected.get(fit.cause) ?? 0) + 1);
     }
-    return outcome;
+    if (feasible.length > 0) return { feasible, failed: {}, unresolvable: {}, rejected };
+    // No node fits: the reasons are what the pod's FailedScheduling event and preemption go by.
+    const failed: Record<string, string> = {};
+    const unresolvable: Record<string, string> = {};
+    for (const name of nodeNames) {
+      const fit = this.placement.fit(name, demand, shape, fits);
+      if (fit.kind === 'unschedulable') failed[name] = fit.reason;
+      else if (fit.kind === 'unresolvable') unresolvable[name] = fit.reason;
+    }
+    return { feasible, failed, unresolvable };
   }
 
   prioritize(pod: PodShape, nodeNames: readonly string[]): HostScore[] {
@@ -103,15 +128,14 @@ export class SchedulingService implements SchedulingVerbs {
     }
     if (!isManaged(demand)) return nodeNames.map((host) => ({ host, score: 0 }));
     const policy = this.deps.policyFor(demand);
-    const raw = new Map<string, number>();
     const shape = demandShapeKey(demand);
-    const key = scoreKey(policy, shape);
-    for (const name of nodeNames) {
-      const best = this.placement.best(policy, name, demand, shape, key);
-      if (best) raw.set(name, best.score);
-    }
-    const scores = toExtenderScores(raw);
-    return nodeNames.map((host) => ({ host, score: scores.get(host) ?? 0 }));
+    const table = this.placement.scoresFor(policy, shape);
+    const fits = this.placement.fitsFor(shape);
+    const raw = nodeNames.map(
+      (name) => this.placement.best(policy, name, demand, shape, table, fits)?.score ?? Number.NaN,
+    );
+    const scores = scaleToExtenderScores(raw);
+    return nodeNames.map((host, i) => ({ host, score: scores[i] ?? 0 }));
   }
 
   async bind(request: BindRequest): Promise<string> {

@@ -11,6 +11,12 @@ export interface FilterOutcome {
   readonly unresolvable: Record<string, string>;
   /** Set when the pod cannot be evaluated at all (e.g. not leader, not synced). */
   readonly error?: string;
+  /**
+   * Rejected nodes per low-cardinality cause, for metrics. Present when the per-node maps were left
+   * empty because some node is feasible: kube-scheduler reads FailedNodes and
+   * FailedAndUnresolvableNodes only when no node is (schedule_one.go), so they are not built then.
+   */
+  readonly rejected?: ReadonlyMap<string, number>;
 }
 
 export interface HostScore {

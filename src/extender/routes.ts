@@ -4,7 +4,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import type { NodeShape } from '../core/kube-shapes.js';
-import type { SchedulingVerbs } from '../app/scheduling-types.js';
+import type { FilterOutcome, SchedulingVerbs } from '../app/scheduling-types.js';
 import type { ExtenderMetrics } from '../metrics/registry.js';
 import { parseBindingArgs, parseExtenderArgs, parsePreemptionArgs, WireError } from './parse-args.js';
 import type {
@@ -23,8 +23,8 @@ export interface ExtenderRouteDeps {
   readonly bodyLimitBytes: number;
 }
 
-function nodeNamesOf(args: ExtenderArgs): string[] {
-  if (args.NodeNames !== null) return [...args.NodeNames];
+function nodeNamesOf(args: ExtenderArgs): readonly string[] {
+  if (args.NodeNames !== null) return args.NodeNames;
   return (args.Nodes?.items ?? []).map((n: NodeShape) => n.metadata?.name ?? '');
 }
 
@@ -53,8 +53,37 @@ function preemptCandidates(args: ExtenderPreemptionArgs): Record<string, string[
   return out;
 }
 
-/** Reasons are free text; metrics get only the text before the first ':' to keep cardinality low. */
-const reasonClass = (reason: string): string => reason.split(':')[0]?.slice(0, 60) ?? 'unknown';
+/**
+ * Reasons are free text naming nodes, devices and amounts; a metric label gets the text before the
+ * first ':' with every number and the node's name masked, to keep cardinality low.
+ */
+function reasonClass(reason: string, node: string): string {
+  const head = reason.split(':')[0] ?? 'unknown';
+  return (node === '' ? head : head.replaceAll(node, '<node>')).replace(/\d+/g, 'N').slice(0, 60);
+}
+
+/** Counts rejected nodes by cause: precounted by the verb, else classified from the per-node reasons. */
+function countRejections(outcome: FilterOutcome, metrics: ExtenderMetrics): void {
+  const counts = new Map<string, number>(outcome.rejected);
+  if (outcome.rejected === undefined) {
+    for (const map of [outcome.failed, outcome.unresolvable]) {
+      for (const [node, reason] of Object.entries(map)) {
+        const cls = reasonClass(reason, node);
+        counts.set(cls, (counts.get(cls) ?? 0) + 1);
+      }
+    }
+  }
+  for (const [reason, n] of counts) metrics.filterRejections.inc({ reason }, n);
+}
+
+/**
+ * JSON without express's ETag: res.json hashes every body (SHA-1 over ~100 KB replies at 5000
+ * nodes) for a conditional GET that kube-scheduler never makes.
+ */
+function sendJson(res: Response, body: unknown): void {
+  res.setHeader('Content-Type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify(body));
+}
 
 export function createExtenderRouter(deps: ExtenderRouteDeps): Router {
   const { verbs, metrics, logger } = deps;
@@ -72,14 +101,12 @@ export function createExtenderRouter(deps: ExtenderRouteDeps): Router {
       FailedAndUnresolvableNodes: outcome.unresolvable,
       Error: outcome.error ?? '',
     };
-    for (const reason of [...Object.values(outcome.failed), ...Object.values(outcome.unresolvable)]) {
-      metrics.filterRejections.inc({ reason: reasonClass(reason) });
-    }
+    countRejections(outcome, metrics);
     logger.debug(
       { verb: 'filter', pod: podName(args), nodes: names.length, feasible: outcome.feasible.length },
       'filter',
     );
-    res.json(reply);
+    sendJson(res, reply);
     end({ outcome: outcome.error ? 'error' : 'ok' });
   });
 
@@ -87,9 +114,15 @@ export function createExtenderRouter(deps: ExtenderRouteDeps): Router {
     const end = metrics.verbDuration.startTimer({ verb: 'prioritize' });
     const args = parseExtenderArgs(req.body);
     const scores = verbs.prioritize(args.Pod, nodeNamesOf(args));
-    const reply: HostPriority[] = scores.map((s) => ({ Host: s.host, Score: s.score }));
-    logger.debug({ verb: 'prioritize', pod: podName(args), nodes: reply.length }, 'prioritize');
-    res.json(reply);
+    // A host missing from the reply gets 0 from the extender (prioritizeNodes adds only listed
+    // hosts), so zero scores are left out: a smaller reply for us to write and the scheduler to read.
+    const reply: HostPriority[] = [];
+    for (const s of scores) if (s.score !== 0) reply.push({ Host: s.host, Score: s.score });
+    logger.debug(
+      { verb: 'prioritize', pod: podName(args), nodes: scores.length, scored: reply.length },
+      'prioritize',
+    );
+    sendJson(res, reply);
     end({ outcome: 'ok' });
   });
 

@@ -35,10 +35,13 @@ describe('gang filter (plan at first member)', () => {
     h.add(...pods);
     const first = h.filter(pods[0]!);
     expect(first.feasible).toHaveLength(1);
-    const planned = first.feasible[0]!;
-    expect(first.unresolvable[h.nodes.find((n) => n !== planned)!]).toBe(
-      `gang llama is planned on ${planned}`,
-    );
+    expect(first.feasible[0]).toBe(h.plannedNode(pods[0]!));
+    // Only the planned node is offered back; kube-scheduler reads no per-node reasons then.
+    expect(first.unresolvable).toEqual({});
+    expect(first.failed).toEqual({});
+    expect([...(first.rejected ?? [])]).toEqual([
+      ['gang member planned on another node', h.nodes.length - 1],
+    ]);
     expect(h.observer.made).toEqual([CLIQUE]);
     // Every slot is reserved at once, before the other members are even filtered.
     expect(h.reservations()).toBe(4);

@@ -1,9 +1,11 @@
+import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { BindError } from '../../src/app/ports.js';
-import { SchedulingService } from '../../src/app/scheduling-service.js';
+import { SchedulingService, scaleToExtenderScores } from '../../src/app/scheduling-service.js';
 import { ClusterState } from '../../src/core/cluster-state.js';
 import { nodeInventory } from '../../src/core/inventory.js';
 import type { PodShape } from '../../src/core/kube-shapes.js';
+import { toExtenderScores } from '../../src/core/policies/normalize.js';
 import { policyByName } from '../../src/core/policies/registry.js';
 import { FakeApi, FakeClock } from '../fakes/app-ports.js';
 
@@ -75,13 +77,33 @@ describe('filter', () => {
     expect(out.unresolvable['node-1']).toBe('node has 2 GPUs, pod needs 4 GPU');
   });
 
-  it('rejects a full node with a reason and keeps the free one, with no writes to the API', async () => {
+  it('rejects a full node and keeps the free one, counting the rejection by cause, with no writes to the API', async () => {
     expect(await schedule(pod('a', { gpus: 2 }), 'node-1')).toBe('');
     const bindingsBefore = api.bindings.length;
     const out = service.filter(pod('b', { fraction: '0.5' }), ['node-1', 'node-2']);
     expect(out.feasible).toEqual(['node-2']);
-    expect(out.failed['node-1']).toMatch(/node-1|device|free/);
+    // A node fits, so kube-scheduler reads no per-node reasons and none are built.
+    expect(out.failed).toEqual({});
+    expect(out.unresolvable).toEqual({});
+    expect([...(out.rejected ?? [])]).toEqual([['no free GPU capacity', 1]]);
     expect(api.bindings.length).toBe(bindingsBefore);
+  });
+
+  it('gives every full node its reason when no node fits', async () => {
+    expect(await schedule(pod('a', { gpus: 2 }), 'node-1')).toBe('');
+    const out = service.filter(pod('b', { fraction: '0.5' }), ['node-1', 'cpu-1']);
+    expect(out.feasible).toEqual([]);
+    expect(out.failed['node-1']).toMatch(/node-1/);
+    expect(out.unresolvable['cpu-1']).toBe('node has no GPUs');
+  });
+
+  it('sees a node change at once although its verdict was cached', async () => {
+    const before = service.filter(pod('probe-1', { gpus: 2 }), ['node-1']);
+    expect(before.feasible).toEqual(['node-1']);
+    expect(await schedule(pod('a', { gpus: 2 }), 'node-1')).toBe('');
+    const after = service.filter(pod('probe-2', { gpus: 2 }), ['node-1']);
+    expect(after.feasible).toEqual([]);
+    expect(after.failed['node-1']).toMatch(/node-1/);
   });
 
   it('explains an invalid request on every node instead of failing the call', () => {
@@ -191,5 +213,24 @@ describe('learning policies', () => {
     svc.filter(pod('b', { gpus: 1 }), ['node-1']);
     svc.filter(pod('web'), ['node-1']);
     expect(seen).toEqual(['fraction', 'whole']);
+  });
+});
+
+describe('scaleToExtenderScores', () => {
+  it('scores every position as toExtenderScores scores the same hosts', () => {
+    const score = fc.oneof(fc.double({ noNaN: false }), fc.integer({ min: -50, max: 50 }));
+    fc.assert(
+      fc.property(fc.array(score, { maxLength: 30 }), (values) => {
+        const hosts = values.map((_, i) => `h${i}`);
+        const byHost = toExtenderScores(
+          new Map(values.flatMap((v, i) => (Number.isNaN(v) ? [] : [[hosts[i]!, v] as const]))),
+        );
+        expect(scaleToExtenderScores(values)).toEqual(hosts.map((h) => byHost.get(h) ?? 0));
+      }),
+    );
+  });
+
+  it('maps the lowest to 0 and the highest to 10', () => {
+    expect(scaleToExtenderScores([5, Number.NaN, 10, 7.5])).toEqual([0, 0, 10, 5]);
   });
 });

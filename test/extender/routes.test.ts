@@ -20,13 +20,16 @@ const binds: BindRequest[] = [];
 const verbs: SchedulingVerbs = {
   filter: (p: PodShape, names) => {
     if (p.metadata?.name === 'explode') throw new Error('boom');
+    if (p.metadata?.name === 'counted') {
+      return { feasible: ['node-1'], failed: {}, unresolvable: {}, rejected: new Map([['no room', 4]]) };
+    }
     return {
       feasible: names.filter((n) => n !== 'node-2' && n !== 'node-3'),
       failed: names.includes('node-2') ? { 'node-2': 'device 0 has 200m free, pod needs 500m' } : {},
       unresolvable: names.includes('node-3') ? { 'node-3': 'node has no GPUs' } : {},
     };
   },
-  prioritize: (_p, names) => names.map((host, i) => ({ host, score: 10 - i })),
+  prioritize: (_p, names) => names.map((host, i) => ({ host, score: Math.max(0, 10 - i) })),
   bind: (request) => {
     binds.push(request);
     return Promise.resolve(request.node === 'bad' ? 'node bad is full' : '');
@@ -128,6 +131,13 @@ describe('POST /filter', () => {
 });
 
 describe('POST /prioritize', () => {
+  it('leaves hosts scored 0 out of the reply (a missing host gets 0 from an extender)', async () => {
+    const names = Array.from({ length: 12 }, (_, i) => `n${i}`);
+    const { json } = await post('/prioritize', { Pod: pod, Nodes: null, NodeNames: names });
+    expect(json).toHaveLength(10);
+    expect((json as { Host: string }[]).map((h) => h.Host)).toEqual(names.slice(0, 10));
+  });
+
   it('answers a bare array of Host/Score', async () => {
     const { status, json } = await post('/prioritize', { Pod: pod, Nodes: null, NodeNames: ['a', 'b'] });
     expect(status).toBe(200);
@@ -135,6 +145,27 @@ describe('POST /prioritize', () => {
       { Host: 'a', Score: 10 },
       { Host: 'b', Score: 9 },
     ]);
+  });
+});
+
+describe('filter rejection metrics', () => {
+  it('counts rejections by a class that masks node names and numbers', async () => {
+    await post('/filter', { Pod: pod, Nodes: null, NodeNames: ['node-1', 'node-2', 'node-3'] });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(
+      /phalanx_filter_rejections_total\{reason="device N has Nm free, pod needs Nm"\} [1-9]/,
+    );
+    expect(metrics).toMatch(/phalanx_filter_rejections_total\{reason="node has no GPUs"\} [1-9]/);
+    expect(metrics).not.toContain('200m');
+  });
+
+  it('adds the counts a verb precounted by cause', async () => {
+    await post('/filter', {
+      Pod: { ...pod, metadata: { ...pod.metadata, name: 'counted' } },
+      NodeNames: ['a'],
+    });
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toContain('phalanx_filter_rejections_total{reason="no room"} 4');
   });
 });
 
