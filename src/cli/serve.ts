@@ -218,7 +218,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
   // Pods and gangs that wait for quota or Kueue admission are told so (Events), not left to guess.
   const admissionWaits = new AdmissionWaits({
     members: memberIndex,
-    refusals: new ApiCreateRefusals(clients.core),
+    refusals: new ApiCreateRefusals(clients.core, clock),
     events,
     clock,
     levels,

@@ -16,14 +16,26 @@ describe('ApiCreateRefusals', () => {
       },
     } as unknown as EventListApi;
     const owner = { namespace: 'ml', kind: 'Job', name: 'train', uid: 'u-1' };
-    expect(await new ApiCreateRefusals(api).latest(owner)).toBe('newer');
-    expect(asked).toEqual([{ namespace: 'ml', fieldSelector: 'involvedObject.uid=u-1,reason=FailedCreate' }]);
+    const clock = { now: () => Date.parse('2026-11-26T11:05:00Z') };
+    expect(await new ApiCreateRefusals(api, clock).latest(owner)).toBe('newer');
+    // Ten minutes later the newest refusal is history.
+    const later = { now: () => Date.parse('2026-11-26T11:10:01Z') };
+    expect(await new ApiCreateRefusals(api, later).latest(owner)).toBeUndefined();
+    expect(asked[0]).toEqual({
+      namespace: 'ml',
+      fieldSelector: 'involvedObject.uid=u-1,reason=FailedCreate',
+    });
   });
 
   it('answers undefined when there is none', async () => {
     const api = { listNamespacedEvent: () => Promise.resolve({ items: [] }) } as unknown as EventListApi;
     expect(
-      await new ApiCreateRefusals(api).latest({ namespace: 'ml', kind: 'Job', name: 'j', uid: 'u' }),
+      await new ApiCreateRefusals(api, { now: () => 0 }).latest({
+        namespace: 'ml',
+        kind: 'Job',
+        name: 'j',
+        uid: 'u',
+      }),
     ).toBeUndefined();
   });
 });
