@@ -1,6 +1,6 @@
 // Loads API credentials (an explicit kubeconfig, or the in-cluster service account) and builds the
 // API clients src/kube uses. The composition root decides `inCluster` from KUBERNETES_SERVICE_HOST.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import {
   AdmissionregistrationV1Api,
   BatchV1Api,
@@ -8,7 +8,69 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
+  type RequestContext,
 } from '@kubernetes/client-node';
+
+type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
+
+/**
+ * A KubeConfig whose API calls share one connection pool. client-node 2.0.1 builds a new undici
+ * Agent in every applySecurityAuthentication, i.e. per API call (watch, bind, patch, event, lease),
+ * so each call paid a fresh TCP + TLS handshake on both ends. Here the first Agent is kept and
+ * reused while the TLS material it was built from is unchanged; when it changes (a rotated
+ * certificate file, a different context) a new one replaces it and the old one closes once its
+ * requests finish. Users with an exec plugin keep client-node's behaviour: the plugin may hand out
+ * client certificates this class cannot see.
+ */
+export class PooledKubeConfig extends KubeConfig {
+  #pooled: { readonly key: string; readonly dispatcher: Dispatcher } | undefined;
+
+  override async applySecurityAuthentication(context: RequestContext): Promise<void> {
+    await super.applySecurityAuthentication(context);
+    const fresh = context.getDispatcher();
+    const key = this.#connectionKey();
+    if (fresh === undefined || key === undefined) return;
+    if (this.#pooled?.key === key) {
+      context.setDispatcher(this.#pooled.dispatcher);
+      return;
+    }
+    const previous = this.#pooled;
+    this.#pooled = { key, dispatcher: fresh };
+    previous?.dispatcher.close().catch(() => undefined);
+  }
+
+  /** What the connection's TLS setup is built from, or undefined when it cannot be known. */
+  #connectionKey(): string | undefined {
+    const cluster = this.getCurrentCluster();
+    const user = this.getCurrentUser();
+    if (cluster === null || user?.exec !== undefined) return undefined;
+    const mtime = (file: string | undefined): number | undefined => {
+      if (file === undefined) return undefined;
+      try {
+        return statSync(file).mtimeMs;
+      } catch {
+        return undefined;
+      }
+    };
+    return JSON.stringify([
+      cluster.name,
+      cluster.server,
+      cluster.caData,
+      cluster.caFile,
+      mtime(cluster.caFile),
+      cluster.skipTLSVerify,
+      cluster.tlsServerName,
+      cluster.proxyUrl,
+      user?.name,
+      user?.certData,
+      user?.certFile,
+      mtime(user?.certFile),
+      user?.keyData,
+      user?.keyFile,
+      mtime(user?.keyFile),
+    ]);
+  }
+}
 
 export interface KubeConfigOptions {
   /** Path to a kubeconfig file; wins over in-cluster. */
@@ -18,7 +80,7 @@ export interface KubeConfigOptions {
 }
 
 export function loadKubeConfig(opts: KubeConfigOptions): KubeConfig {
-  const kc = new KubeConfig();
+  const kc = new PooledKubeConfig();
   if (opts.kubeconfig !== undefined) {
     if (!existsSync(opts.kubeconfig)) {
       throw new Error(`kubeconfig ${opts.kubeconfig}: file not found`);
