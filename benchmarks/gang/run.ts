@@ -1,6 +1,7 @@
 // bench:gang — time from a gang's last member creation to all members bound, gangs created through
 // the Job controller (Indexed Jobs), p50/p99 over repeats, for Phalanx and the stock scheduler
-// (reference: it binds members one by one, with no all-or-nothing guarantee), in one run.
+// (reference: it binds members one by one, with no all-or-nothing guarantee), in one run; and Kueue
+// (kueue-peer.ts: pod groups, topology-aware), run after the others with Kueue started only then.
 // Results: human table or --json, and benchmarks/results/gang.json (+ gang.svg).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -15,11 +16,14 @@ import { quantile, round } from '../lib/stats.js';
 import { gangChart } from '../lib/charts.js';
 import { syntheticFabricYaml } from '../lib/synthetic-fabric.js';
 import { runGang } from './gang-latency.js';
+import { startKueueForBench, type KueueForBench } from '../lib/kueue-bench.js';
+import { KUEUE_GANG_NAMESPACE, runKueuePeer } from './kueue-peer.js';
 
 const opts = new Command()
   .option('--gang-size <list>', 'comma-separated gang sizes', '8,64')
   .option('--nodes <n>', 'fake GPU nodes (8 GPUs each)', '1000')
   .option('--gpus <n>', 'GPUs per member', '8')
+  .option('--configs <list>', 'phalanx,stock,kueue', 'phalanx,stock,kueue')
   .option('--repeats <n>', 'gangs per size and configuration', '10')
   .option('--timeout-seconds <n>', 'time bound per gang', '60')
   .option('--kubeconfig <file>', 'run against this cluster (Phalanx and phalanx-scheduler deployed)')
@@ -29,6 +33,7 @@ const opts = new Command()
   .parse()
   .opts<{
     gangSize: string;
+    configs: string;
     nodes: string;
     gpus: string;
     repeats: string;
@@ -69,12 +74,15 @@ const env = await startBenchEnv({
   keepCluster: opts.keepCluster === true,
   log,
 });
+const asked = opts.configs.split(',');
 const configs = [
   { config: 'phalanx', schedulerName: env.phalanxScheduler, phalanx: true },
   { config: 'stock', schedulerName: env.stockScheduler, phalanx: false },
-];
+].filter((c) => asked.includes(c.config));
+const withKueue = asked.includes('kueue');
+let kueue: KueueForBench | undefined;
 const rows: Row[] = [];
-const progress = progressBar('bench:gang', sizes.length * configs.length * repeats);
+const progress = progressBar('bench:gang', sizes.length * (configs.length + (withKueue ? 1 : 0)) * repeats);
 const namespace = 'bench-gang';
 try {
   await ensureNamespace(env.kc, namespace);
@@ -113,8 +121,38 @@ try {
   } finally {
     watch.stop();
   }
+  if (withKueue) {
+    kueue = await startKueueForBench({
+      kc: env.kc,
+      clusterName: env.external ? undefined : name,
+      setup: { namespace: KUEUE_GANG_NAMESPACE, capacityGpus: env.nodes.reduce((s, n) => s + n.gpus, 0) },
+      log,
+    });
+    const samplesBySize = await runKueuePeer({
+      kc: env.kc,
+      sizes,
+      repeats,
+      gpusPerMember: Number(opts.gpus),
+      schedulerName: env.stockScheduler,
+      timeoutMs: Number(opts.timeoutSeconds) * 1000,
+      progress,
+    });
+    for (const [size, samples] of samplesBySize) {
+      rows.push({
+        config: 'kueue',
+        gangSize: size,
+        nodes: env.nodes.length,
+        gangs: repeats,
+        bound: samples.length,
+        p50Ms: round(quantile(samples, 0.5), 1),
+        p99Ms: round(quantile(samples, 0.99), 1),
+        samplesMs: samples.map((s) => round(s, 1)),
+      });
+    }
+  }
 } finally {
   progress.stop();
+  await kueue?.stop();
   await env.stop();
 }
 
