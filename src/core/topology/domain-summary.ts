@@ -116,3 +116,32 @@ export class MutableDomainSummary implements DomainSummary {
     };
   }
 }
+
+/**
+ * The summary of a one-node domain (the "node" level), read from the node's contribution instead of
+ * kept per node: the figures MutableDomainSummary would hold for that node alone.
+ */
+export function singleNodeSummary(capacity: NodeCapacity): DomainSummary {
+  const f = capacity.freeWhole;
+  return {
+    nodeCount: 1,
+    freeWholeDevices: f,
+    freeMilli: capacity.freeMilli,
+    nodesWithFreeWhole: (k) => (f >= Math.max(0, Math.ceil(k)) ? 1 : 0),
+    maxFreeWholeOnNode: () => f,
+    devicesWithFreeMilli(milli) {
+      let count = 0;
+      capacity.deviceBuckets.forEach((n, b) => {
+        if (b * FREE_MILLI_BUCKET >= milli) count += n;
+      });
+      return count;
+    },
+    toJSON: () => ({
+      nodeCount: 1,
+      freeWholeDevices: f,
+      freeMilli: capacity.freeMilli,
+      nodesByFreeWhole: Array.from({ length: f + 1 }, (_, i) => (i === f ? 1 : 0)),
+      deviceBuckets: [...capacity.deviceBuckets],
+    }),
+  };
+}

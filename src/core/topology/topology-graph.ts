@@ -1,11 +1,13 @@
 // Topology domains from node labels: for each level (a label key, closest first) the nodes sharing
 // a value form a domain. A node without the label is a domain of its own at that level. The
 // pseudo-level "node" (each node alone) is always present, closest of all. Every domain keeps a free-
-// capacity summary, updated incrementally from node state changes.
+// capacity summary, updated incrementally from node state changes; one-node domains are not stored
+// (a Set and a summary per node were a quarter of the heap per node) but read from the node's entry.
 import {
   MutableDomainSummary,
   NO_CAPACITY,
   nodeCapacity,
+  singleNodeSummary,
   type DomainSummary,
   type NodeCapacity,
 } from './domain-summary.js';
@@ -22,6 +24,9 @@ interface NodeEntry {
   domains: string[];
   capacity: NodeCapacity;
 }
+
+/** Position of the "node" level in `allLevels`. */
+const NODE_INDEX = 0;
 
 /** The domain of a node that lacks a level's label. Label values cannot start with '~'. */
 export function soloDomain(node: string): string {
@@ -76,6 +81,7 @@ export class TopologyGraph {
     if (entry === undefined) return false;
     const capacity = nodeCapacity(state);
     entry.domains.forEach((domain, i) => {
+      if (i === NODE_INDEX) return;
       const summary = this.domain(i, domain)?.summary;
       summary?.add(entry.capacity, -1);
       summary?.add(capacity, 1);
@@ -95,21 +101,31 @@ export class TopologyGraph {
   }
 
   nodesIn(level: string, domain: string): ReadonlySet<string> {
-    return this.domain(this.levelIndex(level), domain)?.nodes ?? new Set();
+    const i = this.levelIndex(level);
+    if (i === NODE_INDEX) return new Set(this.nodes.has(domain) ? [domain] : []);
+    return this.domain(i, domain)?.nodes ?? new Set();
   }
 
   domains(level: string): string[] {
-    this.levelIndex(level);
+    if (this.levelIndex(level) === NODE_INDEX) return [...this.nodes.keys()];
     return [...(this.byLevel.get(level)?.keys() ?? [])];
   }
 
   summary(level: string, domain: string): DomainSummary | undefined {
-    return this.domain(this.levelIndex(level), domain)?.summary;
+    const i = this.levelIndex(level);
+    if (i === NODE_INDEX) {
+      const entry = this.nodes.get(domain);
+      return entry === undefined ? undefined : singleNodeSummary(entry.capacity);
+    }
+    return this.domain(i, domain)?.summary;
   }
 
   /** Every domain of a level with its summary: the O(domains) scan a gang search starts from. */
   *summaries(level: string): Iterable<[string, DomainSummary]> {
-    this.levelIndex(level);
+    if (this.levelIndex(level) === NODE_INDEX) {
+      for (const [name, entry] of this.nodes) yield [name, singleNodeSummary(entry.capacity)];
+      return;
+    }
     for (const [name, domain] of this.byLevel.get(level) ?? []) yield [name, domain.summary];
   }
 
@@ -126,6 +142,7 @@ export class TopologyGraph {
 
   private attach(name: string, entry: NodeEntry): void {
     entry.domains.forEach((domainName, i) => {
+      if (i === NODE_INDEX) return;
       const level = this.byLevel.get(this.allLevels[i] ?? '');
       if (level === undefined) return;
       let domain = level.get(domainName);
@@ -140,6 +157,7 @@ export class TopologyGraph {
 
   private detach(name: string, entry: NodeEntry): void {
     entry.domains.forEach((domainName, i) => {
+      if (i === NODE_INDEX) return;
       const level = this.byLevel.get(this.allLevels[i] ?? '');
       const domain = level?.get(domainName);
       if (level === undefined || domain === undefined) return;
