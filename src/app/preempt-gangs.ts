@@ -9,9 +9,9 @@ import type { PodShape } from '../core/kube-shapes.js';
 import { Req } from '../core/names.js';
 import type { EventRecorder, GangMemberIndex, PodRef } from './ports.js';
 
-/** Deletes one pod incarnation (UID precondition); a pod already gone is not an error. */
+/** Deletes one pod incarnation (UID precondition), saying why; a pod already gone is not an error. */
 export interface PodEvictor {
-  evict(pod: PodRef): Promise<void>;
+  evict(pod: PodRef, message: string): Promise<void>;
 }
 
 export interface GangPreemptionDeps {
@@ -99,7 +99,7 @@ export class GangPreemption {
     for (const mate of mates) {
       this.#remember(mate.uid);
       this.#deps.events?.podEvent(mate, 'Warning', GANG_PREEMPTED, message);
-      this.#deps.evictor.evict(mate).catch((err: unknown) => {
+      this.#deps.evictor.evict(mate, message).catch((err: unknown) => {
         this.#evicted.delete(mate.uid);
         this.#deps.onError?.(mate, err);
       });

@@ -209,7 +209,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
   // The scheduler evicts a preempted gang's members on its chosen node only; Phalanx takes the rest.
   const gangPreemption = new GangPreemption({
     members: memberIndex,
-    evictor: new ApiPodEvictor(clients.core),
+    evictor: new ApiPodEvictor(clients.core, clock),
     active: () => notServingReason() === undefined,
     events,
     onEvicted: (count) => quota.gangMatesEvicted.inc(count),

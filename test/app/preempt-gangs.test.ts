@@ -32,14 +32,16 @@ function setup(pods: PodShape[], active = true) {
   const evicted: PodRef[] = [];
   const events: { pod: PodRef; reason: string; message: string }[] = [];
   const counts: number[] = [];
+  const reasons: string[] = [];
   const gangs = new GangPreemption({
     members: {
       members: (key) =>
         pods.filter((p) => `ml/${p.metadata?.annotations?.['phalanx.dev/pod-group']}` === key),
     },
     evictor: {
-      evict: (pod) => {
+      evict: (pod, message) => {
         evicted.push(pod);
+        reasons.push(message);
         return Promise.resolve();
       },
     },
@@ -47,7 +49,7 @@ function setup(pods: PodShape[], active = true) {
     events: { podEvent: (pod, _type, reason, message) => events.push({ pod, reason, message }) },
     onEvicted: (n) => counts.push(n),
   });
-  return { gangs, evicted, events, counts };
+  return { gangs, evicted, events, counts, reasons };
 }
 
 describe('GangPreemption', () => {
@@ -64,8 +66,9 @@ describe('GangPreemption', () => {
   it('deletes the bound gang-mates on other nodes once one member is preempted', () => {
     const victim = member('w-0', { node: 'n1', preempted: true });
     const pods = [victim, member('w-1', { node: 'n2' }), member('w-2', { node: 'n3' })];
-    const { gangs, evicted, events, counts } = setup(pods);
+    const { gangs, evicted, events, counts, reasons } = setup(pods);
     gangs.podChanged(victim);
+    expect(reasons[0]).toBe('gang ml/train is evicted whole: member w-0 was preempted by the scheduler');
     expect(evicted.map((p) => p.name).sort()).toEqual(['w-1', 'w-2']);
     expect(evicted.map((p) => p.uid).sort()).toEqual(['uid-w-1', 'uid-w-2']);
     expect(events.map((e) => e.reason)).toEqual(['GangPreempted', 'GangPreempted']);

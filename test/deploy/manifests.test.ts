@@ -286,6 +286,7 @@ describe('RBAC', () => {
         '/pods:watch',
         '/pods:patch',
         '/pods:delete',
+        '/pods/status:patch',
         '/pods/binding:create',
         '/events:create',
         '/events:patch',
