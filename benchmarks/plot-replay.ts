@@ -17,11 +17,12 @@ const COLORS: Record<string, string> = {
   phalanx: '#2ca02c',
 };
 
-const results = new Map<string, ReplayResult[]>();
+type Recorded = ReplayResult & { readonly loadAverage1m?: number };
+const results = new Map<string, Recorded[]>();
 for (const file of readdirSync(dir).filter((f) => /^replay-.+\.json$/.test(f))) {
   const m = /^replay-(.+)-([a-z]+)\.json$/.exec(file);
   if (!m?.[1]) continue;
-  const result = JSON.parse(readFileSync(join(dir, file), 'utf8')) as ReplayResult;
+  const result = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Recorded;
   results.set(m[1], [...(results.get(m[1]) ?? []), result]);
 }
 const byOrder = (a: ReplayResult, b: ReplayResult): number =>
@@ -70,8 +71,8 @@ function chart(trace: string, runs: readonly ReplayResult[]): string {
 }
 
 const rows: string[] = [
-  '| trace | policy | unallocated GPU % at 100% (ours, mean of seeds) | published | seconds (10 seeds) |',
-  '|---|---|---:|---:|---:|',
+  '| trace | policy | unallocated GPU % at 100% (ours, mean of seeds) | published | seconds (10 seeds) | load avg at end |',
+  '|---|---|---:|---:|---:|---:|',
 ];
 for (const [trace, runs] of [...results.entries()].sort()) {
   const sorted = [...runs].sort(byOrder);
@@ -79,7 +80,7 @@ for (const [trace, runs] of [...results.entries()].sort()) {
   for (const r of sorted) {
     const published = PUBLISHED[trace]?.[r.policy];
     rows.push(
-      `| ${trace} | ${r.policy} | ${r.unallocatedPctAt100.toFixed(2)} | ${published?.toFixed(2) ?? '–'} | ${r.seconds.toFixed(0)} |`,
+      `| ${trace} | ${r.policy} | ${r.unallocatedPctAt100.toFixed(2)} | ${published?.toFixed(2) ?? '–'} | ${r.seconds.toFixed(0)} | ${r.loadAverage1m?.toFixed(1) ?? '–'} |`,
     );
   }
 }

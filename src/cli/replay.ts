@@ -2,6 +2,7 @@
 // unallocated GPU % at 100% arrived. `--all` runs every policy on every trace in the traces folder
 // and writes benchmarks/results/replay-<trace>-<policy>.json.
 import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command, InvalidArgumentError } from 'commander';
@@ -90,7 +91,9 @@ function runAll(opts: Options): void {
     for (const policy of policies) {
       const result = replayOne(policy, opts.nodes, podsFile, opts);
       const out = join(resultsDir, `replay-${traceName(podsFile)}-${policy}.json`);
-      writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
+      // The machine is shared: the 1-minute load average at the end tells how loaded `seconds` was.
+      const record = { ...result, loadAverage1m: Number((loadavg()[0] ?? 0).toFixed(2)) };
+      writeFileSync(out, JSON.stringify(record, null, 2) + '\n');
       results.push(result);
       process.stderr.write(
         `${out}: ${result.unallocatedPctAt100.toFixed(2)}% in ${result.seconds.toFixed(1)} s\n`,
