@@ -19,6 +19,31 @@ const WHOLE_HOLDERS = 2;
 const SHARE_HOLDERS = 3;
 const FIELDS = 4;
 
+/**
+ * Device states are immutable and repeat across nodes (every free 80 GiB device 0 looks alike), so
+ * states are shared through this table: ~100 B per device instead of one object per device per
+ * node. Bounded: when full it starts afresh (states already handed out stay valid).
+ */
+const sharedDeviceStates = new Map<string, DeviceState>();
+const MAX_SHARED_DEVICE_STATES = 65_536;
+
+function deviceState(
+  index: number,
+  memoryBytes: number,
+  usedMilli: number,
+  usedMemoryBytes: number,
+  mode: DeviceState['mode'],
+): DeviceState {
+  const key = `${index}|${memoryBytes}|${usedMilli}|${usedMemoryBytes}|${mode}`;
+  let state = sharedDeviceStates.get(key);
+  if (state === undefined) {
+    if (sharedDeviceStates.size >= MAX_SHARED_DEVICE_STATES) sharedDeviceStates.clear();
+    state = Object.freeze({ index, memoryBytes, usedMilli, usedMemoryBytes, mode });
+    sharedDeviceStates.set(key, state);
+  }
+  return state;
+}
+
 export class NodeAccount {
   readonly inventory: NodeInventory;
   /** FIELDS numbers per device, devices in inventory order. */
@@ -97,13 +122,7 @@ export class NodeAccount {
       const o = i * FIELDS;
       const mode =
         this.at(o, WHOLE_HOLDERS) > 0 ? 'whole' : this.at(o, SHARE_HOLDERS) > 0 ? 'shared' : 'free';
-      return Object.freeze({
-        index: spec.index,
-        memoryBytes: spec.memoryBytes,
-        usedMilli: this.at(o, USED_MILLI),
-        usedMemoryBytes: this.at(o, USED_MEMORY),
-        mode,
-      });
+      return deviceState(spec.index, spec.memoryBytes, this.at(o, USED_MILLI), this.at(o, USED_MEMORY), mode);
     });
     this.cached = Object.freeze({ inventory: this.inventory, devices: Object.freeze(devices) });
     return this.cached;

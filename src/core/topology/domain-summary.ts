@@ -20,6 +20,13 @@ export const NO_CAPACITY: NodeCapacity = Object.freeze({
   deviceBuckets: Object.freeze(new Array<number>(BUCKETS).fill(0)),
 });
 
+/**
+ * Capacities are immutable and repeat across nodes, so equal ones are shared (one per node cost
+ * ~90 B). Bounded: when full the table starts afresh (capacities handed out stay valid).
+ */
+const sharedCapacities = new Map<string, NodeCapacity>();
+const MAX_SHARED_CAPACITIES = 65_536;
+
 /** A cordoned node, or one the ledger does not know, offers nothing. */
 export function nodeCapacity(state: NodeGpuState | undefined): NodeCapacity {
   if (state === undefined || state.inventory.unschedulable) return NO_CAPACITY;
@@ -33,7 +40,14 @@ export function nodeCapacity(state: NodeGpuState | undefined): NodeCapacity {
     const bucket = Math.floor(free / FREE_MILLI_BUCKET);
     deviceBuckets[bucket] = (deviceBuckets[bucket] ?? 0) + 1;
   }
-  return { freeWhole, freeMilli, deviceBuckets };
+  const key = `${freeWhole}|${freeMilli}|${deviceBuckets.join(',')}`;
+  let capacity = sharedCapacities.get(key);
+  if (capacity === undefined) {
+    if (sharedCapacities.size >= MAX_SHARED_CAPACITIES) sharedCapacities.clear();
+    capacity = Object.freeze({ freeWhole, freeMilli, deviceBuckets: Object.freeze(deviceBuckets) });
+    sharedCapacities.set(key, capacity);
+  }
+  return capacity;
 }
 
 export interface DomainSummary {
