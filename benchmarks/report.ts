@@ -3,7 +3,7 @@
 // invented.
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gangChart, schedulerChart, topologyChart } from './lib/charts.js';
+import { extenderChart, gangChart, schedulerChart, topologyChart } from './lib/charts.js';
 import { readJsonResult, RESULTS_DIR, writeResult } from './lib/results.js';
 
 type Row = Record<string, unknown>;
@@ -33,6 +33,7 @@ function provenance(r: Result): string {
 }
 
 const CHARTS: Record<string, (r: never) => string> = {
+  extender: extenderChart,
   scheduler: schedulerChart,
   gang: gangChart,
   topology: topologyChart,
@@ -56,16 +57,26 @@ function schedulerRuns(latest: Result): Row[] {
 }
 
 const sections = [
-  section('Extender service alone (bench:extender)', 'extender', (r) =>
-    markdownTable(r.runs ?? [], [
-      ['nodes', 'nodes'],
-      ['mode', 'mode'],
-      ['filterP99Ms', 'filter p99 ms'],
-      ['prioritizeP99Ms', 'prioritize p99 ms'],
-      ['filterPrioritizeP99Ms', 'filter+prioritize p99 ms'],
-      ['requestsPerSec', 'requests/s'],
-      ['heapBytesPerNode', 'heap bytes/node'],
-    ]),
+  section(
+    'Extender service alone (bench:extender)',
+    'extender',
+    (r) =>
+      markdownTable(r.runs ?? [], [
+        ['nodes', 'nodes'],
+        ['mode', 'mode'],
+        ['filterP99Ms', 'filter p99 ms'],
+        ['prioritizeP99Ms', 'prioritize p99 ms'],
+        ['filterPrioritizeP50Ms', 'filter+prioritize p50 ms'],
+        ['filterPrioritizeP99Ms', 'filter+prioritize p99 ms'],
+        ['serviceFilterPrioritizeP50Ms', 'service p50 ms'],
+        ['serviceFilterPrioritizeP99Ms', 'service p99 ms'],
+        ['requestsPerSec', 'requests/s'],
+        ['heapBytesPerNode', 'heap bytes/node'],
+      ]) +
+      "\n\nRound trip: the load generator's view over loopback (it shares the machine). Service: the " +
+      "extender's own time per request, from its headers in to its reply written. Policy: " +
+      `${cell(r['policy'])}.` +
+      '\n\n![extender filter + prioritize](results/extender.svg)',
   ),
   section('Real kube-scheduler throughput (bench:scheduler)', 'scheduler', (r) =>
     [

@@ -1,12 +1,13 @@
 // bench:extender — the extender HTTP service alone (child process) driven from this process over
 // loopback, the way kube-scheduler drives it: filter over every node, then prioritize over the
 // survivors, one pod at a time. Bounded in requests and time. Figures are printed and written to
-// benchmarks/results/extender.json.
+// benchmarks/results/extender.json with its plot (extender.svg).
 import { fork } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command } from 'commander';
+import { extenderChart } from '../lib/charts.js';
+import { commandLine, machineDescription, writeJsonResult, writeResult } from '../lib/results.js';
 
 interface ServerInfo {
   port: number;
@@ -228,12 +229,12 @@ bar.stop();
 
 const result = {
   benchmark: 'extender',
+  command: commandLine('bench:extender'),
   policy: opts.policy,
-  machine: `${process.platform} ${process.arch}, node ${process.version}`,
+  machine: machineDescription(),
   runs,
 };
-const dir = join(import.meta.dirname, '..', 'results');
-mkdirSync(dir, { recursive: true });
-writeFileSync(join(dir, 'extender.json'), JSON.stringify(result, null, 2) + '\n');
+writeJsonResult('extender', result);
+writeResult('extender.svg', extenderChart(result));
 if (opts.json) console.log(JSON.stringify(result));
 else console.table(runs);

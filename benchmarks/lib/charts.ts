@@ -7,6 +7,17 @@ interface SchedulerResult {
   pods: number;
   runs: { schedulerName: string; podsPerSec: number; samples: number[] }[];
 }
+interface ExtenderResult {
+  policy?: string;
+  runs: {
+    nodes: number;
+    mode: string;
+    filterPrioritizeP50Ms: number;
+    filterPrioritizeP99Ms: number;
+    serviceFilterPrioritizeP50Ms?: number;
+    serviceFilterPrioritizeP99Ms?: number;
+  }[];
+}
 interface GangResult {
   nodes: number;
   runs: { config: string; gangSize: number; p50Ms: number; p99Ms: number }[];
@@ -28,6 +39,25 @@ export function schedulerChart(r: SchedulerResult): string {
       name: `${run.schedulerName} (${run.podsPerSec}/s)`,
       points: run.samples.map((y, x): [number, number] => [x + 1, y]),
     })),
+  });
+}
+
+export function extenderChart(r: ExtenderResult): string {
+  const categories = r.runs.map((run) => `${run.nodes} nodes, ${run.mode}`);
+  const series = [
+    { name: 'round trip p50', key: 'filterPrioritizeP50Ms' },
+    { name: 'round trip p99', key: 'filterPrioritizeP99Ms' },
+    { name: 'service p50', key: 'serviceFilterPrioritizeP50Ms' },
+    { name: 'service p99', key: 'serviceFilterPrioritizeP99Ms' },
+  ] as const;
+  return barChart({
+    title: `Extender filter + prioritize per pod${r.policy ? `, policy ${r.policy}` : ''}`,
+    xLabel: 'node count and request mode (names: nodeCacheCapable)',
+    yLabel: 'ms',
+    categories,
+    series: series
+      .filter((s) => r.runs.some((run) => run[s.key] !== undefined))
+      .map((s) => ({ name: s.name, values: r.runs.map((run) => run[s.key]) })),
   });
 }
 
