@@ -139,6 +139,19 @@ async function evicted(names: readonly string[]): Promise<string[]> {
   });
 }
 
+/** The namespace's pods and preemption Events, for failure messages. */
+async function scene(): Promise<string> {
+  const pods = (await listPods()).map((p) => {
+    const mark = p.status?.conditions?.find((c) => c.type === 'DisruptionTarget')?.reason;
+    const deleting = p.metadata?.deletionTimestamp != null ? ' deleting' : '';
+    return `${p.metadata?.name}@${p.spec?.nodeName ?? '-'} ${p.status?.phase}${deleting}${mark ? ` ${mark}` : ''}`;
+  });
+  const events = (await e2e.core.listNamespacedEvent({ namespace: NS })).items
+    .filter((e) => ['Preempted', 'GangPreempted', 'Killing'].includes(e.reason ?? ''))
+    .map((e) => `${e.reason} ${e.involvedObject?.name}: ${e.message}`);
+  return `pods: ${pods.join('; ')} | events: ${events.join('; ')}`;
+}
+
 describe(`priority preemption through kube-scheduler (Kubernetes v${selectedK8sVersion()})`, () => {
   it('evicts the fewest lowest-priority pods on the node that truly frees 4 GPUs, counting fractional shares', async () => {
     const [a, b, c, d, e, f] = H100 as [string, string, string, string, string, string];
@@ -163,7 +176,7 @@ describe(`priority preemption through kube-scheduler (Kubernetes v${selectedK8sV
       (await evicted(['c-two-0', 'c-two-1'])).length === 2 ? true : undefined,
     );
     const innocent = before.filter((n) => !n.startsWith('c-two'));
-    expect(await evicted(innocent)).toEqual([]);
+    expect(await evicted(innocent), await scene()).toEqual([]);
   });
 
   it('takes a single low pod before a two-node gang, then the gang whole across both nodes', async () => {
@@ -180,16 +193,16 @@ describe(`priority preemption through kube-scheduler (Kubernetes v${selectedK8sV
     await place(rest.map((n, i) => pod(`mid-${i}`, 'mid', { gpus: 4, node: n })));
 
     const p2 = await preemptor('p2');
-    expect(p2.node).toBe(a);
-    expect(await evicted(['solo'])).toEqual(['solo']);
-    expect(await evicted(['g-0', 'g-1', ...rest.map((_, i) => `mid-${i}`)])).toEqual([]);
+    expect(p2.node, await scene()).toBe(a);
+    expect(await evicted(['solo']), await scene()).toEqual(['solo']);
+    expect(await evicted(['g-0', 'g-1', ...rest.map((_, i) => `mid-${i}`)]), await scene()).toEqual([]);
 
     const p3 = await preemptor('p3');
-    expect(gangNodes).toContain(p3.node);
+    expect(gangNodes, await scene()).toContain(p3.node);
     await waitFor('both gang members evicted', async () =>
       (await evicted(['g-0', 'g-1'])).length === 2 ? true : undefined,
     );
-    expect(await evicted(['p2', ...rest.map((_, i) => `mid-${i}`)])).toEqual([]);
+    expect(await evicted(['p2', ...rest.map((_, i) => `mid-${i}`)]), await scene()).toEqual([]);
     const other = gangNodes.find((n) => n !== p3.node) ?? '';
     await waitFor(`the gang's other node ${other} free in the ledger`, async () => {
       const devices = (await fetchLedger(e2e.phalanx.extenderUrl)).nodes[other] ?? [];
