@@ -1,6 +1,9 @@
-// The only writer of scheduling decisions: annotate the pod (JSON merge patch guarded by its UID),
-// then create the pods/binding subresource with the UID as precondition. A request that times out
-// may still have happened on the server, so the pod is re-read before a failure is reported.
+// The only writer of scheduling decisions: one pods/binding create with the UID as precondition,
+// carrying the decision as the Binding's annotations. The API server copies a Binding's
+// annotations onto the pod in the same update that sets nodeName (pkg/registry/core/pod/storage
+// setPodNodeAndMetadata, 1.33 through 1.37), so a bound pod always carries its decision, in one
+// write and one watch event instead of a patch and a bind. A request that times out may still have
+// happened on the server, so the pod is re-read before a failure is reported.
 import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { BindError, type Binder, type PodRef } from '../app/ports.js';
 import { RequestTimeoutError, describeError, httpStatusOf, withTimeout } from './api-errors.js';
@@ -14,7 +17,7 @@ export type PodWriteApi = Pick<
 export interface PodBinderOptions {
   readonly api: PodWriteApi;
   readonly logger: KubeLogger;
-  /** Per-request deadline; keep the sum of both calls inside the scheduler's bind timeout. Default 5 s. */
+  /** Per-request deadline; keep it (plus a re-read) inside the scheduler's bind timeout. Default 5 s. */
   readonly requestTimeoutMs?: number;
 }
 
@@ -39,24 +42,15 @@ export class PodBinder implements Binder {
     const where = `pod ${pod.namespace}/${pod.name}`;
     const { name, namespace } = pod;
     try {
-      const body = { metadata: { uid: pod.uid, annotations: { ...annotations } } };
-      const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-      await this.#timed(this.#api.patchNamespacedPod({ name, namespace, body }, merge), `annotate ${where}`);
-    } catch (err) {
-      if (!(err instanceof RequestTimeoutError && (await this.#hasAnnotations(pod, annotations)))) {
-        throw toBindError(err, `annotate ${where}`);
-      }
-    }
-    try {
       const body = {
         apiVersion: 'v1',
         kind: 'Binding',
-        metadata: { name, namespace, uid: pod.uid },
+        metadata: { name, namespace, uid: pod.uid, annotations: { ...annotations } },
         target: { apiVersion: 'v1', kind: 'Node', name: node },
       };
       await this.#timed(this.#api.createNamespacedPodBinding({ name, namespace, body }), `bind ${where}`);
     } catch (err) {
-      if (err instanceof RequestTimeoutError && (await this.#boundTo(pod, node))) return;
+      if (err instanceof RequestTimeoutError && (await this.#boundWith(pod, node, annotations))) return;
       throw toBindError(err, `bind ${where} to ${node}`);
     }
   }
@@ -98,15 +92,15 @@ export class PodBinder implements Binder {
     }
   }
 
-  async #hasAnnotations(pod: PodRef, annotations: Readonly<Record<string, string>>): Promise<boolean> {
+  /** After a timeout: did our Binding land (the node and the decision are set together)? */
+  async #boundWith(
+    pod: PodRef,
+    node: string,
+    annotations: Readonly<Record<string, string>>,
+  ): Promise<boolean> {
     const live = await this.#read(pod).catch(() => undefined);
     const have = live?.metadata?.annotations ?? {};
-    return live !== undefined && Object.entries(annotations).every(([k, v]) => have[k] === v);
-  }
-
-  async #boundTo(pod: PodRef, node: string): Promise<boolean> {
-    const live = await this.#read(pod).catch(() => undefined);
-    return live?.spec?.nodeName === node;
+    return live?.spec?.nodeName === node && Object.entries(annotations).every(([k, v]) => have[k] === v);
   }
 
   /** The pod from the API server, or undefined when it is gone or was recreated with another UID. */

@@ -91,6 +91,11 @@ export class FakePodApi {
         throw apiError(409, `pod ${p.name} is already assigned to node ${pod.spec.nodeName}`);
       const nodeName = p.body.target.name ?? '';
       pod.spec = { containers: [], ...pod.spec, nodeName };
+      // As the API server does: the Binding's annotations land on the pod in the same update.
+      const annotations = p.body.metadata?.annotations;
+      if (annotations !== undefined && pod.metadata !== undefined) {
+        pod.metadata.annotations = { ...pod.metadata.annotations, ...annotations };
+      }
       return p.body;
     });
 

@@ -25,19 +25,15 @@ async function bindError(p: Promise<unknown>): Promise<BindError> {
 }
 
 describe('PodBinder.annotateAndBind', () => {
-  it('merge-patches the decision guarded by the UID, then binds with the UID', async () => {
+  it("binds with the UID and the decision as the Binding's annotations, in one write", async () => {
     const { api, binder } = setup();
     await binder.annotateAndBind(ref, 'n1', decision);
     const pod = api.pods.get('ml/p');
     expect(pod?.metadata?.annotations).toEqual(decision);
     expect(pod?.spec?.nodeName).toBe('n1');
-    expect(api.calls.map((c) => c.op)).toEqual(['patchPod', 'bind']);
-    expect(api.calls[0]).toMatchObject({
-      contentType: 'application/merge-patch+json',
-      body: { metadata: { uid: 'u1', annotations: decision } },
-    });
-    expect(api.calls[1]?.body).toMatchObject({
-      metadata: { name: 'p', namespace: 'ml', uid: 'u1' },
+    expect(api.calls.map((c) => c.op)).toEqual(['bind']);
+    expect(api.calls[0]?.body).toMatchObject({
+      metadata: { name: 'p', namespace: 'ml', uid: 'u1', annotations: decision },
       target: { apiVersion: 'v1', kind: 'Node', name: 'n1' },
     });
   });
@@ -68,14 +64,17 @@ describe('PodBinder.annotateAndBind', () => {
     const { api, binder } = setup();
     api.unanswered.add('bind');
     await binder.annotateAndBind(ref, 'n1', decision);
-    expect(api.calls.map((c) => c.op)).toEqual(['patchPod', 'bind', 'readPod']);
+    expect(api.calls.map((c) => c.op)).toEqual(['bind', 'readPod']);
   });
 
-  it('treats a timed-out annotate that did happen as done and goes on to bind', async () => {
-    const { api, binder } = setup();
-    api.unanswered.add('patchPod');
-    await binder.annotateAndBind(ref, 'n1', decision);
-    expect(api.pods.get('ml/p')?.spec?.nodeName).toBe('n1');
+  it('reports a timed-out bind as failed when the pod went to the node without this decision', async () => {
+    const { api, binder } = setup(30);
+    api.createNamespacedPodBinding = () => {
+      api.pods.get('ml/p')!.spec = { containers: [], nodeName: 'n1' };
+      return new Promise(() => undefined);
+    };
+    const err = await bindError(binder.annotateAndBind(ref, 'n1', decision));
+    expect(err.kind).toBe('other');
   });
 
   it('reports a timed-out bind that did not happen as a failure', async () => {
@@ -85,7 +84,7 @@ describe('PodBinder.annotateAndBind', () => {
     const err = await bindError(binder.annotateAndBind(ref, 'n1', decision));
     expect(err.kind).toBe('other');
     expect(err.message).toMatch(/did not answer within 30 ms/);
-    expect(api.calls.map((c) => c.op)).toEqual(['patchPod', 'readPod']);
+    expect(api.calls.map((c) => c.op)).toEqual(['readPod']);
   });
 
   it('maps other API errors to kind other with the status', async () => {
