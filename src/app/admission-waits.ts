@@ -39,6 +39,8 @@ export interface AdmissionWaitsDeps {
   readonly events: EventRecorder;
   readonly clock: Clock;
   readonly levels: readonly string[];
+  /** Phalanx's scheduler: pods that other schedulers place are not Phalanx's to explain. */
+  readonly schedulerName: string;
   /** Only the serving leader tells (not synced or a follower → nothing happens). */
   readonly active: () => boolean;
   /** An owner's refusals are read at most this often. Default 10 s. */
@@ -93,7 +95,7 @@ export class AdmissionWaits {
 
   /** Feed every pod add/update. */
   podChanged(pod: PodShape): void {
-    if (!this.#deps.active()) return;
+    if (!this.#deps.active() || pod.spec?.schedulerName !== this.#deps.schedulerName) return;
     if (heldByKueue(pod) && this.#wantsGpu(pod)) this.#tellGated(pod);
     const gang = gangOf(pod);
     if (gang !== undefined) void this.#checkGang(gang);

@@ -24,6 +24,7 @@ import { ClusterInformers } from '../kube/cluster-informers.js';
 import { ClusterSync } from '../kube/cluster-sync.js';
 import { ApiCreateRefusals } from '../kube/create-refusals.js';
 import { KubeEventRecorder } from '../kube/event-recorder.js';
+import { GpuMilliAdvertiser } from '../kube/gpu-milli-advertiser.js';
 import { createKubeClients, loadKubeConfig } from '../kube/kube-config.js';
 import { LeaderElector } from '../kube/leader-election.js';
 import { LeaderPodLabel } from '../kube/leader-pod-label.js';
@@ -37,6 +38,7 @@ import { patchWebhookCaBundle } from '../kube/webhook-ca-patcher.js';
 import { createAdmissionMetrics } from '../metrics/admission-metrics.js';
 import { createGangMetrics, gangObserver } from '../metrics/gang-metrics.js';
 import { createKueueMetrics } from '../metrics/kueue-metrics.js';
+import { createNodeCapacityMetrics } from '../metrics/node-capacity-metrics.js';
 import { createQuotaMetrics, preemptObserver } from '../metrics/quota-metrics.js';
 import { gpuMilliByNamespace } from '../core/ledger/namespace-usage.js';
 import { createExtenderMetrics, createRegistry } from '../metrics/registry.js';
@@ -110,8 +112,20 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     observer: gangObserver(gangMetrics),
   });
   const gates = new GangGates({ members: memberIndex, binder });
+  // GPU shares as node capacity, for Kueue TAS and `kubectl describe node`; written by the leader only.
+  const capacityWrites = createNodeCapacityMetrics(registry).gpuMilliWrites;
+  const advertiser = config.advertiseGpuMilli
+    ? new GpuMilliAdvertiser({
+        api: clients.core,
+        logger: kubeLog,
+        onWritten: () => capacityWrites.inc({ outcome: 'written' }),
+        onFailed: () => capacityWrites.inc({ outcome: 'failed' }),
+      })
+    : undefined;
   const sync = new ClusterSync(state, kubeLog, {
     onRejectedFact: () => metrics.ledgerRejectedFacts.inc(),
+    onNodeSeen: (node) => advertiser?.nodeSeen(node),
+    onNodeDeleted: (name) => advertiser?.nodeDeleted(name),
     onPodChanged: (pod) => {
       void gates.podChanged(pod).catch((err: unknown) => kubeLog.warn({ err }, 'gate lift failed'));
       gangPreemption.podChanged(pod);
@@ -163,15 +177,20 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
       onStartedLeading: () => {
         metrics.leader.set(1);
         void leaderLabel?.set(true);
+        advertiser?.start();
         publishCa?.();
       },
       onStoppedLeading: () => {
         metrics.leader.set(0);
+        advertiser?.stop();
         void leaderLabel?.set(false);
       },
     });
     leader = elector;
-  } else metrics.leader.set(1);
+  } else {
+    metrics.leader.set(1);
+    advertiser?.start();
+  }
 
   // Ready = synced, on every replica (a standby is a warm spare, and rollouts need it Ready); only
   // the leader serves, and the Services reach only the leader through its pod label.
@@ -222,6 +241,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     events,
     clock,
     levels,
+    schedulerName: config.schedulerName,
     active: () => notServingReason() === undefined,
   });
   // Kueue's borrowing per ClusterQueue, when Kueue is installed (discovered; nothing otherwise).
@@ -337,6 +357,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
       }
       extenderServer.closeIdleConnections();
       clearInterval(housekeeping);
+      advertiser?.stop();
       // Leave the Services before handing over the Lease, so no call reaches a replica that no
       // longer leads; the next leader labels its own pod when it takes over.
       await leaderLabel?.set(false);

@@ -8,7 +8,12 @@ const JOB = { kind: 'Job', name: 'train', uid: 'job-uid', controller: true };
 const REFUSAL =
   'Error creating: pods "train-2-x7k2p" is forbidden: exceeded quota: gpus, requested: requests.nvidia.com/gpu=1, used: requests.nvidia.com/gpu=2, limited: requests.nvidia.com/gpu=2';
 
-function member(name: string, o: { gated?: boolean; size?: number; gpus?: string } = {}): PodShape {
+const SCHEDULER = 'phalanx-scheduler';
+
+function member(
+  name: string,
+  o: { gated?: boolean; size?: number; gpus?: string; schedulerName?: string } = {},
+): PodShape {
   return {
     metadata: {
       name,
@@ -18,6 +23,7 @@ function member(name: string, o: { gated?: boolean; size?: number; gpus?: string
       ownerReferences: [JOB],
     },
     spec: {
+      schedulerName: o.schedulerName ?? SCHEDULER,
       containers: [{ name: 'main', resources: { requests: { 'nvidia.com/gpu': o.gpus ?? '1' } } }],
       ...(o.gated ? { schedulingGates: [{ name: 'kueue.x-k8s.io/admission' }] } : {}),
     },
@@ -42,6 +48,7 @@ function setup(pods: PodShape[], o: { refusal?: string } = { refusal: REFUSAL })
     events: { podEvent: (pod, type, reason, message) => events.push({ pod, type, reason, message }) },
     clock: { now: () => now },
     levels: DEFAULT_TOPOLOGY_LEVELS,
+    schedulerName: SCHEDULER,
     active: () => active,
   });
   const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -81,11 +88,28 @@ describe('AdmissionWaits', () => {
   it('says nothing of gated pods without a GPU request', () => {
     const cpu = {
       ...member('c', { gated: true, size: 1 }),
-      spec: { containers: [{ name: 'main' }], schedulingGates: [{ name: 'kueue.x-k8s.io/admission' }] },
+      spec: {
+        schedulerName: SCHEDULER,
+        containers: [{ name: 'main' }],
+        schedulingGates: [{ name: 'kueue.x-k8s.io/admission' }],
+      },
     };
     const { waits, events } = setup([cpu]);
     waits.podChanged(cpu);
     expect(events).toEqual([]);
+  });
+
+  it('says nothing of pods another scheduler places, gated or in an incomplete gang', async () => {
+    const gated = member('s-0', { gated: true, size: 1, schedulerName: 'default-scheduler' });
+    const gang = [member('o-0', { schedulerName: 'default-scheduler' })];
+    const { waits, events, reads, settle, advance } = setup([...gang, gated]);
+    waits.podChanged(gated);
+    waits.podChanged(gang[0] as PodShape);
+    advance(60_000);
+    waits.sweep();
+    await settle();
+    expect(events).toEqual([]);
+    expect(reads).toEqual([]);
   });
 
   it('explains an incomplete gang by its owner’s refused creations, after a grace period', async () => {
