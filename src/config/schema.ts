@@ -55,6 +55,11 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   policy: z.string().min(1).default('phalanx'),
+  /**
+   * The leader writes `phalanx.dev/gpu-milli` = GPUs × 1000 into each GPU node's status capacity and
+   * allocatable, so Kueue's topology-aware admission and `kubectl describe node` count GPU shares.
+   */
+  advertiseGpuMilli: z.boolean().default(true),
   timeouts: z
     .strictObject({
       /** How long a reservation made at filter time (or a gang plan) is held before bind. */

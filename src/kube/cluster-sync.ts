@@ -27,6 +27,9 @@ export interface ClusterSyncHooks {
   /** After the ledger and the indexes took in a pod event (gang gates and plans follow pods). */
   onPodChanged?(pod: PodShape): void;
   onPodDeleted?(pod: PodShape): void;
+  /** Every node event as it arrives, before the ledger's own change check (status writers see all). */
+  onNodeSeen?(node: NodeShape): void;
+  onNodeDeleted?(name: string): void;
 }
 
 interface PodEntry {
@@ -69,10 +72,20 @@ export class ClusterSync {
       for (const node of nodes) this.#upsertNode(node);
       this.#nodesListed = true;
       this.#accountAllIfReady();
+      for (const node of nodes) this.#hooks.onNodeSeen?.(node);
     },
-    onAdd: (node) => this.#upsertNode(node),
-    onUpdate: (node) => this.#upsertNode(node),
-    onDelete: (node) => this.#deleteNode(node.metadata?.name ?? ''),
+    onAdd: (node) => {
+      this.#upsertNode(node);
+      this.#hooks.onNodeSeen?.(node);
+    },
+    onUpdate: (node) => {
+      this.#upsertNode(node);
+      this.#hooks.onNodeSeen?.(node);
+    },
+    onDelete: (node) => {
+      this.#deleteNode(node.metadata?.name ?? '');
+      this.#hooks.onNodeDeleted?.(node.metadata?.name ?? '');
+    },
   };
 
   readonly podHandlers: InformerHandlers<PodShape> = {

@@ -281,6 +281,7 @@ describe('RBAC', () => {
       [
         '/nodes:list',
         '/nodes:watch',
+        '/nodes/status:patch',
         '/pods:get',
         '/pods:list',
         '/pods:watch',

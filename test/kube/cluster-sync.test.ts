@@ -61,6 +61,19 @@ describe('ClusterSync nodes', () => {
     expect(rejectedNodes[0]).toContain('phalanx.dev/nvlink-islands');
     expect(devices(state, 'n1')).toEqual(['0:0:free', '1:0:free']);
   });
+
+  it('passes every node event to onNodeSeen / onNodeDeleted, unchanged inventories included', () => {
+    const seen: string[] = [];
+    const sync = new ClusterSync(new ClusterState(), recordingLogger(), {
+      onNodeSeen: (n) => seen.push(`seen ${n.metadata?.name ?? ''}`),
+      onNodeDeleted: (name) => seen.push(`deleted ${name}`),
+    });
+    sync.nodeHandlers.onInitialList([gpuNode('n1', 2), gpuNode('n2', 0)]);
+    sync.nodeHandlers.onUpdate(gpuNode('n1', 2), gpuNode('n1', 2));
+    sync.nodeHandlers.onAdd(gpuNode('n3', 1));
+    sync.nodeHandlers.onDelete(gpuNode('n2', 0));
+    expect(seen).toEqual(['seen n1', 'seen n2', 'seen n1', 'seen n3', 'deleted n2']);
+  });
 });
 
 describe('ClusterSync pods', () => {
