@@ -118,6 +118,31 @@ describe(`ResourceQuota on GPU shares and whole GPUs (Kubernetes v${selectedK8sV
     expect(names).toEqual(['half', 'memory', 'two-whole']);
   });
 
+  it("advertises every GPU node's devices as phalanx.dev/gpu-milli capacity and allocatable", async () => {
+    // What Kueue's topology-aware admission compares a workload's gpu-milli request with.
+    const advertised = await waitFor('every GPU node to advertise GPUs × 1000 milli', async () => {
+      const nodes = (await e2e.core.listNode()).items;
+      const rows = nodes.map((n) => ({
+        node: n.metadata?.name,
+        gpus: n.status?.allocatable?.['nvidia.com/gpu'],
+        capacity: n.status?.capacity?.['phalanx.dev/gpu-milli'],
+        allocatable: n.status?.allocatable?.['phalanx.dev/gpu-milli'],
+      }));
+      return rows.every((r) => r.capacity === '8k' && r.allocatable === '8k') ? rows : undefined;
+    });
+    // The e2e fabric: 8 nodes of 8 H100 each; the API server writes 8000 as "8k".
+    expect(advertised).toHaveLength(8);
+    expect(new Set(advertised.map((r) => r.gpus))).toEqual(new Set(['8']));
+    // Each node written once: the write's own watch event matches, so nothing is written again.
+    const writes = async (): Promise<string> =>
+      ((await (await fetch(`${e2e.phalanx.extenderUrl}/metrics`)).text()).match(
+        /^phalanx_node_gpu_milli_writes_total\{outcome="written"\} (\d+)$/m,
+      ) ?? [])[1] ?? 'none';
+    expect(await writes()).toBe('8');
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    expect(await writes()).toBe('8');
+  });
+
   it('admits a pod again once a share is released', async () => {
     await e2e.core.deleteNamespacedPod({ name: 'half', namespace: NS, gracePeriodSeconds: 0 });
     await waitFor('the quota to release the deleted pod share', async () => {
