@@ -1,7 +1,9 @@
 // Kueue next to a benchmark's cluster: started (local mode: built, installed and run out of cluster by
 // test/cluster/kueue, protocol.md §5.5) only when a benchmark reaches its Kueue configuration, so the
 // configurations measured before it run with no Kueue webhook in the pod-creation path; then the TAS
-// admin objects of kueue-tas-objects.ts are applied and the ClusterQueue awaited Active. Against an
+// admin objects of kueue-tas-objects.ts are applied and the ClusterQueue awaited Active. Kueue counts
+// a whole GPU as 1000 phalanx.dev/gpu-milli too, as next to Phalanx (kueue-manifests.ts); its TAS
+// admission finds that capacity on the nodes because Phalanx advertises it. Against an
 // external cluster (`--kubeconfig`) Kueue must be installed already; only the objects are applied.
 //
 // Kueue holds every pod it manages with a finalizer until the pod is terminal, and on this
@@ -52,9 +54,6 @@ export async function startKueueForBench(opts: {
       kubeconfig: join(stateDir, 'kubeconfig.yaml'),
       stateDir,
       kubectl: binaryPaths(selectedK8sVersion()).kubectl,
-      // Kueue as it runs without Phalanx; with the transformation its TAS admission also counts
-      // phalanx.dev/gpu-milli against node capacity, which no node advertises, and admits nothing.
-      gpuMilliTransformation: false,
       log: (line) => opts.log(`kueue: ${line}`),
     });
     timings = installation.timings;

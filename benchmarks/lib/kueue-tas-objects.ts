@@ -58,8 +58,9 @@ export function kueueTopologyLevels(levels: readonly string[] = DEFAULT_TOPOLOGY
 /**
  * The four objects, in apply order. Quota: the fabric's GPUs; CPU and memory at one core and 1 GiB
  * per GPU, well above what the bench's pods ask (0.1 core, 128 MiB, at least one GPU each), so only
- * the GPUs and the topology can hold a gang back. Kueue runs without Phalanx's gpu-milli
- * transformation here (see kueue-bench.ts), as it runs without Phalanx.
+ * the GPUs and the topology can hold a gang back. Kueue runs with Phalanx's gpu-milli
+ * transformation, so the queue covers phalanx.dev/gpu-milli as well (GPUs × 1000); its topology-aware
+ * admission checks that against the capacity Phalanx advertises on each node.
  */
 export function kueueTasObjects(setup: KueueTasSetup): Obj[] {
   const names = setup.names ?? BENCH_KUEUE_NAMES;
@@ -68,6 +69,8 @@ export function kueueTasObjects(setup: KueueTasSetup): Obj[] {
     ['cpu', String(gpus)],
     ['memory', `${gpus}Gi`],
     [Resource.nvidiaGpu, String(gpus)],
+    // Kueue's gpu-milli transformation (kueue-manifests.ts) counts each whole GPU as 1000 milli too.
+    [Resource.gpuMilli, String(gpus * 1000)],
   ];
   return [
     {

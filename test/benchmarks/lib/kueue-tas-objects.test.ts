@@ -56,7 +56,7 @@ describe('kueueTasObjects', () => {
       namespaceSelector: {},
       resourceGroups: [
         {
-          coveredResources: ['cpu', 'memory', 'nvidia.com/gpu'],
+          coveredResources: ['cpu', 'memory', 'nvidia.com/gpu', 'phalanx.dev/gpu-milli'],
           flavors: [
             {
               name: 'bench-gpu-tas',
@@ -64,6 +64,7 @@ describe('kueueTasObjects', () => {
                 { name: 'cpu', nominalQuota: '832' },
                 { name: 'memory', nominalQuota: '832Gi' },
                 { name: 'nvidia.com/gpu', nominalQuota: '832' },
+                { name: 'phalanx.dev/gpu-milli', nominalQuota: '832000' },
               ],
             },
           ],

@@ -46,8 +46,6 @@ export interface KueueInstallOptions {
   readonly stateDir: string;
   /** kubectl to apply the CRDs with; default: the one built for the selected Kubernetes version. */
   readonly kubectl?: string;
-  /** See KueueRunSettings; default true. */
-  readonly gpuMilliTransformation?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -99,19 +97,7 @@ export async function installKueue(opts: KueueInstallOptions): Promise<KueueInst
   await ensureMetricsCertificates(certs.certPem, certs.keyPem);
   const [webhookPort, healthPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
   const configFile = join(dir, 'config.yaml');
-  await writeFile(
-    configFile,
-    stringify(
-      kueueConfiguration({
-        webhookPort,
-        healthPort,
-        certDir: certs.dir,
-        ...(opts.gpuMilliTransformation === undefined
-          ? {}
-          : { gpuMilliTransformation: opts.gpuMilliTransformation }),
-      }),
-    ),
-  );
+  await writeFile(configFile, stringify(kueueConfiguration({ webhookPort, healthPort, certDir: certs.dir })));
 
   const logFile = join(opts.stateDir, KUEUE_LOG);
   await step('manager ready', async () => {

@@ -35,17 +35,6 @@ describe('kueueConfiguration', () => {
     });
   });
 
-  it('counts GPUs only as nvidia.com/gpu when the transformation is turned off', () => {
-    const plain = kueueConfiguration({
-      webhookPort: 9443,
-      healthPort: 8081,
-      certDir: '/state/certs',
-      gpuMilliTransformation: false,
-    });
-    expect(plain['resources']).toBeUndefined();
-    expect(plain['integrations']).toEqual(config['integrations']);
-  });
-
   it('manages Jobs, Deployments, StatefulSets and plain pods, only those with a queue name', () => {
     expect(config['integrations']).toEqual({ frameworks: ['batch/job', 'pod', 'deployment', 'statefulset'] });
     expect(config['manageJobsWithoutQueueName']).toBe(false);

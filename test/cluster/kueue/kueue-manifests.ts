@@ -23,12 +23,6 @@ export interface KueueRunSettings {
   readonly healthPort: number;
   /** Directory holding tls.crt and tls.key of a certificate for IP 127.0.0.1. */
   readonly certDir: string;
-  /**
-   * Count each nvidia.com/gpu also as 1000 phalanx.dev/gpu-milli (default true). False: Kueue as it
-   * runs without Phalanx. bench:topology needs false: Kueue v0.17's topology-aware admission counts
-   * the transformed resource against node capacity too, and no node advertises gpu-milli.
-   */
-  readonly gpuMilliTransformation?: boolean;
 }
 
 /**
@@ -38,7 +32,9 @@ export interface KueueRunSettings {
  * The transformation makes Kueue count a whole GPU as 1000 milli-GPU *in addition to* one
  * nvidia.com/gpu: phalanx.dev/gpu-milli then measures every workload's share of the devices (whole
  * and fractional alike), so one quota in it bounds the physical devices, and borrowing whole GPUs
- * shows up as borrowed device share that a fractional workload can reclaim.
+ * shows up as borrowed device share that a fractional workload can reclaim. Kueue's topology-aware
+ * admission also checks the transformed resource against node capacity, which Phalanx advertises
+ * (src/kube/gpu-milli-advertiser.ts).
  */
 export function kueueConfiguration(settings: KueueRunSettings): Record<string, unknown> {
   return {
@@ -51,15 +47,11 @@ export function kueueConfiguration(settings: KueueRunSettings): Record<string, u
     leaderElection: { leaderElect: false },
     manageJobsWithoutQueueName: false,
     integrations: { frameworks: ['batch/job', 'pod', 'deployment', 'statefulset'] },
-    ...(settings.gpuMilliTransformation === false
-      ? {}
-      : {
-          resources: {
-            transformations: [
-              { input: Resource.nvidiaGpu, strategy: 'Retain', outputs: { [Resource.gpuMilli]: '1000' } },
-            ],
-          },
-        }),
+    resources: {
+      transformations: [
+        { input: Resource.nvidiaGpu, strategy: 'Retain', outputs: { [Resource.gpuMilli]: '1000' } },
+      ],
+    },
   };
 }
 
