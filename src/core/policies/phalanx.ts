@@ -11,9 +11,10 @@ import { PodTypeStats } from './pod-types.js';
 
 /**
  * Milli-GPU of expected fragment growth that one unit of best-fit leftover (a whole reference node:
- * 8 GPUs and 128 vCPU) is worth. Chosen on the default openb trace among 1, 50, 150 and 400.
+ * 8 GPUs and 128 vCPU) is worth. Chosen among 1, 30, 50, 80, 150 and 400 on two openb traces
+ * (the default one and one with fewer shared-GPU pods); 80 was better than 50 on both.
  */
-const BEST_FIT_WEIGHT = 50;
+const BEST_FIT_WEIGHT = 80;
 
 /**
  * Milli-GPU of fragment growth charged per milli the pod takes on a node, times the learned share

@@ -103,17 +103,17 @@ describe('phalanx on capacity that model-constrained pods need', () => {
   it('sends a pod that can run anywhere away from a model constrained pods need', () => {
     const policy = learned(6);
     // T4: fragment for the 8-GPU type falls 2000 -> 1000 (x2 pods): increase -125 per pod;
-    // best-fit leftover 0.5 * 1000/8000 = 0.0625 (x50); constrained share 6/16 x 1000 milli x 3.
-    expect(policy.score(onDevice0(t4, whole(1)))).toBeCloseTo(125 - 3.125 - 1125, 9);
+    // best-fit leftover 0.5 * 1000/8000 = 0.0625 (x80); constrained share 6/16 x 1000 milli x 3.
+    expect(policy.score(onDevice0(t4, whole(1)))).toBeCloseTo(125 - 5 - 1125, 9);
     // G2: 8-GPU type 0 -> 7000 (x2), T4-only type 8000 -> 7000 (x6): increase 8000/16 = 500;
-    // leftover 0.5 * 7000/8000 = 0.4375 (x50); no pod is constrained to G2.
-    expect(policy.score(onDevice0(g2, whole(1)))).toBeCloseTo(-500 - 21.875, 9);
+    // leftover 0.5 * 7000/8000 = 0.4375 (x80); no pod is constrained to G2.
+    expect(policy.score(onDevice0(g2, whole(1)))).toBeCloseTo(-500 - 35, 9);
   });
 
   it('keeps preferring the small node when no pod names a model', () => {
     const policy = learned(0);
     // T4 as above without the constrained charge; G2: 8-GPU type 0 -> 7000 (x2) = 14000/16.
-    expect(policy.score(onDevice0(t4, whole(1)))).toBeCloseTo(125 - 3.125, 9);
-    expect(policy.score(onDevice0(g2, whole(1)))).toBeCloseTo(-875 - 21.875, 9);
+    expect(policy.score(onDevice0(t4, whole(1)))).toBeCloseTo(125 - 5, 9);
+    expect(policy.score(onDevice0(g2, whole(1)))).toBeCloseTo(-875 - 35, 9);
   });
 });
