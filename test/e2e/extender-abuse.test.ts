@@ -1,9 +1,9 @@
 // Scenario 5 (issue 8): malformed requests POSTed straight at the extender while a Deployment is
 // being scheduled through it are answered 400 and do not disturb the real scheduling.
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { selectedK8sVersion } from '../cluster/versions.js';
-import { createNamespace, startE2E, stopE2E, type E2E } from './support/e2e-cluster.js';
+import { useE2E } from './support/e2e-cluster.js';
 import {
   boundGpuPods,
   fetchLedger,
@@ -21,16 +21,7 @@ const NS = 'abuse';
 const REPLICAS = 40;
 const MAX_ROUNDS = 200;
 const MAX_ABUSE_MS = 90_000;
-let e2e: E2E;
-
-beforeAll(async () => {
-  e2e = await startE2E(CLUSTER);
-  await createNamespace(e2e, NS);
-});
-
-afterAll(async () => {
-  await stopE2E(CLUSTER);
-});
+const e2e = useE2E(CLUSTER, { namespaces: [NS] });
 
 const json = { 'Content-Type': 'application/json' };
 /** A body above the extender's 8 MiB default limit. */

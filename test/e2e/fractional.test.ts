@@ -2,9 +2,9 @@
 // by two; decision annotations, /debug/ledger and node capacity agree; scaling to zero frees the
 // devices and scaling back up uses them again.
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { selectedK8sVersion } from '../cluster/versions.js';
-import { createNamespace, startE2E, stopE2E, type E2E } from './support/e2e-cluster.js';
+import { useE2E } from './support/e2e-cluster.js';
 import {
   boundGpuPods,
   capacityViolations,
@@ -23,16 +23,7 @@ import { fractionalDeployment } from './support/workloads.js';
 const CLUSTER = 'phalanx-e2e-fractional';
 const NS = 'fractional';
 const REPLICAS = 6;
-let e2e: E2E;
-
-beforeAll(async () => {
-  e2e = await startE2E(CLUSTER);
-  await createNamespace(e2e, NS);
-});
-
-afterAll(async () => {
-  await stopE2E(CLUSTER);
-});
+const e2e = useE2E(CLUSTER, { namespaces: [NS] });
 
 async function scale(replicas: number): Promise<void> {
   await e2e.apps.patchNamespacedDeploymentScale(

@@ -4,9 +4,9 @@
 // do not deadlock: one is placed whole, the other waits whole and is placed once room appears.
 // Fabric: 8 nodes × 8 GPUs, cliques of 2 nodes (16 GPUs), 64 GPUs in all.
 import type { V1Pod } from '@kubernetes/client-node';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { selectedK8sVersion } from '../cluster/versions.js';
-import { createNamespace, startE2E, stopE2E, type E2E } from './support/e2e-cluster.js';
+import { useE2E } from './support/e2e-cluster.js';
 import { CLIQUE_LABEL, domainsOf, gangEvents, nodeLabels } from './support/gang-checks.js';
 import { fetchLedger, isBound, isRunning, PLACEMENT_LEVEL, podsWithLabel } from './support/observe.js';
 import { firstViolationWithin, waitFor } from './support/wait.js';
@@ -16,16 +16,7 @@ const CLUSTER = 'phalanx-e2e-gangs';
 const NS = 'gangs';
 /** How long a waiting gang is watched for any member being bound. */
 const HOLD_MS = 6_000;
-let e2e: E2E;
-
-beforeAll(async () => {
-  e2e = await startE2E(CLUSTER);
-  await createNamespace(e2e, NS);
-});
-
-afterAll(async () => {
-  await stopE2E(CLUSTER);
-});
+const e2e = useE2E(CLUSTER, { namespaces: [NS] });
 
 /** Each scenario starts from an empty ledger (the previous one's pods are gone). */
 beforeEach(async () => {

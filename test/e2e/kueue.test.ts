@@ -18,7 +18,7 @@ import {
   TEAM_QUEUES_FILE,
 } from '../cluster/kueue/kueue-objects.js';
 import { binaryPaths, selectedK8sVersion } from '../cluster/versions.js';
-import { createNamespace, startE2E, stopE2E, type E2E } from './support/e2e-cluster.js';
+import { createNamespace, useE2E } from './support/e2e-cluster.js';
 import {
   boundGpuPods,
   fetchLedger,
@@ -38,11 +38,10 @@ const TEAM_B = 'team-b';
 const TRAIN_PODS = 8;
 const GPUS_PER_TRAIN_POD = 8;
 const INFER_REPLICAS = 4;
-let e2e: E2E;
+const e2e = useE2E(CLUSTER);
 let kueueLog = '';
 
 beforeAll(async () => {
-  e2e = await startE2E(CLUSTER);
   const kueue = await installKueue({
     kubeconfig: e2e.cluster.kubeconfig,
     stateDir: e2e.cluster.stateDir,
@@ -61,12 +60,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (e2e) {
-    process.stderr.write(`[e2e] Phalanx log tail:\n${await e2e.phalanx.logTail(10)}\n`);
-    process.stderr.write(`[e2e] Kueue log: ${kueueLog}\n`);
-    await stopKueue(e2e.cluster.stateDir);
-  }
-  await stopE2E(CLUSTER);
+  if (kueueLog !== '') process.stderr.write(`[e2e] Kueue log: ${kueueLog}\n`);
+  if (e2e.cluster !== undefined) await stopKueue(e2e.cluster.stateDir);
 });
 
 function queued(deployment: V1Deployment, queue: string): V1Deployment {

@@ -12,9 +12,9 @@
 // The time from each preemptor's creation to its binding is printed.
 // Issue 10 item 5: a gang whose members a ResourceQuota refused to create is explained as such.
 import { SchedulingV1Api, type V1Pod } from '@kubernetes/client-node';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { selectedK8sVersion } from '../cluster/versions.js';
-import { createNamespace, startE2E, stopE2E, type E2E } from './support/e2e-cluster.js';
+import { useE2E } from './support/e2e-cluster.js';
 import { fetchLedger, isBound, podEvents } from './support/observe.js';
 import { firstViolationWithin, waitFor } from './support/wait.js';
 import { GPU_FRACTION, GROUP_SIZE, indexedJob, PAUSE_IMAGE, POD_GROUP } from './support/workloads.js';
@@ -34,23 +34,15 @@ const H100 = [
 ];
 const PRIORITY = { low: 100, mid: 500, high: 1000 } as const;
 type Level = keyof typeof PRIORITY;
-let e2e: E2E;
+const e2e = useE2E(CLUSTER, { fabricFile: FABRIC, namespaces: [NS, CAPPED] });
 
 beforeAll(async () => {
-  e2e = await startE2E(CLUSTER, { fabricFile: FABRIC });
-  await createNamespace(e2e, NS);
-  await createNamespace(e2e, CAPPED);
   const scheduling = e2e.kc.makeApiClient(SchedulingV1Api);
   for (const [level, value] of Object.entries(PRIORITY)) {
     await scheduling.createPriorityClass({
       body: { metadata: { name: `e2e-${level}` }, value, preemptionPolicy: 'PreemptLowerPriority' },
     });
   }
-});
-
-afterAll(async () => {
-  if (e2e) process.stderr.write(`[e2e] Phalanx log tail:\n${await e2e.phalanx.logTail(15)}\n`);
-  await stopE2E(CLUSTER);
 });
 
 beforeEach(async () => {

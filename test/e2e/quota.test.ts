@@ -4,10 +4,10 @@
 // counts both, refuses a pod beyond the quota at creation with its own message, and Phalanx never
 // hears of the refused pod: /debug/ledger stays as it was.
 import type { V1ResourceQuota } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { selectedK8sVersion } from '../cluster/versions.js';
 import { refusalOf } from './support/api-refusal.js';
-import { createNamespace, startE2E, stopE2E, type E2E } from './support/e2e-cluster.js';
+import { useE2E } from './support/e2e-cluster.js';
 import { boundGpuPods, fetchLedger, isRunning, type LedgerView } from './support/observe.js';
 import { waitFor } from './support/wait.js';
 import { annotatedPod } from './support/workloads.js';
@@ -15,17 +15,7 @@ import { annotatedPod } from './support/workloads.js';
 const CLUSTER = 'phalanx-e2e-quota';
 const NS = 'quota';
 const QUOTA = 'team-gpus';
-let e2e: E2E;
-
-beforeAll(async () => {
-  e2e = await startE2E(CLUSTER);
-  await createNamespace(e2e, NS);
-});
-
-afterAll(async () => {
-  if (e2e) process.stderr.write(`[e2e] Phalanx log tail:\n${await e2e.phalanx.logTail(10)}\n`);
-  await stopE2E(CLUSTER);
-});
+const e2e = useE2E(CLUSTER, { namespaces: [NS] });
 
 async function quotaUsed(): Promise<Record<string, string>> {
   const quota = await e2e.core.readNamespacedResourceQuota({ name: QUOTA, namespace: NS });

@@ -2,10 +2,10 @@
 // created, then restarted. It rebuilds its ledger from the API (the annotations on bound pods),
 // nothing is lost, no device is allocated twice, no gang is left half-bound, pending pods bind.
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { selectedK8sVersion } from '../cluster/versions.js';
 import { LEADER_POD_LABEL } from '../../src/core/names.js';
-import { createNamespace, standInPod, startE2E, stopE2E, type E2E } from './support/e2e-cluster.js';
+import { standInPod, useE2E } from './support/e2e-cluster.js';
 import { PHALANX_NAMESPACE } from './support/deploy-rbac.js';
 import { CLIQUE_LABEL, domainsOf, nodeLabels } from './support/gang-checks.js';
 import {
@@ -29,16 +29,7 @@ const NS = 'restart';
 const START_REPLICAS = 4;
 const REPLICAS = 16;
 const GANG = 4;
-let e2e: E2E;
-
-beforeAll(async () => {
-  e2e = await startE2E(CLUSTER);
-  await createNamespace(e2e, NS);
-});
-
-afterAll(async () => {
-  await stopE2E(CLUSTER);
-});
+const e2e = useE2E(CLUSTER, { namespaces: [NS] });
 
 async function agreement(): Promise<string[]> {
   const pods = await boundGpuPods(e2e.core);

@@ -5,11 +5,11 @@ import { execFile } from 'node:child_process';
 import { access } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { binaryPaths, REPO_ROOT, selectedK8sVersion } from '../cluster/versions.js';
 import { refusalOf } from './support/api-refusal.js';
 import { DEPLOY_KUSTOMIZATION } from './support/deploy-rbac.js';
-import { createNamespace, startE2E, stopE2E, type E2E } from './support/e2e-cluster.js';
+import { useE2E } from './support/e2e-cluster.js';
 import { GPU_DEVICES, isRunning } from './support/observe.js';
 import { waitFor } from './support/wait.js';
 import { annotatedPod } from './support/workloads.js';
@@ -20,16 +20,7 @@ const NS = 'webhook';
 /** The field manager test/cluster/webhook-registration.ts applies the webhook configuration with. */
 const WEBHOOK_FIELD_MANAGER = 'phalanx-cluster-harness';
 const DENIED = 'admission webhook "pods.phalanx.dev" denied the request: ';
-let e2e: E2E;
-
-beforeAll(async () => {
-  e2e = await startE2E(CLUSTER);
-  await createNamespace(e2e, NS);
-});
-
-afterAll(async () => {
-  await stopE2E(CLUSTER);
-});
+const e2e = useE2E(CLUSTER, { namespaces: [NS] });
 
 describe(`the admission webhook through kube-apiserver (Kubernetes v${selectedK8sVersion()})`, () => {
   it('tags a pod that asks with an alias annotation, routes it to phalanx-scheduler, and it runs', async () => {

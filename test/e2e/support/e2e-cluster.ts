@@ -5,6 +5,7 @@ import { copyFile, mkdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { clusterDown, clusterUp, stateDirOf, type Cluster } from '../../cluster/cluster.js';
 import { PHALANX_LOG } from '../../cluster/phalanx-process.js';
@@ -165,6 +166,27 @@ async function keepLogs(name: string, kwokLogs: readonly string[], prefix = ''):
 export async function stopE2E(name: string): Promise<void> {
   await keepLogs(name, KEPT_KWOK_LOGS);
   await clusterDown(name);
+}
+
+/**
+ * One test file's environment: its cluster and Phalanx start before the file's first test (then the
+ * namespaces are created) and stop after its last, with the tail of Phalanx's log kept in the output.
+ * The returned object is filled in when the start completes; use it inside hooks and tests only.
+ * A file's own afterAll hooks run before this teardown (vitest runs after-hooks in reverse order).
+ */
+export function useE2E(name: string, opts: StartOptions & { namespaces?: readonly string[] } = {}): E2E {
+  const e2e = {} as E2E;
+  let started = false;
+  beforeAll(async () => {
+    Object.assign(e2e, await startE2E(name, opts));
+    started = true;
+    for (const namespace of opts.namespaces ?? []) await createNamespace(e2e, namespace);
+  });
+  afterAll(async () => {
+    if (started) log(`${name}: Phalanx log tail:\n${await e2e.phalanx.logTail(10)}`);
+    await stopE2E(name);
+  });
+  return e2e;
 }
 
 /** Creates a namespace and waits for its default ServiceAccount (pods need it to be admitted). */
