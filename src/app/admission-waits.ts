@@ -8,12 +8,11 @@
 //   its members are told (WaitingForQuota), with the refusal's quota part so repeats aggregate.
 // Incomplete gangs are re-checked by sweep(), since the refusal may come after the members' last
 // update; owners' refusals are read at most once per refresh interval.
-import { readGang } from '../core/demand-annotations.js';
 import { DemandError } from '../core/errors.js';
 import type { PodShape } from '../core/kube-shapes.js';
 import { isManaged, parsePodDemand } from '../core/pod-demand.js';
 import type { Clock, GangRef } from '../core/types.js';
-import { liveMembers, memberRef } from './gang-membership.js';
+import { gangOf, liveMembers, memberRef } from './gang-membership.js';
 import type { EventRecorder, GangMemberIndex } from './ports.js';
 
 export const KUEUE_ADMISSION_GATE = 'kueue.x-k8s.io/admission';
@@ -60,15 +59,6 @@ export function heldByKueue(pod: PodShape): boolean {
 export function refusalReason(message: string): string {
   const quota = /exceeded quota: .*$/s.exec(message);
   return (quota?.[0] ?? message).trim().slice(0, 400);
-}
-
-function gangOf(pod: PodShape): GangRef | undefined {
-  try {
-    return readGang(pod.metadata?.annotations ?? {}, pod.metadata?.namespace ?? 'default');
-  } catch (err) {
-    if (err instanceof DemandError) return undefined;
-    throw err;
-  }
 }
 
 function ownerOf(pod: PodShape): OwnerRef | undefined {

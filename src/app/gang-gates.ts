@@ -2,12 +2,10 @@
 // complete (as many live members as its group-size). The webhook adds the gate so no member is
 // scheduled, and no capacity reserved, while part of the group does not exist yet. Driven by pod
 // events: call podChanged after the member index has taken the event in.
-import { readGang } from '../core/demand-annotations.js';
-import { DemandError } from '../core/errors.js';
 import type { PodShape } from '../core/kube-shapes.js';
 import { GANG_GATE } from '../core/names.js';
 import type { GangRef } from '../core/types.js';
-import { liveMembers, memberRef } from './gang-membership.js';
+import { gangOf, liveMembers, memberRef } from './gang-membership.js';
 import type { Binder, GangMemberIndex, PodRef } from './ports.js';
 
 export interface GangGatesDeps {
@@ -19,15 +17,6 @@ export interface GangGatesDeps {
 
 export function hasGangGate(pod: PodShape): boolean {
   return (pod.spec?.schedulingGates ?? []).some((g) => g.name === GANG_GATE);
-}
-
-function gangOf(pod: PodShape): GangRef | undefined {
-  try {
-    return readGang(pod.metadata?.annotations ?? {}, pod.metadata?.namespace ?? 'default');
-  } catch (err) {
-    if (err instanceof DemandError) return undefined;
-    throw err;
-  }
 }
 
 export class GangGates {

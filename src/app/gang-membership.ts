@@ -2,6 +2,7 @@
 // waiting to be placed (their own demand), and members not created yet (planned like the pod being
 // filtered, since workload controllers stamp members from one template). Read from the informer
 // cache through GangMemberIndex.
+import { readGang } from '../core/demand-annotations.js';
 import { DemandError } from '../core/errors.js';
 import type { PodShape } from '../core/kube-shapes.js';
 import type { MemberRef } from '../core/gang/gang-tracker.js';
@@ -22,6 +23,17 @@ export function memberRef(pod: PodShape): MemberRef {
     name: pod.metadata?.name ?? '',
     uid: pod.metadata?.uid ?? '',
   };
+}
+
+/** The gang a pod's annotations name, or undefined when they name none or are invalid (admission
+ * denies invalid ones; a pod that slipped past is simply not treated as a gang member here). */
+export function gangOf(pod: PodShape): GangRef | undefined {
+  try {
+    return readGang(pod.metadata?.annotations ?? {}, pod.metadata?.namespace ?? 'default');
+  } catch (err) {
+    if (err instanceof DemandError) return undefined;
+    throw err;
+  }
 }
 
 /** Pods that still count for the gang: not finished, not being deleted. */
