@@ -74,6 +74,17 @@ const env = await startBenchEnv({
   keepCluster: opts.keepCluster === true,
   log,
 });
+/** One configuration and gang size: `repeats` gangs offered, the bound ones' latencies. */
+const row = (config: string, gangSize: number, samples: number[]): Row => ({
+  config,
+  gangSize,
+  nodes: env.nodes.length,
+  gangs: repeats,
+  bound: samples.length,
+  p50Ms: round(quantile(samples, 0.5), 1),
+  p99Ms: round(quantile(samples, 0.99), 1),
+  samplesMs: samples.map((s) => round(s, 1)),
+});
 const asked = opts.configs.split(',');
 const configs = [
   { config: 'phalanx', schedulerName: env.phalanxScheduler, phalanx: true },
@@ -106,16 +117,7 @@ try {
           if (ms !== undefined) samples.push(ms);
           progress.increment(`${c.config} gang of ${size}`);
         }
-        rows.push({
-          config: c.config,
-          gangSize: size,
-          nodes: env.nodes.length,
-          gangs: repeats,
-          bound: samples.length,
-          p50Ms: round(quantile(samples, 0.5), 1),
-          p99Ms: round(quantile(samples, 0.99), 1),
-          samplesMs: samples.map((s) => round(s, 1)),
-        });
+        rows.push(row(c.config, size, samples));
       }
     }
   } finally {
@@ -138,16 +140,7 @@ try {
       progress,
     });
     for (const [size, samples] of samplesBySize) {
-      rows.push({
-        config: 'kueue',
-        gangSize: size,
-        nodes: env.nodes.length,
-        gangs: repeats,
-        bound: samples.length,
-        p50Ms: round(quantile(samples, 0.5), 1),
-        p99Ms: round(quantile(samples, 0.99), 1),
-        samplesMs: samples.map((s) => round(s, 1)),
-      });
+      rows.push(row('kueue', size, samples));
     }
   }
 } finally {
