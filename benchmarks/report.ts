@@ -100,8 +100,13 @@ const sections = [
       '![pods bound per second](results/scheduler.svg)',
     ].join('\n'),
   ),
-  section('Gang latency through the Job controller (bench:gang)', 'gang', (r) =>
+  section('Gang latency (bench:gang)', 'gang', (r) =>
     [
+      'Time from the last member’s creation to all members bound. Phalanx and stock: an Indexed Job ' +
+        'per gang (the Job controller creates the members); kueue: a Kueue pod group per gang (bare ' +
+        'pods, so that Kueue’s admission counts in the time), bound by the stock scheduler after ' +
+        'topology-aware admission.',
+      '',
       markdownTable(r.runs ?? [], [
         ['config', 'configuration'],
         ['gangSize', 'gang size'],

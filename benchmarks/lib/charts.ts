@@ -65,7 +65,7 @@ export function gangChart(r: GangResult): string {
   const sizes = unique(r.runs.map((x) => x.gangSize));
   const configs = unique(r.runs.map((x) => x.config));
   return barChart({
-    title: `Last member created → all members bound, ${r.nodes} nodes (Indexed Jobs)`,
+    title: `Last member created → all members bound, ${r.nodes} nodes`,
     xLabel: 'gang size',
     yLabel: 'ms',
     categories: sizes.map((s) => `${s} pods`),
