@@ -64,6 +64,7 @@ const sections = [
       markdownTable(r.runs ?? [], [
         ['nodes', 'nodes'],
         ['mode', 'mode'],
+        ['coldFilterPrioritizeP99Ms', 'cold filter+prioritize p99 ms'],
         ['filterP99Ms', 'filter p99 ms'],
         ['prioritizeP99Ms', 'prioritize p99 ms'],
         ['filterPrioritizeP50Ms', 'filter+prioritize p50 ms'],
@@ -75,7 +76,8 @@ const sections = [
       ]) +
       "\n\nRound trip: the load generator's view over loopback (it shares the machine). Service: the " +
       "extender's own time per request, from its headers in to its reply written. Policy: " +
-      `${cell(r['policy'])}.` +
+      `${cell(r['policy'])}. Measured after ${cell(r['warmup'] ?? 0)} warm-up pods per run; cold: ` +
+      'the round trips of those warm-up pods (JIT, empty caches, the policy learning its pod types).' +
       '\n\n![extender filter + prioritize](results/extender.svg)',
   ),
   section('Real kube-scheduler throughput (bench:scheduler)', 'scheduler', (r) =>
