@@ -101,6 +101,8 @@ export class PlacementCache {
   readonly #state: ClusterState;
   readonly #fits = new Map<string, Map<string, NodeFit>>();
   readonly #scores = new Map<string, { version: number; byNode: Map<string, ScoredAssignment | null> }>();
+  /** Bumped on every ledger change to any node: a result over a node list is current while it holds. */
+  #generation = 0;
 
   constructor(state: ClusterState) {
     this.#state = state;
@@ -163,8 +165,61 @@ export class PlacementCache {
     return best ?? undefined;
   }
 
+  /** Changes the ledger has reported so far; equal values mean no node changed in between. */
+  generation(): number {
+    return this.#generation;
+  }
+
   #forget(node: string): void {
+    this.#generation++;
     for (const table of this.#fits.values()) table.delete(node);
     for (const entry of this.#scores.values()) entry.byNode.delete(node);
+  }
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+interface MemoEntry<T> {
+  readonly table: object;
+  readonly generation: number;
+  readonly names: readonly string[];
+  readonly value: T;
+}
+
+/**
+ * A verb's last result per key (demand shape, or policy + shape) over a whole node list.
+ * kube-scheduler asks again over the same list for every pod; while no node changed and the key's
+ * cache table is the same one (same policy version), the answer is the same, so it costs one string
+ * comparison per node instead of a hashed lookup plus a new result. Values are shared: callers must
+ * not mutate them.
+ */
+export class NodeListMemo<T> {
+  readonly #cache: PlacementCache;
+  readonly #entries = new Map<string, MemoEntry<T>>();
+
+  constructor(cache: PlacementCache) {
+    this.#cache = cache;
+  }
+
+  get(key: string, table: object, names: readonly string[], compute: () => T): T {
+    const generation = this.#cache.generation();
+    const entry = this.#entries.get(key);
+    if (
+      entry !== undefined &&
+      entry.table === table &&
+      entry.generation === generation &&
+      sameNames(entry.names, names)
+    ) {
+      return entry.value;
+    }
+    const value = compute();
+    if (entry === undefined && this.#entries.size >= MAX_KEYS) this.#entries.clear();
+    this.#entries.set(key, { table, generation, names, value });
+    return value;
   }
 }

@@ -10,7 +10,7 @@ import { MAX_EXTENDER_SCORE } from '../core/policies/normalize.js';
 import type { PlacementPolicy } from '../core/policies/policy.js';
 import { isManaged, parsePodDemand } from '../core/pod-demand.js';
 import type { Assignment, Clock, PodDemand } from '../core/types.js';
-import { PlacementCache, demandShapeKey } from './placement.js';
+import { NodeListMemo, PlacementCache, demandShapeKey, type NodeFit } from './placement.js';
 import { BindError, type Binder, type PodReader, type PodRef } from './ports.js';
 import type { BindRequest, FilterOutcome, HostScore, SchedulingVerbs } from './scheduling-types.js';
 
@@ -59,12 +59,17 @@ const OBSERVED_MEMORY = 100_000;
 export class SchedulingService implements SchedulingVerbs {
   private readonly deps: SchedulingServiceDeps;
   readonly placement: PlacementCache;
+  /** Filter outcomes and prioritize scores over the last node list, per demand shape (see NodeListMemo). */
+  private readonly filterMemo: NodeListMemo<FilterOutcome>;
+  private readonly prioritizeMemo: NodeListMemo<HostScore[]>;
   /** Pod UIDs already shown to the policy, oldest first (a Set keeps insertion order). */
   private readonly observed = new Set<string>();
 
   constructor(deps: SchedulingServiceDeps) {
     this.deps = deps;
     this.placement = new PlacementCache(deps.state);
+    this.filterMemo = new NodeListMemo(this.placement);
+    this.prioritizeMemo = new NodeListMemo(this.placement);
   }
 
   /** Learning policies see each pod's demand once, at its first filter (retries do not skew them). */
@@ -100,6 +105,17 @@ export class SchedulingService implements SchedulingVerbs {
     if (demand.gang && this.deps.gangs) return this.deps.gangs.filter(pod, demand, nodeNames);
     const shape = demandShapeKey(demand);
     const fits = this.placement.fitsFor(shape);
+    return this.filterMemo.get(shape, fits, nodeNames, () =>
+      this.filterSingle(demand, shape, fits, nodeNames),
+    );
+  }
+
+  private filterSingle(
+    demand: PodDemand,
+    shape: string,
+    fits: Map<string, NodeFit>,
+    nodeNames: readonly string[],
+  ): FilterOutcome {
     const feasible: string[] = [];
     const rejected = new Map<string, number>();
     for (const name of nodeNames) {
@@ -131,11 +147,13 @@ export class SchedulingService implements SchedulingVerbs {
     const shape = demandShapeKey(demand);
     const table = this.placement.scoresFor(policy, shape);
     const fits = this.placement.fitsFor(shape);
-    const raw = nodeNames.map(
-      (name) => this.placement.best(policy, name, demand, shape, table, fits)?.score ?? Number.NaN,
-    );
-    const scores = scaleToExtenderScores(raw);
-    return nodeNames.map((host, i) => ({ host, score: scores[i] ?? 0 }));
+    return this.prioritizeMemo.get(`${policy.name}:${shape}`, table, nodeNames, () => {
+      const raw = nodeNames.map(
+        (name) => this.placement.best(policy, name, demand, shape, table, fits)?.score ?? Number.NaN,
+      );
+      const scores = scaleToExtenderScores(raw);
+      return nodeNames.map((host, i) => ({ host, score: scores[i] ?? 0 }));
+    });
   }
 
   async bind(request: BindRequest): Promise<string> {

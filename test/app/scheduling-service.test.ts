@@ -106,6 +106,17 @@ describe('filter', () => {
     expect(after.failed['node-1']).toMatch(/node-1/);
   });
 
+  it('reuses its outcome over an unchanged node list and recomputes when the list or a node changes', async () => {
+    const first = service.filter(pod('p1', { fraction: '0.5' }), ['node-1', 'node-2']);
+    // Same names in a new array (as each request parses them), same shape: the same outcome.
+    expect(service.filter(pod('p2', { fraction: '0.5' }), ['node-1', 'node-2'])).toBe(first);
+    expect(service.filter(pod('p3', { fraction: '0.5' }), ['node-2']).feasible).toEqual(['node-2']);
+    expect(await schedule(pod('a', { gpus: 2 }), 'node-1')).toBe('');
+    const after = service.filter(pod('p4', { fraction: '0.5' }), ['node-1', 'node-2']);
+    expect(after).not.toBe(first);
+    expect(after.feasible).toEqual(['node-2']);
+  });
+
   it('explains an invalid request on every node instead of failing the call', () => {
     const out = service.filter(pod('bad', { fraction: '1.5' }), ['node-1', 'node-2']);
     expect(out.feasible).toEqual([]);
@@ -187,6 +198,45 @@ describe('prioritize', () => {
     expect(byHost['node-2']).toBe(10);
     expect(byHost['node-1']).toBeLessThan(10);
     expect(byHost['cpu-1']).toBe(0);
+  });
+});
+
+describe('prioritize over an unchanged node list', () => {
+  it('follows a bind on one of the nodes', async () => {
+    const hosts = ['node-1', 'node-2'];
+    const before = service.prioritize(pod('p1', { fraction: '0.25' }), hosts);
+    expect(before.map((s) => s.score)).toEqual([0, 0]);
+    expect(await schedule(pod('a', { fraction: '0.5' }), 'node-2')).toBe('');
+    const after = service.prioritize(pod('p2', { fraction: '0.25' }), [...hosts]);
+    expect(after.map((s) => s.score)).toEqual([0, 10]);
+  });
+
+  it('follows a new version of a learning policy', () => {
+    let version = 1;
+    const favoured = { current: 'node-1' };
+    const policy = {
+      name: 'versioned',
+      version: () => version,
+      score: (c: { node: { inventory: { name: string } } }) =>
+        c.node.inventory.name === favoured.current ? 1 : 0,
+    };
+    const svc = new SchedulingService({
+      state,
+      policyFor: () => policy,
+      pods: api,
+      binder: api,
+      clock,
+      reservationTtlMs: 30_000,
+      levels: [],
+      notServingReason: () => undefined,
+    });
+    const hosts = ['node-1', 'node-2'];
+    expect(svc.prioritize(pod('p1', { gpus: 1 }), hosts).map((s) => s.score)).toEqual([10, 0]);
+    favoured.current = 'node-2';
+    // Same version: the policy promised the same scores, so the earlier answer stands.
+    expect(svc.prioritize(pod('p2', { gpus: 1 }), hosts).map((s) => s.score)).toEqual([10, 0]);
+    version = 2;
+    expect(svc.prioritize(pod('p3', { gpus: 1 }), hosts).map((s) => s.score)).toEqual([0, 10]);
   });
 });
 

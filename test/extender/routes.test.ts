@@ -17,9 +17,16 @@ const pod = {
 };
 
 const binds: BindRequest[] = [];
+/** What a memoizing verb hands back while nothing changed: one result object for many requests. */
+const sharedOutcome = { feasible: ['node-1', 'node-4'], failed: {}, unresolvable: {} };
+const sharedScores = [
+  { host: 'node-4', score: 7 },
+  { host: 'node-1', score: 0 },
+];
 const verbs: SchedulingVerbs = {
   filter: (p: PodShape, names) => {
     if (p.metadata?.name === 'explode') throw new Error('boom');
+    if (p.metadata?.name === 'shared') return sharedOutcome;
     if (p.metadata?.name === 'counted') {
       return { feasible: ['node-1'], failed: {}, unresolvable: {}, rejected: new Map([['no room', 4]]) };
     }
@@ -29,7 +36,10 @@ const verbs: SchedulingVerbs = {
       unresolvable: names.includes('node-3') ? { 'node-3': 'node has no GPUs' } : {},
     };
   },
-  prioritize: (_p, names) => names.map((host, i) => ({ host, score: Math.max(0, 10 - i) })),
+  prioritize: (p, names) =>
+    p.metadata?.name === 'shared'
+      ? sharedScores
+      : names.map((host, i) => ({ host, score: Math.max(0, 10 - i) })),
   bind: (request) => {
     binds.push(request);
     return Promise.resolve(request.node === 'bad' ? 'node bad is full' : '');
@@ -145,6 +155,40 @@ describe('POST /prioritize', () => {
       { Host: 'a', Score: 10 },
       { Host: 'b', Score: 9 },
     ]);
+  });
+});
+
+describe('a verb result shared by several requests', () => {
+  const shared = { ...pod, metadata: { ...pod.metadata, name: 'shared' } };
+
+  it('is answered in full each time, names mode and objects mode alike', async () => {
+    const names = { Pod: shared, Nodes: null, NodeNames: ['node-1', 'node-4'] };
+    const expected = {
+      Nodes: null,
+      NodeNames: ['node-1', 'node-4'],
+      FailedNodes: {},
+      FailedAndUnresolvableNodes: {},
+      Error: '',
+    };
+    expect((await post('/filter', names)).json).toEqual(expected);
+    expect((await post('/filter', names)).json).toEqual(expected);
+    const items = ['node-1', 'node-4', 'node-5'].map((name) => ({ metadata: { name } }));
+    const objects = await post('/filter', { Pod: shared, Nodes: { metadata: {}, items }, NodeNames: null });
+    expect(objects.json).toEqual({
+      Nodes: { metadata: {}, items: items.slice(0, 2) },
+      NodeNames: null,
+      FailedNodes: {},
+      FailedAndUnresolvableNodes: {},
+      Error: '',
+    });
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(`${base}/prioritize`, {
+        method: 'POST',
+        body: JSON.stringify(names),
+      });
+      expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8');
+      expect(await res.json()).toEqual([{ Host: 'node-4', Score: 7 }]);
+    }
   });
 });
 
