@@ -27,9 +27,14 @@ function string(v: unknown, field: string, allowEmpty = false): string {
   return v;
 }
 
+/** Checked in place, without a copy or a field name per item: NodeNames holds every node of the cluster. */
 function stringArray(v: unknown, field: string): string[] {
   if (!Array.isArray(v)) throw new WireError(field, 'must be an array of strings or null');
-  return v.map((item, i) => string(item, `${field}[${i}]`));
+  for (let i = 0; i < v.length; i++) {
+    const item: unknown = v[i];
+    if (typeof item !== 'string' || item === '') string(item, `${field}[${i}]`);
+  }
+  return v as string[];
 }
 
 /** A Pod must at least carry metadata.name and metadata.uid: the decisions are keyed by them. */
