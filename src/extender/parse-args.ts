@@ -48,6 +48,12 @@ export function parsePod(v: unknown, field: string): PodShape {
   return pod;
 }
 
+function isNamed(v: unknown): boolean {
+  if (!isObj(v) || !isObj(v['metadata'])) return false;
+  const name = v['metadata']['name'];
+  return typeof name === 'string' && name !== '';
+}
+
 function parseNode(v: unknown, field: string): NodeShape {
   const node = object(v, field);
   const meta = object(node['metadata'], `${field}.metadata`);
@@ -65,7 +71,10 @@ export function parseExtenderArgs(body: unknown): ExtenderArgs {
   if (rawNodes !== null && rawNodes !== undefined) {
     const list = object(rawNodes, 'Nodes');
     if (!Array.isArray(list['items'])) throw new WireError('Nodes.items', 'must be an array of Node objects');
-    Nodes = { items: list['items'].map((n, i) => parseNode(n, `Nodes.items[${i}]`)) };
+    const items: unknown[] = list['items'];
+    // Field names are built only for a failing item: a cluster sends thousands of nodes.
+    for (let i = 0; i < items.length; i++) if (!isNamed(items[i])) parseNode(items[i], `Nodes.items[${i}]`);
+    Nodes = { items: items as NodeShape[] };
   }
   if (NodeNames === null && Nodes === null) {
     throw new WireError('NodeNames', 'one of NodeNames or Nodes must be set');

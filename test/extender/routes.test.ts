@@ -111,6 +111,13 @@ describe('POST /filter', () => {
     ['missing Pod', { Nodes: null, NodeNames: ['a'] }, 'Pod'],
     ['pod without uid', { Pod: { metadata: { name: 'x' } }, NodeNames: ['a'] }, 'Pod.metadata.uid'],
     ['NodeNames not strings', { Pod: pod, NodeNames: ['a', 3] }, 'NodeNames[1]'],
+    ['an empty node name', { Pod: pod, NodeNames: ['a', 'b', ''] }, 'NodeNames[2]'],
+    [
+      'a node without a name',
+      { Pod: pod, Nodes: { items: [{ metadata: { name: 'a' } }, { metadata: {} }] }, NodeNames: null },
+      'Nodes.items[1].metadata.name',
+    ],
+    ['a node that is not an object', { Pod: pod, Nodes: { items: [7] }, NodeNames: null }, 'Nodes.items[0]'],
     ['neither node list', { Pod: pod, Nodes: null, NodeNames: null }, 'NodeNames'],
     ['Nodes without items', { Pod: pod, Nodes: {}, NodeNames: null }, 'Nodes.items'],
     ['malformed JSON', '{"Pod":', 'body'],
