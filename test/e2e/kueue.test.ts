@@ -158,8 +158,16 @@ describe(`borrowing and reclaim with Kueue v0.17.0 (Kubernetes v${selectedK8sVer
     expect(workloads[0]?.podSets.reduce((n, p) => n + p.count, 0)).toBe(TRAIN_PODS);
     expect(workloads[0] && hasCondition(workloads[0], 'Admitted')).toBe(true);
 
-    // Kueue counts the gang in both resources; half of it is borrowed from team A.
-    const usage = await clusterQueueUsage(e2e.kc, TEAM_B);
+    // Kueue counts the gang in both resources; half of it is borrowed from team A. Kueue writes the
+    // ClusterQueue's usage after admission, asynchronously: the pods may be Running before it shows.
+    const usage = await waitFor(
+      "team B's ClusterQueue usage to count the admitted gang",
+      async () => {
+        const now = await clusterQueueUsage(e2e.kc, TEAM_B);
+        return now['nvidia.com/gpu']?.total === '0' || now['nvidia.com/gpu'] === undefined ? undefined : now;
+      },
+      { timeoutMs: 30_000 },
+    );
     expect(usage['nvidia.com/gpu']).toEqual({ total: '64', borrowed: '32' });
     expect(usage['phalanx.dev/gpu-milli']).toEqual({ total: '64k', borrowed: '32k' });
     // Phalanx publishes the same borrowing as a gauge (read from Kueue's status at scrape time).
