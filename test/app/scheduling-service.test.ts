@@ -6,6 +6,7 @@ import { ClusterState } from '../../src/core/cluster-state.js';
 import { nodeInventory } from '../../src/core/inventory.js';
 import type { PodShape } from '../../src/core/kube-shapes.js';
 import { toExtenderScores } from '../../src/core/policies/normalize.js';
+import type { PlacementPolicy } from '../../src/core/policies/policy.js';
 import { policyByName } from '../../src/core/policies/registry.js';
 import { FakeApi, FakeClock } from '../fakes/app-ports.js';
 
@@ -58,6 +59,20 @@ beforeEach(() => {
     notServingReason: () => serving,
   });
 });
+
+/** A service over this test's state and fakes with its own policy and no topology levels. */
+function serviceWith(policy: PlacementPolicy): SchedulingService {
+  return new SchedulingService({
+    state,
+    policyFor: () => policy,
+    pods: api,
+    binder: api,
+    clock,
+    reservationTtlMs: 30_000,
+    levels: [],
+    notServingReason: () => undefined,
+  });
+}
 
 async function schedule(p: PodShape, node: string): Promise<string> {
   api.add(p);
@@ -220,16 +235,7 @@ describe('prioritize over an unchanged node list', () => {
       score: (c: { node: { inventory: { name: string } } }) =>
         c.node.inventory.name === favoured.current ? 1 : 0,
     };
-    const svc = new SchedulingService({
-      state,
-      policyFor: () => policy,
-      pods: api,
-      binder: api,
-      clock,
-      reservationTtlMs: 30_000,
-      levels: [],
-      notServingReason: () => undefined,
-    });
+    const svc = serviceWith(policy);
     const hosts = ['node-1', 'node-2'];
     expect(svc.prioritize(pod('p1', { gpus: 1 }), hosts).map((s) => s.score)).toEqual([10, 0]);
     favoured.current = 'node-2';
@@ -248,16 +254,7 @@ describe('learning policies', () => {
       score: () => 0,
       observe: (demand: { gpu: { kind: string } }) => seen.push(demand.gpu.kind),
     };
-    const svc = new SchedulingService({
-      state,
-      policyFor: () => learning,
-      pods: api,
-      binder: api,
-      clock,
-      reservationTtlMs: 30_000,
-      levels: [],
-      notServingReason: () => undefined,
-    });
+    const svc = serviceWith(learning);
     svc.filter(pod('a', { fraction: '0.5' }), ['node-1']);
     svc.filter(pod('a', { fraction: '0.5' }), ['node-1']);
     svc.filter(pod('b', { gpus: 1 }), ['node-1']);

@@ -11,18 +11,10 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clusterDown, clusterUp } from '../cluster/cluster.js';
 import { selectedK8sVersion } from '../cluster/versions.js';
+import { SMALL_A100_NODES, SMALL_FABRIC, SMALL_H100_NODES } from './support/small-fabric.js';
 
 const CLUSTER = 'phalanx-e2e-smoke';
 const NS = 'smoke';
-const H100_NODES = [
-  'leaf-a1-c1-n0',
-  'leaf-a1-c1-n1',
-  'leaf-a1-c2-n0',
-  'leaf-a1-c2-n1',
-  'leaf-a2-c1-n0',
-  'leaf-a2-c1-n1',
-];
-const A100_NODES = ['leaf-a2-c2-n0', 'leaf-a2-c2-n1'];
 const PAUSE = 'registry.k8s.io/pause:3.10';
 
 let kc: KubeConfig;
@@ -54,7 +46,7 @@ async function runningPod(name: string): Promise<V1Pod> {
 
 beforeAll(async () => {
   const started = Date.now();
-  const cluster = await clusterUp({ name: CLUSTER, fabricFile: 'test/fabric/small.yaml' });
+  const cluster = await clusterUp({ name: CLUSTER, fabricFile: SMALL_FABRIC });
   process.stderr.write(`[smoke] cluster up in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   kc = new KubeConfig();
   kc.loadFromFile(cluster.kubeconfig);
@@ -80,10 +72,12 @@ describe(`local cluster (Kubernetes v${selectedK8sVersion()})`, () => {
 
   it('has every fabric node Ready, untainted, labelled like GFD and with GPU allocatable', async () => {
     const nodes = (await core.listNode({ labelSelector: 'type=kwok' })).items;
-    expect(nodes.map((n) => n.metadata?.name).sort()).toEqual([...H100_NODES, ...A100_NODES].sort());
+    expect(nodes.map((n) => n.metadata?.name).sort()).toEqual(
+      [...SMALL_H100_NODES, ...SMALL_A100_NODES].sort(),
+    );
     for (const node of nodes) {
       const name = node.metadata?.name ?? '';
-      const a100 = A100_NODES.includes(name);
+      const a100 = SMALL_A100_NODES.includes(name);
       expect(node.status?.conditions?.find((c) => c.type === 'Ready')?.status, name).toBe('True');
       expect(node.spec?.taints ?? [], name).toEqual([]);
       expect(node.status?.allocatable?.['nvidia.com/gpu'], name).toBe(a100 ? '2' : '4');
@@ -120,7 +114,7 @@ describe(`local cluster (Kubernetes v${selectedK8sVersion()})`, () => {
       return running.length === 3 ? running : undefined;
     });
     for (const pod of pods) {
-      expect([...H100_NODES, ...A100_NODES]).toContain(pod.spec?.nodeName);
+      expect([...SMALL_H100_NODES, ...SMALL_A100_NODES]).toContain(pod.spec?.nodeName);
       expect(pod.spec?.schedulerName).toBe('default-scheduler');
     }
   });
@@ -132,7 +126,7 @@ describe(`local cluster (Kubernetes v${selectedK8sVersion()})`, () => {
       body: plainPod('via-phalanx-profile', { schedulerName: 'phalanx-scheduler' }),
     });
     const pod = await runningPod('via-phalanx-profile');
-    expect([...H100_NODES, ...A100_NODES]).toContain(pod.spec?.nodeName);
+    expect([...SMALL_H100_NODES, ...SMALL_A100_NODES]).toContain(pod.spec?.nodeName);
   });
 
   it('fails a terminating pod held by a finalizer, as a kubelet would, and then deletes it', async () => {

@@ -15,6 +15,7 @@ import { SchedulingV1Api, type V1Pod } from '@kubernetes/client-node';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { selectedK8sVersion } from '../cluster/versions.js';
 import { useE2E } from './support/e2e-cluster.js';
+import { SMALL_FABRIC, SMALL_H100_NODES } from './support/small-fabric.js';
 import { fetchLedger, isBound, podEvents } from './support/observe.js';
 import { firstViolationWithin, waitFor } from './support/wait.js';
 import { GPU_FRACTION, GROUP_SIZE, indexedJob, PAUSE_IMAGE, POD_GROUP } from './support/workloads.js';
@@ -22,19 +23,10 @@ import { GPU_FRACTION, GROUP_SIZE, indexedJob, PAUSE_IMAGE, POD_GROUP } from './
 const CLUSTER = 'phalanx-e2e-preemption';
 const NS = 'preempt';
 const CAPPED = 'capped';
-const FABRIC = 'test/fabric/small.yaml';
-/** The six 4-GPU H100 nodes of the small fabric, by NVLink clique. */
-const H100 = [
-  'leaf-a1-c1-n0',
-  'leaf-a1-c1-n1',
-  'leaf-a1-c2-n0',
-  'leaf-a1-c2-n1',
-  'leaf-a2-c1-n0',
-  'leaf-a2-c1-n1',
-];
+const H100: string[] = [...SMALL_H100_NODES];
 const PRIORITY = { low: 100, mid: 500, high: 1000 } as const;
 type Level = keyof typeof PRIORITY;
-const e2e = useE2E(CLUSTER, { fabricFile: FABRIC, namespaces: [NS, CAPPED] });
+const e2e = useE2E(CLUSTER, { fabricFile: SMALL_FABRIC, namespaces: [NS, CAPPED] });
 
 beforeAll(async () => {
   const scheduling = e2e.kc.makeApiClient(SchedulingV1Api);

@@ -8,11 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKubeClients, loadKubeConfig } from '../../src/kube/kube-config.js';
 import { loopbackCertificates } from '../cluster/loopback-certs.js';
 
-const KUBECONFIG = `apiVersion: v1
+/** A one-cluster, one-user kubeconfig; `cluster` is the YAML flow mapping of the cluster entry. */
+const kubeconfigText = (cluster: string): string => `apiVersion: v1
 kind: Config
 clusters:
 - name: local
-  cluster: { server: "https://127.0.0.1:6443", insecure-skip-tls-verify: true }
+  cluster: ${cluster}
 users:
 - name: admin
   user: { token: "not-a-secret" }
@@ -21,6 +22,7 @@ contexts:
   context: { cluster: local, user: admin }
 current-context: local
 `;
+const KUBECONFIG = kubeconfigText('{ server: "https://127.0.0.1:6443", insecure-skip-tls-verify: true }');
 
 describe('loadKubeConfig', () => {
   it('loads an explicit kubeconfig file and builds the clients', () => {
@@ -68,19 +70,9 @@ describe('connection reuse', () => {
     const path = join(dir, 'kubeconfig');
     writeFileSync(
       path,
-      `apiVersion: v1
-kind: Config
-clusters:
-- name: local
-  cluster: { server: "https://127.0.0.1:${port}", certificate-authority: "${join(dir, 'ca.pem')}" }
-users:
-- name: admin
-  user: { token: "not-a-secret" }
-contexts:
-- name: local
-  context: { cluster: local, user: admin }
-current-context: local
-`,
+      kubeconfigText(
+        `{ server: "https://127.0.0.1:${port}", certificate-authority: "${join(dir, 'ca.pem')}" }`,
+      ),
     );
     return path;
   }
