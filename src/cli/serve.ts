@@ -6,13 +6,11 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { AdmissionService } from '../app/admission-service.js';
 import { AdmissionWaits } from '../app/admission-waits.js';
 import { GangCoordinator } from '../app/gang-coordinator.js';
 import { GangGates } from '../app/gang-gates.js';
 import { GangPreemption } from '../app/preempt-gangs.js';
 import { PreemptService } from '../app/preempt-service.js';
-import type { LeaderStatus } from '../app/ports.js';
 import { SchedulingService } from '../app/scheduling-service.js';
 import type { Config } from '../config/schema.js';
 import { ClusterState } from '../core/cluster-state.js';
@@ -26,16 +24,10 @@ import { ApiCreateRefusals } from '../kube/create-refusals.js';
 import { KubeEventRecorder } from '../kube/event-recorder.js';
 import { GpuMilliAdvertiser } from '../kube/gpu-milli-advertiser.js';
 import { createKubeClients, loadKubeConfig } from '../kube/kube-config.js';
-import { LeaderElector } from '../kube/leader-election.js';
-import { LeaderPodLabel } from '../kube/leader-pod-label.js';
-import { ApiLeaseStore } from '../kube/lease-store.js';
-import { ApiOwnerReader } from '../kube/owner-reader.js';
 import { PodBinder } from '../kube/pod-binder.js';
 import { apiKueueQueueSource } from '../kube/kueue-queues.js';
 import { ApiPodEvictor } from '../kube/pod-evictor.js';
 import { CachedPodReader } from '../kube/pod-reader.js';
-import { patchWebhookCaBundle } from '../kube/webhook-ca-patcher.js';
-import { createAdmissionMetrics } from '../metrics/admission-metrics.js';
 import { createGangMetrics, gangObserver } from '../metrics/gang-metrics.js';
 import { createKueueMetrics } from '../metrics/kueue-metrics.js';
 import { createNodeCapacityMetrics } from '../metrics/node-capacity-metrics.js';
@@ -43,8 +35,8 @@ import { createQuotaMetrics, preemptObserver } from '../metrics/quota-metrics.js
 import { gpuMilliByNamespace } from '../core/ledger/namespace-usage.js';
 import { createExtenderMetrics, createRegistry } from '../metrics/registry.js';
 import { createServerApp } from '../server/app.js';
-import { createWebhookRouter } from '../webhook/routes.js';
-import { startWebhookServer, type WebhookServer } from '../webhook/webhook-server.js';
+import { startAdmissionWebhook } from './admission-webhook.js';
+import { createLeadership } from './leadership.js';
 import { ledgerView } from './ledger-view.js';
 
 const clock: Clock = { now: () => Date.now() };
@@ -149,55 +141,22 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     },
   });
 
-  // Self-signed webhook CA: every replica makes its own, only the leader (the one the Services route
-  // to, by the leader label on its pod) publishes it as the caBundle.
-  let publishCa: (() => void) | undefined;
-  let leader: LeaderStatus = { isLeader: () => true };
-  let elector: LeaderElector | undefined;
-  let leaderLabel: LeaderPodLabel | undefined;
-  if (config.leaderElection.enabled) {
-    const { podName, podNamespace, namespace } = config.leaderElection;
-    if (podName !== undefined) {
-      leaderLabel = new LeaderPodLabel({
-        api: clients.core,
-        namespace: podNamespace ?? namespace,
-        podName,
-        logger: kubeLog,
-      });
-    }
-    elector = new LeaderElector({
-      store: new ApiLeaseStore(
-        clients.coordination,
-        config.leaderElection.namespace,
-        config.leaderElection.leaseName,
-      ),
-      identity,
-      clock,
-      logger: kubeLog,
-      onStartedLeading: () => {
-        metrics.leader.set(1);
-        void leaderLabel?.set(true);
-        advertiser?.start();
-        publishCa?.();
-      },
-      onStoppedLeading: () => {
-        metrics.leader.set(0);
-        advertiser?.stop();
-        void leaderLabel?.set(false);
-      },
-    });
-    leader = elector;
-  } else {
-    metrics.leader.set(1);
-    advertiser?.start();
-  }
+  const leadership = createLeadership({
+    config: config.leaderElection,
+    clients,
+    identity,
+    clock,
+    logger: kubeLog,
+  });
+  leadership.whileLeading({ start: () => metrics.leader.set(1), stop: () => metrics.leader.set(0) });
+  if (advertiser) leadership.whileLeading(advertiser);
 
   // Ready = synced, on every replica (a standby is a warm spare, and rollouts need it Ready); only
   // the leader serves, and the Services reach only the leader through its pod label.
   const notReadyReasons = (): string[] => (informers.isSynced() ? [] : ['cluster view not synced yet']);
   const notServingReason = (): string | undefined => {
     const reasons = notReadyReasons();
-    if (!leader.isLeader()) reasons.push('not the leader');
+    if (!leadership.isLeader()) reasons.push('not the leader');
     return reasons.length > 0 ? `phalanx not serving: ${reasons.join('; ')}` : undefined;
   };
 
@@ -300,48 +259,13 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
   extenderServer.headersTimeout = KEEP_ALIVE_MS + 5_000;
 
   informers.start();
-  void elector?.start();
+  leadership.start();
   const extenderPort = await listen(extenderServer, config.extender.port, config.extender.host);
   logger.info({ port: extenderPort, https: !!tls, policy: config.policy, levels }, 'extender listening');
 
-  let webhook: WebhookServer | undefined;
-  if (config.webhook.enabled) {
-    const admission = new AdmissionService({
-      owners: new ApiOwnerReader(clients),
-      schedulerName: config.schedulerName,
-      routeToScheduler: config.webhook.routeToScheduler,
-      gateGangs: config.webhook.gateGangs,
-      trustedUsernames: config.webhook.trustedUsernames,
-      levels,
-      maxDeviceMemoryBytes: () => maxDeviceMemory(state),
-    });
-    webhook = await startWebhookServer({
-      router: createWebhookRouter({
-        service: admission,
-        metrics: createAdmissionMetrics(registry),
-        logger: logger.child({ component: 'webhook' }),
-      }),
-      host: config.webhook.host,
-      port: config.webhook.port,
-      tls: config.webhook.tls
-        ? { kind: 'files', ...config.webhook.tls }
-        : { kind: 'self-signed', hosts: config.webhook.selfSignedHosts },
-      onCertificateReload: (err) =>
-        err
-          ? logger.warn({ err }, 'webhook certificate reload failed')
-          : logger.info('webhook certificate reloaded'),
-    });
-    const caPem = webhook.caCert;
-    if (caPem) {
-      publishCa = () =>
-        void patchWebhookCaBundle(clients.admissionRegistration, kubeLog, {
-          configurationName: config.webhook.configurationName,
-          caPem,
-        }).catch((err: unknown) => logger.error({ err }, 'could not publish the webhook CA bundle'));
-      if (leader.isLeader()) publishCa();
-    }
-    logger.info({ port: webhook.port, selfSigned: !!webhook.caCert }, 'webhook listening');
-  }
+  const webhook = config.webhook.enabled
+    ? await startAdmissionWebhook({ config, clients, state, registry, leadership, logger, kubeLog })
+    : undefined;
 
   return {
     extenderPort,
@@ -357,21 +281,8 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
       }
       extenderServer.closeIdleConnections();
       clearInterval(housekeeping);
-      advertiser?.stop();
-      // Leave the Services before handing over the Lease, so no call reaches a replica that no
-      // longer leads; the next leader labels its own pod when it takes over.
-      await leaderLabel?.set(false);
-      await Promise.all([webhook?.close(), elector?.stop(), informers.stop()]);
+      await Promise.all([webhook?.close(), leadership.stop(), informers.stop()]);
       await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
     },
   };
-}
-
-/** Largest device memory in the cluster, so the webhook can deny requests no device can hold. */
-function maxDeviceMemory(state: ClusterState): number | undefined {
-  let max = 0;
-  for (const name of state.nodes()) {
-    for (const d of state.nodeState(name)?.devices ?? []) max = Math.max(max, d.memoryBytes);
-  }
-  return max > 0 ? max : undefined;
 }

@@ -1,0 +1,74 @@
+// The admission webhook of `phalanx serve`: the admission use case over the owner reader, its HTTPS
+// server, and — with a self-signed CA — the CA bundle the leader publishes in the
+// MutatingWebhookConfiguration (every replica makes its own CA; the Services reach only the leader).
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import { AdmissionService } from '../app/admission-service.js';
+import type { Config } from '../config/schema.js';
+import type { ClusterState } from '../core/cluster-state.js';
+import type { KubeClients } from '../kube/kube-config.js';
+import type { KubeLogger } from '../kube/kube-logger.js';
+import { ApiOwnerReader } from '../kube/owner-reader.js';
+import { patchWebhookCaBundle } from '../kube/webhook-ca-patcher.js';
+import { createAdmissionMetrics } from '../metrics/admission-metrics.js';
+import { createWebhookRouter } from '../webhook/routes.js';
+import { startWebhookServer, type WebhookServer } from '../webhook/webhook-server.js';
+import type { Leadership } from './leadership.js';
+
+export async function startAdmissionWebhook(opts: {
+  readonly config: Config;
+  readonly clients: KubeClients;
+  readonly state: ClusterState;
+  readonly registry: Registry;
+  readonly leadership: Leadership;
+  readonly logger: Logger;
+  readonly kubeLog: KubeLogger;
+}): Promise<WebhookServer> {
+  const { config, clients, state, logger } = opts;
+  const admission = new AdmissionService({
+    owners: new ApiOwnerReader(clients),
+    schedulerName: config.schedulerName,
+    routeToScheduler: config.webhook.routeToScheduler,
+    gateGangs: config.webhook.gateGangs,
+    trustedUsernames: config.webhook.trustedUsernames,
+    levels: config.topology.levels,
+    maxDeviceMemoryBytes: () => maxDeviceMemory(state),
+  });
+  const webhook = await startWebhookServer({
+    router: createWebhookRouter({
+      service: admission,
+      metrics: createAdmissionMetrics(opts.registry),
+      logger: logger.child({ component: 'webhook' }),
+    }),
+    host: config.webhook.host,
+    port: config.webhook.port,
+    tls: config.webhook.tls
+      ? { kind: 'files', ...config.webhook.tls }
+      : { kind: 'self-signed', hosts: config.webhook.selfSignedHosts },
+    onCertificateReload: (err) =>
+      err
+        ? logger.warn({ err }, 'webhook certificate reload failed')
+        : logger.info('webhook certificate reloaded'),
+  });
+  const caPem = webhook.caCert;
+  if (caPem) {
+    opts.leadership.whileLeading({
+      start: () =>
+        void patchWebhookCaBundle(clients.admissionRegistration, opts.kubeLog, {
+          configurationName: config.webhook.configurationName,
+          caPem,
+        }).catch((err: unknown) => logger.error({ err }, 'could not publish the webhook CA bundle')),
+    });
+  }
+  logger.info({ port: webhook.port, selfSigned: !!caPem }, 'webhook listening');
+  return webhook;
+}
+
+/** Largest device memory in the cluster, so the webhook can deny requests no device can hold. */
+function maxDeviceMemory(state: ClusterState): number | undefined {
+  let max = 0;
+  for (const name of state.nodes()) {
+    for (const d of state.nodeState(name)?.devices ?? []) max = Math.max(max, d.memoryBytes);
+  }
+  return max > 0 ? max : undefined;
+}
