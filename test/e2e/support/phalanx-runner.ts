@@ -4,7 +4,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { startPhalanx, stopPhalanx, PHALANX_LOG } from '../../cluster/phalanx-process.js';
+import { groupAlive, recordedPid } from '../../cluster/detached-process.js';
+import { PHALANX_LOG, PHALANX_PROCESS, startPhalanx, stopPhalanx } from '../../cluster/phalanx-process.js';
 import { REPO_ROOT } from '../../cluster/versions.js';
 import { PHALANX_NAMESPACE } from './deploy-rbac.js';
 import { waitFor } from './wait.js';
@@ -98,8 +99,8 @@ export function phalanxRunner(opts: PhalanxRunOptions): PhalanxRunner {
       );
     },
     async kill() {
-      const pid = Number.parseInt(await readFile(join(opts.stateDir, 'phalanx.pid'), 'utf8'), 10);
-      if (!(pid > 1)) throw new Error('no Phalanx pid recorded');
+      const pid = await recordedPid(opts.stateDir, PHALANX_PROCESS);
+      if (pid === undefined) throw new Error('no Phalanx pid recorded');
       process.kill(-pid, 'SIGKILL');
       await waitFor(`Phalanx (pid ${pid}) gone`, () => Promise.resolve(groupAlive(pid) ? undefined : true), {
         timeoutMs: 10_000,
@@ -109,13 +110,4 @@ export function phalanxRunner(opts: PhalanxRunOptions): PhalanxRunner {
     },
     stop: () => stopPhalanx(opts.stateDir),
   };
-}
-
-function groupAlive(pid: number): boolean {
-  try {
-    process.kill(-pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
