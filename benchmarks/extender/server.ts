@@ -3,7 +3,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import { SchedulingService } from '../../src/app/scheduling-service.js';
+import { BindingWriter } from '../../src/app/binding/binding-writer.js';
+import { SchedulingService } from '../../src/app/scheduling/scheduling-service.js';
 import { ClusterState } from '../../src/core/cluster-state.js';
 import { policyByName } from '../../src/core/policies/registry.js';
 import { createExtenderRouter } from '../../src/extender/routes.js';
@@ -32,10 +33,14 @@ const service = new SchedulingService({
   state,
   policyFor: () => policyByName(policy),
   pods: noPods,
-  binder: {
-    annotateAndBind: () => Promise.reject(new Error('bench: bind not measured')),
-    removeSchedulingGate: () => Promise.resolve(),
-  },
+  binding: new BindingWriter({
+    state,
+    pods: noPods,
+    binder: {
+      annotateAndBind: () => Promise.reject(new Error('bench: bind not measured')),
+      removeSchedulingGate: () => Promise.resolve(),
+    },
+  }),
   clock: { now: () => Date.now() },
   reservationTtlMs: 30_000,
   levels: [],

@@ -3,7 +3,7 @@
 // MutatingWebhookConfiguration (every replica makes its own CA; the Services reach only the leader).
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import { AdmissionService } from '../app/admission-service.js';
+import { AdmissionService } from '../app/admission/admission-service.js';
 import type { Config } from '../config/schema.js';
 import type { ClusterState } from '../core/cluster-state.js';
 import type { KubeClients } from '../kube/kube-config.js';

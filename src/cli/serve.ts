@@ -6,12 +6,13 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { AdmissionWaits } from '../app/admission-waits.js';
-import { GangCoordinator } from '../app/gang-coordinator.js';
-import { GangGates } from '../app/gang-gates.js';
-import { GangPreemption } from '../app/preempt-gangs.js';
-import { PreemptService } from '../app/preempt-service.js';
-import { SchedulingService } from '../app/scheduling-service.js';
+import { BindingWriter } from '../app/binding/binding-writer.js';
+import { AdmissionWaits } from '../app/admission/admission-waits.js';
+import { GangCoordinator } from '../app/gang/gang-coordinator.js';
+import { GangGates } from '../app/gang/gang-gates.js';
+import { GangPreemption } from '../app/preemption/preempt-gangs.js';
+import { PreemptService } from '../app/preemption/preempt-service.js';
+import { SchedulingService } from '../app/scheduling/scheduling-service.js';
 import type { Config } from '../config/schema.js';
 import { ClusterState } from '../core/cluster-state.js';
 import type { PlacementPolicy } from '../core/policies/policy.js';
@@ -25,6 +26,7 @@ import { KubeEventRecorder } from '../kube/event-recorder.js';
 import { GpuMilliAdvertiser } from '../kube/gpu-milli-advertiser.js';
 import { createKubeClients, loadKubeConfig } from '../kube/kube-config.js';
 import { PodBinder } from '../kube/pod-binder.js';
+import { PodIndex } from '../kube/pod-index.js';
 import { apiKueueQueueSource } from '../kube/kueue-queues.js';
 import { ApiPodEvictor } from '../kube/pod-evictor.js';
 import { CachedPodReader } from '../kube/pod-reader.js';
@@ -85,25 +87,24 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
 
   const binder = new PodBinder({ api: clients.core, logger: kubeLog });
   const events = new KubeEventRecorder({ api: clients.core, clock, logger: kubeLog, instance: identity });
-  // Closures below read `sync` and `scheduling` only when called, after both exist.
-  const memberIndex = { members: (key: string) => sync.pods.gangMembers(key) };
-  const pods = new CachedPodReader({ get: (ns, name) => sync.pods.get(ns, name) }, clients.core);
-  const gangMetrics = createGangMetrics(registry);
+  // The informers' pod index: built first, filled by ClusterSync (created last, once its listeners exist).
+  const podIndex = new PodIndex();
+  const pods = new CachedPodReader({ get: (ns, name) => podIndex.get(ns, name) }, clients.core);
+  const binding = new BindingWriter({ state, binder, pods, onBound: () => metrics.bindsTotal.inc() });
   const gangs = new GangCoordinator({
     state,
-    members: memberIndex,
+    members: podIndex,
     pods,
     clock,
     levels,
     policyFor,
-    writeBinding: (ref, node, assignment, annotations) =>
-      scheduling.writeBinding(ref, node, assignment, annotations),
+    binding,
     reservationTtlMs: config.timeouts.reservationTtlMs,
     bindBarrierMs: config.timeouts.bindBarrierMs,
     events,
-    observer: gangObserver(gangMetrics),
+    observer: gangObserver(createGangMetrics(registry)),
   });
-  const gates = new GangGates({ members: memberIndex, binder });
+  const gates = new GangGates({ members: podIndex, binder });
   // GPU shares as node capacity, for Kueue TAS and `kubectl describe node`; written by the leader only.
   const capacityWrites = createNodeCapacityMetrics(registry).gpuMilliWrites;
   const advertiser = config.advertiseGpuMilli
@@ -114,20 +115,94 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
         onFailed: () => capacityWrites.inc({ outcome: 'failed' }),
       })
     : undefined;
-  const sync = new ClusterSync(state, kubeLog, {
-    onRejectedFact: () => metrics.ledgerRejectedFacts.inc(),
-    onNodeSeen: (node) => advertiser?.nodeSeen(node),
-    onNodeDeleted: (name) => advertiser?.nodeDeleted(name),
-    onPodChanged: (pod) => {
-      void gates.podChanged(pod).catch((err: unknown) => kubeLog.warn({ err }, 'gate lift failed'));
-      gangPreemption.podChanged(pod);
-      admissionWaits.podChanged(pod);
-    },
-    onPodDeleted: (pod) => {
-      if (pod.metadata?.uid) gangs.memberDeleted(pod.metadata.uid);
-      gangPreemption.podChanged(pod);
-    },
+
+  const leadership = createLeadership({
+    config: config.leaderElection,
+    clients,
+    identity,
+    clock,
+    logger: kubeLog,
   });
+  leadership.whileLeading({ start: () => metrics.leader.set(1), stop: () => metrics.leader.set(0) });
+  if (advertiser) leadership.whileLeading(advertiser);
+
+  // Ready = synced, on every replica (a standby is a warm spare, and rollouts need it Ready); only
+  // the leader serves, and the Services reach only the leader through its pod label. The informers
+  // are created below; these are read only once serving starts.
+  let synced = (): boolean => false;
+  const notReadyReasons = (): string[] => (synced() ? [] : ['cluster view not synced yet']);
+  const notServingReason = (): string | undefined => {
+    const reasons = notReadyReasons();
+    if (!leadership.isLeader()) reasons.push('not the leader');
+    return reasons.length > 0 ? `phalanx not serving: ${reasons.join('; ')}` : undefined;
+  };
+  const active = (): boolean => notServingReason() === undefined;
+
+  const scheduling = new SchedulingService({
+    state,
+    policyFor,
+    pods,
+    binding,
+    clock,
+    reservationTtlMs: config.timeouts.reservationTtlMs,
+    levels,
+    notServingReason,
+    gangs,
+  });
+
+  const quota = createQuotaMetrics(registry, () =>
+    gpuMilliByNamespace(state.ledger.committed(), (uid) => podIndex.byUid(uid)?.metadata?.namespace),
+  );
+  const preempt = new PreemptService({
+    state,
+    nodePods: podIndex,
+    gangs: podIndex,
+    levels,
+    notServingReason,
+    observer: preemptObserver(quota),
+  });
+  // The scheduler evicts a preempted gang's members on its chosen node only; Phalanx takes the rest.
+  const gangPreemption = new GangPreemption({
+    members: podIndex,
+    evictor: new ApiPodEvictor(clients.core, clock),
+    active,
+    events,
+    onEvicted: (count) => quota.gangMatesEvicted.inc(count),
+    onError: (pod, err) => kubeLog.warn({ err, pod: `${pod.namespace}/${pod.name}` }, 'gang eviction failed'),
+  });
+  // Pods and gangs that wait for quota or Kueue admission are told so (Events), not left to guess.
+  const admissionWaits = new AdmissionWaits({
+    members: podIndex,
+    refusals: new ApiCreateRefusals(clients.core, clock),
+    events,
+    clock,
+    levels,
+    schedulerName: config.schedulerName,
+    active,
+  });
+  // Kueue's borrowing per ClusterQueue, when Kueue is installed (discovered; nothing otherwise).
+  const kueueQueues = apiKueueQueueSource(clients.config, clients.customObjects, clock, kubeLog);
+  createKueueMetrics(registry, () => kueueQueues.borrowed());
+
+  const sync = new ClusterSync(
+    state,
+    kubeLog,
+    {
+      onRejectedFact: () => metrics.ledgerRejectedFacts.inc(),
+      onNodeSeen: (node) => advertiser?.nodeSeen(node),
+      onNodeDeleted: (name) => advertiser?.nodeDeleted(name),
+      onPodChanged: (pod) => {
+        void gates.podChanged(pod).catch((err: unknown) => kubeLog.warn({ err }, 'gate lift failed'));
+        gangPreemption.podChanged(pod);
+        admissionWaits.podChanged(pod);
+      },
+      onPodDeleted: (pod) => {
+        if (pod.metadata?.uid) gangs.memberDeleted(pod.metadata.uid);
+        gangPreemption.podChanged(pod);
+      },
+    },
+    podIndex,
+  );
   const informers = new ClusterInformers({
     clients,
     sync,
@@ -141,71 +216,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     },
   });
 
-  const leadership = createLeadership({
-    config: config.leaderElection,
-    clients,
-    identity,
-    clock,
-    logger: kubeLog,
-  });
-  leadership.whileLeading({ start: () => metrics.leader.set(1), stop: () => metrics.leader.set(0) });
-  if (advertiser) leadership.whileLeading(advertiser);
-
-  // Ready = synced, on every replica (a standby is a warm spare, and rollouts need it Ready); only
-  // the leader serves, and the Services reach only the leader through its pod label.
-  const notReadyReasons = (): string[] => (informers.isSynced() ? [] : ['cluster view not synced yet']);
-  const notServingReason = (): string | undefined => {
-    const reasons = notReadyReasons();
-    if (!leadership.isLeader()) reasons.push('not the leader');
-    return reasons.length > 0 ? `phalanx not serving: ${reasons.join('; ')}` : undefined;
-  };
-
-  const scheduling: SchedulingService = new SchedulingService({
-    state,
-    policyFor,
-    pods,
-    binder,
-    clock,
-    reservationTtlMs: config.timeouts.reservationTtlMs,
-    levels,
-    notServingReason,
-    gangs,
-    onBound: () => metrics.bindsTotal.inc(),
-  });
-
-  const quota = createQuotaMetrics(registry, () =>
-    gpuMilliByNamespace(state.ledger.committed(), (uid) => sync.pods.byUid(uid)?.metadata?.namespace),
-  );
-  const preempt = new PreemptService({
-    state,
-    nodePods: sync.pods,
-    gangs: memberIndex,
-    levels,
-    notServingReason,
-    observer: preemptObserver(quota),
-  });
-  // The scheduler evicts a preempted gang's members on its chosen node only; Phalanx takes the rest.
-  const gangPreemption = new GangPreemption({
-    members: memberIndex,
-    evictor: new ApiPodEvictor(clients.core, clock),
-    active: () => notServingReason() === undefined,
-    events,
-    onEvicted: (count) => quota.gangMatesEvicted.inc(count),
-    onError: (pod, err) => kubeLog.warn({ err, pod: `${pod.namespace}/${pod.name}` }, 'gang eviction failed'),
-  });
-  // Pods and gangs that wait for quota or Kueue admission are told so (Events), not left to guess.
-  const admissionWaits = new AdmissionWaits({
-    members: memberIndex,
-    refusals: new ApiCreateRefusals(clients.core, clock),
-    events,
-    clock,
-    levels,
-    schedulerName: config.schedulerName,
-    active: () => notServingReason() === undefined,
-  });
-  // Kueue's borrowing per ClusterQueue, when Kueue is installed (discovered; nothing otherwise).
-  const kueueQueues = apiKueueQueueSource(clients.config, clients.customObjects, clock, kubeLog);
-  createKueueMetrics(registry, () => kueueQueues.borrowed());
+  synced = () => informers.isSynced();
 
   // Housekeeping: return expired reservations and publish ledger totals.
   const housekeeping = setInterval(() => {

@@ -41,7 +41,7 @@ interface PodEntry {
 }
 
 export class ClusterSync {
-  readonly pods = new PodIndex();
+  readonly pods: PodIndex;
   readonly #state: ClusterState;
   readonly #logger: KubeLogger;
   readonly #hooks: ClusterSyncHooks;
@@ -52,7 +52,9 @@ export class ClusterSync {
   #accounted = false;
   #rejectedCount = 0;
 
-  constructor(state: ClusterState, logger: KubeLogger, hooks: ClusterSyncHooks = {}) {
+  /** `pods`: the index this sync keeps current; its readers may be built before the sync. */
+  constructor(state: ClusterState, logger: KubeLogger, hooks: ClusterSyncHooks = {}, pods = new PodIndex()) {
+    this.pods = pods;
     this.#state = state;
     this.#logger = logger;
     this.#hooks = hooks;

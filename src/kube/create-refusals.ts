@@ -1,9 +1,9 @@
 // The newest refused pod creation on a workload controller (its FailedCreate Events, e.g. a
-// ResourceQuota's "exceeded quota"), for app/admission-waits.ts. One list call, filtered by the
+// ResourceQuota's "exceeded quota"), for app/admission/admission-waits.ts. One list call, filtered by the
 // API server on the owner's UID and the reason; a refusal older than maxAgeMs is history (the quota
 // may have been raised since), not a reason to wait.
 import type { CoreV1Api, CoreV1Event } from '@kubernetes/client-node';
-import type { CreateRefusals, OwnerRef } from '../app/admission-waits.js';
+import type { CreateRefusals, OwnerRef } from '../app/admission/ports.js';
 import type { Clock } from '../core/types.js';
 
 export type EventListApi = Pick<CoreV1Api, 'listNamespacedEvent'>;

@@ -4,7 +4,7 @@
 // fetch). Absent owners are not memoised: a PodGroup created just after its pods must be seen.
 import type { BatchV1Api, CustomObjectsApi } from '@kubernetes/client-node';
 import { LRUCache } from 'lru-cache';
-import type { JobFacts, OwnerReader } from '../app/admission-ports.js';
+import type { JobFacts, OwnerReader } from '../app/admission/ports.js';
 import { httpStatusOf, withTimeout } from './api-errors.js';
 
 /** scheduling.x-k8s.io/v1alpha1 PodGroup, as scheduler-plugins' coscheduling defines it. */

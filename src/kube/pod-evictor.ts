@@ -1,10 +1,10 @@
-// Deletes a pod incarnation for preemption (app/preempt-gangs.ts) the way kube-scheduler deletes its
+// Deletes a pod incarnation for preemption (app/preemption/preempt-gangs.ts) the way kube-scheduler deletes its
 // own victims: first the DisruptionTarget condition on its status (so a Job's podFailurePolicy can
 // tell a disruption from a failure and not burn its backoffLimit), then a plain delete guarded by the
 // UID; the pod's grace period applies. A pod already gone (404) or replaced under the same name (409,
 // UID precondition failed) needs nothing more. A failed status patch does not stop the delete.
 import { PatchStrategy, setHeaderOptions, type CoreV1Api } from '@kubernetes/client-node';
-import type { PodEvictor } from '../app/preempt-gangs.js';
+import type { PodEvictor } from '../app/preemption/ports.js';
 import type { PodRef } from '../app/ports.js';
 import type { Clock } from '../core/types.js';
 import { httpStatusOf } from './api-errors.js';

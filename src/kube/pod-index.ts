@@ -2,7 +2,8 @@
 // "<namespace>/<phalanx.dev/pod-group>" (the gang planner needs every member) and by node (preemption
 // weighs every pod bound to a candidate node).
 import type { PodShape } from '../core/kube-shapes.js';
-import type { NodePods } from '../app/preempt-service.js';
+import type { NodePods } from '../app/preemption/ports.js';
+import type { GangMemberIndex } from '../app/ports.js';
 import { Req } from '../core/names.js';
 
 export function podKey(namespace: string | undefined, name: string | undefined): string {
@@ -15,7 +16,7 @@ export function gangKeyOf(pod: PodShape): string | undefined {
   return `${pod.metadata?.namespace ?? 'default'}/${group}`;
 }
 
-export class PodIndex implements NodePods {
+export class PodIndex implements NodePods, GangMemberIndex {
   readonly #byKey = new Map<string, PodShape>();
   readonly #byGang = new Map<string, Set<string>>();
   readonly #byNode = new Map<string, Set<string>>();
@@ -63,7 +64,7 @@ export class PodIndex implements NodePods {
   }
 
   /** Every known pod of the gang, in no particular order. */
-  gangMembers(gangKey: string): PodShape[] {
+  members(gangKey: string): PodShape[] {
     const keys = this.#byGang.get(gangKey);
     if (keys === undefined) return [];
     return [...keys].map((k) => this.#byKey.get(k)).filter((p): p is PodShape => p !== undefined);

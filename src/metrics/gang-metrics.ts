@@ -1,7 +1,7 @@
 // Gang metrics, registered on the process's one Registry (metrics/registry.ts), and the
 // GangObserver that feeds them from the gang coordinator.
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { GangObserver } from '../app/gang-types.js';
+import type { GangObserver } from '../app/gang/gang-types.js';
 
 /** From the first filter of a gang to its last member bound: sub-second to minutes. */
 const WAIT_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];

@@ -2,7 +2,7 @@
 // GPU share in use per namespace (computed at scrape time from the ledger, so it is never stale and
 // namespaces that stop using GPUs disappear), and preemption answers and victims by reason.
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { PreemptObserver } from '../app/preempt-service.js';
+import type { PreemptObserver } from '../app/preemption/preempt-service.js';
 
 export type QuotaMetrics = ReturnType<typeof createQuotaMetrics>;
 
@@ -34,7 +34,7 @@ export function createQuotaMetrics(registry: Registry, usage: () => ReadonlyMap<
       labelNames: ['reason'] as const,
       registers,
     }),
-    /** Gang-mates on other nodes Phalanx deleted after the scheduler preempted one member (app/preempt-gangs.ts). */
+    /** Gang-mates on other nodes Phalanx deleted after the scheduler preempted one member (app/preemption/preempt-gangs.ts). */
     gangMatesEvicted: new Counter({
       name: 'phalanx_preemption_gang_members_evicted_total',
       help: 'Members of a preempted gang deleted by Phalanx on other nodes, so the gang goes whole.',

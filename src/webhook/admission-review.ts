@@ -1,8 +1,8 @@
 // AdmissionReview admission.k8s.io/v1: the request fields Phalanx reads, strict parsing that names the
 // bad field, and response envelopes the apiserver accepts (protocol.md §4.2: exact apiVersion/kind,
 // echoed uid, base64 patch with patchType only when there is a patch).
-import type { AdmissionInput, AdmissionOperation } from '../app/admission-service.js';
-import { AdmissionRule, type AdmissionReason } from '../core/policies/admission-rules.js';
+import type { AdmissionInput, AdmissionOperation } from '../app/admission/admission-service.js';
+import { AdmissionRule, type AdmissionReason } from '../core/admission/admission-rules.js';
 import type { PodShape } from '../core/kube-shapes.js';
 
 export const ADMISSION_API_VERSION = 'admission.k8s.io/v1';

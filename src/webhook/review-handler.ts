@@ -1,6 +1,6 @@
 // One AdmissionReview in, one AdmissionReview out: parse, decide, patch, wrap. Transport-free, so the
 // router stays thin and tests drive recorded reviews straight through.
-import type { AdmissionDecision, AdmissionService } from '../app/admission-service.js';
+import type { AdmissionDecision, AdmissionService } from '../app/admission/admission-service.js';
 import {
   admissionInput,
   allowedReview,

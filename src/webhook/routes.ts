@@ -3,7 +3,7 @@
 // naming the field (the apiserver then applies the webhook's failurePolicy); a decision is always 200.
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
-import type { AdmissionService } from '../app/admission-service.js';
+import type { AdmissionService } from '../app/admission/admission-service.js';
 import type { AdmissionMetrics } from '../metrics/admission-metrics.js';
 import { ReviewError, type AdmissionRequest } from './admission-review.js';
 import { handleAdmissionReview } from './review-handler.js';

@@ -6,13 +6,13 @@ import { createServer, type Server } from 'node:http';
 import express from 'express';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PreemptService } from '../../src/app/preempt-service.js';
-import type { SchedulingVerbs } from '../../src/app/scheduling-types.js';
+import { PreemptService } from '../../src/app/preemption/preempt-service.js';
+import type { SchedulingVerbs } from '../../src/app/verbs.js';
 import { DEFAULT_TOPOLOGY_LEVELS } from '../../src/core/names.js';
 import { createExtenderRouter } from '../../src/extender/routes.js';
 import { createExtenderMetrics, createRegistry } from '../../src/metrics/registry.js';
 import { createQuotaMetrics, preemptObserver } from '../../src/metrics/quota-metrics.js';
-import { PreemptWorld, fractionalPreemptor, share, whole } from '../app/preempt-harness.js';
+import { PreemptWorld, fractionalPreemptor, share, whole } from '../app/preemption/preempt-harness.js';
 
 const world = new PreemptWorld()
   .node('gpu-1', 2)

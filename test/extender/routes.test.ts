@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BindRequest, SchedulingVerbs } from '../../src/app/scheduling-types.js';
+import type { BindRequest, SchedulingVerbs } from '../../src/app/verbs.js';
 import type { PodShape } from '../../src/core/kube-shapes.js';
 import { createExtenderRouter } from '../../src/extender/routes.js';
 import { createExtenderMetrics, createRegistry } from '../../src/metrics/registry.js';

@@ -1,5 +1,5 @@
 // In-memory OwnerReader: Jobs and PodGroups by "<namespace>/<name>", with scripted failures.
-import type { JobFacts, OwnerReader } from '../../src/app/admission-ports.js';
+import type { JobFacts, OwnerReader } from '../../src/app/admission/ports.js';
 
 export class FakeOwnerReader implements OwnerReader {
   readonly jobs = new Map<string, JobFacts>();

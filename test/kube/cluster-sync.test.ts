@@ -204,12 +204,12 @@ describe('ClusterSync pods', () => {
     t.sync.podHandlers.onAdd(gpuPod('c', { group: 'other', gpus: [1], namespace: 'ml' }));
     expect(
       t.sync.pods
-        .gangMembers('ml/g')
+        .members('ml/g')
         .map((p) => p.metadata?.name)
         .sort(),
     ).toEqual(['a', 'b']);
     t.sync.podHandlers.onDelete(gpuPod('a', { group: 'g', gpus: [1] }));
-    expect(t.sync.pods.gangMembers('ml/g').map((p) => p.metadata?.name)).toEqual(['b']);
+    expect(t.sync.pods.members('ml/g').map((p) => p.metadata?.name)).toEqual(['b']);
     expect(t.sync.pods.get('ml', 'c')?.metadata?.uid).toBe('uid-c');
   });
 

@@ -34,6 +34,6 @@ describe('PodIndex by node and UID', () => {
     index.remove(pod('a', 'u2', 'n2'));
     expect(index.podsOn('n2')).toEqual([]);
     expect(index.byUid('u2')).toBeUndefined();
-    expect(index.gangMembers('ml/g')).toEqual([]);
+    expect(index.members('ml/g')).toEqual([]);
   });
 });

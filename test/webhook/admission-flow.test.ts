@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import jsonpatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { AdmissionService, type AdmissionServiceOptions } from '../../src/app/admission-service.js';
+import { AdmissionService, type AdmissionServiceOptions } from '../../src/app/admission/admission-service.js';
 import { DEFAULT_TOPOLOGY_LEVELS } from '../../src/core/names.js';
 import type { AdmissionReviewResponse } from '../../src/webhook/admission-review.js';
 import { handleAdmissionReview } from '../../src/webhook/review-handler.js';

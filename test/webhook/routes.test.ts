@@ -5,7 +5,7 @@ import { request } from 'node:https';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdmissionService } from '../../src/app/admission-service.js';
+import { AdmissionService } from '../../src/app/admission/admission-service.js';
 import { createAdmissionMetrics } from '../../src/metrics/admission-metrics.js';
 import { createRegistry } from '../../src/metrics/registry.js';
 import { createWebhookRouter } from '../../src/webhook/routes.js';

@@ -1,0 +1,46 @@
+// The gang coordinator's contract with single-pod scheduling, its dependencies and the observer it
+// reports outcomes to.
+import type { ClusterState } from '../../core/cluster-state.js';
+import type { PlacementPolicy } from '../../core/policies/policy.js';
+import type { PodShape } from '../../core/kube-shapes.js';
+import type { Clock, PodDemand } from '../../core/types.js';
+import type { BindingWriter } from '../binding/binding-writer.js';
+import type { EventRecorder, GangMemberIndex, PodReader } from '../ports.js';
+import type { BindRequest, FilterOutcome } from '../verbs.js';
+
+/** What SchedulingService hands gang members to (GangCoordinator implements it). */
+export interface GangVerbs {
+  filter(pod: PodShape, demand: PodDemand, nodeNames: readonly string[]): FilterOutcome;
+  bind(request: BindRequest, pod: PodShape, demand: PodDemand): Promise<string>;
+}
+
+export type ReleaseCause = 'expired' | 'barrier-timeout' | 'member-deleted' | 'capacity-lost';
+
+/** Where gang outcomes are counted (metrics/gang-metrics.ts implements it). */
+export interface GangObserver {
+  planMade(level: string): void;
+  planFailed(): void;
+  planReleased(cause: ReleaseCause): void;
+  gangBound(level: string, waitSeconds: number): void;
+}
+
+export interface GangCoordinatorDeps {
+  readonly state: ClusterState;
+  readonly members: GangMemberIndex;
+  readonly pods: PodReader;
+  readonly clock: Clock;
+  readonly levels: readonly string[];
+  readonly policyFor: (demand: PodDemand) => PlacementPolicy;
+  /** Writes each member's Binding, then commits or releases its slot. */
+  readonly binding: BindingWriter;
+  readonly reservationTtlMs: number;
+  readonly bindBarrierMs: number;
+  /** How long a leader-first gang keeps its workers' slots; default 10 minutes. */
+  readonly anchoredHoldMs?: number;
+  readonly events?: EventRecorder;
+  readonly observer?: GangObserver;
+  /** Minimum spacing of the same explanation on a gang's members; default 30 s. */
+  readonly explainIntervalMs?: number;
+  /** A gang that could not be placed is not planned again sooner than this; default 1 s. */
+  readonly replanBackoffMs?: number;
+}

@@ -1,0 +1,201 @@
+// The extender verbs for single pods, and the seam where gang members are handed to the gang
+// coordinator. Filter and prioritize only read state; bind is the one step with side effects:
+// reserve, then the BindingWriter writes the Binding and commits, or releases on any failure.
+import type { ClusterState } from '../../core/cluster-state.js';
+import { DemandError } from '../../core/errors.js';
+import type { PodShape } from '../../core/kube-shapes.js';
+import { MAX_EXTENDER_SCORE } from '../../core/policies/normalize.js';
+import type { PlacementPolicy } from '../../core/policies/policy.js';
+import { isManaged, parsePodDemand } from '../../core/pod-demand.js';
+import type { Assignment, Clock, PodDemand } from '../../core/types.js';
+import { NodeListMemo, PlacementCache, demandShapeKey, type NodeFit } from '../placement/placement.js';
+import type { BindingWriter } from '../binding/binding-writer.js';
+import type { GangVerbs } from '../gang/gang-types.js';
+import type { PodReader, PodRef } from '../ports.js';
+import type { BindRequest, FilterOutcome, HostScore, SchedulingVerbs } from '../verbs.js';
+
+export interface SchedulingServiceDeps {
+  readonly state: ClusterState;
+  readonly policyFor: (demand: PodDemand) => PlacementPolicy;
+  readonly pods: PodReader;
+  readonly binding: BindingWriter;
+  readonly clock: Clock;
+  readonly reservationTtlMs: number;
+  readonly levels: readonly string[];
+  /** Gates every verb: not synced or not leader → answer with an error, the scheduler retries. */
+  readonly notServingReason: () => string | undefined;
+  readonly gangs?: GangVerbs;
+}
+
+/**
+ * toExtenderScores (policies/normalize.ts) over an array aligned with the request's node names, so
+ * prioritize over 5000 nodes builds no maps: lowest finite score → 0, highest → 10, rounded; all
+ * equal → 0; non-finite (no fit) → 0 without stretching the scale.
+ */
+export function scaleToExtenderScores(raw: readonly number[]): number[] {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const value of raw) {
+    if (!Number.isFinite(value)) continue;
+    if (value < min) min = value;
+    if (value > max) max = value;
+  }
+  const range = max - min;
+  return raw.map((value) =>
+    Number.isFinite(value) && range > 0 ? Math.round((MAX_EXTENDER_SCORE * (value - min)) / range) : 0,
+  );
+}
+
+/** How many pod UIDs observeOnce remembers; far more than are ever pending at once. */
+const OBSERVED_MEMORY = 100_000;
+
+export class SchedulingService implements SchedulingVerbs {
+  private readonly deps: SchedulingServiceDeps;
+  readonly placement: PlacementCache;
+  /** Filter outcomes and prioritize scores over the last node list, per demand shape (see NodeListMemo). */
+  private readonly filterMemo: NodeListMemo<FilterOutcome>;
+  private readonly prioritizeMemo: NodeListMemo<HostScore[]>;
+  /** Pod UIDs already shown to the policy, oldest first (a Set keeps insertion order). */
+  private readonly observed = new Set<string>();
+
+  constructor(deps: SchedulingServiceDeps) {
+    this.deps = deps;
+    this.placement = new PlacementCache(deps.state);
+    this.filterMemo = new NodeListMemo(this.placement);
+    this.prioritizeMemo = new NodeListMemo(this.placement);
+  }
+
+  /** Learning policies see each pod's demand once, at its first filter (retries do not skew them). */
+  private observeOnce(pod: PodShape, demand: PodDemand): void {
+    const uid = pod.metadata?.uid;
+    const policy = this.deps.policyFor(demand);
+    if (!uid || !policy.observe || this.observed.has(uid)) return;
+    this.observed.add(uid);
+    if (this.observed.size > OBSERVED_MEMORY) {
+      const oldest = this.observed.values().next().value;
+      if (oldest !== undefined) this.observed.delete(oldest);
+    }
+    policy.observe(demand);
+  }
+
+  private demandOf(pod: PodShape): PodDemand {
+    return parsePodDemand(pod, { levels: this.deps.levels });
+  }
+
+  filter(pod: PodShape, nodeNames: readonly string[]): FilterOutcome {
+    const notServing = this.deps.notServingReason();
+    if (notServing) return { feasible: [], failed: {}, unresolvable: {}, error: notServing };
+    let demand: PodDemand;
+    try {
+      demand = this.demandOf(pod);
+    } catch (err) {
+      if (!(err instanceof DemandError)) throw err;
+      const unresolvable = Object.fromEntries(nodeNames.map((n) => [n, `invalid request: ${err.message}`]));
+      return { feasible: [], failed: {}, unresolvable };
+    }
+    if (!isManaged(demand)) return { feasible: [...nodeNames], failed: {}, unresolvable: {} };
+    this.observeOnce(pod, demand);
+    if (demand.gang && this.deps.gangs) return this.deps.gangs.filter(pod, demand, nodeNames);
+    const shape = demandShapeKey(demand);
+    const fits = this.placement.fitsFor(shape);
+    return this.filterMemo.get(shape, fits, nodeNames, () =>
+      this.filterSingle(demand, shape, fits, nodeNames),
+    );
+  }
+
+  private filterSingle(
+    demand: PodDemand,
+    shape: string,
+    fits: Map<string, NodeFit>,
+    nodeNames: readonly string[],
+  ): FilterOutcome {
+    const feasible: string[] = [];
+    const rejected = new Map<string, number>();
+    for (const name of nodeNames) {
+      const fit = this.placement.fit(name, demand, shape, fits);
+      if (fit.kind === 'fits') feasible.push(name);
+      else rejected.set(fit.cause, (rejected.get(fit.cause) ?? 0) + 1);
+    }
+    if (feasible.length > 0) return { feasible, failed: {}, unresolvable: {}, rejected };
+    // No node fits: the reasons are what the pod's FailedScheduling event and preemption go by.
+    const failed: Record<string, string> = {};
+    const unresolvable: Record<string, string> = {};
+    for (const name of nodeNames) {
+      const fit = this.placement.fit(name, demand, shape, fits);
+      if (fit.kind === 'unschedulable') failed[name] = fit.reason;
+      else if (fit.kind === 'unresolvable') unresolvable[name] = fit.reason;
+    }
+    return { feasible, failed, unresolvable };
+  }
+
+  prioritize(pod: PodShape, nodeNames: readonly string[]): HostScore[] {
+    let demand: PodDemand;
+    try {
+      demand = this.demandOf(pod);
+    } catch {
+      return nodeNames.map((host) => ({ host, score: 0 }));
+    }
+    if (!isManaged(demand)) return nodeNames.map((host) => ({ host, score: 0 }));
+    const policy = this.deps.policyFor(demand);
+    const shape = demandShapeKey(demand);
+    const table = this.placement.scoresFor(policy, shape);
+    const fits = this.placement.fitsFor(shape);
+    return this.prioritizeMemo.get(`${policy.name}:${shape}`, table, nodeNames, () => {
+      const raw = nodeNames.map(
+        (name) => this.placement.best(policy, name, demand, shape, table, fits)?.score ?? Number.NaN,
+      );
+      const scores = scaleToExtenderScores(raw);
+      return nodeNames.map((host, i) => ({ host, score: scores[i] ?? 0 }));
+    });
+  }
+
+  async bind(request: BindRequest): Promise<string> {
+    const notServing = this.deps.notServingReason();
+    if (notServing) return notServing;
+    const { state } = this.deps;
+    const held = state.holding(request.uid);
+    if (held?.state === 'committed') {
+      return held.assignment.node === request.node
+        ? ''
+        : `pod ${request.namespace}/${request.name} is already bound to ${held.assignment.node}`;
+    }
+    const pod = await this.deps.pods.getPod(request.namespace, request.name, request.uid);
+    if (!pod) return `pod ${request.namespace}/${request.name} (uid ${request.uid}) no longer exists`;
+    let demand: PodDemand;
+    try {
+      demand = this.demandOf(pod);
+    } catch (err) {
+      if (err instanceof DemandError) return `invalid request: ${err.message}`;
+      throw err;
+    }
+    if (demand.gang && this.deps.gangs) return this.deps.gangs.bind(request, pod, demand);
+    return this.bindSingle(request, demand);
+  }
+
+  /** Chooses devices on the node the scheduler picked, reserves them synchronously (so the next
+   * filter already sees them), then writes the decision and the Binding. */
+  private async bindSingle(request: BindRequest, demand: PodDemand): Promise<string> {
+    const { state } = this.deps;
+    const ref: PodRef = { namespace: request.namespace, name: request.name, uid: request.uid };
+    let assignment: Assignment | undefined;
+    const held = state.holding(request.uid);
+    if (held?.state === 'reserved' && held.assignment.node === request.node) assignment = held.assignment;
+    else {
+      if (held) state.release(request.uid);
+      if (!isManaged(demand)) {
+        return this.deps.binding.write(ref, request.node, undefined);
+      }
+      const fit = this.placement.fit(request.node, demand);
+      if (fit.kind !== 'fits') return `cannot bind to ${request.node}: ${fit.reason}`;
+      assignment = this.placement.best(this.deps.policyFor(demand), request.node, demand)?.assignment;
+      if (!assignment) return `cannot bind to ${request.node}: no device set fits`;
+      const reserved = state.reserve(
+        request.uid,
+        assignment,
+        this.deps.clock.now() + this.deps.reservationTtlMs,
+      );
+      if (!reserved.ok) return `cannot bind to ${request.node}: ${reserved.reason}`;
+    }
+    return this.deps.binding.write(ref, request.node, assignment);
+  }
+}
