@@ -26,6 +26,8 @@ import { KubeEventRecorder } from '../kube/event-recorder.js';
 import { GpuMilliAdvertiser } from '../kube/gpu-milli-advertiser.js';
 import { createKubeClients, loadKubeConfig } from '../kube/kube-config.js';
 import { PodBinder } from '../kube/pod-binder.js';
+import { NodeIndex } from '../kube/node-index.js';
+import { IndexedNodeLookup } from '../kube/node-lookup.js';
 import { PodIndex } from '../kube/pod-index.js';
 import { apiKueueQueueSource } from '../kube/kueue-queues.js';
 import { ApiPodEvictor } from '../kube/pod-evictor.js';
@@ -89,6 +91,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
   const events = new KubeEventRecorder({ api: clients.core, clock, logger: kubeLog, instance: identity });
   // The informers' pod index: built first, filled by ClusterSync (created last, once its listeners exist).
   const podIndex = new PodIndex();
+  const nodeIndex = new NodeIndex();
   const pods = new CachedPodReader({ get: (ns, name) => podIndex.get(ns, name) }, clients.core);
   const binding = new BindingWriter({ state, binder, pods, onBound: () => metrics.bindsTotal.inc() });
   const gangs = new GangCoordinator({
@@ -98,6 +101,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     clock,
     levels,
     policyFor,
+    nodes: new IndexedNodeLookup(nodeIndex, podIndex),
     binding,
     reservationTtlMs: config.timeouts.reservationTtlMs,
     bindBarrierMs: config.timeouts.bindBarrierMs,
@@ -201,7 +205,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
         gangPreemption.podChanged(pod);
       },
     },
-    podIndex,
+    { pods: podIndex, nodes: nodeIndex },
   );
   const informers = new ClusterInformers({
     clients,

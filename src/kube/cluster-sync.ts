@@ -9,6 +9,7 @@ import { candidateAssignments } from '../core/ledger/device-fit.js';
 import type { Assignment, NodeGpuState, NodeInventory } from '../core/types.js';
 import type { InformerHandlers } from './informer.js';
 import type { KubeLogger } from './kube-logger.js';
+import { NodeIndex } from './node-index.js';
 import { PodIndex, podKey } from './pod-index.js';
 import { isTerminal, podFact, sameFact, type PodFact } from './pod-facts.js';
 
@@ -42,6 +43,7 @@ interface PodEntry {
 
 export class ClusterSync {
   readonly pods: PodIndex;
+  readonly nodes: NodeIndex;
   readonly #state: ClusterState;
   readonly #logger: KubeLogger;
   readonly #hooks: ClusterSyncHooks;
@@ -52,9 +54,15 @@ export class ClusterSync {
   #accounted = false;
   #rejectedCount = 0;
 
-  /** `pods`: the index this sync keeps current; its readers may be built before the sync. */
-  constructor(state: ClusterState, logger: KubeLogger, hooks: ClusterSyncHooks = {}, pods = new PodIndex()) {
-    this.pods = pods;
+  /** `indexes`: the pod and node indexes this sync keeps current; their readers may be built first. */
+  constructor(
+    state: ClusterState,
+    logger: KubeLogger,
+    hooks: ClusterSyncHooks = {},
+    indexes: { readonly pods?: PodIndex; readonly nodes?: NodeIndex } = {},
+  ) {
+    this.pods = indexes.pods ?? new PodIndex();
+    this.nodes = indexes.nodes ?? new NodeIndex();
     this.#state = state;
     this.#logger = logger;
     this.#hooks = hooks;
@@ -85,6 +93,7 @@ export class ClusterSync {
       this.#hooks.onNodeSeen?.(node);
     },
     onDelete: (node) => {
+      this.nodes.remove(node.metadata?.name ?? '');
       this.#deleteNode(node.metadata?.name ?? '');
       this.#hooks.onNodeDeleted?.(node.metadata?.name ?? '');
     },
@@ -116,6 +125,7 @@ export class ClusterSync {
   };
 
   #upsertNode(node: NodeShape): void {
+    this.nodes.upsert(node);
     const name = node.metadata?.name ?? '';
     let inventory: NodeInventory;
     try {

@@ -4,6 +4,9 @@
 import type { PodShape } from '../core/kube-shapes.js';
 import type { NodePods } from '../app/preemption/ports.js';
 import type { GangMemberIndex } from '../app/ports.js';
+import { podHostPorts } from '../core/eligibility/host-ports.js';
+import type { NodeUsage } from '../core/eligibility/node-eligibility.js';
+import { addRequests, podRequests, type ResourceAmounts } from '../core/eligibility/resources.js';
 import { Req } from '../core/names.js';
 
 export function podKey(namespace: string | undefined, name: string | undefined): string {
@@ -16,16 +19,33 @@ export function gangKeyOf(pod: PodShape): string | undefined {
   return `${pod.metadata?.namespace ?? 'default'}/${group}`;
 }
 
+/** Summed requests; the API server validated every stored quantity, so a bad one is a pod to skip. */
+function requestsOf(pods: readonly PodShape[]): ResourceAmounts {
+  let total: ResourceAmounts = {};
+  for (const pod of pods) {
+    try {
+      total = addRequests(total, podRequests(pod));
+    } catch {
+      continue;
+    }
+  }
+  return total;
+}
+
 export class PodIndex implements NodePods, GangMemberIndex {
   readonly #byKey = new Map<string, PodShape>();
   readonly #byGang = new Map<string, Set<string>>();
   readonly #byNode = new Map<string, Set<string>>();
   readonly #keyByUid = new Map<string, string>();
+  /** Usage per node, computed on first read after a change of any pod on it. */
+  readonly #usage = new Map<string, NodeUsage>();
 
   upsert(pod: PodShape): void {
     const key = podKey(pod.metadata?.namespace, pod.metadata?.name);
     const previous = this.#byKey.get(key);
+    this.#touch(pod);
     if (previous !== undefined) {
+      this.#touch(previous);
       this.#unlinkGang(previous, key);
       this.#unlinkNode(previous, key);
       const oldUid = previous.metadata?.uid;
@@ -53,6 +73,7 @@ export class PodIndex implements NodePods, GangMemberIndex {
     const known = this.#byKey.get(key);
     // A stale delete for an older incarnation must not drop the pod now living under the name.
     if (known === undefined || known.metadata?.uid !== pod.metadata?.uid) return;
+    this.#touch(known);
     this.#unlinkGang(known, key);
     this.#unlinkNode(known, key);
     if (known.metadata?.uid !== undefined) this.#keyByUid.delete(known.metadata.uid);
@@ -88,8 +109,27 @@ export class PodIndex implements NodePods, GangMemberIndex {
       );
   }
 
+  /**
+   * What the unfinished pods bound to the node take (requests, count, host ports): every pod,
+   * whichever scheduler placed it, as kube-scheduler counts them.
+   */
+  usageOn(node: string): NodeUsage {
+    let usage = this.#usage.get(node);
+    if (usage === undefined) {
+      const pods = this.podsOn(node);
+      usage = { requested: requestsOf(pods), podCount: pods.length, hostPorts: pods.flatMap(podHostPorts) };
+      this.#usage.set(node, usage);
+    }
+    return usage;
+  }
+
   get size(): number {
     return this.#byKey.size;
+  }
+
+  #touch(pod: PodShape): void {
+    const node = pod.spec?.nodeName;
+    if (node !== undefined && node !== '') this.#usage.delete(node);
   }
 
   #unlinkGang(pod: PodShape, key: string): void {

@@ -14,8 +14,10 @@
 //   (LeaderCreated), the leader waits at the barrier like everyone else.
 // - A plan no member touches for reservationTtlMs (anchoredHoldMs once a member is bound) is
 //   released, so competing gangs never hold each other's capacity forever.
-import { demandShape, type DeviceChooser } from '../../core/gang/domain-packing.js';
+import type { DeviceChooser } from '../../core/gang/domain-packing.js';
 import { planGang } from '../../core/gang/gang-planner.js';
+import { describeExclusions, describeScope } from '../../core/gang/member-fit.js';
+import { DemandError } from '../../core/errors.js';
 import { GangTracker, type GangRecord, type GangSlot } from '../../core/gang/gang-tracker.js';
 import type { PodShape } from '../../core/kube-shapes.js';
 import { isLeaderWorkerSetLeader } from '../../core/gang/workload-gangs.js';
@@ -25,6 +27,7 @@ import { GangExplainer } from './gang-explainer.js';
 import { gangRoster, liveMembers, memberRef } from './gang-membership.js';
 import { GangSlots } from './gang-slots.js';
 import { bestCandidate } from '../placement/placement.js';
+import { MemberConstraints } from './member-constraints.js';
 import type { GangCoordinatorDeps, GangVerbs, ReleaseCause } from './gang-types.js';
 import type { BindRequest, FilterOutcome } from '../verbs.js';
 
@@ -41,11 +44,13 @@ export class GangCoordinator implements GangVerbs {
   private readonly slots: GangSlots;
   private readonly barrier: GangBarrier;
   private readonly explainer: GangExplainer;
+  private readonly constraints: MemberConstraints;
   private readonly anchoredHoldMs: number;
 
   constructor(deps: GangCoordinatorDeps) {
     this.deps = deps;
     this.slots = new GangSlots(deps.state);
+    this.constraints = new MemberConstraints(deps.nodes, deps.clock, deps.reservationTtlMs);
     this.anchoredHoldMs = deps.anchoredHoldMs ?? 600_000;
     this.explainer = new GangExplainer({
       clock: deps.clock,
@@ -68,6 +73,7 @@ export class GangCoordinator implements GangVerbs {
 
   filter(pod: PodShape, demand: PodDemand, nodeNames: readonly string[]): FilterOutcome {
     this.sweep();
+    if (demand.gang !== undefined) this.constraints.offered(demand.gang.key, pod, nodeNames);
     const placed = this.placeMember(pod, demand, nodeNames, []);
     if ('reason' in placed) {
       return placed.retry ? waiting(nodeNames, placed.reason) : unresolvable(nodeNames, placed.reason);
@@ -116,12 +122,49 @@ export class GangCoordinator implements GangVerbs {
     record.lastActivity = this.deps.clock.now();
     this.slots.renew(record, this.expiresAt(record));
     if (offered.includes(slot.node)) return claimed;
-    const moved = this.slots.refit(record, slot, demand, demandShape(demand), this.expiresAt(record), {
+    const fit = this.constraints.refitFit(record, slot, pod);
+    const moved = this.slots.refit(record, slot, demand, slot.shape, this.expiresAt(record), {
       allowed: new Set(offered),
       choose: this.chooser(demand),
+      ...(fit ? { fit } : {}),
     });
     if (moved) return claimed;
-    return { reason: `gang ${gang.name} is planned on ${slot.node}, which was not offered`, retry: false };
+    return this.replanAround(pod, demand, record, slot, offered, pinned);
+  }
+
+  /**
+   * The member's planned node was not offered and no other node of the plan takes it: plan the gang
+   * again, now knowing what the scheduler offers this member's class — within a budget, so a gang
+   * whose members cannot agree is explained instead of planned round and round.
+   */
+  private replanAround(
+    pod: PodShape,
+    demand: PodDemand,
+    record: GangRecord,
+    slot: GangSlot,
+    offered: readonly string[],
+    pinned: readonly string[],
+  ): { gang: GangRecord; slot: GangSlot } | { reason: string; retry: boolean } {
+    const planned = `gang ${record.name} is planned on ${slot.node}, which was not offered`;
+    if (!this.constraints.enabled) return { reason: planned, retry: false };
+    const notOffered = `${planned} (${this.constraints.whyRefused(pod, slot.node)})`;
+    const self = memberRef(pod);
+    if (offered.length < 2 || !this.constraints.spendReplan(record.key)) {
+      return { reason: notOffered, retry: false };
+    }
+    this.deps.events?.podEvent(self, 'Warning', 'GangReplanned', `${notOffered}; planning the gang again`);
+    this.barrier.release(
+      record,
+      'not-offered',
+      `${slot.node} was not offered to ${self.namespace}/${self.name}`,
+    );
+    if (this.tracker.get(record.key) === record) return { reason: notOffered, retry: true };
+    const gang = demand.gang;
+    if (gang === undefined) return { reason: notOffered, retry: false };
+    const claimed = this.slotFor(pod, demand, gang, pinned);
+    if ('reason' in claimed) return { reason: claimed.reason, retry: true };
+    if (offered.includes(claimed.slot.node)) return claimed;
+    return { reason: notOffered, retry: false };
   }
 
   /** A member pod was deleted: a waiting gang is released at once, otherwise its slot reopens. */
@@ -143,6 +186,7 @@ export class GangCoordinator implements GangVerbs {
   sweep(): void {
     const now = this.deps.clock.now();
     this.explainer.prune();
+    this.constraints.prune();
     for (const gang of this.tracker.stale(now, this.deps.reservationTtlMs, this.anchoredHoldMs)) {
       this.barrier.release(gang, 'expired', 'the plan expired before every member reached bind');
     }
@@ -171,20 +215,22 @@ export class GangCoordinator implements GangVerbs {
 
   private claim(record: GangRecord, pod: PodShape, demand: PodDemand): Claimed | { lost: true } {
     const self = memberRef(pod);
-    const shape = demandShape(demand);
+    const shape = this.constraints.slotShape(demand, pod);
     const slot = this.tracker.openSlotFor(record, shape) ?? this.slotOfVanishedMember(record);
     if (slot === undefined) {
       return { reason: `gang ${record.name} already has every slot taken; is group-size too small?` };
     }
     const expiresAt = this.expiresAt(record);
     if (slot.shape !== shape) {
-      const chosen = this.chooser(demand);
-      if (!this.slots.refit(record, slot, demand, shape, expiresAt, { choose: chosen })) {
-        return { reason: `gang ${record.name}: no room for this member's GPU request in ${record.domain}` };
+      const fit = this.constraints.refitFit(record, slot, pod);
+      const options = { choose: this.chooser(demand), ...(fit ? { fit } : {}) };
+      if (!this.slots.refit(record, slot, demand, shape, expiresAt, options)) {
+        return { reason: `gang ${record.name}: no room for this member in ${record.domain}` };
       }
     }
     if (!this.slots.handOver(record, slot, self, expiresAt)) return { lost: true };
     this.tracker.claim(record, slot, self);
+    this.constraints.claimed(record.key, slot, pod);
     return { gang: record, slot };
   }
 
@@ -200,21 +246,34 @@ export class GangCoordinator implements GangVerbs {
     if (roster.toPlace.length === 0) {
       return { reason: `gang ${gang.name} already has ${gang.size} bound members; is group-size too small?` };
     }
+    const pods = roster.toPlace.map((m) => m.pod);
+    let fit;
+    try {
+      fit = this.constraints.planFit(gang.key, pods);
+    } catch (err) {
+      if (!(err instanceof DemandError)) throw err;
+      return { reason: `gang ${gang.name}: invalid member request: ${err.message}` };
+    }
+    const scope = fit ? describeScope(pods) : undefined;
     const result = planGang(this.deps.state, {
       name: gang.name,
       members: roster.toPlace.map((m) => m.demand),
       topology: demand.topology,
       anchorNodes: [...roster.anchors, ...pinned],
       choose: this.chooser(demand),
+      ...(fit ? { fit } : {}),
+      ...(scope ? { scope } : {}),
     });
     const now = this.deps.clock.now();
     if (!result.ok) {
+      const excluded = fit ? describeExclusions(fit.exclusions()) : '';
+      const reason = excluded ? `${result.reason} (excluded: ${excluded})` : result.reason;
       this.deps.observer?.planFailed();
-      this.explainer.failed(gang, result.reason, [
+      this.explainer.failed(gang, reason, [
         memberRef(pod),
         ...liveMembers(this.deps.members, gang).map(memberRef),
       ]);
-      return { reason: result.reason };
+      return { reason };
     }
     const expiresAt = now + this.deps.reservationTtlMs;
     const problem = this.slots.reserveAll(gang.key, result.assignments, expiresAt);
@@ -230,7 +289,10 @@ export class GangCoordinator implements GangVerbs {
         slots: result.assignments.map((assignment, i) => ({
           node: assignment.node,
           assignment,
-          shape: demandShape(roster.toPlace[i]?.demand ?? demand),
+          shape: this.constraints.slotShape(
+            roster.toPlace[i]?.demand ?? demand,
+            roster.toPlace[i]?.pod ?? pod,
+          ),
         })),
       },
       now,
@@ -280,6 +342,7 @@ export class GangCoordinator implements GangVerbs {
   private bound(gang: GangRecord): void {
     const waited = (this.deps.clock.now() - this.explainer.firstSeen(gang.key, gang.plannedAt)) / 1000;
     this.explainer.forget(gang.key);
+    this.constraints.forget(gang.key);
     this.deps.observer?.gangBound(gang.level, waited);
     for (const slot of gang.slots) {
       if (slot.member === undefined) continue;

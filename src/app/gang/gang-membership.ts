@@ -13,8 +13,15 @@ import type { GangMemberIndex } from '../ports.js';
 export interface GangRoster {
   /** Nodes of members already bound. */
   readonly anchors: readonly string[];
-  /** Members to place; the pod being filtered is first. `member` is absent for pods not created yet. */
-  readonly toPlace: readonly { readonly member?: MemberRef; readonly demand: PodDemand }[];
+  /**
+   * Members to place; the pod being filtered is first. `member` is absent for pods not created yet,
+   * whose `pod` is then the filtered pod (their template).
+   */
+  readonly toPlace: readonly {
+    readonly member?: MemberRef;
+    readonly pod: PodShape;
+    readonly demand: PodDemand;
+  }[];
 }
 
 export function memberRef(pod: PodShape): MemberRef {
@@ -67,17 +74,19 @@ export function gangRoster(
   const self = memberRef(current);
   const others = liveMembers(index, gang).filter((p) => p.metadata?.uid !== self.uid);
   const anchors = others.flatMap((p) => (p.spec?.nodeName ? [p.spec.nodeName] : []));
-  const toPlace: { member?: MemberRef; demand: PodDemand }[] = [{ member: self, demand: currentDemand }];
+  const toPlace: { member?: MemberRef; pod: PodShape; demand: PodDemand }[] = [
+    { member: self, pod: current, demand: currentDemand },
+  ];
   // Members without GPUs (a CPU-only leader) are scheduled without the extender: no slot for them.
   let withoutGpus = 0;
   for (const pod of others) {
     if (pod.spec?.nodeName) continue;
     const demand = demandOrTemplate(pod, currentDemand, levels);
     if (demand.gpu.kind === 'none') withoutGpus += 1;
-    else toPlace.push({ member: memberRef(pod), demand });
+    else toPlace.push({ member: memberRef(pod), pod, demand });
   }
   const room = Math.max(0, gang.size - anchors.length - withoutGpus);
-  while (toPlace.length < room) toPlace.push({ demand: currentDemand });
+  while (toPlace.length < room) toPlace.push({ pod: current, demand: currentDemand });
   return { anchors, toPlace: toPlace.slice(0, room) };
 }
 

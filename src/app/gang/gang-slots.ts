@@ -3,7 +3,7 @@
 // Every reservation carries an expiry, so a plan nobody renews is returned even if this process
 // forgets it (ClusterState.expire).
 import type { ClusterState } from '../../core/cluster-state.js';
-import { packMembers, type DeviceChooser } from '../../core/gang/domain-packing.js';
+import { packMembers, type DeviceChooser, type MemberFit } from '../../core/gang/domain-packing.js';
 import { CLUSTER_LEVEL } from '../../core/gang/gang-planner.js';
 import {
   openSlotHolder,
@@ -67,7 +67,7 @@ export class GangSlots {
     demand: PodDemand,
     shape: string,
     expiresAt: number,
-    options: { allowed?: ReadonlySet<string>; choose?: DeviceChooser } = {},
+    options: { allowed?: ReadonlySet<string>; choose?: DeviceChooser; fit?: MemberFit } = {},
   ): boolean {
     const holder = slotHolder(gang, slot);
     this.state.release(holder);
@@ -75,6 +75,7 @@ export class GangSlots {
     const packed = packMembers(nodes, [demand], {
       strictIslands: false,
       ...(options.choose ? { choose: options.choose } : {}),
+      ...(options.fit ? { fit: options.fit } : {}),
     });
     const assignment = packed.assignments[0];
     if (assignment !== undefined && this.state.reserve(holder, assignment, expiresAt).ok) {

@@ -2,6 +2,7 @@
 // reports outcomes to.
 import type { ClusterState } from '../../core/cluster-state.js';
 import type { PlacementPolicy } from '../../core/policies/policy.js';
+import type { NodeLookup } from '../../core/gang/member-fit.js';
 import type { PodShape } from '../../core/kube-shapes.js';
 import type { Clock, PodDemand } from '../../core/types.js';
 import type { BindingWriter } from '../binding/binding-writer.js';
@@ -14,7 +15,7 @@ export interface GangVerbs {
   bind(request: BindRequest, pod: PodShape, demand: PodDemand): Promise<string>;
 }
 
-export type ReleaseCause = 'expired' | 'barrier-timeout' | 'member-deleted' | 'capacity-lost';
+export type ReleaseCause = 'expired' | 'barrier-timeout' | 'member-deleted' | 'capacity-lost' | 'not-offered';
 
 /** Where gang outcomes are counted (metrics/gang-metrics.ts implements it). */
 export interface GangObserver {
@@ -31,6 +32,11 @@ export interface GangCoordinatorDeps {
   readonly clock: Clock;
   readonly levels: readonly string[];
   readonly policyFor: (demand: PodDemand) => PlacementPolicy;
+  /**
+   * Node objects and what is bound on them: with it, members are planned only where their own node
+   * rules allow (selectors, taints, host resources…); without it, anywhere with GPUs.
+   */
+  readonly nodes?: NodeLookup;
   /** Writes each member's Binding, then commits or releases its slot. */
   readonly binding: BindingWriter;
   readonly reservationTtlMs: number;

@@ -18,9 +18,28 @@ export const firstCandidate: DeviceChooser = (_node, candidates) => {
   return first;
 };
 
+/**
+ * What may stop a member from running on a node besides GPUs (selectors, taints, host resources,
+ * spreading between members), for one packing pass: the scope remembers the members placed so far.
+ * Admission must be monotone: a node that refuses a member keeps refusing it as more are placed.
+ */
+export interface PackScope {
+  /** Members of one class are interchangeable for admits (same template, same constraints). */
+  classOf(member: number): string;
+  admits(member: number, node: string): boolean;
+  place(member: number, node: string): void;
+}
+
+/** Starts a fresh scope per packing pass. */
+export interface MemberFit {
+  begin(): PackScope;
+}
+
 export interface PackOptions {
   /** Multi-GPU members only take device sets inside one NVLink island. */
   readonly strictIslands: boolean;
+  /** Node-level and between-member constraints; without it every node with GPUs may take anyone. */
+  readonly fit?: MemberFit;
   /** Keep going after a member does not fit, to count how many would (explanations). */
   readonly partial?: boolean;
   readonly choose?: DeviceChooser;
@@ -91,8 +110,8 @@ export function withAssignment(node: NodeGpuState, assignment: Assignment): Node
 }
 
 /**
- * Places `members` on `nodes` (largest member first, each on the fullest node that still takes it).
- * Nodes that are unknown, cordoned or without GPUs are skipped.
+ * Places `members` on `nodes` (largest member first, each on the fullest node that still takes it
+ * and that `options.fit` admits). Nodes that are unknown, cordoned or without GPUs are skipped.
  */
 export function packMembers(
   nodes: readonly NodeGpuState[],
@@ -100,8 +119,10 @@ export function packMembers(
   options: PackOptions,
 ): PackResult {
   const choose = options.choose ?? firstCandidate;
+  const scope = options.fit?.begin();
+  // With a fit, cordoned nodes are its to refuse (a pod may tolerate the unschedulable taint).
   const usable = nodes
-    .filter((n) => !n.inventory.unschedulable && n.devices.length > 0)
+    .filter((n) => (scope !== undefined || !n.inventory.unschedulable) && n.devices.length > 0)
     .map((n) => ({ state: n, free: freeMilliOf(n) }))
     .filter((n) => n.free > 0)
     .sort((a, b) => a.free - b.free || compareText(a.state.inventory.name, b.state.inventory.name));
@@ -112,18 +133,20 @@ export function packMembers(
   const cursors = new Map<string, number>();
   let placed = 0;
   for (const member of order) {
-    const shape = demandShape(member.demand);
+    const shape = `${demandShape(member.demand)}#${scope?.classOf(member.index) ?? ''}`;
     let i = cursors.get(shape) ?? 0;
     let found: Assignment | undefined;
     for (; i < usable.length; i++) {
       const entry = usable[i];
       if (entry === undefined) break;
+      if (scope !== undefined && !scope.admits(member.index, entry.state.inventory.name)) continue;
       const candidates = candidateAssignments(entry.state, member.demand).filter(
         (c) => !options.strictIslands || insideOneIsland(entry.state, c),
       );
       if (candidates.length === 0) continue;
       found = choose(entry.state, candidates, member.demand);
       entry.state = withAssignment(entry.state, found);
+      scope?.place(member.index, entry.state.inventory.name);
       break;
     }
     cursors.set(shape, i);

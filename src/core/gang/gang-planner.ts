@@ -6,7 +6,7 @@
 import type { ClusterState } from '../cluster-state.js';
 import { NODE_LEVEL } from '../names.js';
 import type { Assignment, NodeGpuState, PodDemand, TopologyConstraint } from '../types.js';
-import { packMembers, type DeviceChooser } from './domain-packing.js';
+import { packMembers, type DeviceChooser, type MemberFit } from './domain-packing.js';
 import { describeMembers, gangNeed, summaryAdmits, wholeSlots, type GangNeed } from './gang-need.js';
 
 /** Level recorded when a gang without a required level could only be placed across the cluster. */
@@ -21,6 +21,13 @@ export interface GangPlanRequest {
   /** Nodes of members already bound: the domain must contain every one of them. */
   readonly anchorNodes?: readonly string[];
   readonly choose?: DeviceChooser;
+  /** Where each member may run besides GPUs (see PackScope); absent = anywhere with GPUs. */
+  readonly fit?: MemberFit;
+  /**
+   * Says which nodes the members may use, for explanations ("among nodes matching pool=a"); set
+   * together with `fit` when it excludes nodes.
+   */
+  readonly scope?: string;
 }
 
 export interface GangPlan {
@@ -61,6 +68,7 @@ export function planGang(state: ClusterState, request: GangPlanRequest): GangPla
         const result = packMembers(nodes, request.members, {
           strictIslands,
           ...(request.choose ? { choose: request.choose } : {}),
+          ...(request.fit ? { fit: request.fit } : {}),
         });
         if (result.placed === request.members.length) {
           return {
@@ -129,6 +137,7 @@ function nodeStates(state: ClusterState, names: Iterable<string>): NodeGpuState[
 }
 
 const EXPLAIN_TOP_DOMAINS = 3;
+const EXPLAIN_TOP_DOMAINS_CONSTRAINED = 200;
 
 /**
  * "group llama-0 needs 4 pods × 8 GPUs within one nvidia.com/gpu.clique domain; the best domain,
@@ -145,29 +154,32 @@ function explainNoPlan(
   const anchors = request.anchorNodes ?? [];
   const what = describeMembers(request.members).replace(/^(\d+) /, anchors.length > 0 ? '$1 more ' : '$1 ');
   const head = `group ${request.name} needs ${what}`;
+  const among = request.scope ? ` ${request.scope}` : '';
   const next = anchors.length > 0 ? ` next to its bound members on ${[...new Set(anchors)].join(', ')}` : '';
   if (widest === CLUSTER_LEVEL) {
     const room = roomIn(state, [...state.nodes()], request);
-    return `${head}${next}; the cluster has room for ${room}`;
+    return `${head}${next}${among}; the cluster has room for ${room}`;
   }
   const scope = widest === NODE_LEVEL ? 'on one node' : `within one ${widest} domain`;
   const anchorDomain = sharedDomain(state, widest, anchors);
   if (anchorDomain === null) return `${head}${next} ${scope}, but its bound members already span several`;
+  // With member constraints the roomiest domains by GPUs may be ones the members cannot use: weigh more.
+  const top = request.fit ? EXPLAIN_TOP_DOMAINS_CONSTRAINED : EXPLAIN_TOP_DOMAINS;
   const ranked =
     anchorDomain !== undefined
       ? [anchorDomain]
       : [...state.graph.summaries(widest)]
           .map(([domain, summary]) => ({ domain, room: roughRoom(summary, need) }))
           .sort((a, b) => b.room - a.room || (a.domain < b.domain ? -1 : 1))
-          .slice(0, EXPLAIN_TOP_DOMAINS)
+          .slice(0, top)
           .map((d) => d.domain);
   let best: { domain: string; room: number } | undefined;
   for (const domain of ranked) {
     const room = roomIn(state, state.graph.nodesIn(widest, domain), request);
     if (best === undefined || room > best.room) best = { domain, room };
   }
-  if (best === undefined) return `${head}${next} ${scope}; no such domain has GPUs`;
-  return `${head}${next} ${scope}; the best domain, ${best.domain}, has room for ${best.room}`;
+  if (best === undefined) return `${head}${next} ${scope}${among}; no such domain has GPUs`;
+  return `${head}${next} ${scope}${among}; the best domain, ${best.domain}, has room for ${best.room}`;
 }
 
 function rank(state: ClusterState, level: string): number {
@@ -175,8 +187,11 @@ function rank(state: ClusterState, level: string): number {
 }
 
 function roomIn(state: ClusterState, names: Iterable<string>, request: GangPlanRequest): number {
-  return packMembers(nodeStates(state, names), request.members, { strictIslands: false, partial: true })
-    .placed;
+  return packMembers(nodeStates(state, names), request.members, {
+    strictIslands: false,
+    partial: true,
+    ...(request.fit ? { fit: request.fit } : {}),
+  }).placed;
 }
 
 /** Cheap ordering key for explanations: free milli, or whole-device slots for whole-GPU gangs. */

@@ -10,6 +10,7 @@ import type { EventRecorder, GangMemberIndex, PodRef } from '../../../src/app/po
 import { BindingWriter } from '../../../src/app/binding/binding-writer.js';
 import { SchedulingService } from '../../../src/app/scheduling/scheduling-service.js';
 import { ClusterState } from '../../../src/core/cluster-state.js';
+import type { NodeLookup } from '../../../src/core/gang/member-fit.js';
 import type { PodShape } from '../../../src/core/kube-shapes.js';
 import type { CommittedFact } from '../../../src/core/ledger/snapshot.js';
 import { DEFAULT_TOPOLOGY_LEVELS } from '../../../src/core/names.js';
@@ -101,6 +102,8 @@ export interface HarnessOptions {
   readonly ttlMs?: number;
   readonly barrierMs?: number;
   readonly anchoredHoldMs?: number;
+  /** Node objects and usage: members are then planned by their node rules too. */
+  readonly nodes?: NodeLookup;
 }
 
 export class GangHarness {
@@ -131,6 +134,7 @@ export class GangHarness {
       reservationTtlMs: ttl,
       bindBarrierMs: opts.barrierMs ?? 25_000,
       ...(opts.anchoredHoldMs !== undefined ? { anchoredHoldMs: opts.anchoredHoldMs } : {}),
+      ...(opts.nodes ? { nodes: opts.nodes } : {}),
       events: this.events,
       observer: this.observer,
     });
