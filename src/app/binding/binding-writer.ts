@@ -34,25 +34,30 @@ export class BindingWriter {
     assignment: Assignment | undefined,
     extraAnnotations: Readonly<Record<string, string>> = {},
   ): Promise<string> {
+    // A gang member without GPUs holds a slot with no devices: nothing to record or commit.
+    const devices = assignment !== undefined && assignment.devices.length > 0 ? assignment : undefined;
     const annotations = {
       ...extraAnnotations,
-      ...(assignment ? { [Decision.gpuDevices]: encodeAssignment(assignment) } : {}),
+      ...(devices ? { [Decision.gpuDevices]: encodeAssignment(devices) } : {}),
     };
     try {
       await this.deps.binder.annotateAndBind(ref, node, annotations);
     } catch (err) {
       const kind = err instanceof BindError ? err.kind : 'other';
       if (kind === 'conflict' && (await this.isBoundTo(ref, node))) {
-        if (assignment) await this.commitIfLive(ref, assignment);
+        if (devices) await this.commitIfLive(ref, devices);
+        else this.deps.state.release(ref.uid);
         return '';
       }
       this.deps.state.release(ref.uid);
       return `binding ${ref.namespace}/${ref.name} to ${node} failed: ${(err as Error).message}`;
     }
-    if (assignment) {
-      const committed = await this.commitIfLive(ref, assignment);
+    if (devices) {
+      const committed = await this.commitIfLive(ref, devices);
       if (committed === 'refused') return `bound, but the ledger refused the commit`;
-      this.deps.onBound?.(ref, assignment);
+      this.deps.onBound?.(ref, devices);
+    } else if (assignment) {
+      this.deps.state.release(ref.uid);
     }
     return '';
   }

@@ -243,6 +243,9 @@ export class GangCoordinator implements GangVerbs {
     const recent = this.explainer.recentFailure(gang.key);
     if (recent !== undefined) return { reason: recent };
     const roster = gangRoster(this.deps.members, pod, demand, this.deps.levels);
+    if (roster.missing > 0) {
+      return { reason: `gang ${gang.name} waits for ${roster.missing} member(s) to be created` };
+    }
     if (roster.toPlace.length === 0) {
       return { reason: `gang ${gang.name} already has ${gang.size} bound members; is group-size too small?` };
     }

@@ -7,6 +7,7 @@ import { DemandError } from '../../core/errors.js';
 import type { PodShape } from '../../core/kube-shapes.js';
 import type { MemberRef } from '../../core/gang/gang-tracker.js';
 import { parsePodDemand } from '../../core/pod-demand.js';
+import { requestsGpu as namesGpuResource } from '../../core/gang/workload-gangs.js';
 import type { GangRef, PodDemand } from '../../core/types.js';
 import type { GangMemberIndex } from '../ports.js';
 
@@ -22,6 +23,8 @@ export interface GangRoster {
     readonly pod: PodShape;
     readonly demand: PodDemand;
   }[];
+  /** Members not created yet that could not be planned from a template (toPlace is then empty). */
+  readonly missing: number;
 }
 
 export function memberRef(pod: PodShape): MemberRef {
@@ -77,17 +80,22 @@ export function gangRoster(
   const toPlace: { member?: MemberRef; pod: PodShape; demand: PodDemand }[] = [
     { member: self, pod: current, demand: currentDemand },
   ];
-  // Members without GPUs (a CPU-only leader) are scheduled without the extender: no slot for them.
-  let withoutGpus = 0;
+  // Members without GPUs get a slot when admission routed them to the extender; others (a CPU-only
+  // leader of a workload Phalanx did not route) are scheduled without it and hold no slot.
+  let bypassing = 0;
   for (const pod of others) {
     if (pod.spec?.nodeName) continue;
     const demand = demandOrTemplate(pod, currentDemand, levels);
-    if (demand.gpu.kind === 'none') withoutGpus += 1;
+    if (demand.gpu.kind === 'none' && !namesGpuResource(pod)) bypassing += 1;
     else toPlace.push({ member: memberRef(pod), pod, demand });
   }
-  const room = Math.max(0, gang.size - anchors.length - withoutGpus);
-  while (toPlace.length < room) toPlace.push({ pod: current, demand: currentDemand });
-  return { anchors, toPlace: toPlace.slice(0, room) };
+  const room = Math.max(0, gang.size - anchors.length - bypassing);
+  const missing = Math.max(0, room - toPlace.length);
+  // Members not created yet are planned like the filtered pod (one template), unless it has no GPUs:
+  // in a gang of several workloads a CPU-only member says nothing about the GPU members to come.
+  if (missing > 0 && currentDemand.gpu.kind === 'none') return { anchors, toPlace: [], missing };
+  for (let i = 0; i < missing; i++) toPlace.push({ pod: current, demand: currentDemand });
+  return { anchors, toPlace: toPlace.slice(0, room), missing: 0 };
 }
 
 /** A member whose request cannot be read is planned like the current pod; its own filter says why. */

@@ -93,9 +93,14 @@ export class SchedulingService implements SchedulingVerbs {
       const unresolvable = Object.fromEntries(nodeNames.map((n) => [n, `invalid request: ${err.message}`]));
       return { feasible: [], failed: {}, unresolvable };
     }
+    // A gang member without GPUs still needs its place in the gang's plan (it reached the extender
+    // because admission routed it here); any other pod without GPUs is not Phalanx's to place.
+    if (demand.gang && this.deps.gangs) {
+      if (isManaged(demand)) this.observeOnce(pod, demand);
+      return this.deps.gangs.filter(pod, demand, nodeNames);
+    }
     if (!isManaged(demand)) return { feasible: [...nodeNames], failed: {}, unresolvable: {} };
     this.observeOnce(pod, demand);
-    if (demand.gang && this.deps.gangs) return this.deps.gangs.filter(pod, demand, nodeNames);
     const shape = demandShapeKey(demand);
     const fits = this.placement.fitsFor(shape);
     return this.filterMemo.get(shape, fits, nodeNames, () =>

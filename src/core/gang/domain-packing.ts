@@ -121,11 +121,22 @@ export function packMembers(
   const choose = options.choose ?? firstCandidate;
   const scope = options.fit?.begin();
   // With a fit, cordoned nodes are its to refuse (a pod may tolerate the unschedulable taint).
-  const usable = nodes
-    .filter((n) => (scope !== undefined || !n.inventory.unschedulable) && n.devices.length > 0)
+  const schedulable = nodes.filter((n) => scope !== undefined || !n.inventory.unschedulable);
+  const usable = schedulable
+    .filter((n) => n.devices.length > 0)
     .map((n) => ({ state: n, free: freeMilliOf(n) }))
     .filter((n) => n.free > 0)
     .sort((a, b) => a.free - b.free || compareText(a.state.inventory.name, b.state.inventory.name));
+  // Members without GPUs (a frontend, a router) go to any node, nodes without GPUs first: they keep
+  // the GPU nodes' host resources for the GPU members.
+  const hosts = schedulable
+    .map((n) => ({ state: n, free: freeMilliOf(n) }))
+    .sort(
+      (a, b) =>
+        a.state.devices.length - b.state.devices.length ||
+        a.free - b.free ||
+        compareText(a.state.inventory.name, b.state.inventory.name),
+    );
   const order = members
     .map((demand, index) => ({ demand, index, milli: demandMilli(demand) }))
     .sort((a, b) => b.milli - a.milli || a.index - b.index);
@@ -136,8 +147,9 @@ export function packMembers(
     const shape = `${demandShape(member.demand)}#${scope?.classOf(member.index) ?? ''}`;
     let i = cursors.get(shape) ?? 0;
     let found: Assignment | undefined;
-    for (; i < usable.length; i++) {
-      const entry = usable[i];
+    const pool = member.demand.gpu.kind === 'none' ? hosts : usable;
+    for (; i < pool.length; i++) {
+      const entry = pool[i];
       if (entry === undefined) break;
       if (scope !== undefined && !scope.admits(member.index, entry.state.inventory.name)) continue;
       const candidates = candidateAssignments(entry.state, member.demand).filter(

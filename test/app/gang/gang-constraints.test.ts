@@ -247,3 +247,75 @@ describe('a plan the scheduler does not offer', () => {
     expect(h.reservations()).toBeLessThanOrEqual(2);
   });
 });
+
+describe('one gang over several workloads, with CPU-only members', () => {
+  const LEAF = 'network.topology.nvidia.com/leaf';
+  // Two racks, each with two 8-GPU nodes and one CPU-only node; rack r0's GPUs are partly taken,
+  // so a gang that needs a whole rack's GPU nodes must go to r1.
+  const rackNodes = ['r0', 'r1'].flatMap((rack) => [
+    { name: `${rack}-gpu0`, rack, gpus: 8 },
+    { name: `${rack}-gpu1`, rack, gpus: 8 },
+    { name: `${rack}-cpu0`, rack, gpus: 0 },
+  ]);
+  function rackHarness(): GangHarness {
+    const labels = (rack: string, name: string) => ({
+      [LEAF]: `leaf-${rack}`,
+      'kubernetes.io/hostname': name,
+    });
+    const objects: NodeShape[] = rackNodes.map((n) => ({
+      metadata: { name: n.name, labels: labels(n.rack, n.name) },
+      spec: {},
+      status: {
+        allocatable: { cpu: '64', memory: '512Gi', pods: '110', 'nvidia.com/gpu': String(n.gpus) },
+        conditions: [{ type: 'Ready', status: 'True' }],
+      },
+    }));
+    return new GangHarness({
+      inventories: rackNodes.map((n) => nodeInventory(n.name, n.gpus, { labels: labels(n.rack, n.name) })),
+      occupied: [
+        {
+          uid: 'other',
+          assignment: { node: 'r0-gpu0', whole: true, devices: [{ index: 0, milli: 1000, memoryBytes: 0 }] },
+        },
+      ],
+      nodes: new FakeNodeLookup(objects),
+    });
+  }
+  function component(name: string, gpus: number): PodShape {
+    const pod = gangPod(name, 'graph', 4, { required: LEAF });
+    const limits = gpus > 0 ? { 'nvidia.com/gpu': String(gpus) } : { 'phalanx.dev/gpu-milli': '0' };
+    return {
+      ...pod,
+      spec: { containers: [{ name: 'main', resources: { requests: { cpu: '2' }, limits } }] },
+    };
+  }
+
+  it('binds frontend, router, prefill and decode together inside one rack, CPU-only members on CPU nodes', async () => {
+    const h = rackHarness();
+    const gang = [
+      component('frontend', 0),
+      component('router', 0),
+      component('prefill', 8),
+      component('decode', 8),
+    ];
+    const nodes = await scheduleAll(h, gang);
+    expect(new Set(nodes.map((n) => n.split('-')[0]))).toEqual(new Set(['r1']));
+    expect(nodes.slice(0, 2)).toEqual(['r1-cpu0', 'r1-cpu0']);
+    expect(new Set(nodes.slice(2))).toEqual(new Set(['r1-gpu0', 'r1-gpu1']));
+    const annotations = new Map(h.api.bindings.map((b) => [b.pod.name, b.annotations]));
+    expect(annotations.get('frontend')?.['phalanx.dev/gpu-devices']).toBeUndefined();
+    expect(annotations.get('prefill')?.['phalanx.dev/gpu-devices']).toBe('0,1,2,3,4,5,6,7');
+    expect(h.reservations()).toBe(0);
+    expect(h.state.ledger.holding('uid-frontend')).toBeUndefined();
+  });
+
+  it('a CPU-only member filtered before the GPU members exist waits for them instead of guessing', () => {
+    const h = rackHarness();
+    const frontend = component('frontend', 0);
+    h.add(frontend, component('router', 0));
+    const out = h.filter(frontend);
+    expect(out.feasible).toEqual([]);
+    expect(out.error).toMatch(/gang graph waits for 2 member\(s\) to be created/);
+    expect(h.reservations()).toBe(0);
+  });
+});
