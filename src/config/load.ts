@@ -2,7 +2,6 @@
 // precedence). The only module that interprets PHALANX_* environment variables.
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { z } from 'zod';
 import { configSchema, type Config } from './schema.js';
 
 export class ConfigError extends Error {
@@ -80,9 +79,4 @@ export function loadConfig(sources: ConfigSources): Config {
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   return result.data;
-}
-
-/** Prints the effective configuration's JSON schema, for documentation. */
-export function configJsonSchema(): unknown {
-  return z.toJSONSchema(configSchema, { io: 'input' });
 }

@@ -99,6 +99,15 @@ export interface NodeGpuState {
   readonly host?: HostResources;
 }
 
+/** One Kueue ClusterQueue's borrowing of one resource in one flavor (read by src/kube, shown by metrics). */
+export interface BorrowedShare {
+  readonly clusterQueue: string;
+  readonly flavor: string;
+  readonly resource: string;
+  /** The quantity as a number: 32 GPUs, 32000 milli-GPU (Kueue writes "32k"). */
+  readonly borrowed: number;
+}
+
 /** Injected clock (milliseconds since epoch). */
 export interface Clock {
   now(): number;

@@ -1,6 +1,7 @@
-// kube-scheduler extender wire types (k8s.io/kube-scheduler/extender/v1). The Go structs carry no
-// json tags, so keys are the Go field names, PascalCase, and nil values travel as null
-// (protocol.md §1). Embedded Kubernetes objects keep their usual lowerCamel JSON.
+// kube-scheduler extender wire types (k8s.io/kube-scheduler/extender/v1, types.go). The Go structs
+// carry no json tags, so keys are the Go field names, PascalCase, and nil values travel as null.
+// Embedded Kubernetes objects keep their usual lowerCamel JSON. Only src/extender sees these types;
+// the use cases speak src/app/verbs.ts (docs/architecture.md, "Layers").
 import type { NodeShape, PodShape } from '../core/kube-shapes.js';
 
 /** Filter and prioritize request. Exactly one of Nodes / NodeNames is non-null (nodeCacheCapable). */
@@ -62,5 +63,3 @@ export interface ExtenderPreemptionArgs {
 export interface ExtenderPreemptionResult {
   NodeNameToMetaVictims: Record<string, MetaVictims>;
 }
-
-export const MAX_EXTENDER_PRIORITY = 10;

@@ -4,21 +4,13 @@
 // without it costs one discovery call per minute and no log noise. Reads are cached briefly, so a
 // burst of scrapes makes one list call.
 import { ApisApi, type CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import type { Clock } from '../core/types.js';
+import type { BorrowedShare, Clock } from '../core/types.js';
 import { parseQuantity } from '../core/quantity.js';
 import { describeError, httpStatusOf } from './api-errors.js';
 import type { KubeLogger } from './kube-logger.js';
 
 export const KUEUE_GROUP = 'kueue.x-k8s.io';
 
-/** One ClusterQueue's borrowing of one resource in one flavor. */
-export interface BorrowedShare {
-  readonly clusterQueue: string;
-  readonly flavor: string;
-  readonly resource: string;
-  /** The quantity as a number: 32 GPUs, 32000 milli-GPU (Kueue writes "32k"). */
-  readonly borrowed: number;
-}
 
 interface ClusterQueueObject {
   readonly metadata?: { readonly name?: string };

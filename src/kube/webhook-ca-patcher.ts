@@ -4,7 +4,6 @@
 // `name`), so nothing else in the configuration is touched. At start the configuration may not be
 // applied yet or the apiserver may be briefly unreachable: failures are retried with backoff.
 import { PatchStrategy, setHeaderOptions, type AdmissionregistrationV1Api } from '@kubernetes/client-node';
-import { caBundleMergePatch, caBundleOf } from '../webhook/tls.js';
 import { describeError, withTimeout } from './api-errors.js';
 import type { KubeLogger } from './kube-logger.js';
 
@@ -88,4 +87,23 @@ async function patchOnce(api: WebhookConfigurationApi, opts: CaPatchOptions): Pr
     `patch mutatingwebhookconfiguration ${name}`,
   );
   return stale;
+}
+
+/** A webhook configuration's clientConfig.caBundle: base64 of the PEM bundle. */
+export function caBundleOf(caPem: string): string {
+  return Buffer.from(caPem).toString('base64');
+}
+
+/**
+ * Strategic-merge patch (webhooks merge on `name`) that sets caBundle on the named webhooks of a
+ * MutatingWebhookConfiguration, leaving every other field alone.
+ */
+export function caBundleMergePatch(
+  caPem: string,
+  webhookNames: readonly string[],
+): {
+  webhooks: { name: string; clientConfig: { caBundle: string } }[];
+} {
+  const caBundle = caBundleOf(caPem);
+  return { webhooks: webhookNames.map((name) => ({ name, clientConfig: { caBundle } })) };
 }

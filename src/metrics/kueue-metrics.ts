@@ -1,7 +1,7 @@
 // Borrowing where Kueue runs: what each ClusterQueue borrows from its cohort, per flavor and resource,
 // read from Kueue's own status at scrape time (kube/kueue-queues.ts). Absent Kueue, no series.
 import { Gauge, type Registry } from 'prom-client';
-import type { BorrowedShare } from '../kube/kueue-queues.js';
+import type { BorrowedShare } from '../core/types.js';
 
 export function createKueueMetrics(registry: Registry, borrowed: () => Promise<readonly BorrowedShare[]>) {
   return {

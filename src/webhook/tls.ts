@@ -7,7 +7,7 @@
 //    volume swaps atomically, where fs.watch on the file would miss the swap.
 // 2. Self-managed: at start, generate a CA and a serving certificate signed by it (the `selfsigned`
 //    package; no hand-written ASN.1), serve with them, and patch the MutatingWebhookConfiguration's
-//    caBundle with the CA (caBundleMergePatch; src/kube sends it). Keys live only in memory; every
+//    caBundle with the CA (src/kube/webhook-ca-patcher.ts sends it). Keys live only in memory; every
 //    restart makes a new CA and re-patches, so nothing secret is ever written anywhere.
 import { watchFile, unwatchFile, type Stats } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -123,23 +123,4 @@ export async function generateSelfSignedCertificates(
     ],
   });
   return { caCert: ca.cert, cert: serving.cert, key: serving.private };
-}
-
-/** A webhook configuration's clientConfig.caBundle: base64 of the PEM bundle. */
-export function caBundleOf(caPem: string): string {
-  return Buffer.from(caPem).toString('base64');
-}
-
-/**
- * Strategic-merge patch (webhooks merge on `name`) that sets caBundle on the named webhooks of a
- * MutatingWebhookConfiguration, leaving every other field alone.
- */
-export function caBundleMergePatch(
-  caPem: string,
-  webhookNames: readonly string[],
-): {
-  webhooks: { name: string; clientConfig: { caBundle: string } }[];
-} {
-  const caBundle = caBundleOf(caPem);
-  return { webhooks: webhookNames.map((name) => ({ name, clientConfig: { caBundle } })) };
 }

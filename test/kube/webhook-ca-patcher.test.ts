@@ -4,7 +4,11 @@ import {
   type V1MutatingWebhookConfiguration,
 } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { patchWebhookCaBundle, type WebhookConfigurationApi } from '../../src/kube/webhook-ca-patcher.js';
+import {
+  caBundleMergePatch,
+  patchWebhookCaBundle,
+  type WebhookConfigurationApi,
+} from '../../src/kube/webhook-ca-patcher.js';
 import { recordingLogger } from '../fakes/kube-logger.js';
 import { contentTypeOf } from '../fakes/kube-pod-api.js';
 
@@ -140,5 +144,16 @@ describe('patchWebhookCaBundle', () => {
     await expect(
       patchWebhookCaBundle(api, recordingLogger(), { configurationName: 'phalanx', caPem: CA, attempts: 1 }),
     ).rejects.toThrow(/has no webhooks/);
+  });
+});
+
+describe('caBundleMergePatch', () => {
+  it('sets base64 PEM on each named webhook', () => {
+    expect(caBundleMergePatch('PEM\n', ['a.phalanx.dev', 'b.phalanx.dev'])).toEqual({
+      webhooks: [
+        { name: 'a.phalanx.dev', clientConfig: { caBundle: 'UEVNCg==' } },
+        { name: 'b.phalanx.dev', clientConfig: { caBundle: 'UEVNCg==' } },
+      ],
+    });
   });
 });

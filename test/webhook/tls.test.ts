@@ -5,11 +5,7 @@ import { join } from 'node:path';
 import { connect } from 'node:tls';
 import express from 'express';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  caBundleMergePatch,
-  generateSelfSignedCertificates,
-  type SelfSignedCertificates,
-} from '../../src/webhook/tls.js';
+import { generateSelfSignedCertificates, type SelfSignedCertificates } from '../../src/webhook/tls.js';
 import { startWebhookServer } from '../../src/webhook/webhook-server.js';
 
 describe('generateSelfSignedCertificates', () => {
@@ -36,17 +32,6 @@ describe('generateSelfSignedCertificates', () => {
 
   it('refuses an empty host list', async () => {
     await expect(generateSelfSignedCertificates({ hosts: [] })).rejects.toThrow('at least one host');
-  });
-});
-
-describe('caBundleMergePatch', () => {
-  it('sets base64 PEM on each named webhook', () => {
-    expect(caBundleMergePatch('PEM\n', ['a.phalanx.dev', 'b.phalanx.dev'])).toEqual({
-      webhooks: [
-        { name: 'a.phalanx.dev', clientConfig: { caBundle: 'UEVNCg==' } },
-        { name: 'b.phalanx.dev', clientConfig: { caBundle: 'UEVNCg==' } },
-      ],
-    });
   });
 });
 

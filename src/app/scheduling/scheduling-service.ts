@@ -4,7 +4,7 @@
 import type { ClusterState } from '../../core/cluster-state.js';
 import { DemandError } from '../../core/errors.js';
 import type { PodShape } from '../../core/kube-shapes.js';
-import { MAX_EXTENDER_SCORE } from '../../core/policies/normalize.js';
+import { scaleToExtenderScores } from '../../core/policies/normalize.js';
 import type { PlacementPolicy } from '../../core/policies/policy.js';
 import { isManaged, parsePodDemand } from '../../core/pod-demand.js';
 import type { Assignment, Clock, PodDemand } from '../../core/types.js';
@@ -25,25 +25,6 @@ export interface SchedulingServiceDeps {
   /** Gates every verb: not synced or not leader → answer with an error, the scheduler retries. */
   readonly notServingReason: () => string | undefined;
   readonly gangs?: GangVerbs;
-}
-
-/**
- * toExtenderScores (policies/normalize.ts) over an array aligned with the request's node names, so
- * prioritize over 5000 nodes builds no maps: lowest finite score → 0, highest → 10, rounded; all
- * equal → 0; non-finite (no fit) → 0 without stretching the scale.
- */
-export function scaleToExtenderScores(raw: readonly number[]): number[] {
-  let min = Infinity;
-  let max = -Infinity;
-  for (const value of raw) {
-    if (!Number.isFinite(value)) continue;
-    if (value < min) min = value;
-    if (value > max) max = value;
-  }
-  const range = max - min;
-  return raw.map((value) =>
-    Number.isFinite(value) && range > 0 ? Math.round((MAX_EXTENDER_SCORE * (value - min)) / range) : 0,
-  );
 }
 
 /** How many pod UIDs observeOnce remembers; far more than are ever pending at once. */

@@ -5,23 +5,24 @@
 export const MAX_EXTENDER_SCORE = 10;
 
 /**
- * Maps each host's raw score linearly onto 0..10 (lowest → 0, highest → 10), rounded. When all
- * scores are equal there is no preference: every host gets 0, so the extender adds nothing.
- * Non-finite raw scores (NaN, ±Infinity) get 0 and do not stretch the scale.
+ * Maps each raw score linearly onto 0..10 (lowest → 0, highest → 10), rounded, over an array aligned
+ * with the request's node names (prioritize over 5000 nodes builds no maps). When all scores are
+ * equal there is no preference: every node gets 0, so the extender adds nothing. Non-finite raw
+ * scores (NaN for "no fit", ±Infinity) get 0 and do not stretch the scale.
  */
-export function toExtenderScores(raw: ReadonlyMap<string, number>): Map<string, number> {
+export function scaleToExtenderScores(raw: readonly number[]): number[] {
   let min = Infinity;
   let max = -Infinity;
-  for (const value of raw.values()) {
+  for (const value of raw) {
     if (!Number.isFinite(value)) continue;
     if (value < min) min = value;
     if (value > max) max = value;
   }
-  const out = new Map<string, number>();
-  const range = max - min;
-  for (const [host, value] of raw) {
-    if (!Number.isFinite(value) || !(range > 0)) out.set(host, 0);
-    else out.set(host, Math.round((MAX_EXTENDER_SCORE * (value - min)) / range));
-  }
-  return out;
+  // Halves, so scores near ±Number.MAX_VALUE cannot overflow the range to Infinity.
+  const range = max / 2 - min / 2;
+  return raw.map((value) =>
+    Number.isFinite(value) && range > 0
+      ? Math.round(MAX_EXTENDER_SCORE * ((value / 2 - min / 2) / range))
+      : 0,
+  );
 }

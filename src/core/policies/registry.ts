@@ -9,8 +9,6 @@ import { createSpreadPolicy } from './spread.js';
 import { FieldError, Rule } from '../errors.js';
 import { Req } from '../names.js';
 
-export const DEFAULT_POLICY = 'binpack';
-
 const FACTORIES: ReadonlyMap<string, () => PlacementPolicy> = new Map([
   ['binpack', createBinpackPolicy],
   ['spread', createSpreadPolicy],

@@ -1,15 +1,14 @@
-import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { BindingWriter } from '../../../src/app/binding/binding-writer.js';
 import { BindError } from '../../../src/app/ports.js';
-import { SchedulingService, scaleToExtenderScores } from '../../../src/app/scheduling/scheduling-service.js';
+import { SchedulingService } from '../../../src/app/scheduling/scheduling-service.js';
 import { ClusterState } from '../../../src/core/cluster-state.js';
 import { nodeInventory } from '../../../src/core/inventory.js';
 import type { PodShape } from '../../../src/core/kube-shapes.js';
-import { toExtenderScores } from '../../../src/core/policies/normalize.js';
 import type { PlacementPolicy } from '../../../src/core/policies/policy.js';
 import { policyByName } from '../../../src/core/policies/registry.js';
-import { FakeApi, FakeClock } from '../../fakes/app-ports.js';
+import { FakeApi } from '../../fakes/app-ports.js';
+import { FakeClock } from '../../fakes/kube-clock.js';
 
 function gpuNode(name: string, gpus: number, extra: Record<string, string> = {}) {
   return nodeInventory({
@@ -47,7 +46,7 @@ beforeEach(() => {
   state.applyNode(gpuNode('node-2', 2));
   state.applyNode(gpuNode('cpu-1', 0));
   api = new FakeApi();
-  clock = new FakeClock();
+  clock = new FakeClock(1_000_000);
   serving = undefined;
   service = new SchedulingService({
     state,
@@ -261,24 +260,5 @@ describe('learning policies', () => {
     svc.filter(pod('b', { gpus: 1 }), ['node-1']);
     svc.filter(pod('web'), ['node-1']);
     expect(seen).toEqual(['fraction', 'whole']);
-  });
-});
-
-describe('scaleToExtenderScores', () => {
-  it('scores every position as toExtenderScores scores the same hosts', () => {
-    const score = fc.oneof(fc.double({ noNaN: false }), fc.integer({ min: -50, max: 50 }));
-    fc.assert(
-      fc.property(fc.array(score, { maxLength: 30 }), (values) => {
-        const hosts = values.map((_, i) => `h${i}`);
-        const byHost = toExtenderScores(
-          new Map(values.flatMap((v, i) => (Number.isNaN(v) ? [] : [[hosts[i]!, v] as const]))),
-        );
-        expect(scaleToExtenderScores(values)).toEqual(hosts.map((h) => byHost.get(h) ?? 0));
-      }),
-    );
-  });
-
-  it('maps the lowest to 0 and the highest to 10', () => {
-    expect(scaleToExtenderScores([5, Number.NaN, 10, 7.5])).toEqual([0, 0, 10, 5]);
   });
 });

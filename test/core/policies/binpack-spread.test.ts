@@ -5,25 +5,8 @@ import type { Candidate } from '../../../src/core/policies/policy.js';
 import { createSpreadPolicy } from '../../../src/core/policies/spread.js';
 import type { Assignment, NodeGpuState, NodeInventory, PodDemand } from '../../../src/core/types.js';
 import { nodeInventory } from '../../support/fabric.js';
+import { share, stateOf, whole } from '../../support/assignments.js';
 
-const whole = (node: string, ...indices: number[]): Assignment => ({
-  node,
-  whole: true,
-  devices: indices.map((index) => ({ index, milli: 1000, memoryBytes: 0 })),
-});
-const share = (node: string, index: number, milli: number): Assignment => ({
-  node,
-  whole: false,
-  devices: [{ index, milli, memoryBytes: 0 }],
-});
-function stateOf(inv: NodeInventory, ...held: Assignment[]): NodeGpuState {
-  const ledger = new GpuLedger();
-  ledger.upsertNode(inv);
-  held.forEach((a, i) => ledger.commit(`h${i}`, a));
-  const state = ledger.nodeState(inv.name);
-  if (state === undefined) throw new Error('node missing');
-  return state;
-}
 const fraction: PodDemand = { gpu: { kind: 'fraction', milli: 250 }, topology: {} };
 const two: PodDemand = { gpu: { kind: 'whole', count: 2 }, topology: {} };
 const cand = (node: NodeGpuState, assignment: Assignment, demand: PodDemand): Candidate => ({

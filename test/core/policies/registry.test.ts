@@ -1,16 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { FieldError } from '../../../src/core/errors.js';
-import {
-  DEFAULT_POLICY,
-  isPolicyName,
-  policyByName,
-  policyNames,
-} from '../../../src/core/policies/registry.js';
+import { configSchema } from '../../../src/config/schema.js';
+import { isPolicyName, policyByName, policyNames } from '../../../src/core/policies/registry.js';
 
 describe('policy registry', () => {
-  it('knows binpack and spread, and the default is one of them', () => {
-    expect(policyNames()).toEqual(expect.arrayContaining(['binpack', 'spread']));
-    expect(isPolicyName(DEFAULT_POLICY)).toBe(true);
+  it('serves exactly the policies the README lists, the configured default among them', () => {
+    expect(policyNames().sort()).toEqual(['binpack', 'fgd', 'phalanx', 'spread']);
+    expect(isPolicyName(configSchema.parse({}).policy)).toBe(true);
     expect(policyByName('spread').name).toBe('spread');
   });
 
