@@ -11,7 +11,6 @@ import type { KubeLogger } from './kube-logger.js';
 
 export const KUEUE_GROUP = 'kueue.x-k8s.io';
 
-
 interface ClusterQueueObject {
   readonly metadata?: { readonly name?: string };
   readonly status?: {
