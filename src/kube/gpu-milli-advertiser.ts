@@ -9,6 +9,7 @@ import { nodeInventory } from '../core/inventory.js';
 import type { NodeShape } from '../core/kube-shapes.js';
 import { Resource } from '../core/names.js';
 import { parseQuantity } from '../core/quantity.js';
+import { retryWithBackoff } from './retry.js';
 import { describeError, httpStatusOf, withTimeout } from './api-errors.js';
 import type { KubeLogger } from './kube-logger.js';
 
@@ -32,7 +33,6 @@ export interface GpuMilliAdvertiserOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
 const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 const MAX_DELAY_MS = 30_000;
 
@@ -144,41 +144,41 @@ export class GpuMilliAdvertiser {
 
   /** Writes until the node advertises what it should, the attempts run out, or leadership ends. */
   async #write(name: string): Promise<void> {
-    const attempts = Math.max(1, this.#o.attempts ?? 5);
-    const sleep = this.#o.sleep ?? defaultSleep;
-    let delay = this.#o.initialDelayMs ?? 500;
-    let failures = 0;
     while (this.#active) {
       const wanted = this.#differing.get(name);
       if (wanted === undefined) return;
-      try {
-        await this.#patch(name, wanted);
-        this.#o.onWritten?.();
-        this.#o.logger.info({ node: name, gpuMilli: wanted }, 'node gpu-milli capacity advertised');
-        // A newer value that came in meanwhile is written on the next turn of the loop.
-        if (this.#differing.get(name) === wanted) this.#differing.delete(name);
-        failures = 0;
-      } catch (err) {
-        this.#o.onFailed?.();
-        if (httpStatusOf(err) === 404) {
-          this.#differing.delete(name);
-          return;
-        }
-        failures += 1;
-        this.#o.logger.warn(
-          { node: name, attempt: failures, err: describeError(err) },
-          'node gpu-milli capacity write failed',
-        );
-        if (failures >= attempts) {
+      let gone = false;
+      const result = await retryWithBackoff(() => this.#patch(name, wanted), {
+        attempts: this.#o.attempts ?? 5,
+        initialDelayMs: this.#o.initialDelayMs ?? 500,
+        maxDelayMs: MAX_DELAY_MS,
+        ...(this.#o.sleep ? { sleep: this.#o.sleep } : {}),
+        stillWanted: () => this.#active,
+        onFailure: (err, attempt) => {
+          this.#o.onFailed?.();
+          gone = httpStatusOf(err) === 404;
+          if (gone) return 'stop';
+          this.#o.logger.warn(
+            { node: name, attempt, err: describeError(err) },
+            'node gpu-milli capacity write failed',
+          );
+          return undefined;
+        },
+      });
+      if (!result.ok) {
+        if (gone) this.#differing.delete(name);
+        else if ('error' in result) {
           this.#o.logger.error(
             { node: name, gpuMilli: wanted },
             'node gpu-milli capacity not advertised; retried on the next node event',
           );
-          return;
         }
-        await sleep(delay);
-        delay = Math.min(delay * 2, MAX_DELAY_MS);
+        return;
       }
+      this.#o.onWritten?.();
+      this.#o.logger.info({ node: name, gpuMilli: wanted }, 'node gpu-milli capacity advertised');
+      // A newer value that came in meanwhile is written on the next turn of the loop.
+      if (this.#differing.get(name) === wanted) this.#differing.delete(name);
     }
   }
 

@@ -5,6 +5,7 @@
 // running its shutdown (partitioned, killed) cannot clear its own.
 import { PatchStrategy, setHeaderOptions, type CoreV1Api } from '@kubernetes/client-node';
 import { LEADER_POD_LABEL } from '../core/names.js';
+import { retryWithBackoff } from './retry.js';
 import { describeError, withTimeout } from './api-errors.js';
 import type { KubeLogger } from './kube-logger.js';
 
@@ -22,7 +23,6 @@ export interface LeaderPodLabelOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
 const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 export class LeaderPodLabel {
@@ -43,26 +43,30 @@ export class LeaderPodLabel {
   }
 
   async #apply(leading: boolean): Promise<void> {
-    const attempts = Math.max(1, this.#o.attempts ?? 6);
-    const sleep = this.#o.sleep ?? defaultSleep;
-    let delay = this.#o.initialDelayMs ?? 250;
-    for (let attempt = 1; attempt <= attempts; attempt += 1) {
-      if (this.#wanted !== leading) return;
-      try {
+    const result = await retryWithBackoff(
+      async () => {
         await this.#label(this.#o.podName, leading);
         if (leading) await this.#clearOthers();
-        this.#o.logger.info({ pod: this.#o.podName, leading }, 'leader label updated');
-        return;
-      } catch (err) {
-        this.#o.logger.warn({ attempt, err: describeError(err) }, 'leader label update failed');
-        if (attempt < attempts) await sleep(delay);
-        delay = Math.min(delay * 2, 8_000);
-      }
-    }
-    this.#o.logger.error(
-      { pod: this.#o.podName, leading },
-      'leader label not updated: Services may route wrongly',
+      },
+      {
+        attempts: this.#o.attempts ?? 6,
+        initialDelayMs: this.#o.initialDelayMs ?? 250,
+        maxDelayMs: 8_000,
+        ...(this.#o.sleep ? { sleep: this.#o.sleep } : {}),
+        stillWanted: () => this.#wanted === leading,
+        onFailure: (err, attempt) => {
+          this.#o.logger.warn({ attempt, err: describeError(err) }, 'leader label update failed');
+          return undefined;
+        },
+      },
     );
+    if (result.ok) this.#o.logger.info({ pod: this.#o.podName, leading }, 'leader label updated');
+    else if ('error' in result) {
+      this.#o.logger.error(
+        { pod: this.#o.podName, leading },
+        'leader label not updated: Services may route wrongly',
+      );
+    }
   }
 
   async #clearOthers(): Promise<void> {

@@ -5,6 +5,7 @@
 // applied yet or the apiserver may be briefly unreachable: failures are retried with backoff.
 import { PatchStrategy, setHeaderOptions, type AdmissionregistrationV1Api } from '@kubernetes/client-node';
 import { describeError, withTimeout } from './api-errors.js';
+import { retryWithBackoff } from './retry.js';
 import type { KubeLogger } from './kube-logger.js';
 
 export type WebhookConfigurationApi = Pick<
@@ -31,40 +32,39 @@ export interface CaPatchResult {
   readonly attempts: number;
 }
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
-
 /** Resolves once every webhook of the configuration carries the CA; rejects after the last attempt. */
 export async function patchWebhookCaBundle(
   api: WebhookConfigurationApi,
   logger: KubeLogger,
   opts: CaPatchOptions,
 ): Promise<CaPatchResult> {
-  const attempts = Math.max(1, opts.attempts ?? 8);
-  const sleep = opts.sleep ?? defaultSleep;
-  let delay = opts.initialDelayMs ?? 250;
-  const maxDelay = opts.maxDelayMs ?? 8_000;
   const log = logger.child({ webhookConfiguration: opts.configurationName });
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      const patched = await patchOnce(api, opts);
-      log.info(
-        { webhooks: patched, attempt },
-        patched.length > 0 ? 'webhook caBundle patched' : 'webhook caBundle already current',
-      );
-      return { patched, attempts: attempt };
-    } catch (err) {
-      if (attempt >= attempts) {
-        log.error({ err: describeError(err), attempt }, 'webhook caBundle could not be patched; giving up');
-        throw err;
+  const attempts = opts.attempts ?? 8;
+  const result = await retryWithBackoff(() => patchOnce(api, opts), {
+    attempts,
+    initialDelayMs: opts.initialDelayMs ?? 250,
+    maxDelayMs: opts.maxDelayMs ?? 8_000,
+    ...(opts.sleep ? { sleep: opts.sleep } : {}),
+    onFailure: (err, attempt) => {
+      if (attempt < attempts) {
+        log.warn({ err: describeError(err), attempt }, 'webhook caBundle patch failed; retrying');
       }
-      log.warn(
-        { err: describeError(err), attempt, retryInMs: delay },
-        'webhook caBundle patch failed; retrying',
-      );
-      await sleep(delay);
-      delay = Math.min(maxDelay, delay * 2);
-    }
+      return undefined;
+    },
+  });
+  if (!result.ok) {
+    const err = 'error' in result ? result.error : new Error('caBundle patch abandoned');
+    log.error(
+      { err: describeError(err), attempt: result.attempts },
+      'webhook caBundle could not be patched; giving up',
+    );
+    throw err;
   }
+  log.info(
+    { webhooks: result.value, attempt: result.attempts },
+    result.value.length > 0 ? 'webhook caBundle patched' : 'webhook caBundle already current',
+  );
+  return { patched: result.value, attempts: result.attempts };
 }
 
 async function patchOnce(api: WebhookConfigurationApi, opts: CaPatchOptions): Promise<string[]> {

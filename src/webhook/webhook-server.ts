@@ -1,4 +1,5 @@
-// The webhook's own HTTPS server: the router from routes.ts plus /healthz, with certificate files
+// The webhook's own HTTPS server: the router from routes.ts (health and readiness are served on the
+// extender port only), with certificate files
 // (reloaded on change) or a self-managed CA. Timeouts suit the apiserver's Go client.
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -43,9 +44,6 @@ const REQUEST_TIMEOUT_MS = 30_000;
 export function createWebhookApp(router: Router): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.get('/healthz', (_req: Request, res: Response) => {
-    res.json({ status: 'ok' });
-  });
   app.use('/', router);
   app.use((req: Request, res: Response) => {
     res.status(404).json({ error: `no route for ${req.method} ${req.path}` });
