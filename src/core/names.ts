@@ -85,3 +85,15 @@ export const Workload = {
   jobsetJobIndex: 'jobset.sigs.k8s.io/job-index',
   coschedulingPodGroup: 'scheduling.x-k8s.io/pod-group',
 } as const;
+
+/** The upstream Workload API (scheduling.k8s.io/v1beta1, Kubernetes ≥ 1.37): field paths, for messages. */
+export const WorkloadApi = {
+  /** Pod field naming the PodGroup. */
+  podGroupField: 'spec.schedulingGroup.podGroupName',
+  /** PodGroup field holding the gang size. */
+  minCountField: 'spec.schedulingPolicy.gang.minCount',
+  /** PodGroup field holding the topology keys (one domain of each for the whole group). */
+  topologyField: 'spec.schedulingConstraints.topology',
+  /** Node label kube-scheduler's topology constraints use for "one node"; Phalanx's `node` level. */
+  hostnameLabel: 'kubernetes.io/hostname',
+} as const;

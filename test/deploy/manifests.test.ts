@@ -294,6 +294,7 @@ describe('RBAC', () => {
         '/events:list',
         'batch/jobs:get',
         'scheduling.x-k8s.io/podgroups:get',
+        'scheduling.k8s.io/podgroups:get',
         'kueue.x-k8s.io/clusterqueues:list',
         'admissionregistration.k8s.io/mutatingwebhookconfigurations[phalanx]:get',
         'admissionregistration.k8s.io/mutatingwebhookconfigurations[phalanx]:patch',

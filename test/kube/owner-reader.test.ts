@@ -7,6 +7,9 @@ const notFound = () => new ApiException(404, 'not found', { message: 'not found'
 class FakeOwnerApis implements OwnerReaderApis {
   readonly jobs = new Map<string, V1Job>();
   readonly podGroups = new Map<string, unknown>();
+  /** scheduling.k8s.io PodGroups; `served: false` answers 404 for the whole group (Kubernetes 1.33). */
+  readonly workloadPodGroups = new Map<string, unknown>();
+  served = true;
   readonly failStatus = new Map<string, number>();
   readonly calls: string[] = [];
 
@@ -28,6 +31,10 @@ class FakeOwnerApis implements OwnerReaderApis {
     }): Promise<unknown> => {
       const key = `${p.namespace}/${p.name}`;
       this.calls.push(`${p.plural}.${p.version}.${p.group} ${key}`);
+      if (p.group === 'scheduling.k8s.io') {
+        if (!this.served) return Promise.reject(notFound());
+        return this.#answer(`workload-podgroup ${key}`, this.workloadPodGroups.get(key));
+      }
       return this.#answer(`podgroup ${key}`, this.podGroups.get(key));
     },
   };
@@ -119,5 +126,102 @@ describe('ApiOwnerReader', () => {
     apis.jobs.set('ml/train', { spec: { parallelism: 6, template: {} } });
     expect(await reader.readJob('ml', 'train')).toEqual({ parallelism: 6 });
     expect(apis.calls).toEqual(['job ml/train', 'job ml/train']);
+  });
+});
+
+/** A scheduling.k8s.io/v1beta1 PodGroup as the API server returns it. */
+function workloadPodGroup(spec: Record<string, unknown>): unknown {
+  return { apiVersion: 'scheduling.k8s.io/v1beta1', kind: 'PodGroup', metadata: { name: 'llm' }, spec };
+}
+const UPSTREAM = 'podgroups.v1beta1.scheduling.k8s.io';
+
+describe('ApiOwnerReader: upstream Workload API PodGroups', () => {
+  it.each([
+    [
+      'gang policy with a topology key',
+      {
+        schedulingPolicy: { gang: { minCount: 4 } },
+        schedulingConstraints: { topology: [{ key: 'nvidia.com/gpu.clique' }] },
+      },
+      { minCount: 4, topologyKeys: ['nvidia.com/gpu.clique'] },
+    ],
+    ['gang policy alone', { schedulingPolicy: { gang: { minCount: 2 } } }, { minCount: 2, topologyKeys: [] }],
+    [
+      'basic policy: no minCount',
+      { schedulingPolicy: { basic: {} }, schedulingConstraints: { topology: [{ key: 'a/b' }] } },
+      { topologyKeys: ['a/b'] },
+    ],
+  ])('reads %s', async (_name, spec, expected) => {
+    const apis = new FakeOwnerApis();
+    apis.workloadPodGroups.set('ml/llm', workloadPodGroup(spec));
+    expect(await new ApiOwnerReader(apis).readWorkloadPodGroup('ml', 'llm')).toEqual(expected);
+    expect(apis.calls).toEqual([`${UPSTREAM} ml/llm`]);
+  });
+
+  it.each([
+    [
+      'a minCount that is not a number',
+      { schedulingPolicy: { gang: { minCount: '4' } } },
+      /gang.minCount is "4"/,
+    ],
+    ['a gang without minCount', { schedulingPolicy: { gang: {} } }, /gang.minCount is undefined/],
+    [
+      'a topology entry without a key',
+      { schedulingPolicy: { gang: { minCount: 1 } }, schedulingConstraints: { topology: [{}] } },
+      /schedulingConstraints.topology is \[\{\}\]/,
+    ],
+  ])('rejects %s', async (_name, spec, message) => {
+    const apis = new FakeOwnerApis();
+    apis.workloadPodGroups.set('ml/llm', workloadPodGroup(spec));
+    await expect(new ApiOwnerReader(apis).readWorkloadPodGroup('ml', 'llm')).rejects.toThrow(message);
+  });
+
+  it('answers undefined when the PodGroup is missing, and does not remember the miss', async () => {
+    const apis = new FakeOwnerApis();
+    const reader = new ApiOwnerReader(apis);
+    expect(await reader.readWorkloadPodGroup('ml', 'llm')).toBeUndefined();
+    apis.workloadPodGroups.set('ml/llm', workloadPodGroup({ schedulingPolicy: { gang: { minCount: 3 } } }));
+    expect(await reader.readWorkloadPodGroup('ml', 'llm')).toEqual({ minCount: 3, topologyKeys: [] });
+    expect(apis.calls).toEqual([`${UPSTREAM} ml/llm`, `${UPSTREAM} ml/llm`]);
+  });
+
+  it('answers undefined where the API is not served (404 on the group, Kubernetes 1.33)', async () => {
+    const apis = new FakeOwnerApis();
+    apis.served = false;
+    expect(await new ApiOwnerReader(apis).readWorkloadPodGroup('ml', 'llm')).toBeUndefined();
+  });
+
+  it.each([403, 500, 503])('rejects on HTTP %d', async (status) => {
+    const apis = new FakeOwnerApis();
+    apis.failStatus.set('workload-podgroup ml/llm', status);
+    await expect(new ApiOwnerReader(apis).readWorkloadPodGroup('ml', 'llm')).rejects.toMatchObject({
+      code: status,
+    });
+  });
+
+  it('memoises answers, shares concurrent lookups, and keeps it apart from a coscheduling PodGroup', async () => {
+    const apis = new FakeOwnerApis();
+    apis.workloadPodGroups.set('ml/llm', workloadPodGroup({ schedulingPolicy: { gang: { minCount: 4 } } }));
+    apis.podGroups.set('ml/llm', { spec: { minMember: 9 } });
+    const reader = new ApiOwnerReader(apis);
+    const answers = await Promise.all([
+      reader.readWorkloadPodGroup('ml', 'llm'),
+      reader.readWorkloadPodGroup('ml', 'llm'),
+      reader.readPodGroupMinMember('ml', 'llm'),
+    ]);
+    expect(answers).toEqual([{ minCount: 4, topologyKeys: [] }, { minCount: 4, topologyKeys: [] }, 9]);
+    await reader.readWorkloadPodGroup('ml', 'llm');
+    expect(apis.calls).toEqual([`${UPSTREAM} ml/llm`, 'podgroups.v1alpha1.scheduling.x-k8s.io ml/llm']);
+  });
+
+  it('asks again once the memo expires', async () => {
+    const apis = new FakeOwnerApis();
+    apis.workloadPodGroups.set('ml/llm', workloadPodGroup({ schedulingPolicy: { gang: { minCount: 4 } } }));
+    const reader = new ApiOwnerReader(apis, { ttlMs: 1 });
+    await reader.readWorkloadPodGroup('ml', 'llm');
+    await new Promise((r) => setTimeout(r, 15));
+    apis.workloadPodGroups.set('ml/llm', workloadPodGroup({ schedulingPolicy: { gang: { minCount: 6 } } }));
+    expect(await reader.readWorkloadPodGroup('ml', 'llm')).toEqual({ minCount: 6, topologyKeys: [] });
+    expect(apis.calls).toHaveLength(2);
   });
 });

@@ -70,6 +70,14 @@ describe('deploy/webhook/mutating-webhook.yaml', () => {
     ]);
   });
 
+  it('sends pods naming an upstream Workload API PodGroup, GPU or not (the whole group must be routed)', () => {
+    const [pods] = config.webhooks;
+    const expression = pods?.matchConditions.map((c) => c.expression).join('\n') ?? '';
+    expect(expression).toContain(
+      '(has(object.spec.schedulingGroup) && has(object.spec.schedulingGroup.podGroupName))',
+    );
+  });
+
   it('documents the failurePolicy trade-off', () => {
     expect(text).toMatch(/failurePolicy: Fail, on purpose/);
     expect(text).toMatch(/Switch to Ignore only if/);

@@ -1,34 +1,16 @@
-// Resolves a pod's gang to a name and a size, reading the owner object (Job, PodGroup) when the size
-// lives there. A gang member is never admitted without its size: placed alone it would defeat the gang
+// Resolves a pod's gang to a name and a size (and, for an upstream PodGroup, a required topology
+// level), reading the owner object (Job, PodGroup) when the size lives there. A gang member is never admitted without its size: placed alone it would defeat the gang
 // (part of a group bound, the rest pending), so a failed lookup refuses the pod with a clear reason and
 // the owning controller retries the create with backoff.
 import type { PodShape } from '../../core/kube-shapes.js';
-import { Workload } from '../../core/names.js';
+import { DEFAULT_TOPOLOGY_LEVELS, Workload } from '../../core/names.js';
 import { AdmissionRule, parseGroupSize, type AdmissionReason } from '../../core/admission/admission-rules.js';
-import {
-  identifyWorkloadGang,
-  jobGangSize,
-  type GangSource,
-  type WorkloadGang,
-} from '../../core/gang/workload-gangs.js';
+import { identifyWorkloadGang, jobGangSize, type WorkloadGang } from '../../core/gang/workload-gangs.js';
+import { resolveWorkloadPodGroup } from './admission-workload-pod-group.js';
+import type { GangResolution } from './gang-resolution.js';
 import type { OwnerReader } from './ports.js';
 
-export interface ResolvedGang {
-  readonly source: GangSource;
-  /** Value for phalanx.dev/pod-group. */
-  readonly group: string;
-  /**
-   * Value for phalanx.dev/group-size. When it came from that very annotation it is passed through as
-   * written, and pod-demand validation reports any fault under that name; sizes read elsewhere are
-   * checked here so the message names where they came from.
-   */
-  readonly size: string;
-}
-
-export type GangResolution =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'gang'; readonly gang: ResolvedGang }
-  | { readonly kind: 'refused'; readonly reason: AdmissionReason };
+export type { GangResolution, ResolvedGang } from './gang-resolution.js';
 
 function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -103,11 +85,12 @@ async function podGroupSize(
   return sizeFrom(gang, parseGroupSize(String(minMember), `PodGroup ${ns}/${name} spec.minMember`));
 }
 
-/** The pod's gang with its size, or why it cannot be admitted. */
+/** The pod's gang with its size, or why it cannot be admitted. `levels`: configured, closest first. */
 export async function resolveGang(
   pod: PodShape,
   namespace: string,
   owners: OwnerReader,
+  levels: readonly string[] = DEFAULT_TOPOLOGY_LEVELS,
 ): Promise<GangResolution> {
   const gang = identifyWorkloadGang(pod);
   if (gang === undefined) return { kind: 'none' };
@@ -121,6 +104,8 @@ export async function resolveGang(
       return jobSize(gang, size.name, namespace, owners);
     case 'pod-group':
       return podGroupSize(gang, size.name, namespace, owners);
+    case 'workload-pod-group':
+      return resolveWorkloadPodGroup(gang, size.name, namespace, owners, levels);
     case 'unknown':
       return {
         kind: 'refused',

@@ -13,7 +13,7 @@ import {
   reasonFromFieldError,
   type AdmissionReason,
 } from '../../core/admission/admission-rules.js';
-import { isLeaderWorkerSetLeader } from '../../core/gang/workload-gangs.js';
+import { isLeaderWorkerSetLeader, requestsGpu } from '../../core/gang/workload-gangs.js';
 import { parsePodDemand, requestedGpuMilli } from '../../core/pod-demand.js';
 import type { PodDemand } from '../../core/types.js';
 import { resolveGang, type GangResolution } from './admission-gang.js';
@@ -121,7 +121,7 @@ export class AdmissionService {
   async #reviewCreate(pod: PodShape, namespace: string): Promise<AdmissionDecision> {
     const annotations = pod.metadata?.annotations ?? {};
     const reasons: AdmissionReason[] = forgedDecisionAnnotations(annotations);
-    const gang = await resolveGang(pod, namespace, this.#opts.owners);
+    const gang = await resolveGang(pod, namespace, this.#opts.owners, this.#opts.levels);
     if (gang.kind === 'refused') reasons.push(gang.reason);
     const gangAnnotations = gangAnnotationsOf(gang);
     const demand = this.#parseDemand(withNamespace(pod, namespace, gangAnnotations), reasons);
@@ -137,6 +137,7 @@ export class AdmissionService {
     const mutated = copyPod(pod);
     addAnnotations(mutated, { ...aliases.annotations, ...gangAnnotations });
     const warnings = [...aliases.warnings, ...this.#addCountableShare(mutated, pod, demand)];
+    this.#routeGangMemberWithoutGpus(mutated, pod, demand);
     if (this.#shouldRoute(pod, demand)) setSchedulerName(mutated, this.#opts.schedulerName);
     if (this.#opts.gateGangs && demand.gang && demand.gang.size > 1 && !isLeaderWorkerSetLeader(pod)) {
       addSchedulingGate(mutated, GANG_GATE);
@@ -177,6 +178,23 @@ export class AdmissionService {
     return [];
   }
 
+  /**
+   * A member of an explicit gang (phalanx.dev/pod-group written by the user, or an upstream PodGroup
+   * named in spec.schedulingGroup: one gang over several workloads, e.g. a frontend and router beside prefill and decode workers) that asks for no GPU
+   * gets a phalanx.dev/gpu-milli request of 0: kube-scheduler calls the extender only for pods naming
+   * a managed resource, and a key with quantity 0 names it, so the member takes its place in the
+   * gang's plan and binds with the others. Derived gangs keep their CPU-only pods (an LWS leader
+   * that must start before its workers exist) outside the plan, as before.
+   */
+  #routeGangMemberWithoutGpus(mutated: Record<string, unknown>, pod: PodShape, demand: PodDemand): void {
+    if (demand.gang === undefined || demand.gpu.kind !== 'none') return;
+    const explicit =
+      pod.metadata?.annotations?.[Req.podGroup] !== undefined ||
+      pod.spec?.schedulingGroup?.podGroupName !== undefined;
+    if (!explicit || requestsGpu(pod)) return;
+    setFirstContainerResource(mutated, Resource.gpuMilli, '0');
+  }
+
   /** Only CREATE reaches here, and schedulerName is immutable afterwards. */
   #shouldRoute(pod: PodShape, demand: PodDemand): boolean {
     if (!this.#opts.routeToScheduler) return false;
@@ -187,5 +205,10 @@ export class AdmissionService {
 
 function gangAnnotationsOf(gang: GangResolution): Record<string, string> {
   if (gang.kind !== 'gang') return {};
-  return { [Req.podGroup]: gang.gang.group, [Req.groupSize]: gang.gang.size };
+  const { group, size, topologyRequired } = gang.gang;
+  return {
+    [Req.podGroup]: group,
+    [Req.groupSize]: size,
+    ...(topologyRequired === undefined ? {} : { [Req.topologyRequired]: topologyRequired }),
+  };
 }

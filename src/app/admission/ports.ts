@@ -9,6 +9,14 @@ export interface JobFacts {
   readonly completions?: number;
 }
 
+/** The parts of an upstream Workload API PodGroup (scheduling.k8s.io/v1beta1) a gang is read from. */
+export interface WorkloadPodGroupFacts {
+  /** spec.schedulingPolicy.gang.minCount; absent under the `basic` policy (no gang). */
+  readonly minCount?: number;
+  /** spec.schedulingConstraints.topology[].key, in order (empty when there is none). */
+  readonly topologyKeys: readonly string[];
+}
+
 /**
  * Reads the owner objects a gang's size comes from. Called on the admission hot path (once per pod of a
  * Job or PodGroup), so implementations should answer from an informer cache or a short-lived memo
@@ -22,6 +30,11 @@ export interface OwnerReader {
    * PodGroup does not exist. Rejects when it cannot be read.
    */
   readPodGroupMinMember(namespace: string, name: string): Promise<number | undefined>;
+  /**
+   * An upstream Workload API PodGroup (scheduling.k8s.io/v1beta1, Kubernetes ≥ 1.37), or undefined when
+   * it does not exist or the API is not served (both answer 404). Rejects when it cannot be read.
+   */
+  readWorkloadPodGroup(namespace: string, name: string): Promise<WorkloadPodGroupFacts | undefined>;
 }
 
 /** The controller that creates a gang's pods. */

@@ -1,10 +1,12 @@
-// Gang identity from the labels controllers already put on their pods, so LeaderWorkerSet, JobSet,
-// indexed Job and coscheduling workloads become gangs with no CRD and no extra controller.
+// Gang identity from what controllers and users already put on their pods, so upstream Workload API,
+// LeaderWorkerSet, JobSet, indexed Job and coscheduling workloads become gangs with no CRD and no
+// extra controller.
 // Pure: the owner objects a size depends on (Job, PodGroup) are named here and read by the caller.
 import type { PodShape, StringMap } from '../kube-shapes.js';
 import { Alias, Req, Resource, Workload } from '../names.js';
 
-export type GangSource = 'explicit' | 'coscheduling' | 'leaderworkerset' | 'jobset' | 'indexed-job';
+export type GangSource =
+  'explicit' | 'workload-api' | 'coscheduling' | 'leaderworkerset' | 'jobset' | 'indexed-job';
 
 /** Where the gang's size comes from. */
 export type GangSizeSource =
@@ -16,6 +18,11 @@ export type GangSizeSource =
   | { readonly kind: 'job'; readonly name: string }
   /** A scheduler-plugins PodGroup's minMember: the caller reads the PodGroup. */
   | { readonly kind: 'pod-group'; readonly name: string }
+  /**
+   * An upstream Workload API PodGroup (scheduling.k8s.io): the caller reads its gang minCount and its
+   * topology constraint.
+   */
+  | { readonly kind: 'workload-pod-group'; readonly name: string }
   /** Nothing says how large the gang is; `why` explains it to the user. */
   | { readonly kind: 'unknown'; readonly why: string };
 
@@ -107,6 +114,12 @@ function indexedJob(pod: PodShape, labels: StringMap, annotations: StringMap): W
   return { source: 'indexed-job', group: name, size: { kind: 'job', name } };
 }
 
+function workloadApi(pod: PodShape): WorkloadGang | undefined {
+  const name = pod.spec?.schedulingGroup?.podGroupName;
+  if (name === undefined || name === '') return undefined;
+  return { source: 'workload-api', group: name, size: { kind: 'workload-pod-group', name } };
+}
+
 function coscheduling(labels: StringMap): WorkloadGang | undefined {
   const name = labels[Workload.coschedulingPodGroup];
   if (name === undefined || name === '') return undefined;
@@ -116,16 +129,20 @@ function coscheduling(labels: StringMap): WorkloadGang | undefined {
 /**
  * The gang a pod belongs to, or undefined when it belongs to none.
  *
- * Precedence: explicit `phalanx.dev/pod-group` (+ `group-size`) always wins; then the coscheduling
- * label; then LeaderWorkerSet; then JobSet; then indexed Job. An explicit `group-size` alone sizes
- * a derived group (e.g. a coscheduling label plus a Phalanx size). An explicit `pod-group` without
- * `group-size` is left for validation to refuse: the user named the group, so the user sizes it.
+ * Precedence: explicit `phalanx.dev/pod-group` (+ `group-size`) always wins; then the upstream
+ * Workload API's `spec.schedulingGroup.podGroupName`; then the coscheduling label; then
+ * LeaderWorkerSet; then JobSet; then indexed Job. An explicit `group-size` alone sizes a derived group
+ * (e.g. a coscheduling label plus a Phalanx size), except an upstream PodGroup's: that one is read
+ * anyway for its topology constraint (the pod's own annotation still wins when admission merges them).
+ * An explicit `pod-group` without `group-size` is left for validation to refuse: the user named the
+ * group, so the user sizes it.
  *
  * JobSet and indexed-Job gangs are derived only for pods that request GPUs: every pod of one Job
  * shares a template, so this is a per-group decision, and it keeps CPU-only Jobs (often run in waves,
  * parallelism above what fits at once) from turning all-or-nothing. LeaderWorkerSet pods are always
  * grouped: the leader template may have no GPU while its workers do, and leaving it out would leave
- * the group one member short forever.
+ * the group one member short forever. Upstream PodGroup pods are always grouped for the same reason
+ * (and kube-scheduler requires one schedulerName across a PodGroup, so all of them must be routed).
  */
 export function identifyWorkloadGang(pod: PodShape): WorkloadGang | undefined {
   const labels = pod.metadata?.labels ?? {};
@@ -142,6 +159,8 @@ export function identifyWorkloadGang(pod: PodShape): WorkloadGang | undefined {
     };
   }
   const gpu = requestsGpu(pod);
+  const upstream = workloadApi(pod);
+  if (upstream !== undefined) return upstream;
   const derived =
     coscheduling(labels) ??
     leaderWorkerSet(labels, annotations) ??

@@ -36,6 +36,21 @@ const jobset = {
 };
 const indexed = { 'batch.kubernetes.io/job-name': 'tune', 'batch.kubernetes.io/job-completion-index': '3' };
 
+/** A pod naming an upstream Workload API PodGroup in spec.schedulingGroup. */
+function upstream(
+  podGroupName: string,
+  labels: Record<string, string> = {},
+  annotations: Record<string, string> = {},
+  containers: ContainerShape[] = [gpuContainer],
+): PodShape {
+  return { metadata: { labels, annotations }, spec: { containers, schedulingGroup: { podGroupName } } };
+}
+const upstreamGang = (name: string) => ({
+  source: 'workload-api',
+  group: name,
+  size: { kind: 'workload-pod-group', name },
+});
+
 describe('identifyWorkloadGang', () => {
   it.each([
     [
@@ -103,6 +118,40 @@ describe('identifyWorkloadGang', () => {
       { source: 'coscheduling', group: 'ray', size: { kind: 'explicit', value: '5' } },
     ],
     [
+      'upstream PodGroup (spec.schedulingGroup.podGroupName): sized and constrained by that PodGroup',
+      upstream('llm'),
+      upstreamGang('llm'),
+    ],
+    [
+      'upstream PodGroup member without GPUs is still grouped',
+      upstream('llm', {}, {}, [cpuContainer]),
+      upstreamGang('llm'),
+    ],
+    [
+      'upstream PodGroup wins over a coscheduling label and LeaderWorkerSet labels',
+      upstream(
+        'llm',
+        { ...lws, 'scheduling.x-k8s.io/pod-group': 'ray' },
+        { 'leaderworkerset.sigs.k8s.io/size': '4' },
+      ),
+      upstreamGang('llm'),
+    ],
+    [
+      'upstream PodGroup plus an explicit size: the PodGroup is still read (its topology applies)',
+      upstream('llm', {}, { 'phalanx.dev/group-size': '5' }),
+      upstreamGang('llm'),
+    ],
+    [
+      'explicit pod-group and group-size win over an upstream PodGroup',
+      upstream('llm', {}, { 'phalanx.dev/pod-group': 'mine', 'phalanx.dev/group-size': '2' }),
+      { source: 'explicit', group: 'mine', size: { kind: 'explicit', value: '2' } },
+    ],
+    [
+      'an empty podGroupName falls through to the workload labels',
+      upstream('', { 'scheduling.x-k8s.io/pod-group': 'ray' }),
+      { source: 'coscheduling', group: 'ray', size: { kind: 'pod-group', name: 'ray' } },
+    ],
+    [
       'explicit pod-group and group-size win over workload labels',
       pod(lws, {
         'phalanx.dev/pod-group': 'mine',
@@ -120,6 +169,7 @@ describe('identifyWorkloadGang', () => {
     ['a CPU-only indexed Job (may run in waves)', pod(indexed, {}, [cpuContainer])],
     ['a CPU-only JobSet Job', pod(jobset, {}, [cpuContainer])],
     ['a non-indexed Job', pod({ 'batch.kubernetes.io/job-name': 'batch' })],
+    ['an empty spec.schedulingGroup', { spec: { containers: [gpuContainer], schedulingGroup: {} } }],
     ['an explicit pod-group without size (left to validation)', pod({}, { 'phalanx.dev/pod-group': 'g' })],
   ])('no gang for %s', (_name, input) => {
     expect(identifyWorkloadGang(input)).toBeUndefined();

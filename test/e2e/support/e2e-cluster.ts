@@ -55,6 +55,8 @@ export interface StartOptions {
   readonly policy?: string;
   /** Default: the e2e fabric. */
   readonly fabricFile?: string;
+  /** Extra `kwokctl create cluster` flags, e.g. `--kube-feature-gates` and `--kube-runtime-config`. */
+  readonly kwokctlArgs?: readonly string[];
 }
 
 export async function startE2E(name: string, opts: StartOptions = {}): Promise<E2E> {
@@ -73,6 +75,7 @@ export async function startE2E(name: string, opts: StartOptions = {}): Promise<E
       name,
       fabricFile: opts.fabricFile ?? E2E_FABRIC,
       extenderPort,
+      ...(opts.kwokctlArgs === undefined ? {} : { kwokctlArgs: opts.kwokctlArgs }),
       log: (l) => log(`${name}: ${l}`),
     });
   const cluster = await step('cluster up', () =>
