@@ -7,7 +7,7 @@
 import { readAliased, readGang, readPolicy, readTopology } from './demand-annotations.js';
 import { DemandError, Rule } from './errors.js';
 import type { PodShape, StringMap } from './kube-shapes.js';
-import { Alias, Req, Resource } from './names.js';
+import { Alias, NodeLabel, Req, Resource } from './names.js';
 import { asDemand, effectivePodAmount, extendedResourceAmount, requestAmount } from './pod-resources.js';
 import {
   formatBytes,
@@ -43,14 +43,38 @@ export function parsePodDemand(pod: PodShape, opts: DemandOptions = {}): PodDema
   const policy = readPolicy(annotations, opts.policies);
   const cpuMilli = effectivePodAmount(pod, cpuRequest);
   const memoryBytes = effectivePodAmount(pod, memoryRequest);
+  const models = gpu.kind === 'none' ? [] : allowedModels(pod);
   return {
     gpu,
+    ...(models.length > 0 ? { models } : {}),
     topology: readTopology(annotations, opts.levels),
     ...(gang ? { gang } : {}),
     ...(policy !== undefined ? { policy } : {}),
     ...(cpuMilli > 0 ? { cpuMilli } : {}),
     ...(memoryBytes > 0 ? { memoryBytes } : {}),
   };
+}
+
+/**
+ * The GPU models the pod's node selection allows (nvidia.com/gpu.product), so the placement policy
+ * learns which models constrained pods need: the nodeSelector's value, or the values of an `In` on
+ * the label that every required node-affinity term states. Empty = any model.
+ */
+export function allowedModels(pod: PodShape): string[] {
+  const selected = pod.spec?.nodeSelector?.[NodeLabel.gpuProduct];
+  if (selected !== undefined) return [selected];
+  const terms =
+    pod.spec?.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms;
+  if (terms === undefined || terms.length === 0) return [];
+  const models = new Set<string>();
+  for (const term of terms) {
+    const inModels = (term.matchExpressions ?? []).find(
+      (e) => e.key === NodeLabel.gpuProduct && e.operator === 'In' && (e.values?.length ?? 0) > 0,
+    );
+    if (inModels === undefined) return [];
+    for (const model of inModels.values ?? []) models.add(model);
+  }
+  return [...models].sort();
 }
 
 /** Whether Phalanx places this pod's GPUs at all. */
