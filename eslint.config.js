@@ -1,4 +1,4 @@
-// Lint rules, including the layer rule of ARCHITECTURE.md §3: arrows point inward only.
+// Lint rules, including the layer rule of docs/architecture.md ("Layers"): arrows point inward only.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 

@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ClusterState } from '../../src/core/cluster-state.js';
 import { NodeLabel } from '../../src/core/names.js';
-import type { Assignment } from '../../src/core/types.js';
 import { nodeInventory } from '../support/fabric.js';
+import { whole } from '../support/assignments.js';
 
-const whole = (node: string, ...indices: number[]): Assignment => ({
-  node,
-  whole: true,
-  devices: indices.map((index) => ({ index, milli: 1000, memoryBytes: 0 })),
-});
 const labels = { [NodeLabel.clique]: 'c1', [NodeLabel.leaf]: 'l1', [NodeLabel.zone]: 'z1' };
 
 describe('ClusterState', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { DemandError } from '../../src/core/errors.js';
 import type { PodShape } from '../../src/core/kube-shapes.js';
 import { parsePodDemand } from '../../src/core/pod-demand.js';
 import type { DemandOptions } from '../../src/core/pod-demand.js';
+import { demandError } from '../support/pod-specs.js';
 
 const CLIQUE = 'nvidia.com/gpu.clique';
 const LEAF = 'network.topology.nvidia.com/leaf';
@@ -14,16 +14,6 @@ function annotated(annotations: Record<string, string>, namespace?: string): Pod
     metadata: { name: 'p', ...(namespace ? { namespace } : {}), annotations },
     spec: { containers: [{ name: 'main' }] },
   };
-}
-
-function demandError(p: PodShape, opts?: DemandOptions): DemandError {
-  try {
-    parsePodDemand(p, opts);
-  } catch (error) {
-    expect(error).toBeInstanceOf(DemandError);
-    return error as DemandError;
-  }
-  throw new Error('expected a DemandError');
 }
 
 describe('gang identity', () => {

@@ -1,7 +1,6 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InventoryError } from '../../src/core/errors.js';
-import { inventoryEquals, nodeInventory, parseIslands } from '../../src/core/inventory.js';
+import { inventoryEquals, nodeInventory } from '../../src/core/inventory.js';
 import type { NodeShape } from '../../src/core/kube-shapes.js';
 
 const H100_MIB = 81559;
@@ -199,33 +198,6 @@ describe('nodeInventory', () => {
   it('names the node in inventory errors', () => {
     expect(inventoryError(dgx({ labels: { 'nvidia.com/gpu.memory': '-1' } })).message).toBe(
       'node dgx-a1: label nvidia.com/gpu.memory: "-1" must not be negative (a count)',
-    );
-  });
-});
-
-describe('parseIslands', () => {
-  it('returns any partition of the devices, sorted', () => {
-    fc.assert(
-      fc.property(
-        fc
-          .integer({ min: 1, max: 16 })
-          .chain((n) =>
-            fc.tuple(
-              fc.constant(n),
-              fc.array(fc.integer({ min: 0, max: 3 }), { minLength: n, maxLength: n }),
-            ),
-          ),
-        ([n, owner]) => {
-          const groups = new Map<number, number[]>();
-          owner.forEach((g, device) => groups.set(g, [...(groups.get(g) ?? []), device]));
-          const text = [...groups.values()]
-            .map((devices) => [...devices].reverse().join(','))
-            .reverse()
-            .join(';');
-          const expected = [...groups.values()].sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0));
-          expect(parseIslands(text, n)).toEqual(expected);
-        },
-      ),
     );
   });
 });

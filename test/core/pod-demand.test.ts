@@ -1,55 +1,8 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DemandError } from '../../src/core/errors.js';
-import type { ContainerShape, PodShape } from '../../src/core/kube-shapes.js';
+import type { PodShape } from '../../src/core/kube-shapes.js';
 import { isManaged, parsePodDemand, requestedGpuMilli } from '../../src/core/pod-demand.js';
 import type { DemandOptions } from '../../src/core/pod-demand.js';
-
-type Resources = Record<string, string | number>;
-
-function container(
-  name: string,
-  limits?: Resources,
-  requests?: Resources,
-  restartPolicy?: 'Always',
-): ContainerShape {
-  return {
-    name,
-    ...(restartPolicy ? { restartPolicy } : {}),
-    resources: { ...(limits ? { limits } : {}), ...(requests ? { requests } : {}) },
-  };
-}
-
-function pod(opts: {
-  annotations?: Record<string, string>;
-  containers?: ContainerShape[];
-  initContainers?: ContainerShape[];
-  namespace?: string;
-}): PodShape {
-  return {
-    metadata: {
-      name: 'p',
-      ...(opts.namespace ? { namespace: opts.namespace } : {}),
-      annotations: opts.annotations ?? {},
-    },
-    spec: {
-      containers: opts.containers ?? [container('main')],
-      ...(opts.initContainers ? { initContainers: opts.initContainers } : {}),
-    },
-  };
-}
-
-const gpus = (n: string | number): Resources => ({ 'nvidia.com/gpu': n });
-
-function demandError(p: PodShape, opts?: DemandOptions): DemandError {
-  try {
-    parsePodDemand(p, opts);
-  } catch (error) {
-    expect(error).toBeInstanceOf(DemandError);
-    return error as DemandError;
-  }
-  throw new Error('expected a DemandError');
-}
+import { container, demandError, gpus, pod, type Resources } from '../support/pod-specs.js';
 
 describe('whole GPUs from nvidia.com/gpu', () => {
   it.each<[string, PodShape, number]>([
@@ -94,29 +47,6 @@ describe('whole GPUs from nvidia.com/gpu', () => {
     ],
   ])('%s', (_name, p, count) => {
     expect(parsePodDemand(p).gpu).toEqual({ kind: 'whole', count });
-  });
-
-  it('counts by max(sum of app containers, largest init container) for random pods', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.integer({ min: 0, max: 8 }), { minLength: 1, maxLength: 5 }),
-        fc.array(fc.integer({ min: 0, max: 8 }), { maxLength: 4 }),
-        (app, init) => {
-          let sum = 0;
-          for (const n of app) sum += n;
-          let peak = 0;
-          for (const n of init) peak = n > peak ? n : peak;
-          const expected = sum > peak ? sum : peak;
-          const p = pod({
-            containers: app.map((n, i) => container(`c${i}`, gpus(n))),
-            initContainers: init.map((n, i) => container(`i${i}`, gpus(n))),
-          });
-          expect(parsePodDemand(p).gpu).toEqual(
-            expected === 0 ? { kind: 'none' } : { kind: 'whole', count: expected },
-          );
-        },
-      ),
-    );
   });
 
   it.each<[string, PodShape, string, string]>([

@@ -1,5 +1,5 @@
-// Keeps src/core pure (ARCHITECTURE.md §3): no packages, no node built-ins, no process, no wall clock,
-// no global randomness. Cheap and independent of the lint configuration.
+// Keeps src/core pure (docs/architecture.md, "What is pure"): no packages, no node built-ins, no
+// process, no wall clock, no global randomness, no timers. Cheap and independent of the lint configuration.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';

@@ -1,18 +1,18 @@
-// POST /preempt over HTTP with both request forms kube-scheduler sends (protocol.md §1.3, §2.9), served
-// by the real PreemptService over a real ledger: the reply is always NodeNameToMetaVictims, lists at
-// least one victim per node, and names only pods bound to that node.
+// POST /preempt over HTTP with both request forms kube-scheduler sends (full victim pods, or only
+// their UIDs when the extender is nodeCacheCapable), served by the real PreemptService over a real
+// ledger: the reply is always NodeNameToMetaVictims, lists at least one victim per node, and names
+// only pods bound to that node.
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import express from 'express';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PreemptService } from '../../src/app/preemption/preempt-service.js';
 import type { SchedulingVerbs } from '../../src/app/verbs.js';
-import { DEFAULT_TOPOLOGY_LEVELS } from '../../src/core/names.js';
 import { createExtenderRouter } from '../../src/extender/routes.js';
 import { createExtenderMetrics, createRegistry } from '../../src/metrics/registry.js';
 import { createQuotaMetrics, preemptObserver } from '../../src/metrics/quota-metrics.js';
-import { PreemptWorld, fractionalPreemptor, share, whole } from '../app/preemption/preempt-harness.js';
+import { PreemptWorld, fractionalPreemptor } from '../app/preemption/preempt-harness.js';
+import { share, whole } from '../support/assignments.js';
 
 const world = new PreemptWorld()
   .node('gpu-1', 2)
@@ -25,14 +25,7 @@ const world = new PreemptWorld()
 let serving: string | undefined;
 const registry = createRegistry(false);
 const quota = createQuotaMetrics(registry, () => new Map([['ml', 2700]]));
-const preempt = new PreemptService({
-  state: world.state,
-  nodePods: world,
-  gangs: world,
-  levels: DEFAULT_TOPOLOGY_LEVELS,
-  notServingReason: () => serving,
-  observer: preemptObserver(quota),
-});
+const preempt = world.service({ notServingReason: () => serving, observer: preemptObserver(quota) });
 const verbs: SchedulingVerbs = {
   filter: () => ({ feasible: [], failed: {}, unresolvable: {} }),
   prioritize: () => [],

@@ -1,5 +1,5 @@
 // HTTP-level tests of the extender verbs with bodies shaped exactly as kube-scheduler sends them
-// (protocol.md §1.3), against scripted use cases.
+// (Go field names as keys, null for nil; src/extender/wire.ts), against scripted use cases.
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { pino } from 'pino';

@@ -60,13 +60,3 @@ export class FakeApi implements PodReader, Binder {
     return Promise.resolve();
   }
 }
-
-export class FakeClock {
-  t: number;
-  constructor(start = 1_000_000) {
-    this.t = start;
-  }
-  now(): number {
-    return this.t;
-  }
-}

@@ -1,4 +1,4 @@
-// A manually advanced clock for src/kube tests.
+// The one fake Clock (src/core/types.ts) of the test suite: time moves only when a test advances it.
 export class FakeClock {
   ms: number;
   constructor(ms = 1_700_000_000_000) {

@@ -3,8 +3,9 @@ import { curveOf, unallocatedPctAt } from '../../src/replay/metrics.js';
 import { seededRng } from '../../src/replay/seeded-rng.js';
 import { SimCluster } from '../../src/replay/sim-cluster.js';
 import { simulate } from '../../src/replay/simulate.js';
-import type { TraceNode, TracePod } from '../../src/replay/trace-csv.js';
+import type { TraceNode } from '../../src/replay/trace-csv.js';
 import { createBestFitPolicy } from '../../src/core/policies/bestfit.js';
+import { tracePod } from '../support/trace-pods.js';
 
 const node = (name: string, gpus: number): TraceNode => ({
   name,
@@ -13,14 +14,6 @@ const node = (name: string, gpus: number): TraceNode => ({
   gpus,
   model: 'T4',
 });
-const pod = (name: string, numGpu: number, gpuMilli: number): TracePod => ({
-  name,
-  cpuMilli: 1000,
-  memoryMib: 10,
-  numGpu,
-  gpuMilli,
-  gpuSpec: [],
-});
 
 describe('simulate on a tiny cluster (bestfit, values worked out by hand)', () => {
   // a: 1 GPU, b: 2 GPUs; capacity 3000 milli.
@@ -28,7 +21,12 @@ describe('simulate on a tiny cluster (bestfit, values worked out by hand)', () =
   // 2. whole 1: a's only device is shared -> b device 0.
   // 3. share 500: a has 400 left -> b device 1.
   // 4. whole 1: no free device anywhere -> fails.
-  const pods = [pod('s600', 1, 600), pod('w1', 1, 1000), pod('s500', 1, 500), pod('w2', 1, 1000)];
+  const pods = [
+    tracePod('s600', 1, 600),
+    tracePod('w1', 1, 1000),
+    tracePod('s500', 1, 500),
+    tracePod('w2', 1, 1000),
+  ];
 
   it('places pods where best fit says and records arrived and allocated GPU', () => {
     const cluster = new SimCluster([node('a', 1), node('b', 2)]);
@@ -63,8 +61,8 @@ describe('simulate on a tiny cluster (bestfit, values worked out by hand)', () =
 
   it('enforces host CPU and GPU model', () => {
     const cluster = new SimCluster([node('a', 1)]);
-    const hungry = { ...pod('cpu', 1, 1000), cpuMilli: 9000 };
-    const wrongModel = { ...pod('model', 1, 1000), gpuSpec: ['A100'] };
+    const hungry = { ...tracePod('cpu', 1, 1000), cpuMilli: 9000 };
+    const wrongModel = { ...tracePod('model', 1, 1000), gpuSpec: ['A100'] };
     const series = simulate(cluster, [hungry, wrongModel], createBestFitPolicy(), {
       pureScores: true,
       observe: true,
@@ -76,7 +74,7 @@ describe('simulate on a tiny cluster (bestfit, values worked out by hand)', () =
 
   it('gives a multi-GPU pod only fully free devices of one node', () => {
     const cluster = new SimCluster([node('a', 2), node('b', 2)]);
-    const pods2 = [pod('s', 1, 100), pod('s2', 1, 100), pod('w2', 2, 1000)];
+    const pods2 = [tracePod('s', 1, 100), tracePod('s2', 1, 100), tracePod('w2', 2, 1000)];
     const series = simulate(cluster, pods2, createBestFitPolicy(), {
       pureScores: true,
       observe: true,

@@ -1,19 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { seededRng } from '../../src/replay/seeded-rng.js';
-import type { TracePod } from '../../src/replay/trace-csv.js';
 import { buildWorkload } from '../../src/replay/workload.js';
-
-const pod = (name: string, numGpu: number, gpuMilli: number): TracePod => ({
-  name,
-  cpuMilli: 1000,
-  memoryMib: 1,
-  numGpu,
-  gpuMilli,
-  gpuSpec: [],
-});
+import { tracePod } from '../support/trace-pods.js';
 
 describe('buildWorkload', () => {
-  const pods = [pod('a', 1, 1000), pod('b', 1, 500), pod('c', 0, 0)];
+  const pods = [tracePod('a', 1, 1000), tracePod('b', 1, 500), tracePod('c', 0, 0)];
 
   it('keeps every trace pod and resamples until the GPU target is reached', () => {
     // capacity 10 GPUs × 1.3 = 13000 milli; the trace holds 1500.
@@ -25,7 +16,7 @@ describe('buildWorkload', () => {
   });
 
   it('trims a list that already exceeds the target', () => {
-    const many = Array.from({ length: 20 }, (_, i) => pod(`w${i}`, 1, 1000));
+    const many = Array.from({ length: 20 }, (_, i) => tracePod(`w${i}`, 1, 1000));
     const list = buildWorkload(many, 10_000, 1.3, seededRng(1));
     expect(list).toHaveLength(13);
   });

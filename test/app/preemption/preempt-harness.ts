@@ -2,21 +2,12 @@
 // serves as NodePods and GangMemberIndex, with helpers to bind pods that hold GPU shares.
 import type { NodePods } from '../../../src/app/preemption/ports.js';
 import type { GangMemberIndex } from '../../../src/app/ports.js';
+import { PreemptService, type PreemptServiceDeps } from '../../../src/app/preemption/preempt-service.js';
 import { ClusterState } from '../../../src/core/cluster-state.js';
+import { DEFAULT_TOPOLOGY_LEVELS } from '../../../src/core/names.js';
 import type { PodShape } from '../../../src/core/kube-shapes.js';
 import type { Assignment } from '../../../src/core/types.js';
 import { nodeInventory } from '../../support/fabric.js';
-
-export const share = (node: string, index: number, milli: number): Assignment => ({
-  node,
-  whole: false,
-  devices: [{ index, milli, memoryBytes: 0 }],
-});
-export const whole = (node: string, ...indices: number[]): Assignment => ({
-  node,
-  whole: true,
-  devices: indices.map((index) => ({ index, milli: 1000, memoryBytes: 0 })),
-});
 
 export interface PodOptions {
   namespace?: string;
@@ -54,6 +45,18 @@ export function fractionalPreemptor(milli: number, priority: number, extra: PodO
 export class PreemptWorld implements NodePods, GangMemberIndex {
   readonly state = new ClusterState();
   readonly pods: PodShape[] = [];
+
+  /** A PreemptService over this world and the default topology levels; serving unless told otherwise. */
+  service(deps: Partial<Pick<PreemptServiceDeps, 'notServingReason' | 'observer'>> = {}): PreemptService {
+    return new PreemptService({
+      state: this.state,
+      nodePods: this,
+      gangs: this,
+      levels: DEFAULT_TOPOLOGY_LEVELS,
+      notServingReason: () => undefined,
+      ...deps,
+    });
+  }
 
   node(name: string, gpus: number, islands?: number[][]): this {
     this.state.applyNode(nodeInventory(name, gpus, islands ? { islands } : {}));

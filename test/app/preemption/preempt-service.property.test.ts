@@ -4,9 +4,8 @@
 // for one whole GPU. The expected cost per node is written here from the scenario itself.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PreemptService } from '../../../src/app/preemption/preempt-service.js';
-import { DEFAULT_TOPOLOGY_LEVELS } from '../../../src/core/names.js';
-import { PreemptWorld, podShape, whole } from './preempt-harness.js';
+import { PreemptWorld, podShape } from './preempt-harness.js';
+import { whole } from '../../support/assignments.js';
 
 const occupantArb = fc.record({
   priority: fc.integer({ min: 0, max: 4 }),
@@ -38,13 +37,7 @@ describe('PreemptService across nodes (property)', () => {
             const pods = o.gang ? occupants.filter((x) => x.gang === o.gang).length : 1;
             if (priority < preemptorPriority) cost.set(node, [priority, pods, priority * pods]);
           });
-          const svc = new PreemptService({
-            state: world.state,
-            nodePods: world,
-            gangs: world,
-            levels: DEFAULT_TOPOLOGY_LEVELS,
-            notServingReason: () => undefined,
-          });
+          const svc = world.service();
           const preemptor = podShape('preemptor', {
             priority: preemptorPriority,
             requests: { 'nvidia.com/gpu': '1' },

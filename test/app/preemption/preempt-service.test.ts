@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { PreemptService, type PreemptObserver } from '../../../src/app/preemption/preempt-service.js';
-import { DEFAULT_TOPOLOGY_LEVELS } from '../../../src/core/names.js';
-import { PreemptWorld, fractionalPreemptor, podShape, share, whole } from './preempt-harness.js';
+import type { PreemptObserver } from '../../../src/app/preemption/preempt-service.js';
+import { PreemptWorld, fractionalPreemptor, podShape } from './preempt-harness.js';
+import { share, whole } from '../../support/assignments.js';
 
 function service(world: PreemptWorld, notServing?: string) {
   const seen: string[] = [];
@@ -9,14 +9,7 @@ function service(world: PreemptWorld, notServing?: string) {
     nodeResult: (r) => seen.push(`node:${r}`),
     victimsChosen: (reason, n) => seen.push(`victims:${reason}:${n}`),
   };
-  const svc = new PreemptService({
-    state: world.state,
-    nodePods: world,
-    gangs: world,
-    levels: DEFAULT_TOPOLOGY_LEVELS,
-    notServingReason: () => notServing,
-    observer,
-  });
+  const svc = world.service({ notServingReason: () => notServing, observer });
   return { svc, seen };
 }
 

@@ -1,40 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { candidateAssignments, explainNoFit, memoryShareMilli } from '../../../src/core/ledger/device-fit.js';
 import { GpuLedger } from '../../../src/core/ledger/gpu-ledger.js';
-import type {
-  Assignment,
-  GpuRequest,
-  NodeGpuState,
-  NodeInventory,
-  PodDemand,
-} from '../../../src/core/types.js';
+import type { Assignment, GpuRequest, PodDemand } from '../../../src/core/types.js';
 import { GIB, nodeInventory } from '../../support/fabric.js';
+import { share, stateOf, whole } from '../../support/assignments.js';
 
 const demand = (gpu: GpuRequest, extra: Partial<PodDemand> = {}): PodDemand => ({
   gpu,
   topology: {},
   ...extra,
 });
-const whole = (node: string, ...indices: number[]): Assignment => ({
-  node,
-  whole: true,
-  devices: indices.map((index) => ({ index, milli: 1000, memoryBytes: 0 })),
-});
-const share = (node: string, index: number, milli: number, memoryBytes = 0): Assignment => ({
-  node,
-  whole: false,
-  devices: [{ index, milli, memoryBytes }],
-});
-
-/** Node state after the given holdings, through the real ledger. */
-function stateOf(inv: NodeInventory, ...held: Assignment[]): NodeGpuState {
-  const ledger = new GpuLedger();
-  ledger.upsertNode(inv);
-  held.forEach((a, i) => expect(ledger.commit(`h${i}`, a)).toEqual({ ok: true }));
-  const state = ledger.nodeState(inv.name);
-  if (state === undefined) throw new Error('node missing');
-  return state;
-}
 
 const indicesOf = (as: Assignment[]): number[][] => as.map((a) => a.devices.map((d) => d.index));
 

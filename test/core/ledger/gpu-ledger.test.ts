@@ -2,17 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GpuLedger } from '../../../src/core/ledger/gpu-ledger.js';
 import type { Assignment } from '../../../src/core/types.js';
 import { GIB, nodeInventory } from '../../support/fabric.js';
-
-const whole = (node: string, ...indices: number[]): Assignment => ({
-  node,
-  whole: true,
-  devices: indices.map((index) => ({ index, milli: 1000, memoryBytes: 0 })),
-});
-const share = (node: string, index: number, milli: number, memoryBytes = 0): Assignment => ({
-  node,
-  whole: false,
-  devices: [{ index, milli, memoryBytes }],
-});
+import { share, whole } from '../../support/assignments.js';
 
 function ledgerWith(...nodes: [string, number][]): GpuLedger {
   const ledger = new GpuLedger();

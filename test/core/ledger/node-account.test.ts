@@ -2,17 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { NodeAccount } from '../../../src/core/ledger/node-account.js';
 import { nodeCapacity } from '../../../src/core/topology/domain-summary.js';
 import { nodeInventory, GIB } from '../../support/fabric.js';
-
-const share = (node: string, index: number, milli: number) => ({
-  node,
-  whole: false,
-  devices: [{ index, milli, memoryBytes: 10 * GIB }],
-});
+import { share } from '../../support/assignments.js';
 
 describe('NodeAccount state', () => {
   it('reports each device as the applied assignments left it', () => {
     const account = new NodeAccount(nodeInventory('a', 4));
-    account.apply(share('a', 1, 300), 1);
+    account.apply(share('a', 1, 300, 10 * GIB), 1);
     account.apply({ node: 'a', whole: true, devices: [{ index: 3, milli: 1000, memoryBytes: 0 }] }, 1);
     expect(account.state().devices).toEqual([
       { index: 0, memoryBytes: 80 * GIB, usedMilli: 0, usedMemoryBytes: 0, mode: 'free' },
@@ -20,7 +15,7 @@ describe('NodeAccount state', () => {
       { index: 2, memoryBytes: 80 * GIB, usedMilli: 0, usedMemoryBytes: 0, mode: 'free' },
       { index: 3, memoryBytes: 80 * GIB, usedMilli: 1000, usedMemoryBytes: 80 * GIB, mode: 'whole' },
     ]);
-    account.apply(share('a', 1, 300), -1);
+    account.apply(share('a', 1, 300, 10 * GIB), -1);
     expect(account.state().devices[1]).toEqual({
       index: 1,
       memoryBytes: 80 * GIB,
@@ -33,12 +28,12 @@ describe('NodeAccount state', () => {
   it('shares equal device states and capacities between nodes (heap per node)', () => {
     const a = new NodeAccount(nodeInventory('a', 8));
     const b = new NodeAccount(nodeInventory('b', 8));
-    a.apply(share('a', 2, 500), 1);
-    b.apply(share('b', 2, 500), 1);
+    a.apply(share('a', 2, 500, 10 * GIB), 1);
+    b.apply(share('b', 2, 500, 10 * GIB), 1);
     a.state().devices.forEach((d, i) => expect(b.state().devices[i]).toBe(d));
     expect(Object.isFrozen(a.state().devices[2])).toBe(true);
     expect(nodeCapacity(a.state())).toBe(nodeCapacity(b.state()));
-    b.apply(share('b', 3, 100), 1);
+    b.apply(share('b', 3, 100, 10 * GIB), 1);
     expect(b.state().devices[3]).not.toBe(a.state().devices[3]);
     expect(nodeCapacity(b.state())).not.toBe(nodeCapacity(a.state()));
   });

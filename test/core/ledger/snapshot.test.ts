@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { GpuLedger } from '../../../src/core/ledger/gpu-ledger.js';
 import { rebuildLedger } from '../../../src/core/ledger/snapshot.js';
-import type { Assignment } from '../../../src/core/types.js';
 import { generateFabric, nodeInventory } from '../../support/fabric.js';
-
-const whole = (node: string, index: number): Assignment => ({
-  node,
-  whole: true,
-  devices: [{ index, milli: 1000, memoryBytes: 0 }],
-});
+import { whole } from '../../support/assignments.js';
 
 describe('rebuildLedger', () => {
   it('rebuilds the same device state as the live ledger that took the same commits', () => {

@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { GpuLedger } from '../../../src/core/ledger/gpu-ledger.js';
 import { createBinpackPolicy, deviceFillAfter, nodeFillAfter } from '../../../src/core/policies/binpack.js';
 import type { Candidate } from '../../../src/core/policies/policy.js';
 import { createSpreadPolicy } from '../../../src/core/policies/spread.js';
-import type { Assignment, NodeGpuState, NodeInventory, PodDemand } from '../../../src/core/types.js';
+import type { Assignment, NodeGpuState, PodDemand } from '../../../src/core/types.js';
 import { nodeInventory } from '../../support/fabric.js';
 import { share, stateOf, whole } from '../../support/assignments.js';
 

@@ -4,17 +4,7 @@ import { selectVictims, type VictimQuery } from '../../../src/core/preemption/vi
 import type { RemoteMember } from '../../../src/core/preemption/victim-units.js';
 import type { Assignment, GpuRequest, NodeGpuState, NodeInventory } from '../../../src/core/types.js';
 import { GIB, nodeInventory } from '../../support/fabric.js';
-
-const whole = (...indices: number[]): Assignment => ({
-  node: 'n',
-  whole: true,
-  devices: indices.map((index) => ({ index, milli: 1000, memoryBytes: 0 })),
-});
-const share = (index: number, milli: number, memoryBytes = 0): Assignment => ({
-  node: 'n',
-  whole: false,
-  devices: [{ index, milli, memoryBytes }],
-});
+import { share, whole } from '../../support/assignments.js';
 
 interface PodSpec {
   uid: string;
@@ -52,11 +42,11 @@ const fraction = (milli: number, memoryBytes?: number): GpuRequest =>
 describe('selectVictims: shares of one device', () => {
   it('frees the share on the device where it is cheapest', () => {
     const q = query(nodeInventory('n', 2), fraction(500), 10, [
-      { uid: 'a', priority: 1, assignment: share(0, 300) },
-      { uid: 'b', priority: 2, assignment: share(0, 400) },
-      { uid: 'c', priority: 0, assignment: share(0, 200) },
-      { uid: 'd', priority: 0, assignment: share(1, 600) },
-      { uid: 'e', priority: 0, assignment: share(1, 300) },
+      { uid: 'a', priority: 1, assignment: share('n', 0, 300) },
+      { uid: 'b', priority: 2, assignment: share('n', 0, 400) },
+      { uid: 'c', priority: 0, assignment: share('n', 0, 200) },
+      { uid: 'd', priority: 0, assignment: share('n', 1, 600) },
+      { uid: 'e', priority: 0, assignment: share('n', 1, 300) },
     ]);
     const choice = selectVictims(q);
     expect(choice).toMatchObject({ kind: 'victims', uids: ['d'], remote: [] });
@@ -64,17 +54,17 @@ describe('selectVictims: shares of one device', () => {
 
   it('prefers two low-priority pods to one pod of higher priority', () => {
     const q = query(nodeInventory('n', 1), fraction(500), 10, [
-      { uid: 'high', priority: 5, assignment: share(0, 500) },
-      { uid: 'low1', priority: 1, assignment: share(0, 250) },
-      { uid: 'low2', priority: 1, assignment: share(0, 250) },
+      { uid: 'high', priority: 5, assignment: share('n', 0, 500) },
+      { uid: 'low1', priority: 1, assignment: share('n', 0, 250) },
+      { uid: 'low2', priority: 1, assignment: share('n', 0, 250) },
     ]);
     expect(selectVictims(q)).toMatchObject({ kind: 'victims', uids: ['low1', 'low2'] });
   });
 
   it('never evicts a pod of equal or higher priority', () => {
     const q = query(nodeInventory('n', 1), fraction(500), 3, [
-      { uid: 'same', priority: 3, assignment: share(0, 600) },
-      { uid: 'above', priority: 4, assignment: share(0, 400) },
+      { uid: 'same', priority: 3, assignment: share('n', 0, 600) },
+      { uid: 'above', priority: 4, assignment: share('n', 0, 400) },
     ]);
     const choice = selectVictims(q);
     expect(choice.kind).toBe('cannot-help');
@@ -82,8 +72,8 @@ describe('selectVictims: shares of one device', () => {
 
   it('evicts a pod holding a device whole when that frees the share', () => {
     const q = query(nodeInventory('n', 2), fraction(700), 10, [
-      { uid: 'w', priority: 0, assignment: whole(0) },
-      { uid: 's', priority: 0, assignment: share(1, 400) },
+      { uid: 'w', priority: 0, assignment: whole('n', 0) },
+      { uid: 's', priority: 0, assignment: share('n', 1, 400) },
     ]);
     expect(selectVictims(q)).toMatchObject({ kind: 'victims', uids: ['w'] });
   });
@@ -91,8 +81,8 @@ describe('selectVictims: shares of one device', () => {
   it('frees memory as well as compute', () => {
     const inv = nodeInventory('n', 1, { memoryBytes: 40 * GIB });
     const q = query(inv, fraction(100, 20 * GIB), 10, [
-      { uid: 'small', priority: 0, assignment: share(0, 500, 5 * GIB) },
-      { uid: 'big', priority: 1, assignment: share(0, 100, 30 * GIB) },
+      { uid: 'small', priority: 0, assignment: share('n', 0, 500, 5 * GIB) },
+      { uid: 'big', priority: 1, assignment: share('n', 0, 100, 30 * GIB) },
     ]);
     expect(selectVictims(q)).toMatchObject({ kind: 'victims', uids: ['big'] });
   });
@@ -100,15 +90,15 @@ describe('selectVictims: shares of one device', () => {
   it('sizes a memory-only request by the device memory', () => {
     const inv = nodeInventory('n', 1, { memoryBytes: 40 * GIB });
     const q = query(inv, { kind: 'memory', memoryBytes: 20 * GIB }, 10, [
-      { uid: 'a', priority: 1, assignment: share(0, 300) },
-      { uid: 'b', priority: 0, assignment: share(0, 500) },
+      { uid: 'a', priority: 1, assignment: share('n', 0, 300) },
+      { uid: 'b', priority: 0, assignment: share('n', 0, 500) },
     ]);
     expect(selectVictims(q)).toMatchObject({ kind: 'victims', uids: ['b'] });
   });
 
   it('answers fits when nothing needs to go', () => {
     const q = query(nodeInventory('n', 1), fraction(400), 10, [
-      { uid: 'a', priority: 0, assignment: share(0, 600) },
+      { uid: 'a', priority: 0, assignment: share('n', 0, 600) },
     ]);
     expect(selectVictims(q)).toEqual({ kind: 'fits' });
   });
@@ -118,9 +108,9 @@ describe('selectVictims: shares of one device', () => {
       nodeInventory('n', 1),
       fraction(500),
       10,
-      [{ uid: 'a', priority: 0, assignment: share(0, 300) }],
+      [{ uid: 'a', priority: 0, assignment: share('n', 0, 300) }],
       {
-        reserved: [share(0, 600)],
+        reserved: [share('n', 0, 600)],
       },
     );
     const choice = selectVictims(q);
@@ -131,7 +121,7 @@ describe('selectVictims: shares of one device', () => {
 
   it('cannot help on a node of another GPU model, whatever runs there', () => {
     const q = query(nodeInventory('n', 1, { model: 'A100' }), fraction(500), 10, [
-      { uid: 'a', priority: 0, assignment: share(0, 900) },
+      { uid: 'a', priority: 0, assignment: share('n', 0, 900) },
     ]);
     const choice = selectVictims({ ...q, demand: { gpu: fraction(500), topology: {}, models: ['H100'] } });
     expect(choice.kind).toBe('cannot-help');
@@ -146,9 +136,9 @@ describe('selectVictims: gangs', () => {
       fraction(500),
       10,
       [
-        { uid: 'g1', priority: 0, assignment: share(0, 500), gangKey: 'ml/g' },
+        { uid: 'g1', priority: 0, assignment: share('n', 0, 500), gangKey: 'ml/g' },
         { uid: 'g-cpu', priority: 0, gangKey: 'ml/g' },
-        { uid: 'solo', priority: 2, assignment: share(0, 500) },
+        { uid: 'solo', priority: 2, assignment: share('n', 0, 500) },
       ],
       { remote: { 'ml/g': [{ uid: 'g2', node: 'm', priority: 0 }] } },
     );
@@ -169,8 +159,8 @@ describe('selectVictims: gangs', () => {
       fraction(500),
       10,
       [
-        { uid: 'g1', priority: 0, assignment: share(0, 500), gangKey: 'ml/g' },
-        { uid: 'solo', priority: 2, assignment: share(0, 500) },
+        { uid: 'g1', priority: 0, assignment: share('n', 0, 500), gangKey: 'ml/g' },
+        { uid: 'solo', priority: 2, assignment: share('n', 0, 500) },
       ],
       { remote: { 'ml/g': [{ uid: 'g2', node: 'm', priority: 10 }] } },
     );
@@ -182,7 +172,7 @@ describe('selectVictims: gangs', () => {
       nodeInventory('n', 1),
       fraction(600),
       10,
-      [{ uid: 'mate', priority: 0, assignment: share(0, 500), gangKey: 'ml/mine' }],
+      [{ uid: 'mate', priority: 0, assignment: share('n', 0, 500), gangKey: 'ml/mine' }],
       { gang: 'ml/mine' },
     );
     expect(selectVictims(q).kind).toBe('cannot-help');
@@ -199,9 +189,9 @@ describe('selectVictims: whole devices', () => {
 
   it('prefers emptying a device inside an island with a free one, at equal cost', () => {
     const q = query(nodeInventory('n', 4, islands), { kind: 'whole', count: 2 }, 10, [
-      { uid: 'y', priority: 1, assignment: whole(2) },
-      { uid: 'x', priority: 1, assignment: whole(1) },
-      { uid: 'z', priority: 5, assignment: whole(3) },
+      { uid: 'y', priority: 1, assignment: whole('n', 2) },
+      { uid: 'x', priority: 1, assignment: whole('n', 1) },
+      { uid: 'z', priority: 5, assignment: whole('n', 3) },
     ]);
     // Device 0 is free: evicting x (island 0,1) or y (spanning 0 and 2) both cost one pod of priority 1.
     expect(selectVictims(q)).toMatchObject({ kind: 'victims', uids: ['x'] });
@@ -209,42 +199,42 @@ describe('selectVictims: whole devices', () => {
 
   it('empties the device held by fewer pods', () => {
     const q = query(nodeInventory('n', 2), { kind: 'whole', count: 1 }, 10, [
-      { uid: 'f1', priority: 0, assignment: share(0, 300) },
-      { uid: 'f2', priority: 0, assignment: share(0, 300) },
-      { uid: 'f3', priority: 0, assignment: share(0, 300) },
-      { uid: 'w', priority: 0, assignment: whole(1) },
+      { uid: 'f1', priority: 0, assignment: share('n', 0, 300) },
+      { uid: 'f2', priority: 0, assignment: share('n', 0, 300) },
+      { uid: 'f3', priority: 0, assignment: share('n', 0, 300) },
+      { uid: 'w', priority: 0, assignment: whole('n', 1) },
     ]);
     expect(selectVictims(q)).toMatchObject({ kind: 'victims', uids: ['w'] });
   });
 
   it('evicts every fraction on a device when that is the only way to free it', () => {
     const q = query(nodeInventory('n', 2), { kind: 'whole', count: 1 }, 10, [
-      { uid: 'f1', priority: 0, assignment: share(0, 300) },
-      { uid: 'f2', priority: 1, assignment: share(0, 100) },
-      { uid: 'w', priority: 10, assignment: whole(1) },
+      { uid: 'f1', priority: 0, assignment: share('n', 0, 300) },
+      { uid: 'f2', priority: 1, assignment: share('n', 0, 100) },
+      { uid: 'w', priority: 10, assignment: whole('n', 1) },
     ]);
     expect(selectVictims(q)).toMatchObject({ kind: 'victims', uids: ['f1', 'f2'] });
   });
 
   it('counts a multi-device pod once', () => {
     const q = query(nodeInventory('n', 4), { kind: 'whole', count: 2 }, 10, [
-      { uid: 'pair', priority: 1, assignment: whole(0, 1) },
-      { uid: 'a', priority: 0, assignment: whole(2) },
-      { uid: 'b', priority: 0, assignment: whole(3) },
+      { uid: 'pair', priority: 1, assignment: whole('n', 0, 1) },
+      { uid: 'a', priority: 0, assignment: whole('n', 2) },
+      { uid: 'b', priority: 0, assignment: whole('n', 3) },
     ]);
     // Two pods of priority 0 beat one pod of priority 1 (lowest priority first).
     expect(selectVictims(q)).toMatchObject({ kind: 'victims', uids: ['a', 'b'] });
     const fewer = query(nodeInventory('n', 4), { kind: 'whole', count: 2 }, 10, [
-      { uid: 'pair', priority: 0, assignment: whole(0, 1) },
-      { uid: 'a', priority: 0, assignment: whole(2) },
-      { uid: 'b', priority: 0, assignment: whole(3) },
+      { uid: 'pair', priority: 0, assignment: whole('n', 0, 1) },
+      { uid: 'a', priority: 0, assignment: whole('n', 2) },
+      { uid: 'b', priority: 0, assignment: whole('n', 3) },
     ]);
     expect(selectVictims(fewer)).toMatchObject({ kind: 'victims', uids: ['pair'] });
   });
 
   it('cannot help when the node has fewer devices than asked', () => {
     const q = query(nodeInventory('n', 2), { kind: 'whole', count: 4 }, 10, [
-      { uid: 'a', priority: 0, assignment: whole(0) },
+      { uid: 'a', priority: 0, assignment: whole('n', 0) },
     ]);
     expect(selectVictims(q).kind).toBe('cannot-help');
   });
@@ -253,7 +243,7 @@ describe('selectVictims: whole devices', () => {
     const pods = Array.from({ length: 8 }, (_, i) => ({
       uid: `p${i}`,
       priority: i % 3,
-      assignment: whole(i),
+      assignment: whole('n', i),
     }));
     const q = query(nodeInventory('n', 8), { kind: 'whole', count: 3 }, 10, pods);
     const choice = selectVictims({ ...q, searchBudget: 1 });

@@ -1,33 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { GpuLedger } from '../../../src/core/ledger/gpu-ledger.js';
 import { NodeLabel } from '../../../src/core/names.js';
 import { TopologyGraph } from '../../../src/core/topology/topology-graph.js';
-import type { Assignment, NodeGpuState, NodeInventory } from '../../../src/core/types.js';
 import { nodeInventory } from '../../support/fabric.js';
+import { share, stateOf, whole } from '../../support/assignments.js';
 
 const LEVELS = [NodeLabel.clique, NodeLabel.leaf];
 const labels = (clique: string | undefined, leaf: string): Record<string, string> => ({
   ...(clique === undefined ? {} : { [NodeLabel.clique]: clique }),
   [NodeLabel.leaf]: leaf,
-});
-
-function stateOf(inv: NodeInventory, ...held: Assignment[]): NodeGpuState {
-  const ledger = new GpuLedger();
-  ledger.upsertNode(inv);
-  held.forEach((a, i) => ledger.commit(`h${i}`, a));
-  const state = ledger.nodeState(inv.name);
-  if (state === undefined) throw new Error('node missing');
-  return state;
-}
-const whole = (node: string, ...indices: number[]): Assignment => ({
-  node,
-  whole: true,
-  devices: indices.map((index) => ({ index, milli: 1000, memoryBytes: 0 })),
-});
-const share = (node: string, index: number, milli: number): Assignment => ({
-  node,
-  whole: false,
-  devices: [{ index, milli, memoryBytes: 0 }],
 });
 
 describe('TopologyGraph domains', () => {
