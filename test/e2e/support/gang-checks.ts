@@ -28,3 +28,26 @@ export async function gangEvents(core: CoreV1Api, namespace: string, pod: string
     .filter((e) => e.reason === GANG_UNSCHEDULABLE)
     .map((e) => e.message ?? '');
 }
+
+/** How often `reason` was recorded on a pod: repeats aggregated into one Event count each time. */
+export async function eventCount(
+  core: CoreV1Api,
+  namespace: string,
+  pod: string,
+  reason: string,
+): Promise<number> {
+  return (await podEvents(core, namespace, pod))
+    .filter((e) => e.reason === reason)
+    .reduce((sum, e) => sum + Math.max(e.count ?? 1, e.series?.count ?? 0, 1), 0);
+}
+
+/** Messages of the scheduler's FailedScheduling events on a pod. */
+export async function failedSchedulingMessages(
+  core: CoreV1Api,
+  namespace: string,
+  pod: string,
+): Promise<string[]> {
+  return (await podEvents(core, namespace, pod))
+    .filter((e) => e.reason === 'FailedScheduling')
+    .map((e) => e.message ?? '');
+}
