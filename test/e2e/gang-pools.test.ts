@@ -40,13 +40,10 @@ const HOLD_MS = 6_000;
 const GPUS = 8;
 /**
  * How soon a gang is explained when a member that disagrees is created just after the first member
- * was planned. Today the plan made from the first member (standing in for the member not created
- * yet) is kept until the first member's bind barrier times out (bindBarrierMs, 25 s): the late
- * member's claim fails with "no room for this member" and is only retried, so the explanation comes
- * after ~26 s. 40 s covers that; tighten to 20 s (like the gated case) once a failed claim re-plans
- * the gang from its real members.
+ * was planned: the late member fits no slot of the plan made from the first member's template, so
+ * the gang is planned again from its real members at once (well before the 25 s bind barrier).
  */
-const LATE_MEMBER_EXPLAINED_WITHIN_MS = 40_000;
+const LATE_MEMBER_EXPLAINED_WITHIN_MS = 20_000;
 
 const POOL_A_RACK = 'leaf-r1';
 const POOL_B_RACK = 'leaf-r2';

@@ -33,7 +33,8 @@ import type { BindRequest, FilterOutcome } from '../verbs.js';
 
 export type { GangCoordinatorDeps, GangObserver, GangVerbs, ReleaseCause } from './gang-types.js';
 
-type Claimed = { gang: GangRecord; slot: GangSlot } | { reason: string };
+/** `misfit`: the member fits no slot of the plan (planned from another member's template). */
+type Claimed = { gang: GangRecord; slot: GangSlot } | { reason: string; misfit?: true };
 
 /** Metrics cause of the nodes a planned gang member is not going to. */
 const GANG_PLANNED_ELSEWHERE = 'gang member planned on another node';
@@ -204,8 +205,20 @@ export class GangCoordinator implements GangVerbs {
       const own = this.tracker.slotOf(existing, self.uid);
       if (own !== undefined) return { gang: existing, slot: own };
       const claimed = this.claim(existing, pod, demand);
-      if (!('lost' in claimed)) return claimed;
-      this.barrier.release(existing, 'capacity-lost', 'reserved capacity was lost');
+      if ('lost' in claimed) this.barrier.release(existing, 'capacity-lost', 'reserved capacity was lost');
+      else if (!('misfit' in claimed)) return claimed;
+      else if (existing.anchored || !this.constraints.spendReplan(gang.key)) return claimed;
+      else {
+        // The plan guessed this member from another's template and guessed wrong: plan again from
+        // the members as they are, so a gang whose members disagree is explained now, not after the
+        // bind barrier of those already waiting runs out.
+        this.barrier.release(
+          existing,
+          'member-mismatch',
+          `member ${self.namespace}/${self.name} fits no slot`,
+        );
+        if (this.tracker.get(gang.key) === existing) return claimed;
+      }
     }
     const planned = this.plan(pod, demand, gang, pinned);
     if ('reason' in planned) return planned;
@@ -225,7 +238,7 @@ export class GangCoordinator implements GangVerbs {
       const fit = this.constraints.refitFit(record, slot, pod);
       const options = { choose: this.chooser(demand), ...(fit ? { fit } : {}) };
       if (!this.slots.refit(record, slot, demand, shape, expiresAt, options)) {
-        return { reason: `gang ${record.name}: no room for this member in ${record.domain}` };
+        return { reason: `gang ${record.name}: no room for this member in ${record.domain}`, misfit: true };
       }
     }
     if (!this.slots.handOver(record, slot, self, expiresAt)) return { lost: true };

@@ -15,7 +15,8 @@ export interface GangVerbs {
   bind(request: BindRequest, pod: PodShape, demand: PodDemand): Promise<string>;
 }
 
-export type ReleaseCause = 'expired' | 'barrier-timeout' | 'member-deleted' | 'capacity-lost' | 'not-offered';
+export type ReleaseCause =
+  'expired' | 'barrier-timeout' | 'member-deleted' | 'capacity-lost' | 'not-offered' | 'member-mismatch';
 
 /** Where gang outcomes are counted (metrics/gang-metrics.ts implements it). */
 export interface GangObserver {

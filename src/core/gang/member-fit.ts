@@ -137,8 +137,12 @@ export class GangMemberFit implements MemberFit {
     const rules = nodeAdmitsPod(pod, shape);
     if (!rules.ok) return rules.reason;
     const offered = this.input.offered?.get(cls);
-    if (offered !== undefined && !offered.has(node)) return NOT_OFFERED;
-    return '';
+    if (offered === undefined || offered.has(node)) return '';
+    // Name what Phalanx can see refusing the node (the host resources others took) before the offer.
+    const usage = nodeFitsUsage(pod, shape, this.input.lookup.usage(node), {
+      ignoreResources: this.input.ignoreResources,
+    });
+    return usage.ok ? NOT_OFFERED : usage.reason;
   }
 
   /** Host resources, pod count and ports, with the members already packed onto the node added. */

@@ -248,6 +248,29 @@ describe('a plan the scheduler does not offer', () => {
   });
 });
 
+describe('a member that disagrees with the plan made before it existed', () => {
+  it('has the gang planned again at once and explained, without waiting for the bind barrier', async () => {
+    const h = harness();
+    const [early] = members('late', 2, poolA);
+    const late = members('late', 2, { ...toleratesB, nodeSelector: { pool: 'b' } })[1]!;
+    h.add(early!);
+    // The plan guesses the missing member from the first one's template (pool a).
+    const bind = h.bind(early!, h.plannedNode(early!));
+    await new Promise((resolve) => setImmediate(resolve)); // the first member now waits at the barrier
+    expect(h.coordinator.plans()[0]?.slots.some((slot) => slot.phase === 'waiting')).toBe(true);
+    h.add(late);
+    const out = h.filter(late);
+    expect(out.feasible).toEqual([]);
+    expect(out.error).toMatch(/group late needs 2 pods × 8 GPUs within one nvidia.com\/gpu.clique domain/);
+    expect(h.observer.released).toContain('member-mismatch');
+    expect(await bind).toMatch(
+      /member ml\/late-1 fits no slot; the plan was released and no waiting member was bound/,
+    );
+    expect(h.api.bindings).toEqual([]);
+    expect(h.reservations()).toBe(0);
+  });
+});
+
 describe('one gang over several workloads, with CPU-only members', () => {
   const LEAF = 'network.topology.nvidia.com/leaf';
   // Two racks, each with two 8-GPU nodes and one CPU-only node; rack r0's GPUs are partly taken,
