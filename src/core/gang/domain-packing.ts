@@ -40,6 +40,8 @@ export interface PackOptions {
   readonly strictIslands: boolean;
   /** Node-level and between-member constraints; without it every node with GPUs may take anyone. */
   readonly fit?: MemberFit;
+  /** Nodes for members without GPUs (default `nodes`): they need only the gang's required level. */
+  readonly hosts?: readonly NodeGpuState[];
   /** Keep going after a member does not fit, to count how many would (explanations). */
   readonly partial?: boolean;
   readonly choose?: DeviceChooser;
@@ -129,7 +131,8 @@ export function packMembers(
     .sort((a, b) => a.free - b.free || compareText(a.state.inventory.name, b.state.inventory.name));
   // Members without GPUs (a frontend, a router) go to any node, nodes without GPUs first: they keep
   // the GPU nodes' host resources for the GPU members.
-  const hosts = schedulable
+  const hosts = (options.hosts ?? nodes)
+    .filter((n) => scope !== undefined || !n.inventory.unschedulable)
     .map((n) => ({ state: n, free: freeMilliOf(n) }))
     .sort(
       (a, b) =>

@@ -64,9 +64,12 @@ export function planGang(state: ClusterState, request: GangPlanRequest): GangPla
     const candidates = candidateDomains(state, level, need, request.anchorNodes ?? []);
     for (const strictIslands of multiGpu ? [true, false] : [false]) {
       for (const candidate of candidates) {
-        const nodes = nodeStates(state, domainNodes(state, level, candidate.domain));
+        const names = [...domainNodes(state, level, candidate.domain)];
+        const nodes = nodeStates(state, names);
+        const hosts = hostsAround(state, names, level, request);
         const result = packMembers(nodes, request.members, {
           strictIslands,
+          ...(hosts ? { hosts } : {}),
           ...(request.choose ? { choose: request.choose } : {}),
           ...(request.fit ? { fit: request.fit } : {}),
         });
@@ -82,6 +85,27 @@ export function planGang(state: ClusterState, request: GangPlanRequest): GangPla
     }
   }
   return { ok: false, reason: explainNoPlan(state, request, need, levels) };
+}
+
+/**
+ * Members without GPUs (a frontend, a router) need only the required level: when the GPU members
+ * are packed into a tighter domain, the CPU-only ones may use any node of the required-level domain
+ * around it (its CPU-only nodes first). Undefined when they share the GPU members' domain.
+ */
+function hostsAround(
+  state: ClusterState,
+  names: readonly string[],
+  level: string,
+  request: GangPlanRequest,
+): NodeGpuState[] | undefined {
+  const required = request.topology.required;
+  if (!request.members.some((m) => m.gpu.kind === 'none')) return undefined;
+  if (required === undefined || level === CLUSTER_LEVEL || rank(state, required) <= rank(state, level)) {
+    return undefined;
+  }
+  const first = names[0];
+  const around = first === undefined ? undefined : state.graph.domainOf(first, required);
+  return around === undefined ? undefined : nodeStates(state, state.graph.nodesIn(required, around));
 }
 
 /** Domains of a level that may hold the gang, best fill first (ties by name). */

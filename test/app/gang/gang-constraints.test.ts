@@ -281,9 +281,11 @@ describe('one gang over several workloads, with CPU-only members', () => {
     { name: `${rack}-cpu0`, rack, gpus: 0 },
   ]);
   function rackHarness(): GangHarness {
+    // GPU nodes also share an NVLink clique per rack; the CPU-only node is in the rack only.
     const labels = (rack: string, name: string) => ({
       [LEAF]: `leaf-${rack}`,
       'kubernetes.io/hostname': name,
+      ...(name.includes('gpu') ? { [CLIQUE]: `clique-${rack}` } : {}),
     });
     const objects: NodeShape[] = rackNodes.map((n) => ({
       metadata: { name: n.name, labels: labels(n.rack, n.name) },
@@ -313,7 +315,7 @@ describe('one gang over several workloads, with CPU-only members', () => {
     };
   }
 
-  it('binds frontend, router, prefill and decode together inside one rack, CPU-only members on CPU nodes', async () => {
+  it('binds frontend, router, prefill and decode together: GPU members in one clique, CPU-only ones on the rack CPU node', async () => {
     const h = rackHarness();
     const gang = [
       component('frontend', 0),
@@ -326,6 +328,8 @@ describe('one gang over several workloads, with CPU-only members', () => {
     expect(nodes.slice(0, 2)).toEqual(['r1-cpu0', 'r1-cpu0']);
     expect(new Set(nodes.slice(2))).toEqual(new Set(['r1-gpu0', 'r1-gpu1']));
     const annotations = new Map(h.api.bindings.map((b) => [b.pod.name, b.annotations]));
+    // The GPU members got the tightest level (one clique); the CPU-only ones the required rack.
+    expect(annotations.get('decode')?.['phalanx.dev/placement-level']).toBe(CLIQUE);
     expect(annotations.get('frontend')?.['phalanx.dev/gpu-devices']).toBeUndefined();
     expect(annotations.get('prefill')?.['phalanx.dev/gpu-devices']).toBe('0,1,2,3,4,5,6,7');
     expect(h.reservations()).toBe(0);
