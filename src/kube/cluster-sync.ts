@@ -1,17 +1,23 @@
 // Keeps ClusterState true to the API server: node and pod events in, ledger and topology changes out.
 // Nothing here knows client-node; handlers take PodShape/NodeShape so tests drive event sequences.
-// Until both first lists have arrived the facts are only recorded; then every pod is accounted in a
-// fixed order (decisions first, then externally bound pods) — the same result rebuildLedger gives.
+// Until both first lists have arrived the facts are only recorded; then every pod is accounted in the
+// restart order, by the one rule in core/ledger/pod-facts.ts (rebuildLedger uses it too).
 import type { ClusterState } from '../core/cluster-state.js';
 import { inventoryEquals, nodeInventory } from '../core/inventory.js';
 import type { NodeShape, PodShape } from '../core/kube-shapes.js';
-import { candidateAssignments } from '../core/ledger/device-fit.js';
-import type { Assignment, NodeGpuState, NodeInventory } from '../core/types.js';
+import type { NodeInventory } from '../core/types.js';
 import type { InformerHandlers } from './informer.js';
 import type { KubeLogger } from './kube-logger.js';
 import { NodeIndex } from './node-index.js';
 import { PodIndex, podKey } from './pod-index.js';
-import { isTerminal, podFact, sameFact, type PodFact } from './pod-facts.js';
+import {
+  applyFact,
+  inRestartOrder,
+  isTerminal,
+  podFact,
+  sameFact,
+  type PodFact,
+} from '../core/ledger/pod-facts.js';
 
 /** A bound pod whose GPU use could not be applied to the ledger, with the reason. */
 export interface RejectedPodFact {
@@ -173,8 +179,7 @@ export class ClusterSync {
     const entries = [...this.#entries.values()].sort((a, b) =>
       a.order < b.order ? -1 : a.order > b.order ? 1 : 0,
     );
-    for (const e of entries) if (e.fact.kind === 'annotated') this.#apply(e);
-    for (const e of entries) if (e.fact.kind !== 'annotated') this.#apply(e);
+    for (const e of inRestartOrder(entries)) this.#apply(e);
     this.#accounted = true;
     const summary = {
       nodes: [...this.#state.nodes()].length,
@@ -245,41 +250,16 @@ export class ClusterSync {
   }
 
   #apply(entry: PodEntry): void {
-    const fact = entry.fact;
-    switch (fact.kind) {
-      case 'none':
-        return;
-      case 'unreadable':
-        this.#reject(entry, fact.node, fact.reason);
-        return;
-      case 'annotated': {
-        const result = this.#state.commit(entry.uid, fact.assignment);
-        if (!result.ok) this.#reject(entry, fact.node, result.reason);
-        return;
-      }
-      case 'external': {
-        const node = this.#state.nodeState(fact.node);
-        if (node === undefined) {
-          this.#reject(entry, fact.node, `bound to node ${fact.node}, which reports no GPUs`);
-          return;
-        }
-        const pick = pickExternal(node, fact.count);
-        if (pick === undefined) {
-          this.#reject(
-            entry,
-            fact.node,
-            `uses ${fact.count} whole GPU(s) but node ${fact.node} has no such set free`,
-          );
-          return;
-        }
-        const result = this.#state.commit(entry.uid, pick);
-        if (!result.ok) this.#reject(entry, fact.node, result.reason);
-        else
-          this.#logger.info(
-            { pod: entry.key, node: fact.node, gpus: fact.count },
-            'counted GPUs of a pod placed by another scheduler',
-          );
-      }
+    const result = applyFact(this.#state, entry.uid, entry.fact);
+    if (!result.ok) {
+      this.#reject(entry, result.node, result.reason);
+      return;
+    }
+    if (result.picked !== undefined && entry.fact.kind === 'external') {
+      this.#logger.info(
+        { pod: entry.key, node: entry.fact.node, gpus: entry.fact.count },
+        'counted GPUs of a pod placed by another scheduler',
+      );
     }
   }
 
@@ -289,12 +269,6 @@ export class ClusterSync {
     this.#logger.error(fact, 'bound pod GPU use not applied to the ledger');
     this.#hooks.onRejectedFact?.(fact);
   }
-}
-
-/** The lowest free whole-device set; cordoning does not matter for a pod already bound. */
-function pickExternal(node: NodeGpuState, count: number): Assignment | undefined {
-  const open = { ...node, inventory: { ...node.inventory, unschedulable: false } };
-  return candidateAssignments(open, { gpu: { kind: 'whole', count }, topology: {} })[0];
 }
 
 function wholeOf(fact: PodFact): number {

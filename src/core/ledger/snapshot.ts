@@ -1,7 +1,9 @@
-// Restart recovery: rebuilds the ledger from node inventories and the committed assignments read
-// back from bound pods. Every fact that cannot be applied (unknown node or device, over-commit,
+// Restart recovery from recorded decisions (tests, benchmarks, the replayer): rebuilds a ledger from
+// node inventories and committed assignments through the same rule the informer applies to bound
+// pods (pod-facts.ts). Every fact that cannot be applied (unknown node or device, over-commit,
 // conflicting duplicates) comes back with its reason for the caller to log; none is dropped silently.
 import { GpuLedger } from './gpu-ledger.js';
+import { applyFact } from './pod-facts.js';
 import type { Assignment, NodeInventory } from '../types.js';
 
 export interface CommittedFact {
@@ -26,9 +28,10 @@ export function rebuildLedger(
   const ledger = new GpuLedger();
   for (const inventory of inventories) ledger.upsertNode(inventory);
   const rejected: RejectedFact[] = [];
-  for (const fact of committed) {
-    const result = ledger.commit(fact.uid, fact.assignment);
-    if (!result.ok) rejected.push({ uid: fact.uid, assignment: fact.assignment, reason: result.reason });
+  for (const { uid, assignment } of committed) {
+    const fact = { kind: 'annotated', node: assignment.node, raw: '', assignment } as const;
+    const result = applyFact(ledger, uid, fact);
+    if (!result.ok) rejected.push({ uid, assignment, reason: result.reason });
   }
   return { ledger, rejected };
 }

@@ -1,13 +1,17 @@
 // What one pod object says about GPU use, decided from the pod alone: nothing (not bound, finished),
 // a Phalanx decision (the gpu-devices annotation), or whole GPUs bound by another scheduler, whose
-// devices we must pick ourselves so they are never handed out twice.
-import { decodeAssignment } from '../core/assignment-codec.js';
-import type { PodShape } from '../core/kube-shapes.js';
-import { Decision, Req, Resource } from '../core/names.js';
-import { parsePodDemand } from '../core/pod-demand.js';
-import { effectivePodAmount, extendedResourceAmount } from '../core/pod-resources.js';
-import { parseCount } from '../core/quantity.js';
-import type { Assignment } from '../core/types.js';
+// devices we must pick ourselves so they are never handed out twice — and the one rule that applies
+// such facts to a ledger (restart recovery and the live informer alike): Phalanx's own decisions
+// first, then the devices of pods placed by others on what is left.
+import { decodeAssignment } from '../assignment-codec.js';
+import type { PodShape } from '../kube-shapes.js';
+import { Decision, Req, Resource } from '../names.js';
+import { parsePodDemand } from '../pod-demand.js';
+import { effectivePodAmount, extendedResourceAmount } from '../pod-resources.js';
+import { parseCount } from '../quantity.js';
+import type { Assignment, NodeGpuState } from '../types.js';
+import { candidateAssignments } from './device-fit.js';
+import type { LedgerResult } from './gpu-ledger.js';
 
 export type PodFact =
   | { readonly kind: 'none' }
@@ -98,4 +102,54 @@ export function sameFact(a: PodFact, b: PodFact): boolean {
     case 'unreadable':
       return b.kind === 'unreadable' && a.node === b.node && a.reason === b.reason;
   }
+}
+
+/** What applying a fact needs of a ledger (GpuLedger and ClusterState both are one). */
+export interface FactLedger {
+  commit(uid: string, assignment: Assignment): LedgerResult;
+  nodeState(node: string): NodeGpuState | undefined;
+}
+
+export type FactResult =
+  | { readonly ok: true; readonly picked?: Assignment }
+  | { readonly ok: false; readonly node: string; readonly reason: string };
+
+/**
+ * Applies one pod's fact: a decision is committed as written; a pod placed by another scheduler
+ * gets the lowest free whole-device set (cordoning does not matter for a pod already bound);
+ * an unreadable fact is refused with its reason. Nothing is dropped silently.
+ */
+export function applyFact(ledger: FactLedger, uid: string, fact: PodFact): FactResult {
+  switch (fact.kind) {
+    case 'none':
+      return { ok: true };
+    case 'unreadable':
+      return { ok: false, node: fact.node, reason: fact.reason };
+    case 'annotated': {
+      const result = ledger.commit(uid, fact.assignment);
+      return result.ok ? { ok: true } : { ok: false, node: fact.node, reason: result.reason };
+    }
+    case 'external': {
+      const node = ledger.nodeState(fact.node);
+      if (node === undefined) {
+        return { ok: false, node: fact.node, reason: `bound to node ${fact.node}, which reports no GPUs` };
+      }
+      const open = { ...node, inventory: { ...node.inventory, unschedulable: false } };
+      const pick = candidateAssignments(open, { gpu: { kind: 'whole', count: fact.count }, topology: {} })[0];
+      if (pick === undefined) {
+        const reason = `uses ${fact.count} whole GPU(s) but node ${fact.node} has no such set free`;
+        return { ok: false, node: fact.node, reason };
+      }
+      const result = ledger.commit(uid, pick);
+      return result.ok ? { ok: true, picked: pick } : { ok: false, node: fact.node, reason: result.reason };
+    }
+  }
+}
+
+/** The restart order: Phalanx's decisions first (they name devices), then the rest, each stably. */
+export function inRestartOrder<T extends { readonly fact: PodFact }>(entries: readonly T[]): T[] {
+  return [
+    ...entries.filter((e) => e.fact.kind === 'annotated'),
+    ...entries.filter((e) => e.fact.kind !== 'annotated'),
+  ];
 }
