@@ -25,7 +25,14 @@ import {
   gangEvents,
   nodeLabels,
 } from './support/gang-checks.js';
-import { fetchLedger, isBound, isRunning, PLACEMENT_LEVEL, podsWithLabel } from './support/observe.js';
+import {
+  fetchLedger,
+  isBound,
+  isRunning,
+  PLACEMENT_LEVEL,
+  podsWithLabel,
+  waitForEmptyLedger,
+} from './support/observe.js';
 import { firstViolationWithin, waitFor } from './support/wait.js';
 import { gangPod, PAUSE_IMAGE } from './support/workloads.js';
 
@@ -96,16 +103,7 @@ beforeAll(async () => {
 });
 
 /** Each scenario starts from an empty ledger (the previous one's pods are gone). */
-beforeEach(async () => {
-  await waitFor(
-    'an empty ledger',
-    async () => {
-      const ledger = await fetchLedger(e2e.phalanx.extenderUrl);
-      return ledger.totals.usedMilli === 0 ? true : undefined;
-    },
-    { timeoutMs: 60_000 },
-  );
-});
+beforeEach(() => waitForEmptyLedger(e2e.phalanx.extenderUrl));
 
 /** Every gang pod goes after each scenario, passed or failed (a retry starts clean). */
 afterEach(async () => {

@@ -8,7 +8,14 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { selectedK8sVersion } from '../cluster/versions.js';
 import { useE2E } from './support/e2e-cluster.js';
 import { CLIQUE_LABEL, domainsOf, gangEvents, nodeLabels } from './support/gang-checks.js';
-import { fetchLedger, isBound, isRunning, PLACEMENT_LEVEL, podsWithLabel } from './support/observe.js';
+import {
+  fetchLedger,
+  isBound,
+  isRunning,
+  PLACEMENT_LEVEL,
+  podsWithLabel,
+  waitForEmptyLedger,
+} from './support/observe.js';
 import { firstViolationWithin, waitFor } from './support/wait.js';
 import { gangPod, indexedJob, lwsLikeStatefulSet } from './support/workloads.js';
 
@@ -19,16 +26,7 @@ const HOLD_MS = 6_000;
 const e2e = useE2E(CLUSTER, { namespaces: [NS] });
 
 /** Each scenario starts from an empty ledger (the previous one's pods are gone). */
-beforeEach(async () => {
-  await waitFor(
-    'an empty ledger',
-    async () => {
-      const ledger = await fetchLedger(e2e.phalanx.extenderUrl);
-      return ledger.totals.usedMilli === 0 ? true : undefined;
-    },
-    { timeoutMs: 60_000 },
-  );
-});
+beforeEach(() => waitForEmptyLedger(e2e.phalanx.extenderUrl));
 
 async function createPods(pods: readonly V1Pod[]): Promise<void> {
   for (const body of pods) await e2e.core.createNamespacedPod({ namespace: NS, body });

@@ -16,7 +16,13 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { selectedK8sVersion } from '../cluster/versions.js';
 import { useE2E } from './support/e2e-cluster.js';
 import { CLIQUE_LABEL, domainsOf, failedSchedulingMessages, nodeLabels } from './support/gang-checks.js';
-import { fetchLedger, isBound, isRunning, PLACEMENT_LEVEL, podsWithLabel } from './support/observe.js';
+import {
+  isBound,
+  isRunning,
+  PLACEMENT_LEVEL,
+  podsWithLabel,
+  waitForEmptyLedger,
+} from './support/observe.js';
 import { firstViolationWithin, waitFor } from './support/wait.js';
 import { LWS, lwsLeaderStatefulSet, lwsWorkerPods, PAUSE_IMAGE } from './support/workloads.js';
 
@@ -26,16 +32,8 @@ const SIZE = 4;
 const GPUS = 4;
 const e2e = useE2E(CLUSTER, { namespaces: [NS] });
 
-beforeEach(async () => {
-  await waitFor(
-    'an empty ledger',
-    async () => {
-      const ledger = await fetchLedger(e2e.phalanx.extenderUrl);
-      return ledger.totals.usedMilli === 0 ? true : undefined;
-    },
-    { timeoutMs: 60_000 },
-  );
-});
+/** Each scenario starts from an empty ledger (the previous one's pods are gone). */
+beforeEach(() => waitForEmptyLedger(e2e.phalanx.extenderUrl));
 
 const isReady = (p: V1Pod): boolean =>
   p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;

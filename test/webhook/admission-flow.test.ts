@@ -1,12 +1,14 @@
 // Recorded AdmissionReviews (test/fixtures/admission) through the whole decision: parse, service,
 // JSON patch, envelope. Every allowed review's patch is decoded and applied to the original object
 // with fast-json-patch, and the resulting pod is asserted.
+import { admissionService } from '../support/admission.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import jsonpatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { AdmissionService, type AdmissionServiceOptions } from '../../src/app/admission/admission-service.js';
+import type { AdmissionService } from '../../src/app/admission/admission-service.js';
+import { type AdmissionServiceOptions } from '../../src/app/admission/admission-service.js';
 import { DEFAULT_TOPOLOGY_LEVELS } from '../../src/core/names.js';
 import type { AdmissionReviewResponse } from '../../src/webhook/admission-review.js';
 import { handleAdmissionReview } from '../../src/webhook/review-handler.js';
@@ -27,11 +29,8 @@ function fixture(name: string): Fixture {
 
 let owners: FakeOwnerReader;
 function service(overrides: Partial<AdmissionServiceOptions> = {}): AdmissionService {
-  return new AdmissionService({
+  return admissionService({
     owners,
-    schedulerName: 'phalanx-scheduler',
-    routeToScheduler: true,
-    gateGangs: false,
     trustedUsernames: [PHALANX_SA],
     levels: DEFAULT_TOPOLOGY_LEVELS,
     maxDeviceMemoryBytes: () => 80 * GiB,

@@ -1,28 +1,21 @@
 // The webhook over real HTTPS on a loopback port with a self-managed CA, as the apiserver calls it:
 // POST /mutate-pods?timeout=5s with a JSON AdmissionReview, TLS verified against the generated CA.
+import { admissionService } from '../support/admission.js';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdmissionService } from '../../src/app/admission/admission-service.js';
 import { createAdmissionMetrics } from '../../src/metrics/admission-metrics.js';
 import { createRegistry } from '../../src/metrics/registry.js';
 import { createWebhookRouter } from '../../src/webhook/routes.js';
 import { startWebhookServer, type WebhookServer } from '../../src/webhook/webhook-server.js';
-import { FakeOwnerReader } from '../fakes/owner-reader.js';
 
 const registry = createRegistry(false);
 let webhook: WebhookServer;
 
 beforeAll(async () => {
-  const service = new AdmissionService({
-    owners: new FakeOwnerReader(),
-    schedulerName: 'phalanx-scheduler',
-    routeToScheduler: true,
-    gateGangs: false,
-    trustedUsernames: [],
-  });
+  const service = admissionService();
   const router = createWebhookRouter({
     service,
     metrics: createAdmissionMetrics(registry),

@@ -1,18 +1,11 @@
 // One gang over several workloads (disaggregated inference: CPU-only frontend and router beside GPU
 // prefill and decode workers): admission routes the CPU-only members to the extender with a
 // phalanx.dev/gpu-milli request of 0, so they take their place in the gang's plan.
+import { admissionService } from '../../support/admission.js';
 import { describe, expect, it } from 'vitest';
-import { AdmissionService } from '../../../src/app/admission/admission-service.js';
 import type { PodShape } from '../../../src/core/kube-shapes.js';
-import { FakeOwnerReader } from '../../fakes/owner-reader.js';
 
-const service = new AdmissionService({
-  owners: new FakeOwnerReader(),
-  schedulerName: 'phalanx-scheduler',
-  routeToScheduler: true,
-  gateGangs: false,
-  trustedUsernames: [],
-});
+const service = admissionService();
 
 function pod(
   annotations: Record<string, string>,

@@ -1,8 +1,9 @@
 // Pods naming an upstream Workload API PodGroup (spec.schedulingGroup.podGroupName) through the whole
 // admission decision: the gang annotations derived from the PodGroup, or the exact refusal.
+import { admissionService } from '../../support/admission.js';
 import { beforeEach, describe, expect, it } from 'vitest';
+import type { AdmissionService } from '../../../src/app/admission/admission-service.js';
 import {
-  AdmissionService,
   type AdmissionDecision,
   type AdmissionServiceOptions,
 } from '../../../src/app/admission/admission-service.js';
@@ -21,15 +22,7 @@ beforeEach(() => {
 });
 
 function service(overrides: Partial<AdmissionServiceOptions> = {}): AdmissionService {
-  return new AdmissionService({
-    owners,
-    schedulerName: 'phalanx-scheduler',
-    routeToScheduler: true,
-    gateGangs: false,
-    trustedUsernames: [],
-    levels: LEVELS,
-    ...overrides,
-  });
+  return admissionService({ owners, levels: LEVELS, ...overrides });
 }
 
 function member(podGroupName: string, annotations: Record<string, string> = {}, gpus = '4'): PodShape {

@@ -1,6 +1,7 @@
 // What the suite reads back from the cluster and from Phalanx, decoded here independently of the
 // product code: the decision annotation on bound pods, /debug/ledger, and the usage both imply.
 import type { CoreV1Api, CoreV1Event, V1Pod } from '@kubernetes/client-node';
+import { waitFor } from './wait.js';
 
 export const GPU_DEVICES = 'phalanx.dev/gpu-devices';
 export const PLACEMENT_LEVEL = 'phalanx.dev/placement-level';
@@ -142,4 +143,13 @@ export async function podEvents(core: CoreV1Api, namespace: string, pod: string)
   const events = (await core.listNamespacedEvent({ namespace, fieldSelector: `involvedObject.name=${pod}` }))
     .items;
   return events.sort((a, b) => Number(a.lastTimestamp ?? 0) - Number(b.lastTimestamp ?? 0));
+}
+
+/** Waits until Phalanx's ledger holds nothing: each scenario starts after the previous one's pods are gone. */
+export async function waitForEmptyLedger(extenderUrl: string): Promise<void> {
+  await waitFor(
+    'an empty ledger',
+    async () => ((await fetchLedger(extenderUrl)).totals.usedMilli === 0 ? true : undefined),
+    { timeoutMs: 60_000 },
+  );
 }
