@@ -1,5 +1,7 @@
 // The Node objects as the informer last saw them, by name: what the gang planner reads node-level
 // rules from (labels, taints, cordon, readiness, allocatable), for GPU and CPU-only nodes alike.
+// Only those fields are kept: a Node from the API also carries managed fields, images and addresses
+// (kilobytes per node), which thousands of nodes would hold in memory for nothing.
 import type { NodeShape } from '../core/kube-shapes.js';
 
 export class NodeIndex {
@@ -14,7 +16,7 @@ export class NodeIndex {
   upsert(node: NodeShape): void {
     const name = node.metadata?.name;
     if (!name) return;
-    this.#byName.set(name, node);
+    this.#byName.set(name, schedulingFacts(node));
     this.#version += 1;
   }
 
@@ -29,4 +31,17 @@ export class NodeIndex {
   names(): IterableIterator<string> {
     return this.#byName.keys();
   }
+}
+
+/** The parts of a Node that kube-scheduler's node rules read (core/eligibility). */
+export function schedulingFacts(node: NodeShape): NodeShape {
+  const ready = node.status?.conditions?.filter((c) => c.type === 'Ready');
+  return {
+    metadata: { name: node.metadata?.name, labels: node.metadata?.labels },
+    spec: { unschedulable: node.spec?.unschedulable, taints: node.spec?.taints },
+    status: {
+      allocatable: node.status?.allocatable,
+      ...(ready === undefined ? {} : { conditions: ready.map((c) => ({ type: c.type, status: c.status })) }),
+    },
+  };
 }
