@@ -4,6 +4,8 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { AdmissionService } from '../app/admission/admission-service.js';
+import { groupSizeFromIndex } from '../app/admission/gang-sizes.js';
+import type { GangMemberIndex } from '../app/ports.js';
 import type { Config } from '../config/schema.js';
 import type { ClusterState } from '../core/cluster-state.js';
 import type { KubeClients } from '../kube/kube-config.js';
@@ -23,6 +25,11 @@ export async function startAdmissionWebhook(opts: {
   readonly leadership: Leadership;
   readonly logger: Logger;
   readonly kubeLog: KubeLogger;
+  /**
+   * The informer's gang index (serve.ts's PodIndex): switches on the check that a new member states
+   * the same phalanx.dev/group-size as its live siblings. Without it that check is off.
+   */
+  readonly members?: GangMemberIndex;
 }): Promise<WebhookServer> {
   const { config, clients, state, logger } = opts;
   const admission = new AdmissionService({
@@ -33,6 +40,8 @@ export async function startAdmissionWebhook(opts: {
     trustedUsernames: config.webhook.trustedUsernames,
     levels: config.topology.levels,
     maxDeviceMemoryBytes: () => maxDeviceMemory(state),
+    limits: config.limits,
+    ...(opts.members ? { groupSizeOf: groupSizeFromIndex(opts.members) } : {}),
   });
   const webhook = await startWebhookServer({
     router: createWebhookRouter({

@@ -1,6 +1,8 @@
 // The one typed configuration of `phalanx serve`, with defaults and validation messages.
 import { z } from 'zod';
+import { DEFAULT_MAX_GROUP_SIZE, MAX_GROUP_SIZE } from '../core/demand-annotations.js';
 import { DEFAULT_SCHEDULER_NAME, DEFAULT_TOPOLOGY_LEVELS } from '../core/names.js';
+import { DEFAULT_MAX_GPUS_PER_POD, MAX_GPUS_PER_POD } from '../core/pod-demand.js';
 
 const port = z.number().int().min(0).max(65535);
 const host = z.string().min(1);
@@ -55,6 +57,19 @@ export const configSchema = z.strictObject({
     })
     .prefault({}),
   policy: z.string().min(1).default('phalanx'),
+  /**
+   * Bounds on what one pod may ask for, enforced by the webhook (a denial naming the field) and
+   * again by the extender (filter answers "invalid request" naming the field), so no request costs
+   * memory in proportion to a number it states.
+   */
+  limits: z
+    .strictObject({
+      /** Members of one gang: phalanx.dev/group-size, LeaderWorkerSet size, Job parallelism, PodGroup minMember/minCount. */
+      maxGroupSize: z.number().int().min(1).max(MAX_GROUP_SIZE).default(DEFAULT_MAX_GROUP_SIZE),
+      /** Whole nvidia.com/gpu devices of one pod. */
+      maxGpusPerPod: z.number().int().min(1).max(MAX_GPUS_PER_POD).default(DEFAULT_MAX_GPUS_PER_POD),
+    })
+    .prefault({}),
   /**
    * The leader writes `phalanx.dev/gpu-milli` = GPUs × 1000 into each GPU node's status capacity and
    * allocatable, so Kueue's topology-aware admission and `kubectl describe node` count GPU shares.

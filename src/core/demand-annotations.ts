@@ -48,10 +48,37 @@ function nonEmpty(value: string, key: string): string {
 }
 
 const GROUP_NAME = /^[A-Za-z0-9]([A-Za-z0-9._-]{0,251}[A-Za-z0-9])?$/;
-const GROUP_SIZE = /^\d{1,9}$/;
+/** Digits only; a long one is refused as too large, not as "not a number". */
+const GROUP_SIZE = /^\d{1,64}$/;
 
-/** Gang identity: phalanx.dev/pod-group and phalanx.dev/group-size, always together. */
-export function readGang(annotations: StringMap, namespace: string): GangRef | undefined {
+/**
+ * The largest gang any Phalanx path accepts, whatever the configuration says: a gang is planned
+ * member by member, so its size must never be what decides how much memory one request takes.
+ * `limits.maxGroupSize` (default DEFAULT_MAX_GROUP_SIZE) may only lower it.
+ */
+export const MAX_GROUP_SIZE = 4096;
+/** Default of `limits.maxGroupSize`. */
+export const DEFAULT_MAX_GROUP_SIZE = 1024;
+
+/** The refusal of a gang size above the limit; `field` and `what` name where the size was read. */
+export function groupSizeTooLarge(field: string, what: string, size: string, max: number): DemandError {
+  return new DemandError(
+    field,
+    Rule.tooLarge,
+    `${what}: ${JSON.stringify(size)} is more than the largest gang allowed, ${max} members ` +
+      `(setting limits.maxGroupSize)`,
+  );
+}
+
+/**
+ * Gang identity: phalanx.dev/pod-group and phalanx.dev/group-size, always together. `maxGroupSize`
+ * bounds the size (MAX_GROUP_SIZE when not given, and never above it).
+ */
+export function readGang(
+  annotations: StringMap,
+  namespace: string,
+  maxGroupSize: number = MAX_GROUP_SIZE,
+): GangRef | undefined {
   const group = annotations[Req.podGroup];
   const size = annotations[Req.groupSize];
   if (group === undefined && size === undefined) return undefined;
@@ -94,6 +121,8 @@ export function readGang(annotations: StringMap, namespace: string): GangRef | u
       `annotation ${Req.groupSize}: ${JSON.stringify(size)} must be a whole number ≥ 1`,
     );
   }
+  const max = Math.min(maxGroupSize, MAX_GROUP_SIZE);
+  if (count > max) throw groupSizeTooLarge(Req.groupSize, `annotation ${Req.groupSize}`, size, max);
   return { key: `${namespace}/${name}`, name, size: count };
 }
 

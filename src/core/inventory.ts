@@ -64,7 +64,7 @@ function deviceCount(node: NodeShape, name: string): number {
 function deviceMemoryBytes(mib: string | undefined, name: string): number {
   if (mib === undefined) return 0;
   const field = `label ${NodeLabel.gpuMemory}`;
-  return mibToBytes(asInventory(NodeLabel.gpuMemory, name, () => parseCount(mib, field)));
+  return asInventory(NodeLabel.gpuMemory, name, () => mibToBytes(parseCount(mib, field)));
 }
 
 function range(from: number, to: number): number[] {

@@ -4,7 +4,8 @@
 //
 // GPU memory (phalanx.dev/gpu-memory and its alias gpu-memory): a bare number is MiB, as other GPU
 // orchestrators use it ("20000"); a Kubernetes quantity is also accepted ("20Gi", "80G").
-import { readAliased, readGang, readPolicy, readTopology } from './demand-annotations.js';
+import { MAX_GROUP_SIZE, readAliased, readGang, readPolicy, readTopology } from './demand-annotations.js';
+import { MAX_DEVICES_PER_NODE } from './inventory.js';
 import { DemandError, Rule } from './errors.js';
 import type { PodShape, StringMap } from './kube-shapes.js';
 import { Alias, NodeLabel, Req, Resource } from './names.js';
@@ -21,7 +22,26 @@ import {
 import { MILLI_PER_GPU } from './types.js';
 import type { GpuRequest, PodDemand } from './types.js';
 
-export interface DemandOptions {
+/**
+ * The most whole GPUs one pod may ask for, whatever the configuration says: no node has more devices
+ * (core/inventory refuses larger nodes). `limits.maxGpusPerPod` (default DEFAULT_MAX_GPUS_PER_POD)
+ * may only lower it.
+ */
+export const MAX_GPUS_PER_POD = MAX_DEVICES_PER_NODE;
+/** Default of `limits.maxGpusPerPod`. */
+export const DEFAULT_MAX_GPUS_PER_POD = 64;
+/** More memory than any GPU has (16 TiB); larger amounts are typos, refused before any arithmetic. */
+export const MAX_GPU_MEMORY_BYTES = 2 ** 44;
+
+/** Configured bounds on what one pod may ask for (the `limits` settings); each is capped by its hard maximum. */
+export interface DemandLimits {
+  /** Members of one gang (phalanx.dev/group-size and every derived size); at most MAX_GROUP_SIZE. */
+  readonly maxGroupSize?: number;
+  /** Whole nvidia.com/gpu devices of one pod; at most MAX_GPUS_PER_POD. */
+  readonly maxGpusPerPod?: number;
+}
+
+export interface DemandOptions extends DemandLimits {
   /** Memory of the largest device in the cluster, when known: larger memory requests can never fit. */
   readonly maxDeviceMemoryBytes?: number;
   /** Configured topology levels, closest first. When given, other level names are rejected. */
@@ -39,7 +59,11 @@ const memoryRequest = requestAmount('memory', parseMemoryBytes);
 export function parsePodDemand(pod: PodShape, opts: DemandOptions = {}): PodDemand {
   const annotations = pod.metadata?.annotations ?? {};
   const gpu = parseGpuRequest(pod, annotations, opts);
-  const gang = readGang(annotations, pod.metadata?.namespace ?? 'default');
+  const gang = readGang(
+    annotations,
+    pod.metadata?.namespace ?? 'default',
+    Math.min(opts.maxGroupSize ?? MAX_GROUP_SIZE, MAX_GROUP_SIZE),
+  );
   const policy = readPolicy(annotations, opts.policies);
   const cpuMilli = effectivePodAmount(pod, cpuRequest);
   const memoryBytes = effectivePodAmount(pod, memoryRequest);
@@ -113,6 +137,15 @@ function parseGpuRequest(pod: PodShape, annotations: StringMap, opts: DemandOpti
           `${whole} whole ${Resource.nvidiaGpu}; ask for one or the other`,
       );
     }
+    const max = Math.min(opts.maxGpusPerPod ?? MAX_GPUS_PER_POD, MAX_GPUS_PER_POD);
+    if (whole > max) {
+      throw new DemandError(
+        Resource.nvidiaGpu,
+        Rule.tooLarge,
+        `resource ${Resource.nvidiaGpu}: ${whole} whole GPUs is more than one pod may ask for, ${max} ` +
+          `(setting limits.maxGpusPerPod)`,
+      );
+    }
     return { kind: 'whole', count: whole };
   }
 
@@ -167,6 +200,13 @@ function shareMilli(
 function checkMemory(key: string, bytes: number, maxDeviceMemoryBytes: number | undefined): number {
   if (bytes <= 0) {
     throw new DemandError(key, Rule.outOfRange, `annotation ${key}: must be more than 0`);
+  }
+  if (bytes > MAX_GPU_MEMORY_BYTES) {
+    throw new DemandError(
+      key,
+      Rule.tooLarge,
+      `annotation ${key}: ${formatBytes(bytes)} is more than any GPU has (at most ${formatBytes(MAX_GPU_MEMORY_BYTES)})`,
+    );
   }
   if (maxDeviceMemoryBytes !== undefined && bytes > maxDeviceMemoryBytes) {
     throw new DemandError(

@@ -1,5 +1,6 @@
 // Strict validation of extender request bodies. Each failure names the offending field so a 400
 // tells the operator exactly what the caller sent wrong.
+import { podShapeIssue } from '../app/scheduling/pod-shape.js';
 import type { NodeShape, PodShape } from '../core/kube-shapes.js';
 import type { ExtenderArgs, ExtenderBindingArgs, ExtenderPreemptionArgs, MetaVictims } from './wire.js';
 
@@ -38,13 +39,25 @@ function stringArray(v: unknown, field: string): string[] {
 }
 
 /** A Pod must at least carry metadata.name and metadata.uid: the decisions are keyed by them. */
-export function parsePod(v: unknown, field: string): PodShape {
+function parsePodIdentity(v: unknown, field: string): PodShape {
   const pod = object(v, field);
   const meta = object(pod['metadata'], `${field}.metadata`);
   string(meta['name'], `${field}.metadata.name`);
   string(meta['uid'], `${field}.metadata.uid`);
   if (meta['namespace'] !== undefined) string(meta['namespace'], `${field}.metadata.namespace`, true);
   if (pod['spec'] !== undefined) object(pod['spec'], `${field}.spec`);
+  return pod;
+}
+
+/**
+ * The pod being scheduled: its identity, then every field core reads checked for its JSON type
+ * (app/scheduling/pod-shape.ts), so a malformed one is a 400 naming the path
+ * (`Pod.spec.containers: must be an array`), never an internal error.
+ */
+export function parsePod(v: unknown, field: string): PodShape {
+  const pod = parsePodIdentity(v, field);
+  const issue = podShapeIssue(pod, field);
+  if (issue !== undefined) throw new WireError(issue.path, issue.message);
   return pod;
 }
 
@@ -124,7 +137,8 @@ export function parsePreemptionArgs(body: unknown): ExtenderPreemptionArgs {
       const pods = victims['Pods'];
       if (!Array.isArray(pods)) throw new WireError(`NodeNameToVictims.${node}.Pods`, 'must be an array');
       NodeNameToVictims[node] = {
-        Pods: pods.map((p, i) => parsePod(p, `NodeNameToVictims.${node}.Pods[${i}]`)),
+        // Only a victim's UID is read (the reply names victims by UID).
+        Pods: pods.map((p, i) => parsePodIdentity(p, `NodeNameToVictims.${node}.Pods[${i}]`)),
         NumPDBViolations: typeof victims['NumPDBViolations'] === 'number' ? victims['NumPDBViolations'] : 0,
       };
     }

@@ -4,6 +4,7 @@
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import type { Logger } from 'pino';
 import type { NodeShape } from '../core/kube-shapes.js';
+import { REJECT_CAUSES } from '../app/placement/placement.js';
 import type { FilterOutcome, HostScore, SchedulingVerbs } from '../app/verbs.js';
 import type { ExtenderMetrics } from '../metrics/registry.js';
 import { parseBindingArgs, parseExtenderArgs, parsePreemptionArgs, WireError } from './parse-args.js';
@@ -53,24 +54,34 @@ function preemptCandidates(args: ExtenderPreemptionArgs): Record<string, string[
   return out;
 }
 
-/**
- * Reasons are free text naming nodes, devices and amounts; a metric label gets the text before the
- * first ':' with every number and the node's name masked, to keep cardinality low.
- */
-function reasonClass(reason: string, node: string): string {
-  const head = reason.split(':')[0] ?? 'unknown';
-  return (node === '' ? head : head.replaceAll(node, '<node>')).replace(/\d+/g, 'N').slice(0, 60);
+/** Verbs served here: the only `verb` labels (any other path is counted as "other"). */
+const VERBS: ReadonlySet<string> = new Set(['filter', 'prioritize', 'bind', 'preempt']);
+
+function verbLabel(path: string): string {
+  const verb = path.replace(/^\//, '');
+  return VERBS.has(verb) ? verb : 'other';
 }
 
-/** Counts rejected nodes by cause: precounted by the verb, else classified from the per-node reasons. */
+/**
+ * A rejection's metric label: one of the fixed causes (app/placement RejectCause), or "other".
+ * Never text from a reason or a request (reasons name nodes, devices and gangs): one series per
+ * cause, whatever pods and node lists arrive.
+ */
+function reasonLabel(reason: string): string {
+  return REJECT_CAUSES.has(reason) ? reason : 'other';
+}
+
+/** Counts rejected nodes by cause: precounted by the verb, else by the fixed cause a reason states. */
 function countRejections(outcome: FilterOutcome, metrics: ExtenderMetrics): void {
-  const counts = new Map<string, number>(outcome.rejected);
-  if (outcome.rejected === undefined) {
+  const counts = new Map<string, number>();
+  const add = (label: string, n: number): void => {
+    counts.set(label, (counts.get(label) ?? 0) + n);
+  };
+  if (outcome.rejected !== undefined) {
+    for (const [cause, n] of outcome.rejected) add(reasonLabel(cause), n);
+  } else {
     for (const map of [outcome.failed, outcome.unresolvable]) {
-      for (const [node, reason] of Object.entries(map)) {
-        const cls = reasonClass(reason, node);
-        counts.set(cls, (counts.get(cls) ?? 0) + 1);
-      }
+      for (const reason of Object.values(map)) add(reasonLabel(reason), 1);
     }
   }
   for (const [reason, n] of counts) metrics.filterRejections.inc({ reason }, n);
@@ -200,7 +211,7 @@ export function createExtenderRouter(deps: ExtenderRouteDeps): Router {
   // Errors: wire errors and body-parser failures are the caller's fault (400); anything else is ours,
   // answered in the scheduler's contract (200 + Error) so it requeues the pod instead of crashing.
   router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const verb = req.path.replace(/^\//, '') || 'unknown';
+    const verb = verbLabel(req.path);
     const status = (err as { status?: number; type?: string }).status;
     if (err instanceof WireError) {
       metrics.malformedRequests.inc({ verb });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BindRequest, SchedulingVerbs } from '../../src/app/verbs.js';
 import type { PodShape } from '../../src/core/kube-shapes.js';
 import { createExtenderRouter } from '../../src/extender/routes.js';
+import { REJECT_CAUSES, RejectCause } from '../../src/app/placement/placement.js';
 import { createExtenderMetrics, createRegistry } from '../../src/metrics/registry.js';
 import { createServerApp } from '../../src/server/app.js';
 
@@ -28,7 +29,23 @@ const verbs: SchedulingVerbs = {
     if (p.metadata?.name === 'explode') throw new Error('boom');
     if (p.metadata?.name === 'shared') return sharedOutcome;
     if (p.metadata?.name === 'counted') {
-      return { feasible: ['node-1'], failed: {}, unresolvable: {}, rejected: new Map([['no room', 4]]) };
+      return {
+        feasible: ['node-1'],
+        failed: {},
+        unresolvable: {},
+        rejected: new Map([
+          [RejectCause.noRoom, 4],
+          ['gang ml/train-1 waits', 2],
+        ]),
+      };
+    }
+    if (p.metadata?.name?.startsWith('gang-')) {
+      // A gang verb's reasons name the gang: they must never become label values.
+      return {
+        feasible: [],
+        failed: Object.fromEntries(names.map((n) => [n, `gang ml/train-${p.metadata?.name} waits`])),
+        unresolvable: {},
+      };
     }
     return {
       feasible: names.filter((n) => n !== 'node-2' && n !== 'node-3'),
@@ -121,6 +138,35 @@ describe('POST /filter', () => {
     ['neither node list', { Pod: pod, Nodes: null, NodeNames: null }, 'NodeNames'],
     ['Nodes without items', { Pod: pod, Nodes: {}, NodeNames: null }, 'Nodes.items'],
     ['malformed JSON', '{"Pod":', 'body'],
+    [
+      'containers that are not an array',
+      { Pod: { ...pod, spec: { containers: 'x' } }, NodeNames: ['a'] },
+      'Pod.spec.containers',
+    ],
+    [
+      'a limit that is not a quantity',
+      {
+        Pod: {
+          ...pod,
+          spec: { containers: [{ name: 'm', resources: { limits: { 'nvidia.com/gpu': true } } }] },
+        },
+        NodeNames: ['a'],
+      },
+      'Pod.spec.containers[0].resources.limits[nvidia.com/gpu]',
+    ],
+    [
+      'an annotation that is not a string',
+      {
+        Pod: { ...pod, metadata: { ...pod.metadata, annotations: { 'phalanx.dev/group-size': 3 } } },
+        NodeNames: ['a'],
+      },
+      'Pod.metadata.annotations[phalanx.dev/group-size]',
+    ],
+    [
+      'tolerations that are not objects',
+      { Pod: { ...pod, spec: { containers: [], tolerations: ['x'] } }, NodeNames: ['a'] },
+      'Pod.spec.tolerations[0]',
+    ],
   ])('rejects %s with 400 naming %s', async (_case, body, field) => {
     const { status, json } = await post('/filter', body);
     expect(status).toBe(400);
@@ -200,23 +246,45 @@ describe('a verb result shared by several requests', () => {
 });
 
 describe('filter rejection metrics', () => {
-  it('counts rejections by a class that masks node names and numbers', async () => {
+  it('labels rejections only with a fixed cause, never text from a reason', async () => {
     await post('/filter', { Pod: pod, Nodes: null, NodeNames: ['node-1', 'node-2', 'node-3'] });
     const metrics = await (await fetch(`${base}/metrics`)).text();
-    expect(metrics).toMatch(
-      /phalanx_filter_rejections_total\{reason="device N has Nm free, pod needs Nm"\} [1-9]/,
-    );
+    expect(metrics).toMatch(/phalanx_filter_rejections_total\{reason="other"\} [1-9]/);
     expect(metrics).toMatch(/phalanx_filter_rejections_total\{reason="node has no GPUs"\} [1-9]/);
     expect(metrics).not.toContain('200m');
   });
 
-  it('adds the counts a verb precounted by cause', async () => {
+  it('adds the counts a verb precounted by cause, unknown causes as "other"', async () => {
     await post('/filter', {
       Pod: { ...pod, metadata: { ...pod.metadata, name: 'counted' } },
       NodeNames: ['a'],
     });
     const metrics = await (await fetch(`${base}/metrics`)).text();
-    expect(metrics).toContain('phalanx_filter_rejections_total{reason="no room"} 4');
+    expect(metrics).toContain(`phalanx_filter_rejections_total{reason="${RejectCause.noRoom}"} 4`);
+    expect(metrics).not.toContain('reason="gang ml/');
+  });
+
+  it('keeps one series per cause however many gangs are rejected', async () => {
+    for (let i = 0; i < 50; i++) {
+      await post('/filter', {
+        Pod: { ...pod, metadata: { ...pod.metadata, name: `gang-${i}` } },
+        NodeNames: ['node-9'],
+      });
+    }
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    const series = metrics.split('\n').filter((l) => l.startsWith('phalanx_filter_rejections_total{'));
+    expect(metrics).not.toContain('train-');
+    for (const line of series) {
+      const reason = /reason="([^"]*)"/.exec(line)?.[1] ?? '';
+      expect([...REJECT_CAUSES, 'other']).toContain(reason);
+    }
+  });
+
+  it('labels malformed requests to unknown paths with verb "other"', async () => {
+    await post('/no-such-verb-123', '{"Pod":');
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).not.toContain('no-such-verb-123');
+    expect(metrics).toMatch(/phalanx_extender_malformed_requests_total\{verb="other"\} [1-9]/);
   });
 });
 

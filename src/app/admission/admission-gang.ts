@@ -3,6 +3,7 @@
 // (part of a group bound, the rest pending), so a failed lookup refuses the pod with a clear reason and
 // the owning controller retries the create with backoff.
 import type { PodShape } from '../../core/kube-shapes.js';
+import { MAX_GROUP_SIZE } from '../../core/demand-annotations.js';
 import { DEFAULT_TOPOLOGY_LEVELS, Workload } from '../../core/names.js';
 import { AdmissionRule, parseGroupSize, type AdmissionReason } from '../../core/admission/admission-rules.js';
 import { identifyWorkloadGang, jobGangSize, type WorkloadGang } from '../../core/gang/workload-gangs.js';
@@ -38,6 +39,7 @@ async function jobSize(
   name: string,
   ns: string,
   owners: OwnerReader,
+  maxGroupSize: number,
 ): Promise<GangResolution> {
   const field = `metadata.labels[${Workload.jobName}]`;
   let job;
@@ -56,7 +58,10 @@ async function jobSize(
       },
     };
   }
-  return sizeFrom(gang, parseGroupSize(String(jobGangSize(job)), `Job ${ns}/${name} parallelism`));
+  return sizeFrom(
+    gang,
+    parseGroupSize(String(jobGangSize(job)), `Job ${ns}/${name} parallelism`, maxGroupSize),
+  );
 }
 
 async function podGroupSize(
@@ -64,6 +69,7 @@ async function podGroupSize(
   name: string,
   ns: string,
   owners: OwnerReader,
+  maxGroupSize: number,
 ): Promise<GangResolution> {
   const field = `metadata.labels[${Workload.coschedulingPodGroup}]`;
   let minMember;
@@ -82,15 +88,22 @@ async function podGroupSize(
       },
     };
   }
-  return sizeFrom(gang, parseGroupSize(String(minMember), `PodGroup ${ns}/${name} spec.minMember`));
+  return sizeFrom(
+    gang,
+    parseGroupSize(String(minMember), `PodGroup ${ns}/${name} spec.minMember`, maxGroupSize),
+  );
 }
 
-/** The pod's gang with its size, or why it cannot be admitted. `levels`: configured, closest first. */
+/**
+ * The pod's gang with its size, or why it cannot be admitted. `levels`: configured, closest first;
+ * `maxGroupSize`: the largest size accepted from any source (limits.maxGroupSize).
+ */
 export async function resolveGang(
   pod: PodShape,
   namespace: string,
   owners: OwnerReader,
   levels: readonly string[] = DEFAULT_TOPOLOGY_LEVELS,
+  maxGroupSize: number = MAX_GROUP_SIZE,
 ): Promise<GangResolution> {
   const gang = identifyWorkloadGang(pod);
   if (gang === undefined) return { kind: 'none' };
@@ -99,13 +112,13 @@ export async function resolveGang(
     case 'explicit':
       return { kind: 'gang', gang: { source: gang.source, group: gang.group, size: size.value } };
     case 'annotation':
-      return sizeFrom(gang, parseGroupSize(size.value, size.field));
+      return sizeFrom(gang, parseGroupSize(size.value, size.field, maxGroupSize));
     case 'job':
-      return jobSize(gang, size.name, namespace, owners);
+      return jobSize(gang, size.name, namespace, owners, maxGroupSize);
     case 'pod-group':
-      return podGroupSize(gang, size.name, namespace, owners);
+      return podGroupSize(gang, size.name, namespace, owners, maxGroupSize);
     case 'workload-pod-group':
-      return resolveWorkloadPodGroup(gang, size.name, namespace, owners, levels);
+      return resolveWorkloadPodGroup(gang, size.name, namespace, owners, levels, maxGroupSize);
     case 'unknown':
       return {
         kind: 'refused',

@@ -14,7 +14,7 @@ import {
   type AdmissionReason,
 } from '../../core/admission/admission-rules.js';
 import { isLeaderWorkerSetLeader, requestsGpu } from '../../core/gang/workload-gangs.js';
-import { parsePodDemand, requestedGpuMilli } from '../../core/pod-demand.js';
+import { parsePodDemand, requestedGpuMilli, type DemandLimits } from '../../core/pod-demand.js';
 import type { PodDemand } from '../../core/types.js';
 import { resolveGang, type GangResolution } from './admission-gang.js';
 import type { OwnerReader } from './ports.js';
@@ -69,6 +69,8 @@ export interface AdmissionServiceOptions {
   readonly maxDeviceMemoryBytes?: () => number | undefined;
   /** Size stated by members of this gang already seen (key "<namespace>/<group>"), if any. */
   readonly groupSizeOf?: (key: string) => number | undefined;
+  /** Bounds on gang sizes and GPU counts (the `limits` settings); core's hard maxima when absent. */
+  readonly limits?: DemandLimits;
 }
 
 const DEFAULT_SCHEDULER = 'default-scheduler';
@@ -121,7 +123,13 @@ export class AdmissionService {
   async #reviewCreate(pod: PodShape, namespace: string): Promise<AdmissionDecision> {
     const annotations = pod.metadata?.annotations ?? {};
     const reasons: AdmissionReason[] = forgedDecisionAnnotations(annotations);
-    const gang = await resolveGang(pod, namespace, this.#opts.owners, this.#opts.levels);
+    const gang = await resolveGang(
+      pod,
+      namespace,
+      this.#opts.owners,
+      this.#opts.levels,
+      this.#opts.limits?.maxGroupSize,
+    );
     if (gang.kind === 'refused') reasons.push(gang.reason);
     const gangAnnotations = gangAnnotationsOf(gang);
     const demand = this.#parseDemand(withNamespace(pod, namespace, gangAnnotations), reasons);
@@ -156,6 +164,7 @@ export class AdmissionService {
       return parsePodDemand(pod, {
         ...(max !== undefined ? { maxDeviceMemoryBytes: max } : {}),
         ...(this.#opts.levels ? { levels: this.#opts.levels } : {}),
+        ...this.#opts.limits,
       });
     } catch (error) {
       if (!(error instanceof FieldError)) throw error;

@@ -43,6 +43,7 @@ export async function resolveWorkloadPodGroup(
   namespace: string,
   owners: OwnerReader,
   levels: readonly string[],
+  maxGroupSize?: number,
 ): Promise<GangResolution> {
   const field = WorkloadApi.podGroupField;
   const what = `PodGroup ${namespace}/${name}`;
@@ -66,7 +67,7 @@ export async function resolveWorkloadPodGroup(
   }
   // The basic policy schedules members independently: not a gang.
   if (facts.minCount === undefined) return { kind: 'none' };
-  const size = parseGroupSize(String(facts.minCount), `${what} ${WorkloadApi.minCountField}`);
+  const size = parseGroupSize(String(facts.minCount), `${what} ${WorkloadApi.minCountField}`, maxGroupSize);
   if (typeof size !== 'number') return { kind: 'refused', reason: size };
   const level = requiredLevel(facts, what, levels);
   if (typeof level === 'object') return { kind: 'refused', reason: level };

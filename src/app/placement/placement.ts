@@ -2,19 +2,36 @@
 // kube-scheduler calls filter and prioritize for every pod over every node, while a bind changes
 // only one node; so results are cached per node name and demand shape (and policy version), and a
 // node's entries are dropped whenever the ledger reports a change to it.
+import { LRUCache } from 'lru-cache';
 import type { ClusterState } from '../../core/cluster-state.js';
 import { candidateAssignments, explainNoFit } from '../../core/ledger/device-fit.js';
 import { formatMilli } from '../../core/quantity.js';
 import type { Candidate, PlacementPolicy } from '../../core/policies/policy.js';
 import type { Assignment, NodeGpuState, PodDemand } from '../../core/types.js';
 
-/** Low-cardinality causes of a rejection, for metrics (reasons name nodes and devices). */
+/**
+ * Causes of a rejection, for metrics: a fixed set (reasons name nodes, devices and gangs), so the
+ * rejection counter has at most this many series whatever requests say.
+ */
 export const RejectCause = {
   noGpus: 'node has no GPUs',
   model: 'GPU model not allowed',
   tooFewGpus: 'node has too few GPUs',
   noRoom: 'no free GPU capacity',
+  /** A node name the cluster view does not hold (yet): never cached, so invented names cost nothing. */
+  unknownNode: 'unknown node',
+  /** The pod's request is invalid (the reason names the field). */
+  invalidRequest: 'invalid request',
+  /** A gang member planned on another node than this one. */
+  gangPlannedElsewhere: 'gang member planned on another node',
+  /** A gang that waits (for members, capacity or a replan). */
+  gangWaiting: 'gang waiting',
+  /** A gang that cannot be placed on these nodes. */
+  gangUnplaceable: 'gang cannot be placed',
 } as const;
+
+/** Every value of RejectCause: the only `reason` labels of the filter rejection metric (besides "other"). */
+export const REJECT_CAUSES: ReadonlySet<string> = new Set(Object.values(RejectCause));
 
 export type NodeFit =
   | { readonly kind: 'fits'; readonly candidates: readonly Assignment[]; readonly node: NodeGpuState }
@@ -42,6 +59,11 @@ function demandSize(demand: PodDemand): string {
 }
 
 const NO_GPUS: NodeFit = { kind: 'unresolvable', reason: 'node has no GPUs', cause: RejectCause.noGpus };
+const UNKNOWN_NODE: NodeFit = {
+  kind: 'unresolvable',
+  reason: 'unknown node (not in the cluster view yet)',
+  cause: RejectCause.unknownNode,
+};
 
 function computeFit(node: NodeGpuState, demand: PodDemand): NodeFit {
   const inv = node.inventory;
@@ -92,10 +114,18 @@ export function demandShapeKey(demand: PodDemand): string {
 const MAX_KEYS = 256;
 
 /**
+ * Node names the NodeListMemo keeps across all its entries (each entry holds its request's list):
+ * enough for every key over a 15 000-node cluster's lists many times over, yet bounded whatever
+ * requests send. Least recently used entries go first.
+ */
+const MEMO_MAX_NAMES = 1_000_000;
+
+/**
  * Fits and best scores per node name, one table per demand shape (and per policy + shape). A verb
  * over 5000 nodes costs one Map lookup per node while nothing changed; the ledger's change
  * listener drops a node's entries the moment its state changes, and a new policy version starts its
- * table afresh.
+ * table afresh. Only nodes the cluster view holds are cached: a name it does not know is answered
+ * "unknown node" at once and kept nowhere, so the tables hold at most MAX_KEYS × known nodes.
  */
 export class PlacementCache {
   readonly #state: ClusterState;
@@ -129,7 +159,8 @@ export class PlacementCache {
     let fit = table.get(nodeName);
     if (fit === undefined) {
       const node = this.#state.nodeState(nodeName);
-      fit = node === undefined ? NO_GPUS : computeFit(node, demand);
+      if (node === undefined) return UNKNOWN_NODE;
+      fit = computeFit(node, demand);
       table.set(nodeName, fit);
     }
     return fit;
@@ -159,10 +190,20 @@ export class PlacementCache {
     let best = scores.get(nodeName);
     if (best === undefined) {
       const fit = this.fit(nodeName, demand, shape, fits);
+      if (fit === UNKNOWN_NODE) return undefined;
       best = fit.kind === 'fits' ? (bestCandidate(policy, fit.node, fit.candidates, demand) ?? null) : null;
       scores.set(nodeName, best);
     }
     return best ?? undefined;
+  }
+
+  /** Entries held (fits and scores, over every table): bounded by the tables × the nodes the cluster knows. */
+  size(): { readonly fits: number; readonly scores: number; readonly tables: number } {
+    let fits = 0;
+    let scores = 0;
+    for (const table of this.#fits.values()) fits += table.size;
+    for (const entry of this.#scores.values()) scores += entry.byNode.size;
+    return { fits, scores, tables: this.#fits.size + this.#scores.size };
   }
 
   /** Changes the ledger has reported so far; equal values mean no node changed in between. */
@@ -200,10 +241,20 @@ interface MemoEntry<T> {
  */
 export class NodeListMemo<T> {
   readonly #cache: PlacementCache;
-  readonly #entries = new Map<string, MemoEntry<T>>();
+  /** Bounded by entries and by the node names they hold (a request's list can be long). */
+  readonly #entries = new LRUCache<string, MemoEntry<T>>({
+    max: MAX_KEYS,
+    maxSize: MEMO_MAX_NAMES,
+    sizeCalculation: (entry) => entry.names.length + 1,
+  });
 
   constructor(cache: PlacementCache) {
     this.#cache = cache;
+  }
+
+  /** Entries held and the node names they keep, for tests and status pages. */
+  size(): { readonly entries: number; readonly names: number } {
+    return { entries: this.#entries.size, names: this.#entries.calculatedSize };
   }
 
   get(key: string, table: object, names: readonly string[], compute: () => T): T {
@@ -218,8 +269,9 @@ export class NodeListMemo<T> {
       return entry.value;
     }
     const value = compute();
-    if (entry === undefined && this.#entries.size >= MAX_KEYS) this.#entries.clear();
-    this.#entries.set(key, { table, generation, names, value });
+    // A list longer than the whole budget is not kept (lru-cache refuses it): computed each time.
+    if (names.length + 1 <= MEMO_MAX_NAMES) this.#entries.set(key, { table, generation, names, value });
+    else this.#entries.delete(key);
     return value;
   }
 }

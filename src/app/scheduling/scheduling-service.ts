@@ -6,9 +6,21 @@ import { DemandError } from '../../core/errors.js';
 import type { PodShape } from '../../core/kube-shapes.js';
 import { scaleToExtenderScores } from '../../core/policies/normalize.js';
 import type { PlacementPolicy } from '../../core/policies/policy.js';
-import { isManaged, parsePodDemand } from '../../core/pod-demand.js';
+import { DEFAULT_MAX_GROUP_SIZE } from '../../core/demand-annotations.js';
+import {
+  DEFAULT_MAX_GPUS_PER_POD,
+  isManaged,
+  parsePodDemand,
+  type DemandLimits,
+} from '../../core/pod-demand.js';
 import type { Assignment, Clock, PodDemand } from '../../core/types.js';
-import { NodeListMemo, PlacementCache, demandShapeKey, type NodeFit } from '../placement/placement.js';
+import {
+  NodeListMemo,
+  PlacementCache,
+  RejectCause,
+  demandShapeKey,
+  type NodeFit,
+} from '../placement/placement.js';
 import type { BindingWriter } from '../binding/binding-writer.js';
 import type { GangVerbs } from '../gang/gang-types.js';
 import type { PodReader, PodRef } from '../ports.js';
@@ -25,6 +37,28 @@ export interface SchedulingServiceDeps {
   /** Gates every verb: not synced or not leader → answer with an error, the scheduler retries. */
   readonly notServingReason: () => string | undefined;
   readonly gangs?: GangVerbs;
+  /**
+   * Bounds on gang sizes and GPU counts (the `limits` settings). A pod past them (one that slipped
+   * past admission) is answered "invalid request" naming the field, before anything is sized by it.
+   * Default: the settings' defaults.
+   */
+  readonly limits?: DemandLimits;
+}
+
+const DEFAULT_LIMITS: DemandLimits = {
+  maxGroupSize: DEFAULT_MAX_GROUP_SIZE,
+  maxGpusPerPod: DEFAULT_MAX_GPUS_PER_POD,
+};
+
+/** The gang coordinator's answer with its rejections counted by a fixed cause (its reasons name gangs). */
+function withGangCauses(outcome: FilterOutcome): FilterOutcome {
+  if (outcome.rejected !== undefined || outcome.error !== undefined) return outcome;
+  const rejected = new Map<string, number>();
+  const failed = Object.keys(outcome.failed).length;
+  const unresolvable = Object.keys(outcome.unresolvable).length;
+  if (failed > 0) rejected.set(RejectCause.gangWaiting, failed);
+  if (unresolvable > 0) rejected.set(RejectCause.gangUnplaceable, unresolvable);
+  return { ...outcome, rejected };
 }
 
 /** How many pod UIDs observeOnce remembers; far more than are ever pending at once. */
@@ -60,7 +94,7 @@ export class SchedulingService implements SchedulingVerbs {
   }
 
   private demandOf(pod: PodShape): PodDemand {
-    return parsePodDemand(pod, { levels: this.deps.levels });
+    return parsePodDemand(pod, { levels: this.deps.levels, ...(this.deps.limits ?? DEFAULT_LIMITS) });
   }
 
   filter(pod: PodShape, nodeNames: readonly string[]): FilterOutcome {
@@ -72,13 +106,18 @@ export class SchedulingService implements SchedulingVerbs {
     } catch (err) {
       if (!(err instanceof DemandError)) throw err;
       const unresolvable = Object.fromEntries(nodeNames.map((n) => [n, `invalid request: ${err.message}`]));
-      return { feasible: [], failed: {}, unresolvable };
+      return {
+        feasible: [],
+        failed: {},
+        unresolvable,
+        rejected: new Map([[RejectCause.invalidRequest, nodeNames.length]]),
+      };
     }
     // A gang member without GPUs still needs its place in the gang's plan (it reached the extender
     // because admission routed it here); any other pod without GPUs is not Phalanx's to place.
     if (demand.gang && this.deps.gangs) {
       if (isManaged(demand)) this.observeOnce(pod, demand);
-      return this.deps.gangs.filter(pod, demand, nodeNames);
+      return withGangCauses(this.deps.gangs.filter(pod, demand, nodeNames));
     }
     if (!isManaged(demand)) return { feasible: [...nodeNames], failed: {}, unresolvable: {} };
     this.observeOnce(pod, demand);
@@ -111,7 +150,7 @@ export class SchedulingService implements SchedulingVerbs {
       if (fit.kind === 'unschedulable') failed[name] = fit.reason;
       else if (fit.kind === 'unresolvable') unresolvable[name] = fit.reason;
     }
-    return { feasible, failed, unresolvable };
+    return { feasible, failed, unresolvable, rejected };
   }
 
   prioritize(pod: PodShape, nodeNames: readonly string[]): HostScore[] {

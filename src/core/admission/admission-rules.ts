@@ -6,6 +6,7 @@ import type { FieldError } from '../errors.js';
 import { Rule } from '../errors.js';
 import type { StringMap } from '../kube-shapes.js';
 import { Alias, DECISION_ANNOTATIONS, Req } from '../names.js';
+import { groupSizeTooLarge, MAX_GROUP_SIZE } from '../demand-annotations.js';
 import type { GpuRequest } from '../types.js';
 import { MILLI_PER_GPU } from '../types.js';
 
@@ -55,12 +56,22 @@ export function changedDecisionAnnotations(before: StringMap, after: StringMap):
   );
 }
 
-const WHOLE_NUMBER = /^\d{1,9}$/;
+const WHOLE_NUMBER = /^\d{1,64}$/;
 
-/** A gang size read from a workload's own annotation: a whole number ≥ 1, or a reason naming the field. */
-export function parseGroupSize(value: string, field: string): number | AdmissionReason {
+/**
+ * A gang size read from a workload (LeaderWorkerSet size annotation, Job parallelism, PodGroup
+ * minMember or minCount): a whole number in 1..maxGroupSize, or a reason naming the field.
+ * `maxGroupSize` is capped by MAX_GROUP_SIZE.
+ */
+export function parseGroupSize(
+  value: string,
+  field: string,
+  maxGroupSize: number = MAX_GROUP_SIZE,
+): number | AdmissionReason {
   const text = value.trim();
   const size = WHOLE_NUMBER.test(text) ? Number(text) : Number.NaN;
+  const max = Math.min(maxGroupSize, MAX_GROUP_SIZE);
+  if (size > max) return reasonFromFieldError(groupSizeTooLarge(field, field, value, max));
   if (size >= 1) return size;
   return {
     field,
