@@ -16,13 +16,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { selectedK8sVersion } from '../cluster/versions.js';
 import { useE2E } from './support/e2e-cluster.js';
 import { CLIQUE_LABEL, domainsOf, failedSchedulingMessages, nodeLabels } from './support/gang-checks.js';
-import {
-  isBound,
-  isRunning,
-  PLACEMENT_LEVEL,
-  podsWithLabel,
-  waitForEmptyLedger,
-} from './support/observe.js';
+import { isBound, isRunning, PLACEMENT_LEVEL, podsWithLabel, waitForEmptyLedger } from './support/observe.js';
 import { firstViolationWithin, waitFor } from './support/wait.js';
 import { LWS, lwsLeaderStatefulSet, lwsWorkerPods, PAUSE_IMAGE } from './support/workloads.js';
 
