@@ -25,8 +25,22 @@ function markdownTable(rows: readonly Row[], columns: readonly (readonly [string
   return [head, rule, ...body].join('\n');
 }
 
+interface LoadAverage {
+  start: number;
+  end: number;
+  byConfig?: Record<string, { start: number; end: number }>;
+}
+
 function provenance(r: Result): string {
   const lines = [`Measured on ${cell(r.machine)}.`];
+  const load = r['loadAverage1m'] as LoadAverage | undefined;
+  if (load) {
+    const per = Object.entries(load.byConfig ?? {}).map(([c, l]) => `${c} ${l.start} → ${l.end}`);
+    lines.push(
+      `1-min load average ${load.start} at start, ${load.end} at end` +
+        (per.length === 0 ? '.' : ` (per configuration: ${per.join(', ')}).`),
+    );
+  }
   if (r.cluster) lines.push(`Cluster: ${r.cluster}.`);
   if (r.command) lines.push(`Command: \`${r.command}\`.`);
   return lines.join(' ');
@@ -37,11 +51,17 @@ const CHARTS: Record<string, (r: never) => string> = {
   scheduler: schedulerChart,
   gang: gangChart,
   topology: topologyChart,
+  'topology-pools': topologyChart,
 };
 
-function section(title: string, name: string, render: (r: Result) => string): string {
+function section(
+  title: string,
+  name: string,
+  render: (r: Result) => string,
+  command = `npm run bench:${name}`,
+): string {
   const r = readJsonResult(name) as Result | undefined;
-  if (r === undefined) return `## ${title}\n\nNo result yet: run \`npm run bench:${name}\`.\n`;
+  if (r === undefined) return `## ${title}\n\nNo result yet: run \`${command}\`.\n`;
   const chart = CHARTS[name];
   if (chart) writeResult(`${name}.svg`, chart(r as never));
   return `## ${title}\n\n${render(r)}\n\n${provenance(r)}\n`;
@@ -54,6 +74,45 @@ function schedulerRuns(latest: Result): Row[] {
   return results
     .map((x): Row => ({ ...x, method: x.runs?.[0]?.['method'] ?? 'streaming' }))
     .sort((a, b) => Number(a['nodes']) - Number(b['nodes']));
+}
+
+/** Gangs inside the fabric's 100 % level that took their own pool past its capacity, named. */
+function overOffered(r: Result): string {
+  const outcomes = Object.values((r['gangOutcomes'] as Record<string, Row[]> | undefined) ?? {})[0] ?? [];
+  const over = outcomes.filter((g) => Number(g['offered']) <= 1 && Number(g['offeredPool']) > 1);
+  if (over.length === 0) return '';
+  const named = over.map(
+    (g) =>
+      `${cell(g['gang'])} (${cell(g['size'])} members, pool ${cell(g['pool'])} then ` +
+      `${Math.round(Number(g['offeredPool']) * 100)} % offered)`,
+  );
+  return (
+    ` Within the fabric’s 100 % level, ${named.join(', ')} asked more than ${over.length === 1 ? 'its' : 'their'} ` +
+    'pool had left: a refusal no scheduler can avoid once the fabric is split, counted in the “all” ' +
+    'rows’ fill at first refusal and outside the pool’s own 100 % row.'
+  );
+}
+
+/**
+ * Per configuration, the 100 % offered row of a one-pool run and of the two-pool run ('all'). The
+ * one-pool run: topology-pools-baseline.json when there is one (`bench:topology -- --out
+ * topology-pools-baseline`, run next to the pools run so both share the machine state), else
+ * topology.json.
+ */
+function onePoolAgainstTwo(pooled: Result): Row[] {
+  const one = (readJsonResult('topology-pools-baseline') ?? readJsonResult('topology')) as Result | undefined;
+  const atFull = (r: Result | undefined, pools: number): Row[] => {
+    const load = r?.['loadAverage1m'] as LoadAverage | undefined;
+    return (r?.runs ?? [])
+      .filter((x) => x['utilisation'] === 100 && (x['pool'] === undefined || x['pool'] === 'all'))
+      .map((x) => {
+        const l = load?.byConfig?.[String(x['config'])];
+        return { ...x, pools, load: l ? `${l.start} → ${l.end}` : undefined };
+      });
+  };
+  const rows = [...atFull(one, 1), ...atFull(pooled, 2)];
+  const configs = [...new Set(rows.map((x) => String(x['config'])))];
+  return configs.flatMap((c) => rows.filter((x) => x['config'] === c));
 }
 
 const sections = [
@@ -142,6 +201,65 @@ const sections = [
       '',
       '![clique-local rate](results/topology.svg)',
     ].join('\n'),
+  ),
+  section(
+    'Topology with two node pools (bench:topology --pools)',
+    'topology-pools',
+    (r) => {
+      const pools = (r['pools'] as Row[] | undefined) ?? [];
+      return [
+        `The same fabric and gang sequence split into two pools by a node label: ` +
+          pools
+            .map(
+              (p) =>
+                `pool ${cell(p['pool'])} (${cell(p['nodeLabel'])}${p['taint'] ? `, tainted ${cell(p['taint'])}` : ''}): ` +
+                `${cell(p['nodes'])} nodes, ${cell(p['gpus'])} GPUs, ${cell(p['gangs'])} gangs`,
+            )
+            .join('; ') +
+          '. Every member of every gang selects its pool (nodeSelector) and pool-b members tolerate the ' +
+          'taint, in every configuration; gangs are dealt to the pool with the smaller share offered so ' +
+          'far. A gang is judged against its own pool: “fit a clique / rack” counts that pool’s cliques ' +
+          'and racks only. Pool “all”: both pools’ gangs, fill over the whole fabric; pool a / b: that ' +
+          'pool’s gangs, fill of that pool; levels are then shares of that pool offered. “outside pool”: ' +
+          'members bound on a node of the other pool (must be 0).' +
+          overOffered(r),
+        '',
+        markdownTable(r.runs ?? [], [
+          ['config', 'configuration'],
+          ['pool', 'pool'],
+          ['utilisation', 'offered %'],
+          ['gangs', 'gangs'],
+          ['cliqueLocalRate', 'clique-local'],
+          ['rackLocalRate', 'rack-local'],
+          ['excessSpan', 'excess span'],
+          ['halfBoundGangs', 'half-bound'],
+          ['refusedFitRack', 'refused, fit a rack'],
+          ['fillAtFirstRefusal', 'fill % at first refusal'],
+          ['gangBoundP50Ms', 'gang bound p50 ms'],
+          ['boundOutsidePool', 'outside pool'],
+        ]),
+        '',
+        'One pool against two, at 100 % offered (both pools together): the one-pool run ' +
+          `(\`${readJsonResult('topology-pools-baseline') === undefined ? 'topology.json' : 'topology-pools-baseline.json'}\`) ` +
+          'and this one are separate runs; compare their load averages:',
+        '',
+        markdownTable(onePoolAgainstTwo(r), [
+          ['config', 'configuration'],
+          ['pools', 'pools'],
+          ['gangs', 'gangs'],
+          ['cliqueLocalRate', 'clique-local'],
+          ['excessSpan', 'excess span'],
+          ['halfBoundGangs', 'half-bound'],
+          ['refusedFitRack', 'refused, fit a rack'],
+          ['fillAtFirstRefusal', 'fill % at first refusal'],
+          ['gangBoundP50Ms', 'gang bound p50 ms'],
+          ['load', '1-min load (start → end)'],
+        ]),
+        '',
+        '![clique-local rate, two pools](results/topology-pools.svg)',
+      ].join('\n');
+    },
+    'npm run bench:topology -- --pools',
   ),
 ];
 

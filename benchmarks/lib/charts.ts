@@ -25,7 +25,9 @@ interface GangResult {
 interface TopologyResult {
   nodes: number;
   gpus: number;
-  runs: { config: string; utilisation: number; cliqueLocalRate: number | null }[];
+  runs: { config: string; pool?: string; utilisation: number; cliqueLocalRate: number | null }[];
+  /** bench:topology --pools: the pools the fabric was split into. */
+  pools?: readonly unknown[];
 }
 
 const unique = <T>(values: readonly T[]): T[] => [...new Set(values)];
@@ -79,10 +81,13 @@ export function gangChart(r: GangResult): string {
 }
 
 export function topologyChart(r: TopologyResult): string {
-  const levels = unique(r.runs.map((x) => x.utilisation));
-  const configs = unique(r.runs.map((x) => x.config));
+  // With pools: the figures over both pools (each gang judged against its own pool's cliques).
+  const runs = r.runs.filter((x) => x.pool === undefined || x.pool === 'all');
+  const levels = unique(runs.map((x) => x.utilisation));
+  const configs = unique(runs.map((x) => x.config));
+  const pools = r.pools === undefined ? '' : `, ${r.pools.length} pools`;
   return barChart({
-    title: `Gangs in one clique (of those that fit one), ${r.nodes} nodes / ${r.gpus} GPUs`,
+    title: `Gangs in one clique (of those that fit one), ${r.nodes} nodes / ${r.gpus} GPUs${pools}`,
     xLabel: 'GPUs offered (% of capacity)',
     yLabel: 'clique-local rate',
     yMax: 1,
@@ -90,7 +95,7 @@ export function topologyChart(r: TopologyResult): string {
     series: configs.map((c) => ({
       name: c,
       values: levels.map(
-        (l) => r.runs.find((x) => x.config === c && x.utilisation === l)?.cliqueLocalRate ?? undefined,
+        (l) => runs.find((x) => x.config === c && x.utilisation === l)?.cliqueLocalRate ?? undefined,
       ),
     })),
   });

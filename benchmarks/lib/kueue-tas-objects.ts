@@ -42,6 +42,21 @@ export interface KueueTasSetup {
   /** Topology levels closest first, as Phalanx reads them (default: clique, leaf, zone). */
   readonly levels?: readonly string[];
   readonly names?: KueueTasNames;
+  /**
+   * Node pools (bench:topology --pools): one TAS ResourceFlavor per pool, selecting the pool's nodes
+   * by `nodeLabels` and naming its taint in `nodeTaints` (Kueue assigns a flavor only to a pod set
+   * whose selector matches its labels and that tolerates its taints), each with its pool's GPUs as
+   * quota. Without pools: one flavor for every GPU node.
+   */
+  readonly pools?: readonly KueuePool[];
+}
+
+export interface KueuePool {
+  /** Flavor name suffix. */
+  readonly name: string;
+  readonly capacityGpus: number;
+  readonly nodeLabels: Readonly<Record<string, string>>;
+  readonly taint?: { readonly key: string; readonly value: string; readonly effect: string };
 }
 
 type Obj = Record<string, unknown>;
@@ -56,7 +71,7 @@ export function kueueTopologyLevels(levels: readonly string[] = DEFAULT_TOPOLOGY
 }
 
 /**
- * The four objects, in apply order. Quota: the fabric's GPUs; CPU and memory at one core and 1 GiB
+ * The four objects (five with two pools), in apply order. Quota: the fabric's GPUs; CPU and memory at one core and 1 GiB
  * per GPU, well above what the bench's pods ask (0.1 core, 128 MiB, at least one GPU each), so only
  * the GPUs and the topology can hold a gang back. Kueue runs with Phalanx's gpu-milli
  * transformation, so the queue covers phalanx.dev/gpu-milli as well (GPUs × 1000); its topology-aware
@@ -64,14 +79,22 @@ export function kueueTopologyLevels(levels: readonly string[] = DEFAULT_TOPOLOGY
  */
 export function kueueTasObjects(setup: KueueTasSetup): Obj[] {
   const names = setup.names ?? BENCH_KUEUE_NAMES;
-  const gpus = setup.capacityGpus;
-  const resources: [string, string][] = [
+  const resources = (gpus: number): [string, string][] => [
     ['cpu', String(gpus)],
     ['memory', `${gpus}Gi`],
     [Resource.nvidiaGpu, String(gpus)],
     // Kueue's gpu-milli transformation (kueue-manifests.ts) counts each whole GPU as 1000 milli too.
     [Resource.gpuMilli, String(gpus * 1000)],
   ];
+  const flavors =
+    setup.pools === undefined
+      ? [{ name: names.flavor, gpus: setup.capacityGpus, nodeLabels: {}, taints: [] as object[] }]
+      : setup.pools.map((p) => ({
+          name: `${names.flavor}-${p.name}`,
+          gpus: p.capacityGpus,
+          nodeLabels: p.nodeLabels,
+          taints: p.taint === undefined ? [] : [p.taint],
+        }));
   return [
     {
       apiVersion: KUEUE_BENCH_API_VERSION,
@@ -79,12 +102,16 @@ export function kueueTasObjects(setup: KueueTasSetup): Obj[] {
       metadata: { name: names.topology },
       spec: { levels: kueueTopologyLevels(setup.levels).map((nodeLabel) => ({ nodeLabel })) },
     },
-    {
+    ...flavors.map((f) => ({
       apiVersion: KUEUE_BENCH_API_VERSION,
       kind: 'ResourceFlavor',
-      metadata: { name: names.flavor },
-      spec: { nodeLabels: { [GPU_PRESENT_LABEL]: 'true' }, topologyName: names.topology },
-    },
+      metadata: { name: f.name },
+      spec: {
+        nodeLabels: { [GPU_PRESENT_LABEL]: 'true', ...f.nodeLabels },
+        ...(f.taints.length === 0 ? {} : { nodeTaints: f.taints }),
+        topologyName: names.topology,
+      },
+    })),
     {
       apiVersion: KUEUE_BENCH_API_VERSION,
       kind: 'ClusterQueue',
@@ -93,13 +120,11 @@ export function kueueTasObjects(setup: KueueTasSetup): Obj[] {
         namespaceSelector: {},
         resourceGroups: [
           {
-            coveredResources: resources.map(([name]) => name),
-            flavors: [
-              {
-                name: names.flavor,
-                resources: resources.map(([name, nominalQuota]) => ({ name, nominalQuota })),
-              },
-            ],
+            coveredResources: resources(0).map(([name]) => name),
+            flavors: flavors.map((f) => ({
+              name: f.name,
+              resources: resources(f.gpus).map(([name, nominalQuota]) => ({ name, nominalQuota })),
+            })),
           },
         ],
       },

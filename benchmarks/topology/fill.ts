@@ -24,6 +24,12 @@ export interface FillOptions {
 
 const SETTLE_MS = 1000;
 
+function countBy(keys: readonly string[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const k of keys) counts[k] = (counts[k] ?? 0) + 1;
+  return counts;
+}
+
 export async function fill(opts: FillOptions): Promise<GangOutcome[]> {
   const { kc, namespace } = opts;
   const core = kc.makeApiClient(CoreV1Api);
@@ -34,12 +40,22 @@ export async function fill(opts: FillOptions): Promise<GangOutcome[]> {
   const watch = await watchPods(kc, namespace);
   const outcomes: GangOutcome[] = [];
   let offeredGpus = 0;
+  const offeredByPool = new Map<string, number>();
   let refusals = 0;
   try {
     for (const gang of opts.gangs) {
       offeredGpus += gang.size * gang.gpusPerMember;
-      const could = state.possibilities(gang.size, gang.gpusPerMember);
+      if (gang.pool !== undefined)
+        offeredByPool.set(gang.pool, (offeredByPool.get(gang.pool) ?? 0) + gang.size * gang.gpusPerMember);
+      const could = state.possibilities(gang.size, gang.gpusPerMember, gang.pool);
+      // Evidence for the span of a gang no clique could hold: each clique's free member slots then.
+      const slotsBefore = could.fitsClique
+        ? undefined
+        : Object.fromEntries(
+            [...state.slotsBy('clique', gang.gpusPerMember, gang.pool)].filter(([, v]) => v > 0),
+          );
       const allocatedBefore = state.allocatedFraction();
+      const allocatedBeforePool = state.allocatedFraction(gang.pool);
       const members = (): PodTimes[] =>
         [...watch.pods.values()].filter((p) => p.labels['gang'] === gang.name);
       await opts.submitter.submit(gang);
@@ -63,12 +79,22 @@ export async function fill(opts: FillOptions): Promise<GangOutcome[]> {
       const racks = new Set(bound.map((p) => where.get(p.node ?? '')?.rack));
       const outcome: GangOutcome = {
         size: gang.size,
+        ...(gang.pool === undefined
+          ? {}
+          : {
+              pool: gang.pool,
+              offeredPool: (offeredByPool.get(gang.pool) ?? 0) / state.capacityOf(gang.pool),
+              allocatedBeforePool,
+              outsidePool: bound.filter((p) => where.get(p.node ?? '')?.pool !== gang.pool).length,
+            }),
         offered: offeredGpus / state.capacity,
         could,
         bound: bound.length,
         cliquesUsed: cliques.size,
         racksUsed: racks.size,
         allocatedBefore,
+        membersByClique: countBy(bound.map((p) => where.get(p.node ?? '')?.clique ?? '?')),
+        ...(slotsBefore === undefined ? {} : { cliqueSlotsBefore: slotsBefore }),
         ...(whole
           ? {
               boundMs:

@@ -7,6 +7,8 @@ export interface GangSpec {
   /** Members, the leader included. */
   readonly size: number;
   readonly gpusPerMember: number;
+  /** Pool whose nodes the gang selects (`--pools`); undefined: the whole fabric. */
+  readonly pool?: string;
 }
 
 /** Member counts and their weights; × 4 GPUs: 8 to 96 GPUs. */

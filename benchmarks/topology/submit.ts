@@ -6,12 +6,15 @@
 //    clique label) created first, each pod joining it through spec.schedulingGroup;
 //  - kueue: one Kueue pod group (queue name, group name, total count) preferring one clique,
 //    admitted and pinned to nodes by Kueue's topology-aware scheduling, bound by the stock scheduler.
+// With pools (`--pools`), every member of every configuration carries the same nodeSelector for its
+// gang's pool and, in the tainted pool, the toleration (pools.ts).
 import { CoreV1Api, CustomObjectsApi, type KubeConfig, type V1PodSpec } from '@kubernetes/client-node';
 import { NodeLabel, Req, Workload } from '../../src/core/names.js';
 import { clearKueueNamespace, releaseKueuePods } from '../lib/kueue-bench.js';
 import { kueueGangMemberMeta } from '../lib/kueue-tas-objects.js';
 import { benchPod } from '../lib/pods.js';
 import type { GangSpec } from './gang-sequence.js';
+import { POOL_LABEL, poolToleration, type Pool } from './pools.js';
 
 export const CONFIG_NAMES = ['phalanx', 'stock', 'workload-api', 'kueue'] as const;
 export type ConfigName = (typeof CONFIG_NAMES)[number];
@@ -49,8 +52,12 @@ export function submitter(
       annotations[Req.topologyPreferred] = NodeLabel.clique;
     }
     if (index > 0) annotations[Workload.lwsLeaderName] = `${gang.name}-0`;
-    const extraSpec: Partial<V1PodSpec> =
-      config === 'workload-api' ? { schedulingGroup: { podGroupName: gang.name } } : {};
+    const toleration = gang.pool === undefined ? undefined : poolToleration(gang.pool as Pool);
+    const extraSpec: Partial<V1PodSpec> = {
+      ...(config === 'workload-api' ? { schedulingGroup: { podGroupName: gang.name } } : {}),
+      ...(gang.pool === undefined ? {} : { nodeSelector: { [POOL_LABEL]: gang.pool } }),
+      ...(toleration === undefined ? {} : { tolerations: [toleration] }),
+    };
     return core.createNamespacedPod({
       namespace,
       body: benchPod({
