@@ -8,7 +8,7 @@ import { ClusterState } from '../src/core/cluster-state.js';
 import { planGang, type GangPlanRequest } from '../src/core/gang/gang-planner.js';
 import { NodeLabel } from '../src/core/names.js';
 import type { PodDemand } from '../src/core/types.js';
-import { generateFabric, type FabricSpec } from '../test/support/fabric.js';
+import { generateFabric, type FabricSpec } from '../testbed/gpu-fabric.js';
 
 const WARMUP = 5;
 const RUNS = 100;

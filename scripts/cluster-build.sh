@@ -7,7 +7,7 @@
 #   $PHALANX_CACHE/bin/v<k8s version>/  $PHALANX_CACHE/bin/etcd-v<ver>/  $PHALANX_CACHE/bin/kwok-v<ver>/
 # A binary is written under a temporary name and renamed when complete, so a present file is reusable.
 # Settings: PHALANX_K8S_VERSION (default 1.37.2; 1.33.13 is the older supported minor), PHALANX_CACHE.
-# The Kubernetes module of each version lives in test/cluster/go/kubernetes/v<version>/; when it is
+# The Kubernetes module of each version lives in testbed/go/kubernetes/v<version>/; when it is
 # missing it is generated from the template (staging replaces derived from upstream's own go.mod).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,8 +20,8 @@ cache="${PHALANX_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/phalanx}"
 k8s_bin="$cache/bin/v$k8s_version"
 etcd_bin="$cache/bin/etcd-v$etcd_version"
 kwok_bin="$cache/bin/kwok-v$kwok_version"
-k8s_module="$repo_root/test/cluster/go/kubernetes/v$k8s_version"
-etcd_module="$repo_root/test/cluster/go/etcd"
+k8s_module="$repo_root/testbed/go/kubernetes/v$k8s_version"
+etcd_module="$repo_root/testbed/go/etcd"
 
 export GOTOOLCHAIN=local GOFLAGS=-buildvcs=false CGO_ENABLED=0
 command -v go >/dev/null || { echo "cluster-build: the Go toolchain (go) is not on PATH" >&2; exit 1; }
@@ -60,7 +60,7 @@ generate_k8s_module() {
     grep -E '=> \./staging/' "$upstream_gomod" | awk '{print $1}' | sort -u | while read -r mod; do
       go mod edit -replace "$mod=$mod@$staging_version"
     done
-    cp "$repo_root/test/cluster/go/kubernetes/tools.go.tmpl" tools.go
+    cp "$repo_root/testbed/go/kubernetes/tools.go.tmpl" tools.go
     go mod tidy
   )
   mv "$tmp" "$k8s_module"

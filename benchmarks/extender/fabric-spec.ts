@@ -1,4 +1,4 @@
-import type { FabricSpec } from '../../test/support/fabric.js';
+import type { FabricSpec } from '../../testbed/gpu-fabric.js';
 
 /** NVL72-like cliques of 18 nodes × 8 GPUs, 4 cliques per leaf, as many leafs/zones as needed. */
 export function fabricSpecFor(nodes: number): FabricSpec {

@@ -10,7 +10,7 @@ import { policyByName } from '../../src/core/policies/registry.js';
 import { createExtenderRouter } from '../../src/extender/routes.js';
 import { createExtenderMetrics, createRegistry } from '../../src/metrics/registry.js';
 import { createServerApp } from '../../src/server/app.js';
-import { generateFabric } from '../../test/support/fabric.js';
+import { generateFabric } from '../../testbed/gpu-fabric.js';
 import { fabricSpecFor } from './fabric-spec.js';
 
 const nodes = Number(process.argv[2] ?? '1000');

@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Command } from 'commander';
-import { stateDirOf } from '../../test/cluster/cluster.js';
+import { stateDirOf } from '../../testbed/cluster.js';
 import { startBenchEnv } from '../lib/bench-env.js';
 import { ensureNamespace } from '../lib/namespaces.js';
 import { watchPods } from '../lib/pod-watch.js';

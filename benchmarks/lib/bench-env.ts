@@ -1,5 +1,5 @@
 // The environment a cluster benchmark runs in. Either
-//  - local (default): a KWOK cluster from test/cluster with the fabric's nodes created Ready and the
+//  - local (default): a KWOK cluster from testbed with the fabric's nodes created Ready and the
 //    KWOK controller disabled (no simulated kubelet: no heartbeats, no Lease renewals, bound pods stay
 //    Pending, as in scheduler_perf), kube-controller-manager's node grace periods raised so the unheartbeated
 //    nodes stay Ready, kwokctl's own scheduler disabled, Phalanx (extender only) and the two
@@ -9,9 +9,9 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { clusterDown, clusterUp } from '../../test/cluster/cluster.js';
-import { startPhalanx, stopPhalanx, PHALANX_LOG } from '../../test/cluster/phalanx-process.js';
-import { binaryPaths, REPO_ROOT, selectedK8sVersion } from '../../test/cluster/versions.js';
+import { clusterDown, clusterUp } from '../../testbed/cluster.js';
+import { startPhalanx, stopPhalanx, PHALANX_LOG } from '../../testbed/phalanx-process.js';
+import { binaryPaths, REPO_ROOT, selectedK8sVersion } from '../../testbed/versions.js';
 import { NodeLabel, Resource } from '../../src/core/names.js';
 import { ensureNamespace, forceDeletePods } from './namespaces.js';
 import { watchPods } from './pod-watch.js';

@@ -1,5 +1,5 @@
 // Kueue next to a benchmark's cluster: started (local mode: built, installed and run out of cluster by
-// test/cluster/kueue, protocol.md §5.5) only when a benchmark reaches its Kueue configuration, so the
+// testbed/kueue, protocol.md §5.5) only when a benchmark reaches its Kueue configuration, so the
 // configurations measured before it run with no Kueue webhook in the pod-creation path; then the TAS
 // admin objects of kueue-tas-objects.ts are applied and the ClusterQueue awaited Active. Kueue counts
 // a whole GPU as 1000 phalanx.dev/gpu-milli too, as next to Phalanx (kueue-manifests.ts); its TAS
@@ -17,14 +17,10 @@ import {
   setHeaderOptions,
   type KubeConfig,
 } from '@kubernetes/client-node';
-import { stateDirOf } from '../../test/cluster/cluster.js';
-import { installKueue, stopKueue } from '../../test/cluster/kueue/kueue-install.js';
-import {
-  clusterQueueActive,
-  KUEUE_API_VERSION,
-  KUEUE_GROUP,
-} from '../../test/cluster/kueue/kueue-objects.js';
-import { binaryPaths, selectedK8sVersion } from '../../test/cluster/versions.js';
+import { stateDirOf } from '../../testbed/cluster.js';
+import { installKueue, stopKueue } from '../../testbed/kueue/kueue-install.js';
+import { clusterQueueActive, KUEUE_API_VERSION, KUEUE_GROUP } from '../../testbed/kueue/kueue-objects.js';
+import { binaryPaths, selectedK8sVersion } from '../../testbed/versions.js';
 import { ensureNamespace } from './namespaces.js';
 import { adminYaml, BENCH_KUEUE_NAMES, kueueTasObjects, type KueueTasSetup } from './kueue-tas-objects.js';
 

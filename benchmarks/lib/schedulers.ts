@@ -8,8 +8,8 @@ import { openSync, closeSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { DEPLOY_SCHEDULER_CONFIG } from '../../test/cluster/scheduler-config.js';
-import { REPO_ROOT } from '../../test/cluster/versions.js';
+import { DEPLOY_SCHEDULER_CONFIG } from '../../testbed/scheduler-config.js';
+import { REPO_ROOT } from '../../testbed/versions.js';
 import { DEFAULT_SCHEDULER_NAME } from '../../src/core/names.js';
 
 export const PHALANX_SCHEDULER = DEFAULT_SCHEDULER_NAME;

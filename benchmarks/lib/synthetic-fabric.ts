@@ -1,7 +1,7 @@
 // Fabric specs generated for a node count (bench:scheduler, bench:gang): racks of NVL72-style cliques
 // of 18 × 8-GPU nodes, written as a test/fabric-style YAML file that clusterUp reads.
 import { stringify } from 'yaml';
-import type { FabricSpec } from '../../test/cluster/fabric.js';
+import type { FabricSpec } from '../../testbed/fabric.js';
 
 const NODES_PER_CLIQUE = 18;
 const CLIQUES_PER_RACK = 4;

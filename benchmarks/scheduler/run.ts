@@ -5,7 +5,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { Command } from 'commander';
-import { stateDirOf } from '../../test/cluster/cluster.js';
+import { stateDirOf } from '../../testbed/cluster.js';
 import { startBenchEnv } from '../lib/bench-env.js';
 import { note, progressBar } from '../lib/progress.js';
 import { commandLine, machineDescription, writeJsonResult, writeResult } from '../lib/results.js';

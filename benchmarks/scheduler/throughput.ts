@@ -3,7 +3,7 @@
 // are Δbound / Δt per 1 s interval, from the first measured binding to the last (idle start-up and
 // the partial last second excluded); creation → binding is per pod, both observed by one watch.
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { forEachBounded } from '../../test/cluster/nodes.js';
+import { forEachBounded } from '../../testbed/nodes.js';
 import { ensureNamespace, forceDeletePods } from '../lib/namespaces.js';
 import { watchPods } from '../lib/pod-watch.js';
 import { benchPod, mixedDemand } from '../lib/pods.js';

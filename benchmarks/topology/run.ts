@@ -30,7 +30,7 @@ const LEVELS = [50, 70, 90, 100];
 const WORKLOAD_GATES = 'GenericWorkload=true,TopologyAwareWorkloadScheduling=true';
 
 const opts = new Command()
-  .option('--fabric <file>', 'fabric spec', 'test/fabric/bench-topology.yaml')
+  .option('--fabric <file>', 'fabric spec', 'testbed/fabric/bench-topology.yaml')
   .option('--configs <list>', CONFIG_NAMES.join(','), CONFIG_NAMES.join(','))
   .option('--seed <n>', 'gang sequence seed', '11')
   .option(

@@ -116,3 +116,18 @@ describe('the import graph of src/', () => {
     }
   });
 });
+
+describe('the harness and the benchmarks', () => {
+  const repo = resolve(import.meta.dirname, '../..');
+  const outside = ['testbed', 'benchmarks'].flatMap((dir) => sourceFiles(join(repo, dir)));
+
+  it('import nothing from test/ (the test bed serves the tests, not the other way round)', () => {
+    expect(outside.length).toBeGreaterThan(20);
+    const intoTest = outside.flatMap((file) =>
+      importsOf(file)
+        .filter((dep) => relative(repo, dep).startsWith('test/'))
+        .map((dep) => `${relative(repo, file)} → ${relative(repo, dep)}`),
+    );
+    expect(intoTest).toEqual([]);
+  });
+});

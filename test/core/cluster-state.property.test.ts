@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ClusterState } from '../../src/core/cluster-state.js';
 import { NodeLabel } from '../../src/core/names.js';
 import type { NodeInventory } from '../../src/core/types.js';
-import { GIB, generateFabric, nodeInventory } from '../support/fabric.js';
+import { GIB, generateFabric, nodeInventory } from '../../testbed/gpu-fabric.js';
 import { assignmentArbitrary, lifecycleOps, type LifecycleOp } from '../support/ledger-arbitraries.js';
 
 const LEVELS = [NodeLabel.clique, NodeLabel.leaf, NodeLabel.zone];

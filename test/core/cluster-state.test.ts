@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ClusterState } from '../../src/core/cluster-state.js';
 import { NodeLabel } from '../../src/core/names.js';
-import { nodeInventory } from '../support/fabric.js';
+import { nodeInventory } from '../../testbed/gpu-fabric.js';
 import { whole } from '../support/assignments.js';
 
 const labels = { [NodeLabel.clique]: 'c1', [NodeLabel.leaf]: 'l1', [NodeLabel.zone]: 'z1' };

@@ -8,7 +8,7 @@ import { parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
 import { configSchema } from '../../src/config/schema.js';
 import { DEFAULT_SCHEDULER_NAME, LEADER_POD_LABEL, NodeLabel, Resource } from '../../src/core/names.js';
-import { SUPPORTED_K8S_VERSIONS } from '../cluster/versions.js';
+import { SUPPORTED_K8S_VERSIONS } from '../../testbed/versions.js';
 
 type Obj = Record<string, unknown>;
 

@@ -9,8 +9,8 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterDown, clusterUp } from '../cluster/cluster.js';
-import { selectedK8sVersion } from '../cluster/versions.js';
+import { clusterDown, clusterUp } from '../../testbed/cluster.js';
+import { selectedK8sVersion } from '../../testbed/versions.js';
 import { SMALL_A100_NODES, SMALL_FABRIC, SMALL_H100_NODES } from './support/small-fabric.js';
 
 const CLUSTER = 'phalanx-e2e-smoke';

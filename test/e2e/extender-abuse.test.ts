@@ -2,7 +2,7 @@
 // being scheduled through it are answered 400 and do not disturb the real scheduling.
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { selectedK8sVersion } from '../cluster/versions.js';
+import { selectedK8sVersion } from '../../testbed/versions.js';
 import { useE2E } from './support/e2e-cluster.js';
 import {
   boundGpuPods,
@@ -12,9 +12,9 @@ import {
   usageDifferences,
   usageOfLedger,
   usageOfPods,
-} from './support/observe.js';
-import { waitFor } from './support/wait.js';
-import { fractionalDeployment } from './support/workloads.js';
+} from '../../testbed/observe.js';
+import { waitFor } from '../../testbed/wait.js';
+import { fractionalDeployment } from '../../testbed/workloads.js';
 
 const CLUSTER = 'phalanx-e2e-abuse';
 const NS = 'abuse';

@@ -3,7 +3,7 @@
 // devices and scaling back up uses them again.
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { selectedK8sVersion } from '../cluster/versions.js';
+import { selectedK8sVersion } from '../../testbed/versions.js';
 import { useE2E } from './support/e2e-cluster.js';
 import {
   boundGpuPods,
@@ -16,9 +16,9 @@ import {
   usageOfLedger,
   usageOfPods,
   type BoundGpuPod,
-} from './support/observe.js';
-import { waitFor } from './support/wait.js';
-import { fractionalDeployment } from './support/workloads.js';
+} from '../../testbed/observe.js';
+import { waitFor } from '../../testbed/wait.js';
+import { fractionalDeployment } from '../../testbed/workloads.js';
 
 const CLUSTER = 'phalanx-e2e-fractional';
 const NS = 'fractional';

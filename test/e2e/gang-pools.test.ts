@@ -3,7 +3,7 @@
 // decide where the gang is planned, a gang its rules leave no room for waits whole with an Event
 // that names the scope and what excluded the rest, and members that disagree are explained, not
 // planned round and round.
-// Fabric (test/fabric/pools.yaml): 2 racks × 2 cliques × 3 nodes × 8 GPUs. The test makes rack
+// Fabric (testbed/fabric/pools.yaml): 2 racks × 2 cliques × 3 nodes × 8 GPUs. The test makes rack
 // leaf-r1 pool a (one node cordoned, one node's CPU taken by a pod bound to it directly) and rack
 // leaf-r2 pool b (tainted pool=b:NoSchedule), as an admin would through the API: every clique of
 // pool a keeps exactly 2 usable nodes.
@@ -15,7 +15,7 @@ import {
   type V1Toleration,
 } from '@kubernetes/client-node';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { selectedK8sVersion } from '../cluster/versions.js';
+import { selectedK8sVersion } from '../../testbed/versions.js';
 import { useE2E } from './support/e2e-cluster.js';
 import {
   CLIQUE_LABEL,
@@ -24,7 +24,7 @@ import {
   failedSchedulingMessages,
   gangEvents,
   nodeLabels,
-} from './support/gang-checks.js';
+} from '../../testbed/gang-checks.js';
 import {
   fetchLedger,
   isBound,
@@ -32,13 +32,13 @@ import {
   PLACEMENT_LEVEL,
   podsWithLabel,
   waitForEmptyLedger,
-} from './support/observe.js';
-import { firstViolationWithin, waitFor } from './support/wait.js';
-import { gangPod, PAUSE_IMAGE } from './support/workloads.js';
+} from '../../testbed/observe.js';
+import { firstViolationWithin, waitFor } from '../../testbed/wait.js';
+import { gangPod, PAUSE_IMAGE } from '../../testbed/workloads.js';
 
 const CLUSTER = 'phalanx-e2e-pools';
 const NS = 'pools';
-const FABRIC = 'test/fabric/pools.yaml';
+const FABRIC = 'testbed/fabric/pools.yaml';
 const LEAF_LABEL = 'network.topology.nvidia.com/leaf';
 const TOPOLOGY_REQUIRED = 'phalanx.dev/topology-required';
 const POOL = 'pool';

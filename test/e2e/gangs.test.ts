@@ -5,9 +5,9 @@
 // Fabric: 8 nodes × 8 GPUs, cliques of 2 nodes (16 GPUs), 64 GPUs in all.
 import type { V1Pod } from '@kubernetes/client-node';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { selectedK8sVersion } from '../cluster/versions.js';
+import { selectedK8sVersion } from '../../testbed/versions.js';
 import { useE2E } from './support/e2e-cluster.js';
-import { CLIQUE_LABEL, domainsOf, gangEvents, nodeLabels } from './support/gang-checks.js';
+import { CLIQUE_LABEL, domainsOf, gangEvents, nodeLabels } from '../../testbed/gang-checks.js';
 import {
   fetchLedger,
   isBound,
@@ -15,9 +15,9 @@ import {
   PLACEMENT_LEVEL,
   podsWithLabel,
   waitForEmptyLedger,
-} from './support/observe.js';
-import { firstViolationWithin, waitFor } from './support/wait.js';
-import { gangPod, indexedJob, lwsLikeStatefulSet } from './support/workloads.js';
+} from '../../testbed/observe.js';
+import { firstViolationWithin, waitFor } from '../../testbed/wait.js';
+import { gangPod, indexedJob, lwsLikeStatefulSet } from '../../testbed/workloads.js';
 
 const CLUSTER = 'phalanx-e2e-gangs';
 const NS = 'gangs';

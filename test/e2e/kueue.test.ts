@@ -1,5 +1,5 @@
 // Issue 10 item 3: borrowing and reclaim with Kueue, placement by Phalanx. Two teams' ClusterQueues
-// share one cohort (test/cluster/kueue/team-queues.yaml) sized to the e2e fabric's 64 GPUs. Team B's
+// share one cohort (testbed/kueue/team-queues.yaml) sized to the e2e fabric's 64 GPUs. Team B's
 // preemptible training gang — one Phalanx gang, one Kueue Workload — borrows team A's idle half.
 // Team A's fractional inference Deployment scales up: Kueue reclaims by evicting B's Workload whole,
 // and Phalanx packs A's 0.5-GPU pods onto the freed devices. The time from A's scale-up to its pods
@@ -7,7 +7,7 @@
 import type { V1Deployment, V1StatefulSet } from '@kubernetes/client-node';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { installKueue, stopKueue } from '../cluster/kueue/kueue-install.js';
+import { installKueue, stopKueue } from '../../testbed/kueue/kueue-install.js';
 import {
   applyYamlFile,
   clusterQueueActive,
@@ -16,9 +16,10 @@ import {
   listWorkloads,
   QUEUE_NAME_LABEL,
   TEAM_QUEUES_FILE,
-} from '../cluster/kueue/kueue-objects.js';
-import { binaryPaths, selectedK8sVersion } from '../cluster/versions.js';
-import { createNamespace, useE2E } from './support/e2e-cluster.js';
+} from '../../testbed/kueue/kueue-objects.js';
+import { binaryPaths, selectedK8sVersion } from '../../testbed/versions.js';
+import { useE2E } from './support/e2e-cluster.js';
+import { createNamespace } from '../../testbed/environment.js';
 import {
   boundGpuPods,
   fetchLedger,
@@ -28,9 +29,9 @@ import {
   usageOfLedger,
   usageOfPods,
   type BoundGpuPod,
-} from './support/observe.js';
-import { firstViolationWithin, waitFor } from './support/wait.js';
-import { fractionalDeployment, GROUP_SIZE, PAUSE_IMAGE, POD_GROUP } from './support/workloads.js';
+} from '../../testbed/observe.js';
+import { firstViolationWithin, waitFor } from '../../testbed/wait.js';
+import { fractionalDeployment, GROUP_SIZE, PAUSE_IMAGE, POD_GROUP } from '../../testbed/workloads.js';
 
 const CLUSTER = 'phalanx-e2e-kueue';
 const TEAM_A = 'team-a';

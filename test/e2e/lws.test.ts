@@ -13,12 +13,18 @@
 // fills one clique exactly.
 import type { V1Pod } from '@kubernetes/client-node';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { selectedK8sVersion } from '../cluster/versions.js';
+import { selectedK8sVersion } from '../../testbed/versions.js';
 import { useE2E } from './support/e2e-cluster.js';
-import { CLIQUE_LABEL, domainsOf, failedSchedulingMessages, nodeLabels } from './support/gang-checks.js';
-import { isBound, isRunning, PLACEMENT_LEVEL, podsWithLabel, waitForEmptyLedger } from './support/observe.js';
-import { firstViolationWithin, waitFor } from './support/wait.js';
-import { LWS, lwsLeaderStatefulSet, lwsWorkerPods, PAUSE_IMAGE } from './support/workloads.js';
+import { CLIQUE_LABEL, domainsOf, failedSchedulingMessages, nodeLabels } from '../../testbed/gang-checks.js';
+import {
+  isBound,
+  isRunning,
+  PLACEMENT_LEVEL,
+  podsWithLabel,
+  waitForEmptyLedger,
+} from '../../testbed/observe.js';
+import { firstViolationWithin, waitFor } from '../../testbed/wait.js';
+import { LWS, lwsLeaderStatefulSet, lwsWorkerPods, PAUSE_IMAGE } from '../../testbed/workloads.js';
 
 const CLUSTER = 'phalanx-e2e-lws';
 const NS = 'lws';

@@ -3,20 +3,20 @@
 // phalanx.dev/pod-group of 6 with the rack as the required level. Nothing binds while a component
 // is missing; once the last one exists all six bind together inside one rack — the GPU members in
 // one NVLink clique, the CPU-only members on that rack's CPU node, with no device decision.
-// Fabric (test/fabric/racks.yaml): 2 racks × (2 nodes × 8 GPUs + 1 CPU-only node).
+// Fabric (testbed/fabric/racks.yaml): 2 racks × (2 nodes × 8 GPUs + 1 CPU-only node).
 import type { V1Deployment, V1PodTemplateSpec, V1StatefulSet } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { selectedK8sVersion } from '../cluster/versions.js';
+import { selectedK8sVersion } from '../../testbed/versions.js';
 import { useE2E } from './support/e2e-cluster.js';
-import { CLIQUE_LABEL, domainsOf, nodeLabels } from './support/gang-checks.js';
-import { isBound, PLACEMENT_LEVEL, podsWithLabel } from './support/observe.js';
-import { firstViolationWithin, waitFor } from './support/wait.js';
+import { CLIQUE_LABEL, domainsOf, nodeLabels } from '../../testbed/gang-checks.js';
+import { isBound, PLACEMENT_LEVEL, podsWithLabel } from '../../testbed/observe.js';
+import { firstViolationWithin, waitFor } from '../../testbed/wait.js';
 
 const CLUSTER = 'phalanx-e2e-graph';
 const NS = 'graph';
 const LEAF = 'network.topology.nvidia.com/leaf';
 const HOLD_MS = 6_000;
-const e2e = useE2E(CLUSTER, { namespaces: [NS], fabricFile: 'test/fabric/racks.yaml' });
+const e2e = useE2E(CLUSTER, { namespaces: [NS], fabricFile: 'testbed/fabric/racks.yaml' });
 
 function template(component: string, gpus: number): V1PodTemplateSpec {
   const resources =

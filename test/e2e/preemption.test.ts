@@ -13,12 +13,12 @@
 // Issue 10 item 5: a gang whose members a ResourceQuota refused to create is explained as such.
 import { SchedulingV1Api, type V1Pod } from '@kubernetes/client-node';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { selectedK8sVersion } from '../cluster/versions.js';
+import { selectedK8sVersion } from '../../testbed/versions.js';
 import { useE2E } from './support/e2e-cluster.js';
 import { SMALL_FABRIC, SMALL_H100_NODES } from './support/small-fabric.js';
-import { fetchLedger, isBound, podEvents } from './support/observe.js';
-import { firstViolationWithin, waitFor } from './support/wait.js';
-import { GPU_FRACTION, GROUP_SIZE, indexedJob, PAUSE_IMAGE, POD_GROUP } from './support/workloads.js';
+import { fetchLedger, isBound, podEvents } from '../../testbed/observe.js';
+import { firstViolationWithin, waitFor } from '../../testbed/wait.js';
+import { GPU_FRACTION, GROUP_SIZE, indexedJob, PAUSE_IMAGE, POD_GROUP } from '../../testbed/workloads.js';
 
 const CLUSTER = 'phalanx-e2e-preemption';
 const NS = 'preempt';

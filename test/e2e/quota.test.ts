@@ -5,12 +5,12 @@
 // hears of the refused pod: /debug/ledger stays as it was.
 import type { V1ResourceQuota } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { selectedK8sVersion } from '../cluster/versions.js';
+import { selectedK8sVersion } from '../../testbed/versions.js';
 import { refusalOf } from './support/api-refusal.js';
 import { useE2E } from './support/e2e-cluster.js';
-import { boundGpuPods, fetchLedger, isRunning, type LedgerView } from './support/observe.js';
-import { waitFor } from './support/wait.js';
-import { annotatedPod } from './support/workloads.js';
+import { boundGpuPods, fetchLedger, isRunning, type LedgerView } from '../../testbed/observe.js';
+import { waitFor } from '../../testbed/wait.js';
+import { annotatedPod } from '../../testbed/workloads.js';
 
 const CLUSTER = 'phalanx-e2e-quota';
 const NS = 'quota';

@@ -3,11 +3,12 @@
 // nothing is lost, no device is allocated twice, no gang is left half-bound, pending pods bind.
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { selectedK8sVersion } from '../cluster/versions.js';
+import { selectedK8sVersion } from '../../testbed/versions.js';
 import { LEADER_POD_LABEL } from '../../src/core/names.js';
-import { standInPod, useE2E } from './support/e2e-cluster.js';
-import { PHALANX_NAMESPACE } from './support/deploy-rbac.js';
-import { CLIQUE_LABEL, domainsOf, nodeLabels } from './support/gang-checks.js';
+import { useE2E } from './support/e2e-cluster.js';
+import { standInPod } from '../../testbed/environment.js';
+import { PHALANX_NAMESPACE } from '../../testbed/deploy-rbac.js';
+import { CLIQUE_LABEL, domainsOf, nodeLabels } from '../../testbed/gang-checks.js';
 import {
   boundGpuPods,
   capacityViolations,
@@ -19,10 +20,10 @@ import {
   usageDifferences,
   usageOfLedger,
   usageOfPods,
-} from './support/observe.js';
-import { PHALANX_STAND_IN_POD } from './support/phalanx-runner.js';
-import { waitFor } from './support/wait.js';
-import { fractionalDeployment, lwsLikeStatefulSet } from './support/workloads.js';
+} from '../../testbed/observe.js';
+import { PHALANX_STAND_IN_POD } from '../../testbed/phalanx-runner.js';
+import { waitFor } from '../../testbed/wait.js';
+import { fractionalDeployment, lwsLikeStatefulSet } from '../../testbed/workloads.js';
 
 const CLUSTER = 'phalanx-e2e-restart';
 const NS = 'restart';

@@ -6,18 +6,18 @@ import { access } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { binaryPaths, REPO_ROOT, selectedK8sVersion } from '../cluster/versions.js';
+import { binaryPaths, REPO_ROOT, selectedK8sVersion } from '../../testbed/versions.js';
 import { refusalOf } from './support/api-refusal.js';
-import { DEPLOY_KUSTOMIZATION } from './support/deploy-rbac.js';
+import { DEPLOY_KUSTOMIZATION } from '../../testbed/deploy-rbac.js';
 import { useE2E } from './support/e2e-cluster.js';
-import { GPU_DEVICES, isRunning } from './support/observe.js';
-import { waitFor } from './support/wait.js';
-import { annotatedPod } from './support/workloads.js';
+import { GPU_DEVICES, isRunning } from '../../testbed/observe.js';
+import { waitFor } from '../../testbed/wait.js';
+import { annotatedPod } from '../../testbed/workloads.js';
 
 const run = promisify(execFile);
 const CLUSTER = 'phalanx-e2e-webhook';
 const NS = 'webhook';
-/** The field manager test/cluster/webhook-registration.ts applies the webhook configuration with. */
+/** The field manager testbed/webhook-registration.ts applies the webhook configuration with. */
 const WEBHOOK_FIELD_MANAGER = 'phalanx-cluster-harness';
 const DENIED = 'admission webhook "pods.phalanx.dev" denied the request: ';
 const e2e = useE2E(CLUSTER, { namespaces: [NS] });

@@ -17,13 +17,14 @@
 // Fabric: 8 nodes × 8 GPUs, cliques of 2 nodes (16 GPUs).
 import { CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
-import { selectedK8sVersion } from '../cluster/versions.js';
+import { selectedK8sVersion } from '../../testbed/versions.js';
 import { refusalOf } from './support/api-refusal.js';
-import { useE2E, type E2E } from './support/e2e-cluster.js';
-import { CLIQUE_LABEL, domainsOf, nodeLabels } from './support/gang-checks.js';
-import { GPU_DEVICES, isBound, PLACEMENT_LEVEL, podEvents, podsWithLabel } from './support/observe.js';
-import { waitFor } from './support/wait.js';
-import { PAUSE_IMAGE } from './support/workloads.js';
+import { useE2E } from './support/e2e-cluster.js';
+import { type E2E } from '../../testbed/environment.js';
+import { CLIQUE_LABEL, domainsOf, nodeLabels } from '../../testbed/gang-checks.js';
+import { GPU_DEVICES, isBound, PLACEMENT_LEVEL, podEvents, podsWithLabel } from '../../testbed/observe.js';
+import { waitFor } from '../../testbed/wait.js';
+import { PAUSE_IMAGE } from '../../testbed/workloads.js';
 
 const VERSION = selectedK8sVersion();
 const WORKLOAD_API_VERSION = '1.37.2';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKubeClients, loadKubeConfig } from '../../src/kube/kube-config.js';
-import { loopbackCertificates } from '../cluster/loopback-certs.js';
+import { loopbackCertificates } from '../../testbed/loopback-certs.js';
 
 /** A one-cluster, one-user kubeconfig; `cluster` is the YAML flow mapping of the cluster entry. */
 const kubeconfigText = (cluster: string): string => `apiVersion: v1

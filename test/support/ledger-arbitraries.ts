@@ -1,7 +1,7 @@
 // Random assignments and reservation lifecycles shared by the ledger and cluster-state property tests.
 import fc from 'fast-check';
 import type { Assignment } from '../../src/core/types.js';
-import { GIB } from './fabric.js';
+import { GIB } from '../../testbed/gpu-fabric.js';
 
 export interface AssignmentSpace {
   /** Nodes an assignment may name (include an unknown one to exercise refusals). */

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_REPLANS } from '../../../src/app/gang/member-constraints.js';
 import type { NodeShape, PodShape } from '../../../src/core/kube-shapes.js';
 import type { NodeInventory } from '../../../src/core/types.js';
-import { nodeInventory } from '../../support/fabric.js';
+import { nodeInventory } from '../../../testbed/gpu-fabric.js';
 import { FakeNodeLookup } from '../../fakes/node-lookup.js';
 import { CLIQUE, GangHarness, gangPod, type GangPodOptions } from './gang-harness.js';
 

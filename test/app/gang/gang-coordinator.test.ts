@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { encodeAssignment } from '../../../src/core/assignment-codec.js';
 import type { PodShape } from '../../../src/core/kube-shapes.js';
 import type { CommittedFact } from '../../../src/core/ledger/snapshot.js';
-import { generateFabric } from '../../support/fabric.js';
+import { generateFabric } from '../../../testbed/gpu-fabric.js';
 import { CLIQUE, GangHarness, LEAF, gangPod } from './gang-harness.js';
 
 /** 1 zone, 1 leaf, 2 cliques (fabric-1.000, fabric-1.001) of 4 nodes × 8 GPUs. */

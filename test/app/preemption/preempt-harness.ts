@@ -7,7 +7,7 @@ import { ClusterState } from '../../../src/core/cluster-state.js';
 import { DEFAULT_TOPOLOGY_LEVELS } from '../../../src/core/names.js';
 import type { PodShape } from '../../../src/core/kube-shapes.js';
 import type { Assignment } from '../../../src/core/types.js';
-import { nodeInventory } from '../../support/fabric.js';
+import { nodeInventory } from '../../../testbed/gpu-fabric.js';
 
 export interface PodOptions {
   namespace?: string;

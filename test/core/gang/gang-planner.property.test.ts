@@ -4,7 +4,7 @@ import { ClusterState } from '../../../src/core/cluster-state.js';
 import { packMembers } from '../../../src/core/gang/domain-packing.js';
 import { CLUSTER_LEVEL, planGang } from '../../../src/core/gang/gang-planner.js';
 import type { NodeGpuState, PodDemand } from '../../../src/core/types.js';
-import { generateFabric } from '../../support/fabric.js';
+import { generateFabric } from '../../../testbed/gpu-fabric.js';
 
 const LEVELS = [
   'node',

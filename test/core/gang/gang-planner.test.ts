@@ -3,7 +3,7 @@ import { ClusterState } from '../../../src/core/cluster-state.js';
 import { CLUSTER_LEVEL, levelsToTry, planGang } from '../../../src/core/gang/gang-planner.js';
 import type { CommittedFact } from '../../../src/core/ledger/snapshot.js';
 import type { Assignment, NodeInventory, PodDemand } from '../../../src/core/types.js';
-import { generateFabric, nodeInventory } from '../../support/fabric.js';
+import { generateFabric, nodeInventory } from '../../../testbed/gpu-fabric.js';
 
 const CLIQUE = 'nvidia.com/gpu.clique';
 const LEAF = 'network.topology.nvidia.com/leaf';

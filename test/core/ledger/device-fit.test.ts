@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { candidateAssignments, explainNoFit, memoryShareMilli } from '../../../src/core/ledger/device-fit.js';
 import { GpuLedger } from '../../../src/core/ledger/gpu-ledger.js';
 import type { Assignment, GpuRequest, PodDemand } from '../../../src/core/types.js';
-import { GIB, nodeInventory } from '../../support/fabric.js';
+import { GIB, nodeInventory } from '../../../testbed/gpu-fabric.js';
 import { share, stateOf, whole } from '../../support/assignments.js';
 
 const demand = (gpu: GpuRequest, extra: Partial<PodDemand> = {}): PodDemand => ({

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { GpuLedger } from '../../../src/core/ledger/gpu-ledger.js';
 import { rebuildLedger } from '../../../src/core/ledger/snapshot.js';
 import type { Assignment, NodeInventory } from '../../../src/core/types.js';
-import { GIB, nodeInventory } from '../../support/fabric.js';
+import { GIB, nodeInventory } from '../../../testbed/gpu-fabric.js';
 import { assignmentArbitrary, lifecycleOps, type LifecycleOp } from '../../support/ledger-arbitraries.js';
 import { LedgerModel } from '../../support/ledger-model.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GpuLedger } from '../../../src/core/ledger/gpu-ledger.js';
 import type { Assignment } from '../../../src/core/types.js';
-import { GIB, nodeInventory } from '../../support/fabric.js';
+import { GIB, nodeInventory } from '../../../testbed/gpu-fabric.js';
 import { share, whole } from '../../support/assignments.js';
 
 function ledgerWith(...nodes: [string, number][]): GpuLedger {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NodeAccount } from '../../../src/core/ledger/node-account.js';
 import { nodeCapacity } from '../../../src/core/topology/domain-summary.js';
-import { nodeInventory, GIB } from '../../support/fabric.js';
+import { nodeInventory, GIB } from '../../../testbed/gpu-fabric.js';
 import { share } from '../../support/assignments.js';
 
 describe('NodeAccount state', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { GpuLedger } from '../../../src/core/ledger/gpu-ledger.js';
 import { applyFact, inRestartOrder, podFact, type PodFact } from '../../../src/core/ledger/pod-facts.js';
 import type { PodShape } from '../../../src/core/kube-shapes.js';
-import { nodeInventory } from '../../support/fabric.js';
+import { nodeInventory } from '../../../testbed/gpu-fabric.js';
 import { whole } from '../../support/assignments.js';
 
 function ledgerWith(gpus = 4): GpuLedger {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GpuLedger } from '../../../src/core/ledger/gpu-ledger.js';
 import { rebuildLedger } from '../../../src/core/ledger/snapshot.js';
-import { generateFabric, nodeInventory } from '../../support/fabric.js';
+import { generateFabric, nodeInventory } from '../../../testbed/gpu-fabric.js';
 import { whole } from '../../support/assignments.js';
 
 describe('rebuildLedger', () => {

@@ -3,7 +3,7 @@ import { createBinpackPolicy, deviceFillAfter, nodeFillAfter } from '../../../sr
 import type { Candidate } from '../../../src/core/policies/policy.js';
 import { createSpreadPolicy } from '../../../src/core/policies/spread.js';
 import type { Assignment, NodeGpuState, PodDemand } from '../../../src/core/types.js';
-import { nodeInventory } from '../../support/fabric.js';
+import { nodeInventory } from '../../../testbed/gpu-fabric.js';
 import { share, stateOf, whole } from '../../support/assignments.js';
 
 const fraction: PodDemand = { gpu: { kind: 'fraction', milli: 250 }, topology: {} };

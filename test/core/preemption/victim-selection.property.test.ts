@@ -6,7 +6,7 @@ import { GpuLedger } from '../../../src/core/ledger/gpu-ledger.js';
 import { selectVictims } from '../../../src/core/preemption/victim-selection.js';
 import type { RemoteMember, VictimCandidate } from '../../../src/core/preemption/victim-units.js';
 import type { Assignment, GpuRequest, NodeGpuState } from '../../../src/core/types.js';
-import { GIB, nodeInventory } from '../../support/fabric.js';
+import { GIB, nodeInventory } from '../../../testbed/gpu-fabric.js';
 
 const MEMORY = 40 * GIB;
 

@@ -3,7 +3,7 @@ import { GpuLedger } from '../../../src/core/ledger/gpu-ledger.js';
 import { selectVictims, type VictimQuery } from '../../../src/core/preemption/victim-selection.js';
 import type { RemoteMember } from '../../../src/core/preemption/victim-units.js';
 import type { Assignment, GpuRequest, NodeGpuState, NodeInventory } from '../../../src/core/types.js';
-import { GIB, nodeInventory } from '../../support/fabric.js';
+import { GIB, nodeInventory } from '../../../testbed/gpu-fabric.js';
 import { share, whole } from '../../support/assignments.js';
 
 interface PodSpec {

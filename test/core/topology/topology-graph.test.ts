@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { NodeLabel } from '../../../src/core/names.js';
 import { TopologyGraph } from '../../../src/core/topology/topology-graph.js';
-import { nodeInventory } from '../../support/fabric.js';
+import { nodeInventory } from '../../../testbed/gpu-fabric.js';
 import { share, stateOf, whole } from '../../support/assignments.js';
 
 const LEVELS = [NodeLabel.clique, NodeLabel.leaf];

@@ -1,5 +1,5 @@
-// test/fabric/small.yaml as the scenarios that use it name its nodes (the file says why it is shaped so).
-export const SMALL_FABRIC = 'test/fabric/small.yaml';
+// testbed/fabric/small.yaml as the scenarios that use it name its nodes (the file says why it is shaped so).
+export const SMALL_FABRIC = 'testbed/fabric/small.yaml';
 
 /** The six 4-GPU H100 nodes, clique by clique (c1 and c2 of rack a1, then c1 of rack a2). */
 export const SMALL_H100_NODES: readonly string[] = [

@@ -1,12 +1,12 @@
 // Runs `phalanx serve` from the source tree next to the local cluster, as the shipped ServiceAccount
-// with the shipped configuration (see e2eConfig), starts it through test/cluster's process hook, and can SIGKILL and
+// with the shipped configuration (see e2eConfig), starts it through testbed's process hook, and can SIGKILL and
 // restart it for the restart scenario.
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { groupAlive, recordedPid } from '../../cluster/detached-process.js';
-import { PHALANX_LOG, PHALANX_PROCESS, startPhalanx, stopPhalanx } from '../../cluster/phalanx-process.js';
-import { REPO_ROOT } from '../../cluster/versions.js';
+import { groupAlive, recordedPid } from './detached-process.js';
+import { PHALANX_LOG, PHALANX_PROCESS, startPhalanx, stopPhalanx } from './phalanx-process.js';
+import { REPO_ROOT } from './versions.js';
 import { PHALANX_NAMESPACE } from './deploy-rbac.js';
 import { waitFor } from './wait.js';
 

@@ -1,9 +1,9 @@
 // Synthetic GPU fabric for core tests: zones → leafs → NVLink cliques → nodes × GPUs, labelled the
 // way GPU Feature Discovery and Topograph label real nodes, with a seeded partial occupancy given as
 // committed assignments (whole devices and fractions). Deterministic for a given seed.
-import type { CommittedFact } from '../../src/core/ledger/snapshot.js';
-import { NodeLabel } from '../../src/core/names.js';
-import type { Assignment, NodeInventory, Rng } from '../../src/core/types.js';
+import type { CommittedFact } from '../src/core/ledger/snapshot.js';
+import { NodeLabel } from '../src/core/names.js';
+import type { Assignment, NodeInventory, Rng } from '../src/core/types.js';
 
 export const GIB = 1024 ** 3;
 

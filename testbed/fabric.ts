@@ -1,11 +1,11 @@
-// Fabric spec (test/fabric/*.yaml) → fake GPU Node objects for KWOK.
+// Fabric spec (testbed/fabric/*.yaml) → fake GPU Node objects for KWOK.
 // Shape: zones → racks (one network leaf and one NVLink domain each) → NVLink cliques → nodes.
 // Nodes carry the labels GPU Feature Discovery and Topograph would set, and a status with the
 // GPU count as allocatable `nvidia.com/gpu`, so kube-scheduler and Phalanx see real-looking nodes.
 import { parse } from 'yaml';
 import { z } from 'zod';
 import type { V1Node } from '@kubernetes/client-node';
-import { NodeLabel, Resource } from '../../src/core/names.js';
+import { NodeLabel, Resource } from '../src/core/names.js';
 
 /** Annotation KWOK's controller selects the nodes it manages by (kwokctl's default selector). */
 export const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';

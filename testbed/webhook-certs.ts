@@ -3,7 +3,7 @@
 // Phalanx's webhook.tls.certFile/keyFile point. The CA's PEM becomes the configuration's caBundle.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loopbackCertificates } from '../../cluster/loopback-certs.js';
+import { loopbackCertificates } from './loopback-certs.js';
 
 export interface WebhookCertificateFiles {
   readonly certFile: string;

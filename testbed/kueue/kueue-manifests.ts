@@ -1,6 +1,6 @@
 // What Kueue needs to run out of cluster next to the local test cluster (protocol.md §5.5), as pure
 // functions: its Configuration, and its webhook configurations pointed at 127.0.0.1 by URL.
-import { Resource } from '../../../src/core/names.js';
+import { Resource } from '../../src/core/names.js';
 import { pointWebhooksAt } from '../webhook-registration.js';
 
 /** On-demand visibility wants its own serving certificates; the scenarios do not use it. */

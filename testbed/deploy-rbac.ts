@@ -12,7 +12,7 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
-import { binaryPaths, REPO_ROOT, selectedK8sVersion } from '../../cluster/versions.js';
+import { binaryPaths, REPO_ROOT, selectedK8sVersion } from './versions.js';
 
 const run = promisify(execFile);
 

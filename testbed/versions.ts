@@ -7,7 +7,7 @@ export const SUPPORTED_K8S_VERSIONS = ['1.37.2', '1.33.13'] as const;
 export const ETCD_VERSION = '3.6.16';
 export const KWOK_VERSION = '0.8.0';
 
-export const REPO_ROOT = resolve(import.meta.dirname, '../..');
+export const REPO_ROOT = resolve(import.meta.dirname, '..');
 
 /** Kubernetes version selected by PHALANX_K8S_VERSION (default: the newest supported). */
 export function selectedK8sVersion(env: NodeJS.ProcessEnv = process.env): string {

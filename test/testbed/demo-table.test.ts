@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderTable } from './demo-table.js';
+import { renderTable } from '../../testbed/demo-table.js';
 
 describe('renderTable', () => {
   it('pads every column to its widest cell and rules the header', () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { localSchedulerConfig } from './scheduler-config.js';
+import { localSchedulerConfig } from '../../testbed/scheduler-config.js';
 
 const shipped = readFileSync(
   new URL('../../deploy/scheduler/kube-scheduler-config.yaml', import.meta.url),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { pointWebhooksAt } from './webhook-registration.js';
+import { pointWebhooksAt } from '../../testbed/webhook-registration.js';
 
 const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { forEachBounded, nodeIsUsable } from './nodes.js';
+import { forEachBounded, nodeIsUsable } from '../../testbed/nodes.js';
 
 describe('forEachBounded', () => {
   it('visits every item once and never has more than the limit in flight', async () => {

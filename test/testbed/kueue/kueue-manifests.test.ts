@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { kueueConfiguration, localKueueWebhooks, type WebhookConfigurationDoc } from './kueue-manifests.js';
+import {
+  kueueConfiguration,
+  localKueueWebhooks,
+  type WebhookConfigurationDoc,
+} from '../../../testbed/kueue/kueue-manifests.js';
 
 const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
 

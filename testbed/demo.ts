@@ -3,18 +3,18 @@
 // shipped ServiceAccount, submits sample workloads, prints where everything landed and why the
 // pending gang waits, then keeps running until Ctrl-C and cleans up.
 import type { V1Pod } from '@kubernetes/client-node';
-import { createNamespace, startE2E, stopE2E, type E2E } from '../e2e/support/e2e-cluster.js';
-import { gangEvents } from '../e2e/support/gang-checks.js';
-import { GPU_DEVICES, isRunning, PLACEMENT_LEVEL } from '../e2e/support/observe.js';
-import { waitFor } from '../e2e/support/wait.js';
-import { fractionalDeployment, gangPod, lwsLikeStatefulSet } from '../e2e/support/workloads.js';
-import { NodeLabel, Req } from '../../src/core/names.js';
+import { createNamespace, startE2E, stopE2E, type E2E } from './environment.js';
+import { gangEvents } from './gang-checks.js';
+import { GPU_DEVICES, isRunning, PLACEMENT_LEVEL } from './observe.js';
+import { waitFor } from './wait.js';
+import { fractionalDeployment, gangPod, lwsLikeStatefulSet } from './workloads.js';
+import { NodeLabel, Req } from '../src/core/names.js';
 import { renderTable, tryItHint } from './demo-table.js';
 import { binaryPaths } from './versions.js';
 
 const CLUSTER = 'phalanx-demo';
 const NS = 'demo';
-const FABRIC = 'test/fabric/demo.yaml';
+const FABRIC = 'testbed/fabric/demo.yaml';
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
 interface Workload {

@@ -11,14 +11,14 @@ import { KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { ensureBinaries } from './binaries.js';
 import { fabricNodes, KWOK_NODE_ANNOTATION, parseFabric, type FabricNode } from './fabric.js';
 import { createFabricNodes, waitFabricReady } from './nodes.js';
-import { startPhalanx, stopPhalanx } from './phalanx-process.js';
+import { stopPhalanx } from './phalanx-process.js';
 import { DEPLOY_SCHEDULER_CONFIG, localSchedulerConfig } from './scheduler-config.js';
 import { binaryPaths, REPO_ROOT, selectedK8sVersion, type BinaryPaths } from './versions.js';
 
 const run = promisify(execFile);
 
 export const DEFAULT_CLUSTER_NAME = 'phalanx';
-export const DEFAULT_FABRIC = 'test/fabric/demo.yaml';
+export const DEFAULT_FABRIC = 'testbed/fabric/demo.yaml';
 export const DEFAULT_EXTENDER_PORT = 8888;
 const KWOKCTL_TIMEOUT_MS = 180_000;
 const FABRIC_READY_TIMEOUT_MS = 120_000;
@@ -32,8 +32,6 @@ export interface ClusterOptions {
   readonly extenderPort?: number;
   /** Kubernetes version; default PHALANX_K8S_VERSION or the newest supported. */
   readonly k8sVersion?: string;
-  /** Shell command that runs Phalanx (KUBECONFIG set); started after the fabric is Ready. */
-  readonly phalanxCmd?: string;
   /** Extra `kwokctl create cluster` flags (feature gates, `--disable kube-scheduler`, `--extra-args`). */
   readonly kwokctlArgs?: readonly string[];
   /**
@@ -124,11 +122,6 @@ export async function clusterUp(opts: ClusterOptions = {}): Promise<Cluster> {
   await waitFabricReady(kc, nodes, FABRIC_READY_TIMEOUT_MS);
   if (!reused) await writeFile(signatureFile, signature);
   log(`${nodes.length} fabric nodes Ready (${((Date.now() - started) / 1000).toFixed(1)} s since start)`);
-
-  if (opts.phalanxCmd !== undefined) {
-    const pid = await startPhalanx({ command: opts.phalanxCmd, kubeconfig, stateDir });
-    log(`Phalanx started (pid ${pid}), log ${join(stateDir, 'phalanx.log')}`);
-  }
   return { name, k8sVersion, kubeconfig, stateDir, nodes, reused };
 }
 
@@ -169,7 +162,7 @@ async function kwokctl(bins: BinaryPaths, args: string[]): Promise<string> {
  * them when given any Stage) and our Stage that fails terminating pods held by finalizers.
  */
 async function kwokctlConfigYaml(bins: BinaryPaths): Promise<string> {
-  const own = (file: string) => readFile(join(REPO_ROOT, 'test/cluster/kwok', file), 'utf8');
+  const own = (file: string) => readFile(join(REPO_ROOT, 'testbed/kwok', file), 'utf8');
   const parts = [
     await own('kwokctl-options.yaml'),
     await readFile(bins.defaultStages, 'utf8'),

@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { fabricNodes, parseFabric } from './fabric.js';
+import { fabricNodes, parseFabric } from '../../testbed/fabric.js';
 
 const repoFile = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 
 describe('fabric spec', () => {
   it('expands the demo fabric into 32 nodes of 8 H100s over 2 zones, 4 leaves and 8 cliques', () => {
-    const nodes = fabricNodes(parseFabric(repoFile('test/fabric/demo.yaml')));
+    const nodes = fabricNodes(parseFabric(repoFile('testbed/fabric/demo.yaml')));
     expect(nodes).toHaveLength(32);
     expect(new Set(nodes.map((n) => n.zone))).toEqual(new Set(['zone-a', 'zone-b']));
     expect(new Set(nodes.map((n) => n.leaf)).size).toBe(4);
@@ -15,7 +15,7 @@ describe('fabric spec', () => {
   });
 
   it('labels nodes like GPU Feature Discovery and gives them GPU status', () => {
-    const [first] = fabricNodes(parseFabric(repoFile('test/fabric/demo.yaml')));
+    const [first] = fabricNodes(parseFabric(repoFile('testbed/fabric/demo.yaml')));
     expect(first?.name).toBe('leaf-a1-c1-n0');
     expect(first?.manifest.metadata?.labels).toMatchObject({
       type: 'kwok',
@@ -38,7 +38,7 @@ describe('fabric spec', () => {
   });
 
   it('applies per-clique overrides on top of the defaults', () => {
-    const nodes = fabricNodes(parseFabric(repoFile('test/fabric/small.yaml')));
+    const nodes = fabricNodes(parseFabric(repoFile('testbed/fabric/small.yaml')));
     expect(nodes).toHaveLength(8);
     const a100 = nodes.filter(
       (n) => n.manifest.metadata?.labels?.['nvidia.com/gpu.product'] === 'NVIDIA-A100-SXM4-40GB',

@@ -9,6 +9,7 @@ import {
   DEFAULT_FABRIC,
   stateDirOf,
 } from './cluster.js';
+import { freePort, runPhalanx } from './environment.js';
 import { installKueue, stopKueue } from './kueue/kueue-install.js';
 import { binaryPaths, selectedK8sVersion } from './versions.js';
 
@@ -23,12 +24,15 @@ const program = new Command('cluster').description('Local KWOK test cluster for 
 
 program
   .command('up')
-  .description('build or reuse the binaries, start the cluster (idempotent), create the fabric')
+  .description(
+    'build or reuse the binaries, start the cluster (idempotent), create the fabric, run Phalanx with its webhook',
+  )
   .option('--name <name>', 'cluster name', DEFAULT_CLUSTER_NAME)
   .option('--fabric <file>', 'fabric spec (YAML)', DEFAULT_FABRIC)
   .option('--extender-port <port>', 'Phalanx extender port on 127.0.0.1', port, DEFAULT_EXTENDER_PORT)
   .option('--k8s-version <version>', 'Kubernetes version (default: $PHALANX_K8S_VERSION or newest)')
-  .option('--phalanx-cmd <command>', 'shell command that runs Phalanx; started with KUBECONFIG set')
+  .option('--no-phalanx', 'a bare cluster: no Phalanx and no webhook (GPU pods then bypass Phalanx)')
+  .option('--webhook-port <port>', 'Phalanx webhook port on 127.0.0.1 (default: a free one)', port)
   .option('--with-kueue', 'also install Kueue (built from its Go module) and run its manager')
   .action(
     async (o: {
@@ -36,7 +40,8 @@ program
       fabric: string;
       extenderPort: number;
       k8sVersion?: string;
-      phalanxCmd?: string;
+      phalanx: boolean;
+      webhookPort?: number;
       withKueue?: boolean;
     }) => {
       const cluster = await clusterUp({
@@ -44,8 +49,16 @@ program
         fabricFile: o.fabric,
         extenderPort: o.extenderPort,
         k8sVersion: o.k8sVersion ?? selectedK8sVersion(),
-        ...(o.phalanxCmd === undefined ? {} : { phalanxCmd: o.phalanxCmd }),
+        log: (line) => process.stderr.write(`[cluster] ${line}\n`),
       });
+      if (o.phalanx) {
+        // Phalanx from the working tree, installed as deploy/ installs it, so GPU pods go through it.
+        const webhookPort = o.webhookPort ?? (await freePort());
+        const { phalanx } = await runPhalanx(cluster, { extenderPort: o.extenderPort, webhookPort });
+        process.stderr.write(
+          `[cluster] Phalanx serving on ${phalanx.extenderUrl} (webhook 127.0.0.1:${webhookPort}); log ${phalanx.logFile}\n`,
+        );
+      }
       if (o.withKueue === true) {
         const { kubeconfig, stateDir } = cluster;
         await installKueue({ kubeconfig, stateDir, kubectl: binaryPaths(cluster.k8sVersion).kubectl });

@@ -1,0 +1,219 @@
+// A local cluster that runs Phalanx as it is deployed: the cluster with a fabric, deploy/'s Phalanx
+// RBAC, Phalanx (from the working tree) running as that ServiceAccount with webhook certificate
+// files, and deploy/'s webhook configuration registered by URL. The e2e suite (one environment per
+// test file), the demo and `cluster:up` build it; callers talk to the API as admin, like a user would.
+import { copyFile, mkdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import { clusterDown, clusterUp, stateDirOf, type Cluster } from './cluster.js';
+import { PHALANX_LOG } from './phalanx-process.js';
+import { REPO_ROOT } from './versions.js';
+import { registerWebhook } from './webhook-registration.js';
+import { applyPhalanxRbac, PHALANX_NAMESPACE, PHALANX_SERVICE_ACCOUNT } from './deploy-rbac.js';
+import { PHALANX_STAND_IN_POD, phalanxRunner, type PhalanxRunner } from './phalanx-runner.js';
+import { writeServiceAccountKubeconfig } from './sa-kubeconfig.js';
+import { waitFor } from './wait.js';
+import { writeWebhookCertificates } from './webhook-certs.js';
+
+export const E2E_FABRIC = 'testbed/fabric/e2e.yaml';
+export const DEPLOY_WEBHOOK = join(REPO_ROOT, 'deploy/webhook/mutating-webhook.yaml');
+
+export interface E2E {
+  readonly cluster: Cluster;
+  readonly kc: KubeConfig;
+  readonly core: CoreV1Api;
+  readonly apps: AppsV1Api;
+  readonly batch: BatchV1Api;
+  readonly phalanx: PhalanxRunner;
+  /** The username Phalanx authenticates as. */
+  readonly phalanxUser: string;
+  /** Seconds each bring-up step took, for the report. */
+  readonly timings: Readonly<Record<string, number>>;
+}
+
+/** A free TCP port on 127.0.0.1 (the kernel picks it; it is released before the caller binds it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+/** Progress of the environment on stderr, prefixed like the rest of the harness. */
+export function log(line: string): void {
+  process.stderr.write(`[e2e] ${line}\n`);
+}
+
+export interface StartOptions {
+  readonly policy?: string;
+  /** Default: the e2e fabric. */
+  readonly fabricFile?: string;
+  /** Extra `kwokctl create cluster` flags, e.g. `--kube-feature-gates` and `--kube-runtime-config`. */
+  readonly kwokctlArgs?: readonly string[];
+}
+
+export async function startE2E(name: string, opts: StartOptions = {}): Promise<E2E> {
+  const timings: Record<string, number> = {};
+  const step = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
+    const t0 = Date.now();
+    const value = await fn();
+    timings[label] = (Date.now() - t0) / 1000;
+    log(`${name}: ${label} in ${timings[label].toFixed(1)} s`);
+    return value;
+  };
+  const [extenderPort, webhookPort] = [await freePort(), await freePort()];
+  // One retry: on a loaded 2-core machine kwokctl's API server has (rarely) missed its 2-minute start.
+  const up = () =>
+    clusterUp({
+      name,
+      fabricFile: opts.fabricFile ?? E2E_FABRIC,
+      extenderPort,
+      ...(opts.kwokctlArgs === undefined ? {} : { kwokctlArgs: opts.kwokctlArgs }),
+      log: (l) => log(`${name}: ${l}`),
+    });
+  const cluster = await step('cluster up', () =>
+    up().catch(async (err: unknown) => {
+      log(
+        `${name}: cluster up failed, retrying once: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`,
+      );
+      await keepLogs(name, ['etcd.log', 'kube-apiserver.log'], 'failed-start.');
+      await clusterDown(name);
+      return up();
+    }),
+  );
+  const { phalanx, phalanxUser } = await runPhalanx(cluster, {
+    extenderPort,
+    webhookPort,
+    ...(opts.policy === undefined ? {} : { policy: opts.policy }),
+    step,
+  });
+  const kc = new KubeConfig();
+  kc.loadFromFile(cluster.kubeconfig);
+  const core = kc.makeApiClient(CoreV1Api);
+  return {
+    cluster,
+    kc,
+    core,
+    apps: kc.makeApiClient(AppsV1Api),
+    batch: kc.makeApiClient(BatchV1Api),
+    phalanx,
+    phalanxUser,
+    timings,
+  };
+}
+
+export interface PhalanxOptions {
+  /** Where the cluster's scheduler configuration expects the extender. */
+  readonly extenderPort: number;
+  readonly webhookPort: number;
+  readonly policy?: string;
+  /** Runs and times one bring-up step (default: just runs it). */
+  readonly step?: <T>(label: string, fn: () => Promise<T>) => Promise<T>;
+}
+
+/**
+ * Runs Phalanx in an up cluster as deploy/ installs it: deploy/'s RBAC, a ServiceAccount token for
+ * Phalanx, a stand-in pod for its leader label, webhook certificates, Phalanx itself (detached, its
+ * log in the cluster's state directory; `cluster:down` stops it) and deploy/'s webhook registered by
+ * URL. Repeatable on a reused cluster.
+ */
+export async function runPhalanx(
+  cluster: Cluster,
+  opts: PhalanxOptions,
+): Promise<{ readonly phalanx: PhalanxRunner; readonly phalanxUser: string }> {
+  const step = opts.step ?? (<T>(_label: string, fn: () => Promise<T>) => fn());
+  const core = (() => {
+    const kc = new KubeConfig();
+    kc.loadFromFile(cluster.kubeconfig);
+    return kc.makeApiClient(CoreV1Api);
+  })();
+  const dir = join(cluster.stateDir, 'e2e');
+  await mkdir(dir, { recursive: true });
+  const saKubeconfig = join(dir, 'phalanx-sa.kubeconfig');
+  const phalanxUser = await step('deploy/ RBAC and ServiceAccount token', async () => {
+    await applyPhalanxRbac(cluster.kubeconfig);
+    return writeServiceAccountKubeconfig({
+      adminKubeconfig: cluster.kubeconfig,
+      namespace: PHALANX_NAMESPACE,
+      serviceAccount: PHALANX_SERVICE_ACCOUNT,
+      file: saKubeconfig,
+    });
+  });
+  await core
+    .createNamespacedPod({ namespace: PHALANX_NAMESPACE, body: standInPod() })
+    .catch((err: unknown) => {
+      // A reused cluster has it already.
+      if ((err as { code?: number }).code !== 409) throw err;
+    });
+  const certs = await writeWebhookCertificates(dir);
+  const phalanx = phalanxRunner({
+    stateDir: cluster.stateDir,
+    kubeconfig: saKubeconfig,
+    extenderPort: opts.extenderPort,
+    webhookPort: opts.webhookPort,
+    certFile: certs.certFile,
+    keyFile: certs.keyFile,
+    ...(opts.policy === undefined ? {} : { policy: opts.policy }),
+  });
+  await step('Phalanx ready', () => phalanx.start());
+  await step('webhook registered', () =>
+    registerWebhook(cluster.kubeconfig, DEPLOY_WEBHOOK, `https://127.0.0.1:${opts.webhookPort}`, certs.caPem),
+  );
+  return { phalanx, phalanxUser };
+}
+
+/** A pod standing for a Phalanx replica's, never scheduled (no scheduler has its name). */
+export function standInPod(name = PHALANX_STAND_IN_POD, labels: Record<string, string> = {}): V1Pod {
+  return {
+    metadata: { name, labels: { 'app.kubernetes.io/name': 'phalanx', ...labels } },
+    spec: {
+      schedulerName: 'phalanx-e2e-stand-in',
+      // phalanx-system enforces the restricted Pod Security Standard, as the shipped pods meet it.
+      securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+      containers: [
+        {
+          name: 'phalanx',
+          image: 'phalanx:e2e',
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+        },
+      ],
+    },
+  };
+}
+
+/** Where Phalanx's log of each e2e cluster is kept after the cluster is gone (.cluster/ is ignored). */
+export const E2E_LOG_DIR = join(REPO_ROOT, '.cluster', 'e2e-logs');
+
+/** kwokctl's per-cluster logs (its default working directory). */
+const kwokLogDir = (name: string) => join(homedir(), '.kwok', 'clusters', name, 'logs');
+const KEPT_KWOK_LOGS = ['kube-apiserver.log', 'kube-scheduler.log', 'kube-controller-manager.log'];
+
+async function keepLogs(name: string, kwokLogs: readonly string[], prefix = ''): Promise<void> {
+  await mkdir(E2E_LOG_DIR, { recursive: true });
+  const keep = (from: string, as: string) =>
+    copyFile(from, join(E2E_LOG_DIR, `${name}.${prefix}${as}`)).catch(() => undefined);
+  await keep(join(stateDirOf(name), PHALANX_LOG), PHALANX_LOG);
+  for (const log of kwokLogs) await keep(join(kwokLogDir(name), log), log);
+}
+
+/** Tears the cluster down, keeping Phalanx's and the control plane's logs in E2E_LOG_DIR. */
+export async function stopE2E(name: string): Promise<void> {
+  await keepLogs(name, KEPT_KWOK_LOGS);
+  await clusterDown(name);
+}
+
+/** Creates a namespace and waits for its default ServiceAccount (pods need it to be admitted). */
+export async function createNamespace(e2e: E2E, namespace: string): Promise<void> {
+  await e2e.core.createNamespace({ body: { metadata: { name: namespace } } });
+  await waitFor(`default ServiceAccount in ${namespace}`, () =>
+    e2e.core.readNamespacedServiceAccount({ name: 'default', namespace }),
+  );
+}
