@@ -15,11 +15,21 @@ export interface PodReader {
   getPod(namespace: string, name: string, uid?: string): Promise<PodShape | undefined>;
 }
 
+/**
+ * What a failed Binder call says about the pod:
+ * - 'conflict': already bound or UID mismatch (409); 'gone': pod deleted (404);
+ * - 'other': refused for another reason (any other 4xx): the pod is not bound by this call;
+ * - 'unbound': the API server failed (5xx, 429, transport) and a fresh read shows the pod still
+ *   unbound: nothing landed, trying again is safe;
+ * - 'unknown': the request timed out or failed and the pod could not be read back: the Binding may
+ *   have landed, so whatever it decided must stay held until the pod is seen bound or gone.
+ */
+export type BindErrorKind = 'conflict' | 'gone' | 'other' | 'unbound' | 'unknown';
+
 /** Error from a Binder call that tells the caller whether the pod may in fact be bound. */
 export class BindError extends Error {
-  /** 'conflict': already bound or UID mismatch (409); 'gone': pod deleted (404); 'other'. */
-  readonly kind: 'conflict' | 'gone' | 'other';
-  constructor(kind: 'conflict' | 'gone' | 'other', message: string) {
+  readonly kind: BindErrorKind;
+  constructor(kind: BindErrorKind, message: string) {
     super(message);
     this.name = 'BindError';
     this.kind = kind;
@@ -46,6 +56,19 @@ export interface EventRecorder {
 /** Leader election status: only the leader serves verbs and reports ready. */
 export interface LeaderStatus {
   isLeader(): boolean;
+}
+
+/**
+ * Fencing of writes (Bindings, evictions, status patches). Checked right before each write: a
+ * replica that cannot say it will still hold the Lease when the write lands must not write, since
+ * another replica may already lead and write from its own view.
+ */
+export interface LeaderFence {
+  /**
+   * True while this replica holds the Lease and renewed it recently enough that no other replica
+   * can take it over before a write started now completes (renew deadline minus a margin).
+   */
+  holdsLeaseWithMargin(): boolean;
 }
 
 /** Readiness of the cluster view: true after the first full list of nodes and pods was applied. */

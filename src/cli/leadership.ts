@@ -2,7 +2,7 @@
 // decides, and the leader labels its own pod so the Services route to it alone; duties registered
 // with whileLeading (advertising node capacity, publishing the webhook CA, the leader gauge) start
 // when leadership is won and stop when it is lost. Without leader election this replica always leads.
-import type { LeaderStatus } from '../app/ports.js';
+import type { LeaderFence, LeaderStatus } from '../app/ports.js';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/types.js';
 import type { KubeClients } from '../kube/kube-config.js';
@@ -16,7 +16,7 @@ export interface LeaderDuty {
   readonly stop?: () => void;
 }
 
-export interface Leadership extends LeaderStatus {
+export interface Leadership extends LeaderStatus, LeaderFence {
   /** Runs `duty` while this replica leads (at once when it already does). */
   whileLeading(duty: LeaderDuty): void;
   start(): void;
@@ -46,6 +46,7 @@ export function createLeadership(opts: {
   if (!config.enabled) {
     return {
       isLeader: () => true,
+      holdsLeaseWithMargin: () => true,
       whileLeading(duty) {
         duties.push(duty);
         if (leading) duty.start();
@@ -80,6 +81,7 @@ export function createLeadership(opts: {
   });
   return {
     isLeader: () => elector.isLeader(),
+    holdsLeaseWithMargin: () => elector.holdsLeaseWithMargin(),
     whileLeading(duty) {
       duties.push(duty);
       if (elector.isLeader()) duty.start();
@@ -92,4 +94,31 @@ export function createLeadership(opts: {
       if (leading) yieldLead();
     },
   };
+}
+
+/** Refusal of a write by a replica that no longer holds the Lease with margin. */
+export class FencedWriteError extends Error {
+  constructor(what: string) {
+    super(`${what} refused: this replica no longer holds the leader Lease with margin`);
+    this.name = 'FencedWriteError';
+  }
+}
+
+/**
+ * The API client with the named write methods fenced: each checks the Lease right before the
+ * request and rejects when it is not held with margin, so a replica that lost leadership mid-way
+ * (a status patch loop, a CA publish retry) writes nothing from its stale view.
+ */
+export function fencedApi<T extends object>(api: T, fence: LeaderFence, writes: readonly (keyof T)[]): T {
+  const fencedNames = new Set<PropertyKey>(writes);
+  return new Proxy(api, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (!fencedNames.has(prop) || typeof value !== 'function') return value;
+      return (...args: unknown[]): unknown => {
+        if (!fence.holdsLeaseWithMargin()) return Promise.reject(new FencedWriteError(String(prop)));
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
 }

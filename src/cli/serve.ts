@@ -7,6 +7,9 @@ import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { BindingWriter } from '../app/binding/binding-writer.js';
+import { timerSleep } from '../app/binding/bind-retry.js';
+import { HalfBoundGangs } from '../app/binding/half-bound-gangs.js';
+import { stepDown } from '../app/binding/step-down.js';
 import { AdmissionWaits } from '../app/admission/admission-waits.js';
 import { GangCoordinator } from '../app/gang/gang-coordinator.js';
 import { GangGates } from '../app/gang/gang-gates.js';
@@ -40,7 +43,7 @@ import { gpuMilliByNamespace } from '../core/ledger/namespace-usage.js';
 import { createExtenderMetrics, createRegistry } from '../metrics/registry.js';
 import { createServerApp } from '../server/app.js';
 import { startAdmissionWebhook } from './admission-webhook.js';
-import { createLeadership } from './leadership.js';
+import { createLeadership, fencedApi } from './leadership.js';
 import { ledgerView } from './ledger-view.js';
 
 const clock: Clock = { now: () => Date.now() };
@@ -87,13 +90,34 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
   const policyFor = policyResolver(config);
   const identity = config.leaderElection.identity ?? `${hostname()}-${process.pid}`;
 
+  // Every write is fenced on the Lease (checked right before it goes out): Bindings through the
+  // BindingWriter, evictions, node status and webhook CA patches through fenced clients.
+  const leadership = createLeadership({
+    config: config.leaderElection,
+    clients,
+    identity,
+    clock,
+    logger: kubeLog,
+  });
+  const fencedCore = fencedApi(clients.core, leadership, [
+    'deleteNamespacedPod',
+    'patchNamespacedPodStatus',
+    'patchNodeStatus',
+  ]);
+  const evictor = new ApiPodEvictor(fencedCore, clock);
   const binder = new PodBinder({ api: clients.core, logger: kubeLog });
   const events = new KubeEventRecorder({ api: clients.core, clock, logger: kubeLog, instance: identity });
   // The informers' pod index: built first, filled by ClusterSync (created last, once its listeners exist).
   const podIndex = new PodIndex();
   const nodeIndex = new NodeIndex();
   const pods = new CachedPodReader({ get: (ns, name) => podIndex.get(ns, name) }, clients.core);
-  const binding = new BindingWriter({ state, binder, pods, onBound: () => metrics.bindsTotal.inc() });
+  const binding = new BindingWriter({
+    state,
+    binder,
+    pods,
+    fence: leadership,
+    onBound: () => metrics.bindsTotal.inc(),
+  });
   const gangs = new GangCoordinator({
     state,
     members: podIndex,
@@ -105,39 +129,65 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     binding,
     reservationTtlMs: config.timeouts.reservationTtlMs,
     bindBarrierMs: config.timeouts.bindBarrierMs,
+    // A gang that cannot be bound whole after its barrier opened has its bound members evicted.
+    evictor,
+    fence: leadership,
+    onUnwindGiveUp: (pod, reason) =>
+      kubeLog.error(
+        { pod: `${pod.namespace}/${pod.name}`, reason },
+        'gang member left bound: eviction failed',
+      ),
     events,
     observer: gangObserver(createGangMetrics(registry)),
+  });
+  // The safety net for gangs the barrier could not unwind (process died or lost the Lease mid-bind).
+  const halfBound = new HalfBoundGangs({
+    members: podIndex,
+    clock,
+    levels,
+    planned: () => new Set(gangs.plans().map((g) => g.key)),
+    unwind: {
+      evictor,
+      events,
+      fence: leadership,
+      sleep: timerSleep,
+      onGiveUp: (pod, reason) =>
+        kubeLog.error(
+          { pod: `${pod.namespace}/${pod.name}`, reason },
+          'gang member left bound: eviction failed',
+        ),
+    },
   });
   const gates = new GangGates({ members: podIndex, binder });
   // GPU shares as node capacity, for Kueue TAS and `kubectl describe node`; written by the leader only.
   const capacityWrites = createNodeCapacityMetrics(registry).gpuMilliWrites;
   const advertiser = config.advertiseGpuMilli
     ? new GpuMilliAdvertiser({
-        api: clients.core,
+        api: fencedCore,
         logger: kubeLog,
         onWritten: () => capacityWrites.inc({ outcome: 'written' }),
         onFailed: () => capacityWrites.inc({ outcome: 'failed' }),
       })
     : undefined;
 
-  const leadership = createLeadership({
-    config: config.leaderElection,
-    clients,
-    identity,
-    clock,
-    logger: kubeLog,
-  });
   leadership.whileLeading({ start: () => metrics.leader.set(1), stop: () => metrics.leader.set(0) });
   if (advertiser) leadership.whileLeading(advertiser);
 
   // Ready = synced, on every replica (a standby is a warm spare, and rollouts need it Ready); only
   // the leader serves, and the Services reach only the leader through its pod label. The informers
   // are created below; these are read only once serving starts.
+  // A watch down longer than a short grace (backing off up to 30 s) means a stale view: not ready.
   let synced = (): boolean => false;
-  const notReadyReasons = (): string[] => (synced() ? [] : ['cluster view not synced yet']);
+  let notLive = (): string[] => [];
+  const notReadyReasons = (): string[] => {
+    if (!synced()) return ['cluster view not synced yet'];
+    const down = notLive();
+    return down.length > 0 ? [`watch of ${down.join(', ')} not live`] : [];
+  };
   const notServingReason = (): string | undefined => {
     const reasons = notReadyReasons();
-    if (!leadership.isLeader()) reasons.push('not the leader');
+    // The fence, not just isLeader: serving stops the moment writes would be refused.
+    if (!leadership.holdsLeaseWithMargin()) reasons.push('not the leader');
     return reasons.length > 0 ? `phalanx not serving: ${reasons.join('; ')}` : undefined;
   };
   const active = (): boolean => notServingReason() === undefined;
@@ -152,6 +202,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     levels,
     notServingReason,
     gangs,
+    limits: config.limits,
   });
 
   const quota = createQuotaMetrics(registry, () =>
@@ -168,7 +219,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
   // The scheduler evicts a preempted gang's members on its chosen node only; Phalanx takes the rest.
   const gangPreemption = new GangPreemption({
     members: podIndex,
-    evictor: new ApiPodEvictor(clients.core, clock),
+    evictor,
     active,
     events,
     onEvicted: (count) => quota.gangMatesEvicted.inc(count),
@@ -196,6 +247,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
       onNodeSeen: (node) => advertiser?.nodeSeen(node),
       onNodeDeleted: (name) => advertiser?.nodeDeleted(name),
       onPodChanged: (pod) => {
+        halfBound.podChanged(pod);
         void gates.podChanged(pod).catch((err: unknown) => kubeLog.warn({ err }, 'gate lift failed'));
         gangPreemption.podChanged(pod);
         admissionWaits.podChanged(pod);
@@ -221,6 +273,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
   });
 
   synced = () => informers.isSynced();
+  notLive = () => informers.notLive();
 
   // Housekeeping: return expired reservations and publish ledger totals.
   const housekeeping = setInterval(() => {
@@ -230,6 +283,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
       logger.info({ pods: expired.length }, 'reservations expired');
     }
     gangs.sweep();
+    if (leadership.holdsLeaseWithMargin()) halfBound.sweep();
     admissionWaits.sweep();
     const totals = state.totals();
     metrics.gpuMilliCapacity.set(totals.capacityMilli);
@@ -271,6 +325,17 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     ? createHttpsServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, app)
     : createHttpServer(app);
   extenderServer.keepAliveTimeout = KEEP_ALIVE_MS;
+  // On losing the Lease, drop the scheduler's connections at once: its next call goes through the
+  // Service to the new leader instead of a kept-alive socket to this replica.
+  // Its plans and reservations go too (app/binding/step-down.ts): only the API server's view stays.
+  leadership.whileLeading({
+    start: () => undefined,
+    stop: () => {
+      extenderServer.closeAllConnections();
+      const dropped = stepDown(state, gangs);
+      logger.warn({ reservations: dropped }, 'stopped leading: connections closed, plans released');
+    },
+  });
   extenderServer.headersTimeout = KEEP_ALIVE_MS + 5_000;
 
   informers.start();
@@ -279,7 +344,21 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
   logger.info({ port: extenderPort, https: !!tls, policy: config.policy, levels }, 'extender listening');
 
   const webhook = config.webhook.enabled
-    ? await startAdmissionWebhook({ config, clients, state, registry, leadership, logger, kubeLog })
+    ? await startAdmissionWebhook({
+        config,
+        members: podIndex,
+        clients: {
+          ...clients,
+          admissionRegistration: fencedApi(clients.admissionRegistration, leadership, [
+            'patchMutatingWebhookConfiguration',
+          ]),
+        },
+        state,
+        registry,
+        leadership,
+        logger,
+        kubeLog,
+      })
     : undefined;
 
   return {

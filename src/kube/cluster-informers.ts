@@ -1,5 +1,6 @@
 // Production wiring of the two informers (nodes, pods) that feed ClusterSync, and the readiness they
-// give: synced once both first lists are in and every bound pod has been accounted.
+// give: synced once both first lists are in and every bound pod has been accounted, and live while
+// both watches are open (or reconnecting for less than a short grace).
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { SyncStatus } from '../app/ports.js';
 import type { Clock } from '../core/types.js';
@@ -17,6 +18,8 @@ export interface ClusterInformersOptions {
   readonly hooks?: InformerHooks;
   /** Restart a watch silent for this long. */
   readonly stallMs?: number;
+  /** A watch lost for longer than this makes the view not live (not ready). Default 5 s. */
+  readonly liveGraceMs?: number;
 }
 
 /** Finished pods hold no GPUs; leaving them out of the watch keeps memory bounded (as kube-scheduler does). */
@@ -26,9 +29,11 @@ export class ClusterInformers implements SyncStatus {
   readonly nodes: SupervisedInformer<V1Node>;
   readonly pods: SupervisedInformer<V1Pod>;
   readonly #sync: ClusterSync;
+  readonly #liveGraceMs: number;
 
   constructor(o: ClusterInformersOptions) {
     this.#sync = o.sync;
+    this.#liveGraceMs = o.liveGraceMs ?? 5_000;
     const core = o.clients.core;
     const common = {
       clock: o.clock,
@@ -64,6 +69,11 @@ export class ClusterInformers implements SyncStatus {
 
   isSynced(): boolean {
     return this.nodes.isSynced() && this.pods.isSynced() && this.#sync.isAccounted();
+  }
+
+  /** Resources whose watch has been down longer than the grace: their view may be stale. */
+  notLive(): string[] {
+    return [this.nodes, this.pods].filter((i) => !i.isLive(this.#liveGraceMs)).map((i) => i.resource);
   }
 
   staleness(): Readonly<Record<string, number>> {

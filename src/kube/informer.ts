@@ -53,6 +53,8 @@ export class SupervisedInformer<T extends KubeObject> {
   #resourceVersion = '';
   #synced = false;
   #stale = true;
+  /** When the view last became stale (watch lost, backing off, re-listing). */
+  #staleSinceMs: number;
   #lastActivityMs: number;
   #handlerFailures = 0;
   #restarts = 0;
@@ -65,6 +67,7 @@ export class SupervisedInformer<T extends KubeObject> {
     this.#o = options;
     this.resource = options.resource;
     this.#lastActivityMs = options.clock.now();
+    this.#staleSinceMs = this.#lastActivityMs;
   }
 
   start(): void {
@@ -90,6 +93,14 @@ export class SupervisedInformer<T extends KubeObject> {
 
   isStale(): boolean {
     return this.#stale;
+  }
+
+  /**
+   * True while the watch is open, or lost for less than `graceMs` (a routine reconnect). A replica
+   * whose watch is down longer serves a view that may miss bindings and deletions: not ready.
+   */
+  isLive(graceMs: number): boolean {
+    return !this.#stale || this.#o.clock.now() - this.#staleSinceMs < graceMs;
   }
 
   /** Milliseconds since the last list, event, bookmark or reconnect. */
@@ -288,6 +299,7 @@ export class SupervisedInformer<T extends KubeObject> {
   #setStale(stale: boolean): void {
     if (this.#stale === stale) return;
     this.#stale = stale;
+    if (stale) this.#staleSinceMs = this.#o.clock.now();
     this.#o.hooks?.onStale?.(this.resource, stale);
     if (stale) this.#o.logger.warn({ resource: this.resource }, 'view is stale');
     else this.#o.logger.info({ resource: this.resource }, 'view is current');

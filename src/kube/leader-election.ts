@@ -1,9 +1,12 @@
 // Lease-based leader election with client-go semantics: a candidate takes the lease only after it
 // has seen the same holder/renewTime unchanged for a full lease duration on its OWN clock (so clock
 // skew between replicas cannot cause two leaders), writes with resourceVersion preconditions, and a
-// leader that cannot renew within the renew deadline steps down. Only the leader serves.
+// leader that cannot renew within the renew deadline steps down. Only the leader serves, and every
+// write is fenced (holdsLeaseWithMargin): the renewal is dated from the start of the round that made
+// it, and a write must start a margin before the renew deadline, so it lands while no other replica
+// can have taken the Lease (they wait a full lease duration after seeing our last renewal).
 import { setTimeout as sleepFor } from 'node:timers/promises';
-import type { LeaderStatus } from '../app/ports.js';
+import type { LeaderFence, LeaderStatus } from '../app/ports.js';
 import type { Clock } from '../core/types.js';
 import { describeError, withTimeout } from './api-errors.js';
 import type { KubeLogger } from './kube-logger.js';
@@ -26,6 +29,11 @@ export interface LeaderElectionOptions {
   readonly renewDeadlineMs?: number;
   /** Pause between attempts. Default 2 s. */
   readonly retryPeriodMs?: number;
+  /**
+   * Writes stop this long before the renew deadline (time for a write to land). Default 2 s, or half
+   * the gap between renew deadline and retry period when that is shorter.
+   */
+  readonly fenceMarginMs?: number;
   readonly onStartedLeading?: () => void;
   readonly onStoppedLeading?: () => void;
   /** Waits between rounds; tests inject one driven by a fake clock. Rejects or returns on abort. */
@@ -36,7 +44,7 @@ export interface LeaderElectionOptions {
 
 const JITTER_FACTOR = 0.2;
 
-export class LeaderElector implements LeaderStatus {
+export class LeaderElector implements LeaderStatus, LeaderFence {
   readonly #o: Required<Omit<LeaderElectionOptions, 'onStartedLeading' | 'onStoppedLeading'>> &
     Pick<LeaderElectionOptions, 'onStartedLeading' | 'onStoppedLeading'>;
   #leading = false;
@@ -54,11 +62,17 @@ export class LeaderElector implements LeaderStatus {
       sleep: abortableSleep,
       random: Math.random,
       ...options,
+      fenceMarginMs: options.fenceMarginMs ?? defaultFenceMargin(options),
     };
-    const { leaseDurationMs, renewDeadlineMs, retryPeriodMs } = this.#o;
+    const { leaseDurationMs, renewDeadlineMs, retryPeriodMs, fenceMarginMs } = this.#o;
     if (!(leaseDurationMs > renewDeadlineMs && renewDeadlineMs > retryPeriodMs && retryPeriodMs > 0)) {
       throw new Error(
         `leader election needs leaseDuration > renewDeadline > retryPeriod > 0, got ${leaseDurationMs}/${renewDeadlineMs}/${retryPeriodMs} ms`,
+      );
+    }
+    if (!(fenceMarginMs >= 0 && fenceMarginMs < renewDeadlineMs - retryPeriodMs)) {
+      throw new Error(
+        `leader election needs 0 <= fenceMargin < renewDeadline - retryPeriod, got ${fenceMarginMs} ms`,
       );
     }
   }
@@ -66,6 +80,15 @@ export class LeaderElector implements LeaderStatus {
   /** True while this replica holds a lease it renewed within the renew deadline. */
   isLeader(): boolean {
     return this.#leading && this.#o.clock.now() - this.#lastRenewMs < this.#o.renewDeadlineMs;
+  }
+
+  /**
+   * True while this replica leads and its last renewal is recent enough that a write started now
+   * lands before any other replica could take the Lease: renew deadline minus the fence margin.
+   */
+  holdsLeaseWithMargin(): boolean {
+    const { clock, renewDeadlineMs, fenceMarginMs } = this.#o;
+    return this.#leading && clock.now() - this.#lastRenewMs < renewDeadlineMs - fenceMarginMs;
   }
 
   /** Starts competing in the background; returns at once. */
@@ -88,6 +111,9 @@ export class LeaderElector implements LeaderStatus {
 
   /** One election round: acquire or renew, then step down if the renew deadline has passed. */
   async round(): Promise<void> {
+    // Others date our renewal from when they see it, which is after we sent it: dating it from the
+    // start of the round keeps this replica's own idea of its Lease on the safe side.
+    const startedAt = this.#o.clock.now();
     let ok = false;
     try {
       ok = await withTimeout(this.#tryAcquireOrRenew(), this.#o.renewDeadlineMs, 'lease round');
@@ -96,7 +122,7 @@ export class LeaderElector implements LeaderStatus {
     }
     const now = this.#o.clock.now();
     if (ok) {
-      this.#lastRenewMs = now;
+      this.#lastRenewMs = startedAt;
       if (!this.#leading) {
         this.#leading = true;
         this.#o.logger.info({ identity: this.#o.identity }, 'became leader');
@@ -200,6 +226,11 @@ export class LeaderElector implements LeaderStatus {
     this.#o.logger.warn({ identity: this.#o.identity, why }, 'stopped leading');
     this.#o.onStoppedLeading?.();
   }
+}
+
+function defaultFenceMargin(o: LeaderElectionOptions): number {
+  const gap = (o.renewDeadlineMs ?? 10_000) - (o.retryPeriodMs ?? 2_000);
+  return Math.max(0, Math.min(2_000, Math.floor(gap / 2)));
 }
 
 async function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {

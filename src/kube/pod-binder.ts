@@ -3,7 +3,8 @@
 // annotations onto the pod in the same update that sets nodeName (pkg/registry/core/pod/storage
 // setPodNodeAndMetadata, 1.33 through 1.37), so a bound pod always carries its decision, in one
 // write and one watch event instead of a patch and a bind. A request that times out may still have
-// happened on the server, so the pod is re-read before a failure is reported.
+// happened on the server, so the pod is re-read before a failure is reported, and the failure says
+// whether the pod is surely unbound ('unbound', 'other', 'gone') or may be bound ('unknown').
 import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { BindError, type Binder, type PodRef } from '../app/ports.js';
 import { RequestTimeoutError, describeError, httpStatusOf, withTimeout } from './api-errors.js';
@@ -50,9 +51,40 @@ export class PodBinder implements Binder {
       };
       await this.#timed(this.#api.createNamespacedPodBinding({ name, namespace, body }), `bind ${where}`);
     } catch (err) {
-      if (err instanceof RequestTimeoutError && (await this.#boundWith(pod, node, annotations))) return;
-      throw toBindError(err, `bind ${where} to ${node}`);
+      const failure = await this.#settleFailure(err, pod, node, annotations, `bind ${where} to ${node}`);
+      if (failure !== undefined) throw failure;
     }
+  }
+
+  /**
+   * Decides what a failed bind means, reading the pod back from the API server (never the cache,
+   * which may lag) when the answer alone cannot tell: a timeout, a 5xx or a dropped connection may
+   * have bound the pod, and a 409 on a retry may be our own earlier attempt that landed. Resolves to
+   * undefined when our Binding is in place, else to the BindError to throw.
+   */
+  async #settleFailure(
+    err: unknown,
+    pod: PodRef,
+    node: string,
+    annotations: Readonly<Record<string, string>>,
+    what: string,
+  ): Promise<BindError | undefined> {
+    const status = httpStatusOf(err);
+    const uncertain =
+      err instanceof RequestTimeoutError || status === undefined || status >= 500 || status === 429;
+    if (!uncertain && status !== 409) return toBindError(err, what);
+    let live: V1Pod | undefined;
+    try {
+      live = await this.#read(pod);
+    } catch (readErr) {
+      const detail = `${what}: ${describeError(err)}; reading the pod back failed: ${describeError(readErr)}`;
+      return new BindError('unknown', detail);
+    }
+    if (boundWith(live, node, annotations)) return undefined;
+    if (status === 409) return toBindError(err, what);
+    if (live === undefined) return new BindError('gone', `${what}: ${describeError(err)}; the pod is gone`);
+    if (live.spec?.nodeName) return new BindError('other', `${what}: ${describeError(err)}; bound otherwise`);
+    return new BindError('unbound', `${what}: ${describeError(err)}; the pod is still unbound`);
   }
 
   async removeSchedulingGate(pod: PodRef, gate: string): Promise<void> {
@@ -92,17 +124,6 @@ export class PodBinder implements Binder {
     }
   }
 
-  /** After a timeout: did our Binding land (the node and the decision are set together)? */
-  async #boundWith(
-    pod: PodRef,
-    node: string,
-    annotations: Readonly<Record<string, string>>,
-  ): Promise<boolean> {
-    const live = await this.#read(pod).catch(() => undefined);
-    const have = live?.metadata?.annotations ?? {};
-    return live?.spec?.nodeName === node && Object.entries(annotations).every(([k, v]) => have[k] === v);
-  }
-
   /** The pod from the API server, or undefined when it is gone or was recreated with another UID. */
   async #read(pod: PodRef): Promise<V1Pod | undefined> {
     try {
@@ -120,6 +141,16 @@ export class PodBinder implements Binder {
   #timed<T>(promise: Promise<T>, what: string): Promise<T> {
     return withTimeout(promise, this.#timeoutMs, what);
   }
+}
+
+/** Did our Binding land (the node and the decision are set together)? */
+function boundWith(
+  live: V1Pod | undefined,
+  node: string,
+  annotations: Readonly<Record<string, string>>,
+): boolean {
+  const have = live?.metadata?.annotations ?? {};
+  return live?.spec?.nodeName === node && Object.entries(annotations).every(([k, v]) => have[k] === v);
 }
 
 export function toBindError(err: unknown, what: string): BindError {

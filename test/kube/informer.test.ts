@@ -99,6 +99,25 @@ describe('SupervisedInformer', () => {
     expect(t.stale).toEqual([true, false, true, false]);
   });
 
+  it('is not live while its watch has been down longer than the grace, live again once it reconnects', async () => {
+    let wake: (() => void) | undefined;
+    const t = setup({ sleep: () => new Promise<void>((resolve) => (wake = resolve)) });
+    t.source.put('a', '1', false);
+    t.informer.start();
+    await until(() => t.source.activeWatches === 1, 'watch');
+    expect(t.informer.isLive(5_000)).toBe(true);
+    t.source.closeWatches(Object.assign(new Error('Service Unavailable'), { statusCode: 503 }));
+    await until(() => wake !== undefined, 'backoff');
+    t.clock.advance(4_999);
+    expect(t.informer.isLive(5_000)).toBe(true);
+    t.clock.advance(1);
+    expect(t.informer.isLive(5_000)).toBe(false);
+    expect(t.informer.isSynced()).toBe(true);
+    wake?.();
+    await until(() => t.source.lists === 2 && t.source.activeWatches === 1, 're-list');
+    expect(t.informer.isLive(5_000)).toBe(true);
+  });
+
   it('re-lists at once (no backoff) when the watch expires with 410 Gone', async () => {
     const t = setup();
     t.informer.start();

@@ -92,6 +92,31 @@ describe('LeaderElector', () => {
     expect(a.events).toEqual(['started', 'stopped']);
   });
 
+  it('fences writes a margin before the renew deadline, dated from the start of the renewing round', async () => {
+    const lease = new InMemoryLease();
+    const clock = new FakeClock();
+    const a = elector(lease, clock, 'a', { fenceMarginMs: 3_000 });
+    expect(a.e.holdsLeaseWithMargin()).toBe(false);
+    const store = lease.store();
+    // A renewal whose round takes 1 s counts from when it was sent, not when it was answered.
+    const slow = { ...store, get: async () => (clock.advance(1_000), store.get()) };
+    const b = elector(lease, clock, 'a', { fenceMarginMs: 3_000, store: slow });
+    await b.e.round();
+    const sentAt = clock.ms - 1_000;
+    clock.ms = sentAt + 6_999;
+    expect(b.e.holdsLeaseWithMargin()).toBe(true);
+    clock.ms = sentAt + 7_000;
+    expect(b.e.holdsLeaseWithMargin()).toBe(false);
+    // Still leader (serving answers refuse through the fence), but writes already stopped.
+    expect(b.e.isLeader()).toBe(true);
+  });
+
+  it('refuses a fence margin that leaves no time between renewals', () => {
+    expect(() => elector(new InMemoryLease(), new FakeClock(), 'a', { fenceMarginMs: 8_000 })).toThrow(
+      /fenceMargin/,
+    );
+  });
+
   it('loses a write race without leading (optimistic concurrency on resourceVersion)', async () => {
     const lease = new InMemoryLease();
     const clock = new FakeClock();

@@ -77,22 +77,50 @@ describe('PodBinder.annotateAndBind', () => {
     expect(err.kind).toBe('other');
   });
 
-  it('reports a timed-out bind that did not happen as a failure', async () => {
+  it('reports a timed-out bind that did not happen as unbound (safe to retry or release)', async () => {
     const { api, binder } = setup(30);
     // The request is lost before it reaches the server: a re-read shows the pod still unbound.
     api.createNamespacedPodBinding = () => new Promise(() => undefined);
     const err = await bindError(binder.annotateAndBind(ref, 'n1', decision));
-    expect(err.kind).toBe('other');
+    expect(err.kind).toBe('unbound');
     expect(err.message).toMatch(/did not answer within 30 ms/);
     expect(api.calls.map((c) => c.op)).toEqual(['readPod']);
   });
 
-  it('maps other API errors to kind other with the status', async () => {
+  it('reports a 5xx whose read-back shows the pod unbound as unbound, with the status', async () => {
     const { api, binder } = setup();
-    api.failWith.set('bind', 500);
+    api.failWith.set('bind', 503);
+    const err = await bindError(binder.annotateAndBind(ref, 'n1', decision));
+    expect(err.kind).toBe('unbound');
+    expect(err.message).toContain('HTTP 503');
+    expect(api.calls.map((c) => c.op)).toEqual(['bind', 'readPod']);
+  });
+
+  it('reports a timed-out bind whose read-back fails as unknown: it may have landed', async () => {
+    const { api, binder } = setup(30);
+    api.unanswered.add('bind');
+    api.failWith.set('readPod', 503);
+    const err = await bindError(binder.annotateAndBind(ref, 'n1', decision));
+    expect(err.kind).toBe('unknown');
+    expect(err.message).toContain('reading the pod back failed');
+  });
+
+  it('maps a refusal (4xx) to kind other without reading back', async () => {
+    const { api, binder } = setup();
+    api.failWith.set('bind', 403);
     const err = await bindError(binder.annotateAndBind(ref, 'n1', decision));
     expect(err.kind).toBe('other');
-    expect(err.message).toContain('HTTP 500');
+    expect(err.message).toContain('HTTP 403');
+    expect(api.calls.map((c) => c.op)).toEqual(['bind']);
+  });
+
+  it('treats a 409 from a retry whose earlier attempt landed as success', async () => {
+    const { api, binder } = setup();
+    api.unanswered.add('bind');
+    await binder.annotateAndBind(ref, 'n1', decision).catch(() => undefined);
+    api.unanswered.clear();
+    await binder.annotateAndBind(ref, 'n1', decision);
+    expect(api.pods.get('ml/p')?.spec?.nodeName).toBe('n1');
   });
 });
 

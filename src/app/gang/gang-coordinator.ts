@@ -22,6 +22,7 @@ import { GangTracker, type GangRecord, type GangSlot } from '../../core/gang/gan
 import type { PodShape } from '../../core/kube-shapes.js';
 import { isLeaderWorkerSetLeader } from '../../core/gang/workload-gangs.js';
 import type { Assignment, GangRef, PodDemand } from '../../core/types.js';
+import { timerSleep } from '../binding/bind-retry.js';
 import { GangBarrier } from './gang-barrier.js';
 import { GangExplainer } from './gang-explainer.js';
 import { gangRoster, liveMembers, memberRef } from './gang-membership.js';
@@ -69,6 +70,14 @@ export class GangCoordinator implements GangVerbs {
       expiresAt: (gang) => this.expiresAt(gang),
       onReleased: (gang, cause) => this.released(gang, cause),
       onBound: (gang) => this.bound(gang),
+      bindTimeoutMs: deps.bindTimeoutMs ?? 30_000,
+      unwind: {
+        sleep: deps.sleep ?? timerSleep,
+        ...(deps.evictor ? { evictor: deps.evictor } : {}),
+        ...(deps.events ? { events: deps.events } : {}),
+        ...(deps.fence ? { fence: deps.fence } : {}),
+        ...(deps.onUnwindGiveUp ? { onGiveUp: deps.onUnwindGiveUp } : {}),
+      },
     });
   }
 
@@ -191,6 +200,11 @@ export class GangCoordinator implements GangVerbs {
     for (const gang of this.tracker.stale(now, this.deps.reservationTtlMs, this.anchoredHoldMs)) {
       this.barrier.release(gang, 'expired', 'the plan expired before every member reached bind');
     }
+  }
+
+  /** Releases every plan (this replica stopped leading); binds in flight finish, fenced. */
+  abandonPlans(reason: string): void {
+    for (const gang of this.tracker.all()) this.barrier.release(gang, 'leadership-lost', reason);
   }
 
   /** Gangs with a plan, for status pages and tests. */

@@ -6,7 +6,8 @@ import type { NodeLookup } from '../../core/gang/member-fit.js';
 import type { PodShape } from '../../core/kube-shapes.js';
 import type { Clock, PodDemand } from '../../core/types.js';
 import type { BindingWriter } from '../binding/binding-writer.js';
-import type { EventRecorder, GangMemberIndex, PodReader } from '../ports.js';
+import type { EventRecorder, GangMemberIndex, LeaderFence, PodReader, PodRef } from '../ports.js';
+import type { PodEvictor } from '../preemption/ports.js';
 import type { BindRequest, FilterOutcome } from '../verbs.js';
 
 /** What SchedulingService hands gang members to (GangCoordinator implements it). */
@@ -15,8 +16,19 @@ export interface GangVerbs {
   bind(request: BindRequest, pod: PodShape, demand: PodDemand): Promise<string>;
 }
 
+/**
+ * `bind-failed`: a member could not be bound after the barrier opened; the gang was unwound.
+ * `leadership-lost`: this replica stopped leading and let go of its plans.
+ */
 export type ReleaseCause =
-  'expired' | 'barrier-timeout' | 'member-deleted' | 'capacity-lost' | 'not-offered' | 'member-mismatch';
+  | 'expired'
+  | 'barrier-timeout'
+  | 'member-deleted'
+  | 'capacity-lost'
+  | 'not-offered'
+  | 'member-mismatch'
+  | 'bind-failed'
+  | 'leadership-lost';
 
 /** Where gang outcomes are counted (metrics/gang-metrics.ts implements it). */
 export interface GangObserver {
@@ -42,6 +54,16 @@ export interface GangCoordinatorDeps {
   readonly binding: BindingWriter;
   readonly reservationTtlMs: number;
   readonly bindBarrierMs: number;
+  /** The scheduler's extender httpTimeout: failed binds are retried only while it waits. Default 30 s. */
+  readonly bindTimeoutMs?: number;
+  /** Evicts the bound members of a gang that could not be bound whole; without it they stay. */
+  readonly evictor?: PodEvictor;
+  /** Checked before every eviction (BindingWriter checks it before every Binding). */
+  readonly fence?: LeaderFence;
+  /** Pauses between retries; tests may inject one. Default: a timer. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Told of a gang member that stays bound because its eviction did not land. */
+  readonly onUnwindGiveUp?: (pod: PodRef, reason: string) => void;
   /** How long a leader-first gang keeps its workers' slots; default 10 minutes. */
   readonly anchoredHoldMs?: number;
   readonly events?: EventRecorder;
