@@ -42,6 +42,11 @@ export interface PackOptions {
   readonly fit?: MemberFit;
   /** Nodes for members without GPUs (default `nodes`): they need only the gang's required level. */
   readonly hosts?: readonly NodeGpuState[];
+  /**
+   * The sub-domain of each node (its NVLink clique when a gang spans a rack): sub-domains with the
+   * most free GPU are filled first, so a gang that cannot fit one spans as few as it can.
+   */
+  readonly groupOf?: (node: string) => string | undefined;
   /** Keep going after a member does not fit, to count how many would (explanations). */
   readonly partial?: boolean;
   readonly choose?: DeviceChooser;
@@ -126,9 +131,13 @@ export function packMembers(
   const schedulable = nodes.filter((n) => scope !== undefined || !n.inventory.unschedulable);
   const usable = schedulable
     .filter((n) => n.devices.length > 0)
-    .map((n) => ({ state: n, free: freeMilliOf(n) }))
-    .filter((n) => n.free > 0)
-    .sort((a, b) => a.free - b.free || compareText(a.state.inventory.name, b.state.inventory.name));
+    .map((n) => ({ state: n, free: freeMilliOf(n), group: 0 }))
+    .filter((n) => n.free > 0);
+  if (options.groupOf !== undefined) rankGroups(usable, options.groupOf);
+  usable.sort(
+    (a, b) =>
+      b.group - a.group || a.free - b.free || compareText(a.state.inventory.name, b.state.inventory.name),
+  );
   // Members without GPUs (a frontend, a router) go to any node, nodes without GPUs first: they keep
   // the GPU nodes' host resources for the GPU members.
   const hosts = (options.hosts ?? nodes)
@@ -173,6 +182,17 @@ export function packMembers(
     placed += 1;
   }
   return { assignments, placed };
+}
+
+/** Sets each entry's `group` to the free GPU of its sub-domain (largest first when sorted). */
+function rankGroups(
+  entries: { readonly state: NodeGpuState; readonly free: number; group: number }[],
+  groupOf: (node: string) => string | undefined,
+): void {
+  const totals = new Map<string, number>();
+  const keys = entries.map((e) => groupOf(e.state.inventory.name) ?? `node:${e.state.inventory.name}`);
+  entries.forEach((e, i) => totals.set(keys[i] ?? '', (totals.get(keys[i] ?? '') ?? 0) + e.free));
+  entries.forEach((e, i) => (e.group = totals.get(keys[i] ?? '') ?? 0));
 }
 
 function compareText(a: string, b: string): number {

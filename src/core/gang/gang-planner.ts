@@ -67,9 +67,11 @@ export function planGang(state: ClusterState, request: GangPlanRequest): GangPla
         const names = [...domainNodes(state, level, candidate.domain)];
         const nodes = nodeStates(state, names);
         const hosts = hostsAround(state, names, level, request);
+        const groupOf = subDomains(state, level);
         const result = packMembers(nodes, request.members, {
           strictIslands,
           ...(hosts ? { hosts } : {}),
+          ...(groupOf ? { groupOf } : {}),
           ...(request.choose ? { choose: request.choose } : {}),
           ...(request.fit ? { fit: request.fit } : {}),
         });
@@ -106,6 +108,17 @@ function hostsAround(
   const first = names[0];
   const around = first === undefined ? undefined : state.graph.domainOf(first, required);
   return around === undefined ? undefined : nodeStates(state, state.graph.nodesIn(required, around));
+}
+
+/**
+ * At a level wider than the tightest (a rack, a zone, the cluster), the domains of the level just
+ * inside it (cliques): a gang that spans them is packed into as few as it can.
+ */
+function subDomains(state: ClusterState, level: string): ((node: string) => string | undefined) | undefined {
+  const levels = state.graph.allLevels;
+  const inner = level === CLUSTER_LEVEL ? levels[levels.length - 1] : levels[levels.indexOf(level) - 1];
+  if (inner === undefined || inner === NODE_LEVEL) return undefined;
+  return (node) => state.graph.domainOf(node, inner);
 }
 
 /** Domains of a level that may hold the gang, best fill first (ties by name). */

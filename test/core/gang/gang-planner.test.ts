@@ -239,3 +239,28 @@ describe('planGang', () => {
     });
   });
 });
+
+describe('a gang that must span the cliques of a rack', () => {
+  // One rack, three cliques of one-GPU nodes with 1, 3 and 9 nodes: 13 free GPUs, no clique holds 12.
+  const nodes = [
+    ...Array.from({ length: 1 }, (_, i) => ['a', i] as const),
+    ...Array.from({ length: 3 }, (_, i) => ['b', i] as const),
+    ...Array.from({ length: 9 }, (_, i) => ['c', i] as const),
+  ].map(([clique, i]) =>
+    nodeInventory(`${clique}${i}`, 1, { labels: { [CLIQUE]: `c-${clique}`, [LEAF]: 'rack' } }),
+  );
+
+  it('spans as few cliques as hold it (the two largest), not every small one first', () => {
+    const state = stateOf(nodes);
+    const plan = planGang(state, {
+      name: 'g',
+      members: times(12, whole(1, { required: LEAF })),
+      topology: { required: LEAF },
+    });
+    expect(plan.ok).toBe(true);
+    if (!plan.ok) return;
+    expect(plan.level).toBe(LEAF);
+    const cliques = new Set(plan.assignments.map((a) => a.node.charAt(0)));
+    expect([...cliques].sort()).toEqual(['b', 'c']);
+  });
+});
