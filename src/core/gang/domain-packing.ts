@@ -43,10 +43,11 @@ export interface PackOptions {
   /** Nodes for members without GPUs (default `nodes`): they need only the gang's required level. */
   readonly hosts?: readonly NodeGpuState[];
   /**
-   * The sub-domain of each node (its NVLink clique when a gang spans a rack): sub-domains with the
-   * most free GPU are filled first, so a gang that cannot fit one spans as few as it can.
+   * The sub-domains of each node, outermost first (for a gang spanning a zone: its rack, then its
+   * NVLink clique): at each depth the sub-domains with the most free GPU are filled first, so a gang
+   * that cannot fit one spans as few as it can.
    */
-  readonly groupOf?: (node: string) => string | undefined;
+  readonly groupsOf?: (node: string) => readonly (string | undefined)[];
   /** Keep going after a member does not fit, to count how many would (explanations). */
   readonly partial?: boolean;
   readonly choose?: DeviceChooser;
@@ -131,12 +132,14 @@ export function packMembers(
   const schedulable = nodes.filter((n) => scope !== undefined || !n.inventory.unschedulable);
   const usable = schedulable
     .filter((n) => n.devices.length > 0)
-    .map((n) => ({ state: n, free: freeMilliOf(n), group: 0 }))
+    .map((n) => ({ state: n, free: freeMilliOf(n), groups: [] as number[] }))
     .filter((n) => n.free > 0);
-  if (options.groupOf !== undefined) rankGroups(usable, options.groupOf);
+  if (options.groupsOf !== undefined) rankGroups(usable, options.groupsOf);
   usable.sort(
     (a, b) =>
-      b.group - a.group || a.free - b.free || compareText(a.state.inventory.name, b.state.inventory.name),
+      compareGroups(a.groups, b.groups) ||
+      a.free - b.free ||
+      compareText(a.state.inventory.name, b.state.inventory.name),
   );
   // Members without GPUs (a frontend, a router) go to any node, nodes without GPUs first: they keep
   // the GPU nodes' host resources for the GPU members.
@@ -184,15 +187,28 @@ export function packMembers(
   return { assignments, placed };
 }
 
-/** Sets each entry's `group` to the free GPU of its sub-domain (largest first when sorted). */
+/** Sets each entry's `groups` to the free GPU of its sub-domain at every depth. */
 function rankGroups(
-  entries: { readonly state: NodeGpuState; readonly free: number; group: number }[],
-  groupOf: (node: string) => string | undefined,
+  entries: { readonly state: NodeGpuState; readonly free: number; groups: number[] }[],
+  groupsOf: (node: string) => readonly (string | undefined)[],
 ): void {
+  const keys = entries.map((e) =>
+    groupsOf(e.state.inventory.name).map((g, depth) => `${depth}:${g ?? `node:${e.state.inventory.name}`}`),
+  );
   const totals = new Map<string, number>();
-  const keys = entries.map((e) => groupOf(e.state.inventory.name) ?? `node:${e.state.inventory.name}`);
-  entries.forEach((e, i) => totals.set(keys[i] ?? '', (totals.get(keys[i] ?? '') ?? 0) + e.free));
-  entries.forEach((e, i) => (e.group = totals.get(keys[i] ?? '') ?? 0));
+  entries.forEach((e, i) => {
+    for (const key of keys[i] ?? []) totals.set(key, (totals.get(key) ?? 0) + e.free);
+  });
+  entries.forEach((e, i) => (e.groups = (keys[i] ?? []).map((key) => totals.get(key) ?? 0)));
+}
+
+/** More free GPU in the outer sub-domain first, then in the next one in. */
+function compareGroups(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const diff = (b[i] ?? 0) - (a[i] ?? 0);
+    if (diff !== 0) return diff;
+  }
+  return 0;
 }
 
 function compareText(a: string, b: string): number {

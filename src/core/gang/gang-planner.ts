@@ -67,11 +67,11 @@ export function planGang(state: ClusterState, request: GangPlanRequest): GangPla
         const names = [...domainNodes(state, level, candidate.domain)];
         const nodes = nodeStates(state, names);
         const hosts = hostsAround(state, names, level, request);
-        const groupOf = subDomains(state, level);
+        const groupsOf = subDomains(state, level);
         const result = packMembers(nodes, request.members, {
           strictIslands,
           ...(hosts ? { hosts } : {}),
-          ...(groupOf ? { groupOf } : {}),
+          ...(groupsOf ? { groupsOf } : {}),
           ...(request.choose ? { choose: request.choose } : {}),
           ...(request.fit ? { fit: request.fit } : {}),
         });
@@ -111,14 +111,22 @@ function hostsAround(
 }
 
 /**
- * At a level wider than the tightest (a rack, a zone, the cluster), the domains of the level just
- * inside it (cliques): a gang that spans them is packed into as few as it can.
+ * At a level wider than the tightest (a rack, a zone, the cluster), the domains of every level
+ * inside it, outermost first (a zone's racks, then their cliques): a gang that spans them is packed
+ * into as few as it can.
  */
-function subDomains(state: ClusterState, level: string): ((node: string) => string | undefined) | undefined {
+function subDomains(
+  state: ClusterState,
+  level: string,
+): ((node: string) => readonly (string | undefined)[]) | undefined {
   const levels = state.graph.allLevels;
-  const inner = level === CLUSTER_LEVEL ? levels[levels.length - 1] : levels[levels.indexOf(level) - 1];
-  if (inner === undefined || inner === NODE_LEVEL) return undefined;
-  return (node) => state.graph.domainOf(node, inner);
+  const at = level === CLUSTER_LEVEL ? levels.length : levels.indexOf(level);
+  const inner = levels
+    .slice(0, Math.max(0, at))
+    .filter((l) => l !== NODE_LEVEL)
+    .reverse();
+  if (inner.length === 0) return undefined;
+  return (node) => inner.map((l) => state.graph.domainOf(node, l));
 }
 
 /** Domains of a level that may hold the gang, best fill first (ties by name). */

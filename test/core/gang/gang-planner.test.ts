@@ -264,3 +264,30 @@ describe('a gang that must span the cliques of a rack', () => {
     expect([...cliques].sort()).toEqual(['b', 'c']);
   });
 });
+
+describe('a gang that must span the racks of a zone', () => {
+  // Rack r1: cliques of 1, 3 and 1 one-GPU nodes; rack r2: one clique of 9. No rack holds 12.
+  const spec: [string, string, number][] = [
+    ['r1', 'x', 1],
+    ['r1', 'y', 3],
+    ['r1', 'z', 1],
+    ['r2', 'w', 9],
+  ];
+  const nodes = spec.flatMap(([rack, clique, count]) =>
+    Array.from({ length: count }, (_, i) =>
+      nodeInventory(`${clique}${i}`, 1, { labels: { [CLIQUE]: `c-${clique}`, [LEAF]: rack, [ZONE]: 'z1' } }),
+    ),
+  );
+
+  it('takes the roomiest rack, then the roomiest clique of the next: two cliques, not four', () => {
+    const plan = planGang(stateOf(nodes), {
+      name: 'g',
+      members: times(12, whole(1, { required: ZONE })),
+      topology: { required: ZONE },
+    });
+    expect(plan.ok).toBe(true);
+    if (!plan.ok) return;
+    expect(plan.level).toBe(ZONE);
+    expect([...new Set(plan.assignments.map((a) => a.node.charAt(0)))].sort()).toEqual(['w', 'y']);
+  });
+});
