@@ -27,7 +27,8 @@ RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts \
 COPY --from=build /src/dist ./dist
 # uid/gid 1000 is the image's `node` user; numeric so runAsNonRoot can be checked by the kubelet.
 USER 1000:1000
-# 8888: extender (HTTP) with /healthz, /readyz, /metrics; 8443: admission webhook (HTTPS).
-EXPOSE 8888 8443
+# 8888: extender (HTTPS, the scheduler's client certificate required); 8443: admission webhook
+# (HTTPS); 9090: admin (/healthz, /readyz, /metrics, /debug/ledger).
+EXPOSE 8888 8443 9090
 ENTRYPOINT ["node", "--enable-source-maps", "dist/cli/main.js"]
 CMD ["serve"]

@@ -54,9 +54,13 @@ program
       if (o.phalanx) {
         // Phalanx from the working tree, installed as deploy/ installs it, so GPU pods go through it.
         const webhookPort = o.webhookPort ?? (await freePort());
-        const { phalanx } = await runPhalanx(cluster, { extenderPort: o.extenderPort, webhookPort });
+        const { phalanx } = await runPhalanx(cluster, {
+          extenderPort: o.extenderPort,
+          webhookPort,
+          detachedDevicePlugin: true,
+        });
         process.stderr.write(
-          `[cluster] Phalanx serving on ${phalanx.extenderUrl} (webhook 127.0.0.1:${webhookPort}); log ${phalanx.logFile}\n`,
+          `[cluster] Phalanx serving on ${phalanx.extenderUrl} (client certificate required), admin ${phalanx.adminUrl} (webhook 127.0.0.1:${webhookPort}); log ${phalanx.logFile}\n`,
         );
       }
       if (o.withKueue === true) {

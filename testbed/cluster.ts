@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { KubeConfig, VersionApi } from '@kubernetes/client-node';
 import { ensureBinaries } from './binaries.js';
+import { ensureExtenderCertificates, type ExtenderCertificateFiles } from './extender-certs.js';
 import { fabricNodes, KWOK_NODE_ANNOTATION, parseFabric, type FabricNode } from './fabric.js';
 import { createFabricNodes, waitFabricReady } from './nodes.js';
 import { stopPhalanx } from './phalanx-process.js';
@@ -52,6 +53,11 @@ export interface Cluster {
   readonly nodes: readonly FabricNode[];
   /** True when an existing healthy cluster with the same inputs was kept. */
   readonly reused: boolean;
+  /**
+   * The extender's mutual TLS: the scheduler presents the client pair and trusts the CA; Phalanx
+   * serves the server pair and requires client certificates from the same CA.
+   */
+  readonly extenderTls: ExtenderCertificateFiles;
 }
 
 export function stateDirOf(name: string): string {
@@ -72,17 +78,22 @@ export async function clusterUp(opts: ClusterOptions = {}): Promise<Cluster> {
   const managed = opts.kwokManagedNodes ?? true;
   const nodes = fabricNodes(parseFabric(fabricText)).map((n) => (managed ? n : withoutKwokAnnotation(n)));
   const extraArgs = opts.kwokctlArgs ?? [];
-  const extenderUrl = `http://127.0.0.1:${opts.extenderPort ?? DEFAULT_EXTENDER_PORT}`;
+  await mkdir(stateDir, { recursive: true });
+  // The scheduler calls the extender over mutual TLS, as deploy/ ships it.
+  const extenderTls = await ensureExtenderCertificates(stateDir);
+  const extenderUrl = `https://127.0.0.1:${opts.extenderPort ?? DEFAULT_EXTENDER_PORT}`;
   const schedulerConfig = localSchedulerConfig(
     await readFile(join(REPO_ROOT, DEPLOY_SCHEDULER_CONFIG), 'utf8'),
     extenderUrl,
+    { certFile: extenderTls.clientCertFile, keyFile: extenderTls.clientKeyFile, caFile: extenderTls.caFile },
   );
   const kwokctlConfig = await kwokctlConfigYaml(bins);
 
-  await mkdir(stateDir, { recursive: true });
   const signature = hash([
     k8sVersion,
     schedulerConfig,
+    // New certificates (the old ones near expiry) need a new scheduler: it reads the CA at start.
+    await readFile(extenderTls.caFile, 'utf8'),
     kwokctlConfig,
     fabricText,
     ...(managed ? [] : ['unmanaged']),
@@ -122,7 +133,7 @@ export async function clusterUp(opts: ClusterOptions = {}): Promise<Cluster> {
   await waitFabricReady(kc, nodes, FABRIC_READY_TIMEOUT_MS);
   if (!reused) await writeFile(signatureFile, signature);
   log(`${nodes.length} fabric nodes Ready (${((Date.now() - started) / 1000).toFixed(1)} s since start)`);
-  return { name, k8sVersion, kubeconfig, stateDir, nodes, reused };
+  return { name, k8sVersion, kubeconfig, stateDir, nodes, reused, extenderTls };
 }
 
 /** Stops Phalanx and every cluster process, and removes the cluster's state. Safe to repeat. */

@@ -11,13 +11,13 @@ export function renderTable(header: readonly string[], rows: readonly (readonly 
   return [line(header), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
-export function tryItHint(kubeconfig: string, kubectl: string, extenderUrl: string, logFile: string): string {
+export function tryItHint(kubeconfig: string, kubectl: string, adminUrl: string, logFile: string): string {
   return [
     'Look around:',
     `  export KUBECONFIG=${kubeconfig}`,
     `  ${kubectl} get pods -n demo -o wide`,
     `  ${kubectl} describe pod -n demo giant-0   # the GangUnschedulable event`,
-    `  curl -s ${extenderUrl}/debug/ledger   # Phalanx's ledger`,
+    `  curl -s ${adminUrl}/debug/ledger   # Phalanx's ledger`,
     `  tail -f ${logFile}`,
   ].join('\n');
 }

@@ -143,7 +143,7 @@ async function main(): Promise<void> {
     tryItHint(
       e2e.cluster.kubeconfig,
       binaryPaths(e2e.cluster.k8sVersion).kubectl,
-      e2e.phalanx.extenderUrl,
+      e2e.phalanx.adminUrl,
       e2e.phalanx.logFile,
     ),
   );

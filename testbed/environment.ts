@@ -8,12 +8,14 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { clusterDown, clusterUp, stateDirOf, type Cluster } from './cluster.js';
-import { PHALANX_LOG } from './phalanx-process.js';
+import { startDetached } from './detached-process.js';
+import { DEVICE_PLUGIN_LOG, DEVICE_PLUGIN_PROCESS, PHALANX_LOG } from './phalanx-process.js';
 import { REPO_ROOT } from './versions.js';
 import { registerWebhook } from './webhook-registration.js';
 import { applyPhalanxRbac, PHALANX_NAMESPACE, PHALANX_SERVICE_ACCOUNT } from './deploy-rbac.js';
 import { PHALANX_STAND_IN_POD, phalanxRunner, type PhalanxRunner } from './phalanx-runner.js';
 import { writeServiceAccountKubeconfig } from './sa-kubeconfig.js';
+import { applyReservationDeploy, startDevicePlugin, type DevicePluginStandIn } from './device-plugin.js';
 import { waitFor } from './wait.js';
 import { writeWebhookCertificates } from './webhook-certs.js';
 
@@ -29,6 +31,8 @@ export interface E2E {
   readonly phalanx: PhalanxRunner;
   /** The username Phalanx authenticates as. */
   readonly phalanxUser: string;
+  /** The NVIDIA device plugin and reservation-container stand-in (testbed/device-plugin.ts). */
+  readonly devicePlugin: DevicePluginStandIn;
   /** Seconds each bring-up step took, for the report. */
   readonly timings: Readonly<Record<string, number>>;
 }
@@ -89,12 +93,13 @@ export async function startE2E(name: string, opts: StartOptions = {}): Promise<E
       return up();
     }),
   );
-  const { phalanx, phalanxUser } = await runPhalanx(cluster, {
+  const { phalanx, phalanxUser, devicePlugin } = await runPhalanx(cluster, {
     extenderPort,
     webhookPort,
     ...(opts.policy === undefined ? {} : { policy: opts.policy }),
     step,
   });
+  if (devicePlugin === undefined) throw new Error('the in-process device plugin stand-in did not start');
   const kc = new KubeConfig();
   kc.loadFromFile(cluster.kubeconfig);
   const core = kc.makeApiClient(CoreV1Api);
@@ -106,6 +111,7 @@ export async function startE2E(name: string, opts: StartOptions = {}): Promise<E
     batch: kc.makeApiClient(BatchV1Api),
     phalanx,
     phalanxUser,
+    devicePlugin,
     timings,
   };
 }
@@ -117,6 +123,8 @@ export interface PhalanxOptions {
   readonly policy?: string;
   /** Runs and times one bring-up step (default: just runs it). */
   readonly step?: <T>(label: string, fn: () => Promise<T>) => Promise<T>;
+  /** Run the device-plugin stand-in as its own detached process (cluster:up) instead of in this one. */
+  readonly detachedDevicePlugin?: boolean;
 }
 
 /**
@@ -128,7 +136,12 @@ export interface PhalanxOptions {
 export async function runPhalanx(
   cluster: Cluster,
   opts: PhalanxOptions,
-): Promise<{ readonly phalanx: PhalanxRunner; readonly phalanxUser: string }> {
+): Promise<{
+  readonly phalanx: PhalanxRunner;
+  readonly phalanxUser: string;
+  /** The in-process stand-in; absent when it runs detached. */
+  readonly devicePlugin?: DevicePluginStandIn;
+}> {
   const step = opts.step ?? (<T>(_label: string, fn: () => Promise<T>) => fn());
   const core = (() => {
     const kc = new KubeConfig();
@@ -139,6 +152,7 @@ export async function runPhalanx(
   await mkdir(dir, { recursive: true });
   const saKubeconfig = join(dir, 'phalanx-sa.kubeconfig');
   const phalanxUser = await step('deploy/ RBAC and ServiceAccount token', async () => {
+    await applyReservationDeploy(cluster.kubeconfig); // its namespace first: Phalanx's Role there
     await applyPhalanxRbac(cluster.kubeconfig);
     return writeServiceAccountKubeconfig({
       adminKubeconfig: cluster.kubeconfig,
@@ -158,6 +172,8 @@ export async function runPhalanx(
     stateDir: cluster.stateDir,
     kubeconfig: saKubeconfig,
     extenderPort: opts.extenderPort,
+    adminPort: await freePort(),
+    extenderTls: cluster.extenderTls,
     webhookPort: opts.webhookPort,
     certFile: certs.certFile,
     keyFile: certs.keyFile,
@@ -167,7 +183,31 @@ export async function runPhalanx(
   await step('webhook registered', () =>
     registerWebhook(cluster.kubeconfig, DEPLOY_WEBHOOK, `https://127.0.0.1:${opts.webhookPort}`, certs.caPem),
   );
-  return { phalanx, phalanxUser };
+  // KWOK nodes have no device plugin: the stand-in gives devices and runs `phalanx reserve` — in this
+  // process, or detached when the cluster must outlive the caller (cluster:up).
+  if (opts.detachedDevicePlugin === true) {
+    await step('device plugin stand-in (detached)', () => startDevicePluginProcess(cluster, dir));
+    return { phalanx, phalanxUser };
+  }
+  const devicePlugin = await step('device plugin stand-in', () =>
+    startDevicePlugin({ adminKubeconfig: cluster.kubeconfig, stateDir: dir, log }),
+  );
+  return { phalanx, phalanxUser, devicePlugin };
+}
+
+async function startDevicePluginProcess(cluster: Cluster, dir: string): Promise<void> {
+  const cli = join(REPO_ROOT, 'testbed/device-plugin-cli.ts');
+  await startDetached({
+    name: DEVICE_PLUGIN_PROCESS,
+    stateDir: cluster.stateDir,
+    file: 'sh',
+    args: [
+      '-c',
+      `cd '${REPO_ROOT}' && exec '${process.execPath}' --import tsx '${cli}' --kubeconfig '${cluster.kubeconfig}' --state-dir '${dir}'`,
+    ],
+    env: { ...process.env },
+    log: DEVICE_PLUGIN_LOG,
+  });
 }
 
 /** A pod standing for a Phalanx replica's, never scheduled (no scheduler has its name). */

@@ -73,8 +73,8 @@ export interface LedgerView {
   readonly holdings: { uid: string; state: string; node: string }[];
 }
 
-export async function fetchLedger(extenderUrl: string): Promise<LedgerView> {
-  const res = await fetch(`${extenderUrl}/debug/ledger`);
+export async function fetchLedger(adminUrl: string): Promise<LedgerView> {
+  const res = await fetch(`${adminUrl}/debug/ledger`);
   if (res.status !== 200) throw new Error(`/debug/ledger answered ${res.status}`);
   return (await res.json()) as LedgerView;
 }
@@ -146,10 +146,10 @@ export async function podEvents(core: CoreV1Api, namespace: string, pod: string)
 }
 
 /** Waits until Phalanx's ledger holds nothing: each scenario starts after the previous one's pods are gone. */
-export async function waitForEmptyLedger(extenderUrl: string): Promise<void> {
+export async function waitForEmptyLedger(adminUrl: string): Promise<void> {
   await waitFor(
     'an empty ledger',
-    async () => ((await fetchLedger(extenderUrl)).totals.usedMilli === 0 ? true : undefined),
+    async () => ((await fetchLedger(adminUrl)).totals.usedMilli === 0 ? true : undefined),
     { timeoutMs: 60_000 },
   );
 }

@@ -6,6 +6,9 @@ import { startDetached, stopDetached } from './detached-process.js';
 /** Names its pid and start-time files in the state directory. */
 export const PHALANX_PROCESS = 'phalanx';
 export const PHALANX_LOG = 'phalanx.log';
+/** The device-plugin stand-in when it runs detached next to Phalanx (cluster:up). */
+export const DEVICE_PLUGIN_PROCESS = 'device-plugin';
+export const DEVICE_PLUGIN_LOG = 'device-plugin.log';
 
 export interface PhalanxProcessOptions {
   /** Shell command, e.g. `node dist/cli/main.js serve --extender-port 8888`. */
@@ -28,7 +31,11 @@ export function startPhalanx(opts: PhalanxProcessOptions): Promise<number> {
   });
 }
 
-/** Stops the process group recorded in the state directory, if any: SIGTERM, then SIGKILL after 10 s. */
-export function stopPhalanx(stateDir: string): Promise<void> {
-  return stopDetached(stateDir, PHALANX_PROCESS);
+/**
+ * Stops Phalanx and the detached device-plugin stand-in recorded in the state directory, if any:
+ * SIGTERM, then SIGKILL after 10 s.
+ */
+export async function stopPhalanx(stateDir: string): Promise<void> {
+  await stopDetached(stateDir, DEVICE_PLUGIN_PROCESS);
+  await stopDetached(stateDir, PHALANX_PROCESS);
 }

@@ -8,6 +8,7 @@ import { groupAlive, recordedPid } from './detached-process.js';
 import { PHALANX_LOG, PHALANX_PROCESS, startPhalanx, stopPhalanx } from './phalanx-process.js';
 import { REPO_ROOT } from './versions.js';
 import { PHALANX_NAMESPACE } from './deploy-rbac.js';
+import type { ExtenderCertificateFiles } from './extender-certs.js';
 import { waitFor } from './wait.js';
 
 export interface PhalanxRunOptions {
@@ -15,14 +16,23 @@ export interface PhalanxRunOptions {
   /** Kubeconfig of the Phalanx ServiceAccount (never the admin one). */
   readonly kubeconfig: string;
   readonly extenderPort: number;
+  /** Health, readiness, metrics and /debug/ledger (plain HTTP on loopback). */
+  readonly adminPort: number;
   readonly webhookPort: number;
+  /** The webhook's serving pair. */
   readonly certFile: string;
   readonly keyFile: string;
+  /** The extender's mutual TLS (the cluster's, so the scheduler's client certificate is accepted). */
+  readonly extenderTls: ExtenderCertificateFiles;
   readonly policy?: string;
 }
 
 export interface PhalanxRunner {
+  /** `https://127.0.0.1:<port>`: the verbs only, a client certificate required. */
   readonly extenderUrl: string;
+  /** `http://127.0.0.1:<port>`: /healthz, /readyz, /metrics, /debug/ledger. */
+  readonly adminUrl: string;
+  readonly extenderTls: ExtenderCertificateFiles;
   readonly logFile: string;
   /** Starts (or restarts) Phalanx and waits until /readyz says 200. */
   start(): Promise<void>;
@@ -47,7 +57,9 @@ const section = (config: Obj, key: string): Obj => (config[key] ?? {}) as Obj;
 
 /**
  * deploy/'s Phalanx configuration with only what running outside the cluster needs changed:
- * loopback listeners, certificate files instead of a self-signed CA, the ServiceAccount kubeconfig,
+ * loopback listeners, the extender's and the webhook's certificate files generated on this machine
+ * instead of the Secrets mounted in the cluster (the webhook's instead of a self-signed CA), the
+ * ServiceAccount kubeconfig,
  * a fixed leader-election identity (a restarted process takes its own lease back at once, as a
  * restarted pod that kept its name would after the lease expired) and the stand-in pod to label.
  */
@@ -55,7 +67,17 @@ export async function e2eConfig(opts: PhalanxRunOptions): Promise<Obj> {
   const shipped = parse(await readFile(DEPLOY_PHALANX_CONFIG, 'utf8')) as Obj;
   return {
     ...shipped,
-    extender: { ...section(shipped, 'extender'), host: '127.0.0.1', port: opts.extenderPort },
+    extender: {
+      ...section(shipped, 'extender'),
+      host: '127.0.0.1',
+      port: opts.extenderPort,
+      tls: {
+        certFile: opts.extenderTls.serverCertFile,
+        keyFile: opts.extenderTls.serverKeyFile,
+        clientCaFile: opts.extenderTls.caFile,
+      },
+    },
+    admin: { ...section(shipped, 'admin'), host: '127.0.0.1', port: opts.adminPort },
     webhook: {
       ...section(shipped, 'webhook'),
       host: '127.0.0.1',
@@ -74,7 +96,8 @@ export async function e2eConfig(opts: PhalanxRunOptions): Promise<Obj> {
 }
 
 export function phalanxRunner(opts: PhalanxRunOptions): PhalanxRunner {
-  const extenderUrl = `http://127.0.0.1:${opts.extenderPort}`;
+  const extenderUrl = `https://127.0.0.1:${opts.extenderPort}`;
+  const adminUrl = `http://127.0.0.1:${opts.adminPort}`;
   const configFile = join(opts.stateDir, 'phalanx-e2e.yaml');
   const logFile = join(opts.stateDir, PHALANX_LOG);
   // `exec` makes node the group leader's process itself, so SIGKILL hits Phalanx directly.
@@ -87,14 +110,16 @@ export function phalanxRunner(opts: PhalanxRunOptions): PhalanxRunner {
 
   return {
     extenderUrl,
+    adminUrl,
+    extenderTls: opts.extenderTls,
     logFile,
     logTail,
     async start() {
       await writeFile(configFile, stringify(await e2eConfig(opts)));
       await startPhalanx({ command, kubeconfig: opts.kubeconfig, stateDir: opts.stateDir });
       await waitFor(
-        `Phalanx /readyz on ${extenderUrl}`,
-        async () => ((await fetch(`${extenderUrl}/readyz`)).status === 200 ? true : undefined),
+        `Phalanx /readyz on ${adminUrl}`,
+        async () => ((await fetch(`${adminUrl}/readyz`)).status === 200 ? true : undefined),
         { timeoutMs: READY_TIMEOUT_MS, intervalMs: 300, describe: () => logTail(15) },
       );
     },

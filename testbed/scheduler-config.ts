@@ -1,6 +1,8 @@
 // Derives the local cluster's KubeSchedulerConfiguration from the one deploy/ ships, so the
 // tests exercise the very file users deploy. Only three things change:
-//  1. every extender's urlPrefix points at the Phalanx process on loopback;
+//  1. every extender's urlPrefix points at the Phalanx process on loopback, and its tlsConfig at the
+//     client certificate files the test bed generated (extender-certs.ts) instead of the Secret
+//     mounted in the cluster; the server is verified against the test bed's CA by its IP SAN;
 //  2. a `default-scheduler` profile is added. In a real cluster deploy/'s scheduler runs beside
 //     the cluster's own default scheduler; here kwokctl's kube-scheduler is the ONLY scheduler,
 //     so without that profile ordinary pods (system pods, plain Deployments in tests) would stay
@@ -13,6 +15,13 @@
 import { parse, stringify } from 'yaml';
 
 export const DEPLOY_SCHEDULER_CONFIG = 'deploy/scheduler/kube-scheduler-config.yaml';
+
+/** The scheduler's side of the extender's mutual TLS (kubescheduler.config.k8s.io/v1 Extender.TLSConfig). */
+export interface ExtenderClientTls {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly caFile: string;
+}
 const DEFAULT_PROFILE = 'default-scheduler';
 
 type Obj = Record<string, unknown>;
@@ -27,8 +36,34 @@ function list(value: unknown, field: string): Obj[] {
   return value;
 }
 
+/**
+ * One shipped extender entry pointed at `extenderUrl`: with `tls`, HTTPS presenting that client
+ * certificate and trusting that CA (no serverName: the URL's host is verified); without, plain HTTP
+ * (no tlsConfig, no enableHTTPS). Every other field is kept.
+ */
+export function localExtender(extender: Obj, extenderUrl: string, tls?: ExtenderClientTls): Obj {
+  const { tlsConfig: _inCluster, enableHTTPS: _https, ...rest } = extender;
+  const https = extenderUrl.startsWith('https://');
+  if (https !== (tls !== undefined)) {
+    throw new Error(
+      `scheduler config: ${extenderUrl} needs ${https ? 'client TLS files' : 'an https:// URL'}`,
+    );
+  }
+  if (!tls) return { ...rest, urlPrefix: extenderUrl };
+  return {
+    ...rest,
+    urlPrefix: extenderUrl,
+    enableHTTPS: true,
+    tlsConfig: { certFile: tls.certFile, keyFile: tls.keyFile, caFile: tls.caFile },
+  };
+}
+
 /** Returns the local-cluster variant of a shipped KubeSchedulerConfiguration (YAML in, YAML out). */
-export function localSchedulerConfig(shippedYaml: string, extenderUrl: string): string {
+export function localSchedulerConfig(
+  shippedYaml: string,
+  extenderUrl: string,
+  tls?: ExtenderClientTls,
+): string {
   const config: unknown = parse(shippedYaml);
   if (!isObj(config) || config['kind'] !== 'KubeSchedulerConfiguration') {
     throw new Error('scheduler config: expected kind KubeSchedulerConfiguration');
@@ -49,7 +84,7 @@ export function localSchedulerConfig(shippedYaml: string, extenderUrl: string): 
   const local: Obj = {
     ...config,
     profiles: withDefault,
-    extenders: extenders.map((e) => ({ ...e, urlPrefix: extenderUrl })),
+    extenders: extenders.map((e) => localExtender(e, extenderUrl, tls)),
   };
   const connection = config['clientConnection'];
   if (isObj(connection)) {

@@ -103,7 +103,18 @@ export async function startBenchEnv(opts: BenchEnvOptions): Promise<BenchEnv> {
   const dir = join(cluster.stateDir, 'bench');
   await mkdir(dir, { recursive: true });
 
-  const extenderUrl = `http://127.0.0.1:${extenderPort}`;
+  // The extender over mutual TLS with the cluster's certificates, as deploy/ ships it; readiness on
+  // the admin port.
+  const extenderUrl = `https://127.0.0.1:${extenderPort}`;
+  const adminPort = extenderPort + 1000;
+  const tls = cluster.extenderTls;
+  const phalanxEnv = {
+    PHALANX_EXTENDER_TLS_CERT_FILE: tls.serverCertFile,
+    PHALANX_EXTENDER_TLS_KEY_FILE: tls.serverKeyFile,
+    PHALANX_EXTENDER_TLS_CLIENT_CA_FILE: tls.caFile,
+    PHALANX_ADMIN_HOST: '127.0.0.1',
+    PHALANX_ADMIN_PORT: String(adminPort),
+  };
   const prof = opts.cpuProf ? `--cpu-prof --cpu-prof-dir '${join(REPO_ROOT, 'benchmarks/results')}' ` : '';
   const policy = opts.policy ? ` --policy '${opts.policy}'` : '';
   const command =
@@ -116,8 +127,13 @@ export async function startBenchEnv(opts: BenchEnvOptions): Promise<BenchEnv> {
     await stopPhalanx(cluster.stateDir);
   };
   try {
-    await startPhalanx({ command, kubeconfig: cluster.kubeconfig, stateDir: cluster.stateDir });
-    await waitReady(`${extenderUrl}/readyz`, PHALANX_READY_MS);
+    await startPhalanx({
+      command,
+      kubeconfig: cluster.kubeconfig,
+      stateDir: cluster.stateDir,
+      env: phalanxEnv,
+    });
+    await waitReady(`http://127.0.0.1:${adminPort}/readyz`, PHALANX_READY_MS);
     opts.log(`Phalanx ready on ${extenderUrl}`);
     const binary = binaryPaths(k8sVersion).kubeScheduler;
     const common = {
@@ -126,7 +142,10 @@ export async function startBenchEnv(opts: BenchEnvOptions): Promise<BenchEnv> {
       dir,
       ...(opts.featureGates ? { featureGates: opts.featureGates } : {}),
     };
-    schedulers.push(await startScheduler({ ...common, profile: PHALANX_SCHEDULER, extenderUrl }));
+    const extenderTls = { certFile: tls.clientCertFile, keyFile: tls.clientKeyFile, caFile: tls.caFile };
+    schedulers.push(
+      await startScheduler({ ...common, profile: PHALANX_SCHEDULER, extenderUrl, extenderTls }),
+    );
     schedulers.push(await startScheduler({ ...common, profile: STOCK_SCHEDULER }));
     await probeSchedulers(kc, [PHALANX_SCHEDULER, STOCK_SCHEDULER]);
     opts.log('both kube-schedulers bind pods');

@@ -8,7 +8,11 @@ import { openSync, closeSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { DEPLOY_SCHEDULER_CONFIG } from '../../testbed/scheduler-config.js';
+import {
+  DEPLOY_SCHEDULER_CONFIG,
+  localExtender,
+  type ExtenderClientTls,
+} from '../../testbed/scheduler-config.js';
 import { REPO_ROOT } from '../../testbed/versions.js';
 import { DEFAULT_SCHEDULER_NAME } from '../../src/core/names.js';
 
@@ -20,7 +24,7 @@ type Obj = Record<string, unknown>;
 /** deploy/'s configuration for one profile, with or without the extender, for this kubeconfig. */
 export function benchSchedulerConfig(
   shipped: Obj,
-  opts: { profile: string; extenderUrl?: string; kubeconfig: string },
+  opts: { profile: string; extenderUrl?: string; extenderTls?: ExtenderClientTls; kubeconfig: string },
 ): Obj {
   const extenders = (shipped['extenders'] ?? []) as Obj[];
   const connection = (shipped['clientConnection'] ?? {}) as Obj;
@@ -31,7 +35,10 @@ export function benchSchedulerConfig(
     profiles: [{ schedulerName: opts.profile }],
   };
   if (opts.extenderUrl === undefined) delete config['extenders'];
-  else config['extenders'] = extenders.map((e) => ({ ...e, urlPrefix: opts.extenderUrl }));
+  else
+    config['extenders'] = extenders.map((e) =>
+      localExtender(e, opts.extenderUrl as string, opts.extenderTls),
+    );
   return config;
 }
 
@@ -48,6 +55,8 @@ export async function startScheduler(opts: {
   binary: string;
   profile: string;
   extenderUrl?: string;
+  /** The client side of the extender's mutual TLS (with an https:// extenderUrl). */
+  extenderTls?: ExtenderClientTls;
   kubeconfig: string;
   dir: string;
   featureGates?: string;

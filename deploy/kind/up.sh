@@ -41,6 +41,8 @@ done
 docker build -t "$image" "$repo"
 kind load docker-image "$image" --name "$cluster"
 
+# The extender's mutual-TLS Secrets (what the cert-manager overlay would issue), CA kept in the state dir.
+KUBECTL="kubectl --context $ctx" "$repo/deploy/tls/make-extender-secrets.sh" "${XDG_STATE_HOME:-$HOME/.local/state}/phalanx-kind-extender-ca"
 k apply --server-side -k "$here"  # deploy/ with one replica each (kustomization.yaml here)
 k -n phalanx-system rollout status deployment/phalanx-scheduler --timeout=180s
 k -n phalanx-system rollout status deployment/phalanx --timeout=180s

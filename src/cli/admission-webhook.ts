@@ -8,6 +8,7 @@ import { groupSizeFromIndex } from '../app/admission/gang-sizes.js';
 import type { GangMemberIndex } from '../app/ports.js';
 import type { Config } from '../config/schema.js';
 import type { ClusterState } from '../core/cluster-state.js';
+import { shareEnv } from '../core/devices/share-env.js';
 import type { KubeClients } from '../kube/kube-config.js';
 import type { KubeLogger } from '../kube/kube-logger.js';
 import { ApiOwnerReader } from '../kube/owner-reader.js';
@@ -41,6 +42,7 @@ export async function startAdmissionWebhook(opts: {
     levels: config.topology.levels,
     maxDeviceMemoryBytes: () => maxDeviceMemory(state),
     limits: config.limits,
+    ...(config.reservations.enabled ? { shareEnv: shareEnv(config.shareEnv) } : {}),
     ...(opts.members ? { groupSizeOf: groupSizeFromIndex(opts.members) } : {}),
   });
   const webhook = await startWebhookServer({

@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { createLogger } from '../logging/logger.js';
 import { serve } from './serve.js';
+import { DEFAULT_LIST_COMMAND, runReserve } from './reserve.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -72,6 +73,30 @@ program
     };
     process.on('SIGTERM', () => shutdown('SIGTERM'));
     process.on('SIGINT', () => shutdown('SIGINT'));
+  });
+
+program
+  .command('reserve')
+  .description('GPU reservation pod: report the device the NVIDIA device plugin gave this pod, then hold it')
+  .option('--kubeconfig <file>', 'kubeconfig (default: in-cluster)')
+  .option(
+    '--list-command <command>',
+    'GPU listing command (split on spaces) when NVIDIA_VISIBLE_DEVICES names no UUID, e.g. with CDI',
+    DEFAULT_LIST_COMMAND.join(' '),
+  )
+  .action(async (opts: { kubeconfig?: string; listCommand: string }) => {
+    const stop = new Promise((resolve) => {
+      process.once('SIGTERM', resolve);
+      process.once('SIGINT', resolve);
+    });
+    const code = await runReserve({
+      env: process.env,
+      kubeconfig: opts.kubeconfig,
+      listCommand: opts.listCommand.split(/\s+/).filter((part) => part !== ''),
+      stop,
+      log: (line) => console.error(line),
+    });
+    process.exit(code);
   });
 
 program.parseAsync().catch((err: unknown) => {

@@ -1,8 +1,6 @@
 // `phalanx serve`: the composition root. Builds the core state, the Kubernetes adapters, the use
 // cases and both HTTP servers from one validated Config, and tears them down gracefully.
 import { createServer as createHttpServer, type Server } from 'node:http';
-import { createServer as createHttpsServer } from 'node:https';
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -32,6 +30,9 @@ import { PodBinder } from '../kube/pod-binder.js';
 import { NodeIndex } from '../kube/node-index.js';
 import { IndexedNodeLookup } from '../kube/node-lookup.js';
 import { PodIndex } from '../kube/pod-index.js';
+import { GpuReservations } from '../app/reservations/gpu-reservations.js';
+import { ApiReservationPods } from '../kube/reservation-pods.js';
+import { observeReservation } from '../core/devices/reservation-pods.js';
 import { apiKueueQueueSource } from '../kube/kueue-queues.js';
 import { ApiPodEvictor } from '../kube/pod-evictor.js';
 import { CachedPodReader } from '../kube/pod-reader.js';
@@ -41,7 +42,8 @@ import { createNodeCapacityMetrics } from '../metrics/node-capacity-metrics.js';
 import { createQuotaMetrics, preemptObserver } from '../metrics/quota-metrics.js';
 import { gpuMilliByNamespace } from '../core/ledger/namespace-usage.js';
 import { createExtenderMetrics, createRegistry } from '../metrics/registry.js';
-import { createServerApp } from '../server/app.js';
+import { createAdminApp, createExtenderApp } from '../server/app.js';
+import { createExtenderServer, extenderTransport } from '../server/extender-server.js';
 import { startAdmissionWebhook } from './admission-webhook.js';
 import { createLeadership, fencedApi } from './leadership.js';
 import { ledgerView } from './ledger-view.js';
@@ -53,6 +55,8 @@ const KEEP_ALIVE_MS = 95_000;
 
 export interface Running {
   readonly extenderPort: number;
+  /** Health, readiness, metrics and /debug/ledger. */
+  readonly adminPort: number;
   readonly webhookPort?: number;
   stop(): Promise<void>;
 }
@@ -77,6 +81,8 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 }
 
 export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessEnv): Promise<Running> {
+  // Refuse a configuration that names no extender transport before anything starts.
+  const transport = extenderTransport(config.extender);
   const registry = createRegistry();
   const metrics = createExtenderMetrics(registry);
   const kc = loadKubeConfig({
@@ -111,7 +117,28 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
   const podIndex = new PodIndex();
   const nodeIndex = new NodeIndex();
   const pods = new CachedPodReader({ get: (ns, name) => podIndex.get(ns, name) }, clients.core);
+  // GPU reservations: a pod per shared device holds it away from the device plugin's other pods and
+  // reports its UUID, which the first share's bind waits for (app/reservations). Leader only.
+  const reservations = config.reservations.enabled
+    ? new GpuReservations({
+        namespace: config.reservations.namespace,
+        state,
+        pods: new ApiReservationPods(
+          fencedApi(clients.core, leadership, ['createNamespacedPod', 'deleteNamespacedPod']),
+          config.reservations,
+        ),
+        clock,
+        uuidWaitMs: config.reservations.uuidWaitMs,
+        releaseAfterMs: config.reservations.releaseAfterMs,
+        active: () => notServingReason() === undefined,
+        events,
+        onAction: (action, detail) => kubeLog.info(detail, `GPU reservation ${action}`),
+        onError: (action, err, detail) =>
+          kubeLog.warn({ err, ...detail }, `GPU reservation ${action} failed`),
+      })
+    : undefined;
   const binding = new BindingWriter({
+    ...(reservations ? { deviceStep: (pod, assignment) => reservations.bindStep(pod, assignment) } : {}),
     state,
     binder,
     pods,
@@ -244,6 +271,8 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     kubeLog,
     {
       onRejectedFact: () => metrics.ledgerRejectedFacts.inc(),
+      gpusCountedElsewhere: (pod) =>
+        reservations !== undefined && observeReservation(pod, config.reservations.namespace) !== undefined,
       onNodeSeen: (node) => advertiser?.nodeSeen(node),
       onNodeDeleted: (name) => advertiser?.nodeDeleted(name),
       onPodChanged: (pod) => {
@@ -251,8 +280,10 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
         void gates.podChanged(pod).catch((err: unknown) => kubeLog.warn({ err }, 'gate lift failed'));
         gangPreemption.podChanged(pod);
         admissionWaits.podChanged(pod);
+        reservations?.podChanged(pod);
       },
       onPodDeleted: (pod) => {
+        reservations?.podDeleted(pod);
         if (pod.metadata?.uid) gangs.memberDeleted(pod.metadata.uid);
         gangPreemption.podChanged(pod);
       },
@@ -285,6 +316,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     gangs.sweep();
     if (leadership.holdsLeaseWithMargin()) halfBound.sweep();
     admissionWaits.sweep();
+    reservations?.kick();
     const totals = state.totals();
     metrics.gpuMilliCapacity.set(totals.capacityMilli);
     metrics.gpuMilliAllocated.set(totals.committedMilli);
@@ -314,16 +346,37 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     logger: logger.child({ component: 'extender' }),
     bodyLimitBytes: config.extender.bodyLimitBytes,
   });
-  const app = createServerApp({
-    extender: extenderRouter,
-    registry,
-    notReadyReasons,
-    debugLedger: () => ledgerView(state),
+  // The verbs alone on the extender port (client certificates required); probes, metrics and the
+  // ledger view on the admin port.
+  let refusedHandshakes = 0;
+  let refusalLoggedAt = 0;
+  const extender = await createExtenderServer(createExtenderApp({ extender: extenderRouter }), transport, {
+    onCertificateReload: (err) =>
+      err
+        ? logger.warn({ err }, 'extender certificate reload failed')
+        : logger.info('extender certificate reloaded'),
+    onHandshakeRefused: (err, remoteAddress) => {
+      // At most one line a minute: a scanner must not flood the log.
+      refusedHandshakes++;
+      if (clock.now() - refusalLoggedAt < 60_000) return;
+      refusalLoggedAt = clock.now();
+      logger.warn(
+        { err: err.message, remoteAddress, refusedSinceLastLine: refusedHandshakes },
+        'extender TLS handshake refused (no or untrusted client certificate)',
+      );
+      refusedHandshakes = 0;
+    },
   });
-  const tls = config.extender.tls;
-  const extenderServer: Server = tls
-    ? createHttpsServer({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) }, app)
-    : createHttpServer(app);
+  const extenderServer: Server = extender.server;
+  if (!extender.https) {
+    logger.warn(
+      'extender serves plain HTTP without authentication (extender.plainHttp): local development only',
+    );
+  }
+  const adminServer = createHttpServer(
+    createAdminApp({ registry, notReadyReasons, debugLedger: () => ledgerView(state) }),
+  );
+  adminServer.keepAliveTimeout = KEEP_ALIVE_MS;
   extenderServer.keepAliveTimeout = KEEP_ALIVE_MS;
   // On losing the Lease, drop the scheduler's connections at once: its next call goes through the
   // Service to the new leader instead of a kept-alive socket to this replica.
@@ -341,7 +394,18 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
   informers.start();
   leadership.start();
   const extenderPort = await listen(extenderServer, config.extender.port, config.extender.host);
-  logger.info({ port: extenderPort, https: !!tls, policy: config.policy, levels }, 'extender listening');
+  logger.info(
+    {
+      port: extenderPort,
+      https: extender.https,
+      clientCertificates: extender.https,
+      policy: config.policy,
+      levels,
+    },
+    'extender listening',
+  );
+  const adminPort = await listen(adminServer, config.admin.port, config.admin.host);
+  logger.info({ port: adminPort }, 'admin listening (healthz, readyz, metrics, debug)');
 
   const webhook = config.webhook.enabled
     ? await startAdmissionWebhook({
@@ -363,6 +427,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
 
   return {
     extenderPort,
+    adminPort,
     ...(webhook ? { webhookPort: webhook.port } : {}),
     async stop() {
       logger.info({ inFlightBinds: inFlight }, 'shutting down');
@@ -374,9 +439,15 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
         ]);
       }
       extenderServer.closeIdleConnections();
+      extender.stopWatching();
       clearInterval(housekeeping);
       await Promise.all([webhook?.close(), leadership.stop(), informers.stop()]);
       await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+      // Last: probes and scrapes answer until the end.
+      await new Promise<void>((resolve) => {
+        adminServer.close(() => resolve());
+        adminServer.closeAllConnections();
+      });
     },
   };
 }

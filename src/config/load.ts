@@ -14,6 +14,12 @@ type Tree = Record<string, unknown>;
 const ENV_PATHS: Readonly<Record<string, string>> = {
   PHALANX_EXTENDER_PORT: 'extender.port',
   PHALANX_EXTENDER_HOST: 'extender.host',
+  PHALANX_EXTENDER_PLAIN_HTTP: 'extender.plainHttp',
+  PHALANX_EXTENDER_TLS_CERT_FILE: 'extender.tls.certFile',
+  PHALANX_EXTENDER_TLS_KEY_FILE: 'extender.tls.keyFile',
+  PHALANX_EXTENDER_TLS_CLIENT_CA_FILE: 'extender.tls.clientCaFile',
+  PHALANX_ADMIN_PORT: 'admin.port',
+  PHALANX_ADMIN_HOST: 'admin.host',
   PHALANX_WEBHOOK_PORT: 'webhook.port',
   PHALANX_WEBHOOK_HOST: 'webhook.host',
   PHALANX_WEBHOOK_ENABLED: 'webhook.enabled',

@@ -7,20 +7,52 @@ import { DEFAULT_MAX_GPUS_PER_POD, MAX_GPUS_PER_POD } from '../core/pod-demand.j
 const port = z.number().int().min(0).max(65535);
 const host = z.string().min(1);
 const tlsFiles = z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1) });
+/** The extender's HTTPS files: its serving pair and the CA that signs the scheduler's client certificate. */
+const extenderTlsFiles = z.strictObject({
+  certFile: z.string().min(1),
+  keyFile: z.string().min(1),
+  /**
+   * PEM bundle of the CA(s) whose client certificates may call the extender (kube-scheduler's
+   * `tlsConfig.certFile`). Use a CA dedicated to this, not the cluster CA: every holder of a
+   * certificate it signed may call the verbs.
+   */
+  clientCaFile: z.string().min(1),
+});
 
 export const configSchema = z.strictObject({
   extender: z
     .strictObject({
       host: host.default('0.0.0.0'),
       port: port.default(8888),
-      /** Serve the extender over HTTPS with these files (the scheduler's `enableHTTPS`). */
-      tls: tlsFiles.optional(),
+      /**
+       * HTTPS with client-certificate authentication: the scheduler's extender `tlsConfig` presents a
+       * certificate signed by `clientCaFile`; any other caller is refused in the handshake. The three
+       * files are reloaded when they change. Required unless `plainHttp` is set.
+       */
+      tls: extenderTlsFiles.optional(),
+      /** Plain HTTP, no authentication: for local development only (a warning is logged at start). */
+      plainHttp: z.boolean().default(false),
       /** Largest accepted request body; node-name mode bodies are small. */
       bodyLimitBytes: z
         .number()
         .int()
         .positive()
         .default(8 * 1024 * 1024),
+    })
+    .refine((e) => !(e.plainHttp && e.tls), {
+      message: 'plainHttp and tls exclude each other',
+      path: ['plainHttp'],
+    })
+    .prefault({}),
+  /**
+   * Plain HTTP for operators and probes, apart from the authenticated extender port: `/healthz`,
+   * `/readyz`, `/metrics` and `/debug/ledger`. Keep it off the network beyond the kubelet and
+   * Prometheus (deploy/phalanx/network-policy.yaml).
+   */
+  admin: z
+    .strictObject({
+      host: host.default('0.0.0.0'),
+      port: port.default(9090),
     })
     .prefault({}),
   webhook: z
@@ -95,6 +127,49 @@ export const configSchema = z.strictObject({
       podName: z.string().min(1).optional(),
       /** The Pod's namespace (default: the Lease's namespace). */
       podNamespace: z.string().min(1).optional(),
+    })
+    .prefault({}),
+  /**
+   * GPU reservations (fractional GPUs on real nodes): one pod per shared physical GPU, created by the
+   * leader in `namespace`, asking the NVIDIA device plugin for `nvidia.com/gpu: 1` on that node and
+   * reporting the device's UUID (`phalanx reserve`, same image). Off: shares are ledger entries only.
+   */
+  reservations: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      namespace: z.string().min(1).default('phalanx-reservations'),
+      /** Phalanx's own image (the reservation container runs `phalanx reserve`). */
+      image: z.string().min(1).default('phalanx:0.1.0'),
+      imagePullPolicy: z.enum(['Always', 'IfNotPresent', 'Never']).default('IfNotPresent'),
+      /** Arguments to the image's entrypoint; e.g. add `--nvidia-smi /usr/bin/nvidia-smi`. */
+      args: z.array(z.string().min(1)).min(1).default(['reserve']),
+      serviceAccountName: z.string().min(1).default('phalanx-reservation'),
+      priorityClassName: z.string().min(1).default('phalanx-gpu-reservation'),
+      /** RuntimeClass of the NVIDIA container runtime, when it is not the nodes' default runtime. */
+      runtimeClassName: z.string().min(1).optional(),
+      /** Longest the first share on a device waits at bind for its UUID; keep well below the scheduler's httpTimeout. */
+      uuidWaitMs: z.number().int().positive().max(25_000).default(15_000),
+      /** How long a reservation outlives the last share on its device. */
+      releaseAfterMs: z.number().int().min(0).max(600_000).default(2_000),
+    })
+    .prefault({}),
+  /**
+   * What the webhook puts into the containers of fractional pods (resolved by the kubelet from the
+   * decision annotations the Binding carries): the device, the fraction, its memory, and with
+   * `hami` HAMi-core's limits.
+   */
+  shareEnv: z
+    .strictObject({
+      names: z
+        .strictObject({
+          visibleDevices: z.string().min(1).default('NVIDIA_VISIBLE_DEVICES'),
+          fraction: z.string().min(1).default('PHALANX_GPU_FRACTION'),
+          memoryMib: z.string().min(1).default('PHALANX_GPU_MEMORY_MIB'),
+          hamiMemoryLimit: z.string().min(1).default('CUDA_DEVICE_MEMORY_LIMIT'),
+          hamiSmLimit: z.string().min(1).default('CUDA_DEVICE_SM_LIMIT'),
+        })
+        .prefault({}),
+      hami: z.boolean().default(false),
     })
     .prefault({}),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),

@@ -20,6 +20,15 @@ export const Decision = {
   gpuDevices: 'phalanx.dev/gpu-devices',
   /** Topology level a gang achieved (a level label key, or "node"). */
   placementLevel: 'phalanx.dev/placement-level',
+  /**
+   * UUID of the physical GPU a share is on, as its reservation pod reported it (core/devices). The
+   * webhook points the container's NVIDIA_VISIBLE_DEVICES at this annotation (downward API).
+   */
+  gpuUuid: 'phalanx.dev/gpu-uuid',
+  /** The share told to the container: the fraction ("0.5"), memory in MiB, SM percent (1..100). */
+  gpuShare: 'phalanx.dev/gpu-share',
+  gpuMemoryMib: 'phalanx.dev/gpu-memory-mib',
+  gpuSmLimit: 'phalanx.dev/gpu-sm-limit',
 } as const;
 
 export const DECISION_ANNOTATIONS: readonly string[] = Object.values(Decision);

@@ -16,6 +16,7 @@ import {
   isTerminal,
   podFact,
   sameFact,
+  type FactOutcome,
   type PodFact,
 } from '../core/ledger/pod-facts.js';
 
@@ -37,6 +38,11 @@ export interface ClusterSyncHooks {
   /** Every node event as it arrives, before the ledger's own change check (status writers see all). */
   onNodeSeen?(node: NodeShape): void;
   onNodeDeleted?(name: string): void;
+  /**
+   * Pods whose GPUs the ledger must not count (GPU reservation pods: their device is counted through
+   * the shares on it). Such pods still reach the indexes and the pod hooks.
+   */
+  gpusCountedElsewhere?(pod: PodShape): boolean;
 }
 
 interface PodEntry {
@@ -195,7 +201,7 @@ export class ClusterSync {
     const uid = pod.metadata?.uid ?? '';
     const key = podKey(pod.metadata?.namespace, pod.metadata?.name);
     this.pods.upsert(pod);
-    const outcome = podFact(pod);
+    const outcome = this.#hooks.gpusCountedElsewhere?.(pod) === true ? NOT_COUNTED : podFact(pod);
     let entry = this.#entries.get(uid);
     const previous = entry?.fact;
     if (entry === undefined) {
@@ -270,6 +276,8 @@ export class ClusterSync {
     this.#hooks.onRejectedFact?.(fact);
   }
 }
+
+const NOT_COUNTED: FactOutcome = Object.freeze({ fact: Object.freeze({ kind: 'none' }) });
 
 function wholeOf(fact: PodFact): number {
   return fact.kind === 'external' ? fact.count : 0;

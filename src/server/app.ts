@@ -1,10 +1,16 @@
-// Assembles the extender's express app: the verbs, health, readiness, metrics and a read-only debug
-// view of the ledger. The webhook runs on its own HTTPS server (see webhook/).
+// The express apps of `phalanx serve`, one per port:
+//  - the extender app: the scheduling verbs only, on the authenticated (client-certificate) port;
+//  - the admin app: health, readiness, metrics and a read-only debug view of the ledger, on a
+//    separate plain-HTTP port for the kubelet's probes, Prometheus and operators.
+// The webhook runs on its own HTTPS server (see webhook/).
 import express, { type Express, type Request, type Response, type Router } from 'express';
 import type { Registry } from 'prom-client';
 
-export interface ServerAppDeps {
+export interface ExtenderAppDeps {
   readonly extender: Router;
+}
+
+export interface AdminAppDeps {
   readonly registry: Registry;
   /** Ready = first full sync applied and (with HA) this replica leads. Returns the reasons it is not. */
   readonly notReadyReasons: () => string[];
@@ -12,9 +18,23 @@ export interface ServerAppDeps {
   readonly debugLedger: () => unknown;
 }
 
-export function createServerApp(deps: ServerAppDeps): Express {
+export type ServerAppDeps = ExtenderAppDeps & AdminAppDeps;
+
+function notFound(req: Request, res: Response): void {
+  res.status(404).json({ error: `no route for ${req.method} ${req.path}` });
+}
+
+/** The verbs (`POST /filter`, `/prioritize`, `/bind`, `/preempt`) and nothing else. */
+export function createExtenderApp(deps: ExtenderAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  app.use('/', deps.extender);
+  app.use(notFound);
+  return app;
+}
+
+/** Mounts `/healthz`, `/readyz`, `/metrics` and `/debug/ledger` on an app. */
+function addAdminRoutes(app: Express, deps: AdminAppDeps): void {
   app.get('/healthz', (_req: Request, res: Response) => {
     res.json({ status: 'ok' });
   });
@@ -28,9 +48,26 @@ export function createServerApp(deps: ServerAppDeps): Express {
   app.get('/debug/ledger', (_req: Request, res: Response) => {
     res.json(deps.debugLedger());
   });
+}
+
+/** The admin port: health, readiness, metrics, the ledger view. */
+export function createAdminApp(deps: AdminAppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  addAdminRoutes(app, deps);
+  app.use(notFound);
+  return app;
+}
+
+/**
+ * Both sets of routes on one app, for in-process use only (route tests and the extender benchmark,
+ * which measure the verbs without a second port). `phalanx serve` never serves this.
+ */
+export function createServerApp(deps: ServerAppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  addAdminRoutes(app, deps);
   app.use('/', deps.extender);
-  app.use((req: Request, res: Response) => {
-    res.status(404).json({ error: `no route for ${req.method} ${req.path}` });
-  });
+  app.use(notFound);
   return app;
 }

@@ -115,7 +115,7 @@ describe('deploy/ files', () => {
 
   it('the root kustomization and both overlays include the same components', () => {
     const base = (file('deploy/kustomization.yaml')[0] as Obj)['resources'] as string[];
-    expect(base).toEqual(['phalanx', 'scheduler', 'webhook']);
+    expect(base).toEqual(['phalanx', 'scheduler', 'webhook', 'reservations']);
     for (const overlay of ['cert-manager', 'prometheus-operator']) {
       const resources = (file(`deploy/overlays/${overlay}/kustomization.yaml`)[0] as Obj)[
         'resources'
@@ -191,18 +191,22 @@ describe('Phalanx Deployment', () => {
     expect(at(container(deployment), 'resources', 'limits', 'memory')).toBeDefined();
   });
 
-  it('is Ready through /readyz (synced) and live through /healthz', () => {
+  it('is Ready through /readyz (synced) and live through /healthz, both on the admin port', () => {
     const c = container(phalanx);
-    expect(at(c, 'readinessProbe', 'httpGet')).toEqual({ path: '/readyz', port: 'extender' });
-    expect(at(c, 'livenessProbe', 'httpGet')).toEqual({ path: '/healthz', port: 'extender' });
+    expect(at(c, 'readinessProbe', 'httpGet')).toEqual({ path: '/readyz', port: 'admin' });
+    expect(at(c, 'livenessProbe', 'httpGet')).toEqual({ path: '/healthz', port: 'admin' });
   });
 
   it('listens where the config says and the Services point', () => {
     const ports: Obj = Object.fromEntries(
       (container(phalanx)['ports'] as Obj[]).map((p) => [p['name'] as string, p['containerPort']]),
     );
-    expect(ports).toEqual({ extender: shippedConfig.extender.port, webhook: shippedConfig.webhook.port });
-    expect(ports).toEqual({ extender: 8888, webhook: 8443 });
+    expect(ports).toEqual({
+      extender: shippedConfig.extender.port,
+      webhook: shippedConfig.webhook.port,
+      admin: shippedConfig.admin.port,
+    });
+    expect(ports).toEqual({ extender: 8888, webhook: 8443, admin: 9090 });
     const podLabels = at(phalanx, 'spec', 'template', 'metadata', 'labels') as Obj;
     const matchLabels = at(phalanx, 'spec', 'selector', 'matchLabels') as Obj;
     for (const [name, port] of [
@@ -224,11 +228,37 @@ describe('Phalanx Deployment', () => {
     expect(at(pdb, 'spec', 'unhealthyPodEvictionPolicy')).toBe('AlwaysAllow');
   });
 
-  it('advertises metrics for scraping on the extender port', () => {
+  it('advertises metrics for scraping on the admin port, as the PodMonitor scrapes them', () => {
     expect(at(phalanx, 'spec', 'template', 'metadata', 'annotations')).toEqual({
       'prometheus.io/scrape': 'true',
-      'prometheus.io/port': '8888',
+      'prometheus.io/port': String(shippedConfig.admin.port),
       'prometheus.io/path': '/metrics',
+    });
+    const monitor = find('PodMonitor', 'phalanx', 'phalanx-system');
+    expect(at(monitor, 'spec', 'podMetricsEndpoints')).toEqual([
+      { port: 'admin', path: '/metrics', interval: '30s' },
+    ]);
+    expect(at(monitor, 'spec', 'selector', 'matchLabels')).toEqual(
+      at(phalanx, 'spec', 'selector', 'matchLabels'),
+    );
+  });
+
+  it('serves the extender over mutual TLS with the files of the Secret it mounts', () => {
+    const dir = '/var/run/phalanx/extender-tls';
+    expect(shippedConfig.extender.plainHttp).toBe(false);
+    expect(shippedConfig.extender.tls).toEqual({
+      certFile: `${dir}/tls.crt`,
+      keyFile: `${dir}/tls.key`,
+      clientCaFile: `${dir}/ca.crt`,
+    });
+    expect(container(phalanx)['volumeMounts']).toContainEqual({
+      name: 'extender-tls',
+      mountPath: dir,
+      readOnly: true,
+    });
+    expect(podSpec(phalanx)['volumes']).toContainEqual({
+      name: 'extender-tls',
+      secret: { secretName: 'phalanx-extender-tls' },
     });
   });
 
@@ -258,6 +288,33 @@ describe('Phalanx Deployment', () => {
     expect(shippedConfig.timeouts.bindBarrierMs).toBe(25_000);
   });
 
+  it('every port a probe, Service, PodMonitor or NetworkPolicy names is a container port', () => {
+    const named = new Set((container(phalanx)['ports'] as Obj[]).map((p) => p['name'] as string));
+    const numbers = new Set((container(phalanx)['ports'] as Obj[]).map((p) => p['containerPort'] as number));
+    const known = (port: unknown): boolean =>
+      typeof port === 'number' ? numbers.has(port) : named.has(port as string);
+    const referenced: unknown[] = [
+      at(container(phalanx), 'readinessProbe', 'httpGet', 'port'),
+      at(container(phalanx), 'livenessProbe', 'httpGet', 'port'),
+      Number(at(phalanx, 'spec', 'template', 'metadata', 'annotations', 'prometheus.io/port')),
+      ...['phalanx', 'phalanx-webhook'].map((n) =>
+        at(find('Service', n, 'phalanx-system'), 'spec', 'ports', 0, 'targetPort'),
+      ),
+      ...(at(find('PodMonitor', 'phalanx', 'phalanx-system'), 'spec', 'podMetricsEndpoints') as Obj[]).map(
+        (e) => e['port'],
+      ),
+      ...(at(find('NetworkPolicy', 'phalanx', 'phalanx-system'), 'spec', 'ingress') as Obj[]).flatMap(
+        (rule) => (rule['ports'] as Obj[]).map((p) => p['port']),
+      ),
+    ];
+    expect(referenced).toHaveLength(9);
+    expect(referenced.filter((p) => !known(p))).toEqual([]);
+    // The scheduler reaches the extender through the Service's port.
+    expect(extender['urlPrefix']).toBe(
+      `https://phalanx.phalanx-system.svc:${at(find('Service', 'phalanx', 'phalanx-system'), 'spec', 'ports', 0, 'port') as number}`,
+    );
+  });
+
   it('the cert-manager overlay differs from the base configuration only in webhook TLS', () => {
     const overlay = loadConfig({ file: join(DEPLOY, 'overlays/cert-manager/config.yaml'), env: {} });
     expect(overlay.webhook.tls).toEqual({
@@ -270,6 +327,26 @@ describe('Phalanx Deployment', () => {
     const certificate = find('Certificate', 'phalanx-webhook', 'phalanx-system');
     expect(at(certificate, 'spec', 'secretName')).toBe('phalanx-webhook-tls');
     expect(at(certificate, 'spec', 'dnsNames')).toContain('phalanx-webhook.phalanx-system.svc');
+  });
+
+  it('the cert-manager overlay issues both sides of the extender TLS from one CA of their own', () => {
+    const ca = find('Certificate', 'phalanx-extender-ca', 'phalanx-system');
+    expect(at(ca, 'spec', 'isCA')).toBe(true);
+    const issuer = find('Issuer', 'phalanx-extender-ca', 'phalanx-system');
+    expect(at(issuer, 'spec', 'ca', 'secretName')).toBe(at(ca, 'spec', 'secretName'));
+    const server = find('Certificate', 'phalanx-extender', 'phalanx-system');
+    const client = find('Certificate', 'phalanx-scheduler-extender-client', 'phalanx-system');
+    for (const cert of [server, client]) {
+      expect(at(cert, 'spec', 'issuerRef')).toEqual({ kind: 'Issuer', name: 'phalanx-extender-ca' });
+    }
+    // The Secrets the Deployments mount.
+    expect(at(server, 'spec', 'secretName')).toBe('phalanx-extender-tls');
+    expect(at(client, 'spec', 'secretName')).toBe('phalanx-scheduler-extender-client');
+    expect(at(server, 'spec', 'usages')).toContain('server auth');
+    expect(at(client, 'spec', 'usages')).toContain('client auth');
+    // The name the scheduler's urlPrefix uses.
+    const host = new URL(extender['urlPrefix'] as string).hostname;
+    expect(at(server, 'spec', 'dnsNames')).toContain(host);
   });
 });
 
@@ -329,6 +406,8 @@ describe('RBAC', () => {
     expect(roles.map(({ obj }) => at(obj, 'metadata', 'name')).sort()).toEqual([
       'phalanx',
       'phalanx-leader-election',
+      'phalanx-reservation',
+      'phalanx-reservations-writer',
       'phalanx-scheduler-lease',
     ]);
     for (const { obj } of roles) {
@@ -351,6 +430,8 @@ describe('RBAC', () => {
       [
         'phalanx-system/phalanx -> ClusterRole/phalanx',
         'phalanx-system/phalanx -> Role/phalanx-leader-election',
+        'phalanx-system/phalanx -> Role/phalanx-reservations-writer',
+        'phalanx-reservations/phalanx-reservation -> Role/phalanx-reservation',
         'phalanx-system/phalanx-scheduler -> ClusterRole/system:kube-scheduler',
         'phalanx-system/phalanx-scheduler -> ClusterRole/system:volume-scheduler',
         'phalanx-system/phalanx-scheduler -> Role/extension-apiserver-authentication-reader',
@@ -391,12 +472,31 @@ describe('secondary scheduler', () => {
     }
   });
 
+  it('calls the extender over mutual TLS with the files of the Secret it mounts', () => {
+    const dir = '/var/run/phalanx-scheduler/extender-tls';
+    expect(extender['enableHTTPS']).toBe(true);
+    expect(extender['tlsConfig']).toEqual({
+      certFile: `${dir}/tls.crt`,
+      keyFile: `${dir}/tls.key`,
+      caFile: `${dir}/ca.crt`,
+    });
+    expect(container(scheduler)['volumeMounts']).toContainEqual({
+      name: 'extender-tls',
+      mountPath: dir,
+      readOnly: true,
+    });
+    expect(podSpec(scheduler)['volumes']).toContainEqual({
+      name: 'extender-tls',
+      secret: { secretName: 'phalanx-scheduler-extender-client' },
+    });
+  });
+
   it('registers the extender at the in-cluster Service with the contract Phalanx implements', () => {
     expect(schedulerConfig['percentageOfNodesToScore']).toBe(100);
     expect(schedulerConfig['profiles']).toEqual([{ schedulerName: DEFAULT_SCHEDULER_NAME }]);
     expect(schedulerConfig['extenders']).toHaveLength(1);
     expect(extender).toMatchObject({
-      urlPrefix: 'http://phalanx.phalanx-system.svc:8888',
+      urlPrefix: 'https://phalanx.phalanx-system.svc:8888',
       filterVerb: 'filter',
       prioritizeVerb: 'prioritize',
       bindVerb: 'bind',
@@ -418,17 +518,58 @@ describe('secondary scheduler', () => {
   });
 });
 
+describe('NetworkPolicy', () => {
+  const policy = find('NetworkPolicy', 'phalanx', 'phalanx-system');
+  const ingress = at(policy, 'spec', 'ingress') as Obj[];
+  const rulesFor = (port: string): Obj[] =>
+    ingress.filter((r) => (r['ports'] as Obj[]).some((p) => p['port'] === port));
+
+  it('selects the Phalanx pods, for ingress only', () => {
+    expect(at(policy, 'spec', 'podSelector', 'matchLabels')).toEqual(
+      at(phalanx, 'spec', 'selector', 'matchLabels'),
+    );
+    expect(at(policy, 'spec', 'policyTypes')).toEqual(['Ingress']);
+    // Each rule opens one port.
+    for (const rule of ingress) expect(rule['ports']).toHaveLength(1);
+    expect(ingress.map((r) => at(r, 'ports', 0, 'port')).sort()).toEqual(['admin', 'extender', 'webhook']);
+  });
+
+  it('admits only the phalanx-scheduler pods to the extender port', () => {
+    const [rule] = rulesFor('extender');
+    expect(rule?.['from']).toEqual([
+      { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'phalanx-scheduler' } } },
+    ]);
+    // Those are the scheduler Deployment's pods, in Phalanx's namespace (no namespaceSelector).
+    expect(at(scheduler, 'spec', 'template', 'metadata', 'labels')).toMatchObject({
+      'app.kubernetes.io/name': 'phalanx-scheduler',
+    });
+    expect(at(scheduler, 'metadata', 'namespace')).toBe('phalanx-system');
+  });
+
+  it('admits any source to the webhook port alone (API server addresses are cluster-specific)', () => {
+    const [rule] = rulesFor('webhook');
+    expect(rule).toEqual({ ports: [{ port: 'webhook', protocol: 'TCP' }] });
+  });
+
+  it('admits Prometheus pods from any namespace to the admin port', () => {
+    const [rule] = rulesFor('admin');
+    expect(rule?.['from']).toEqual([
+      { namespaceSelector: {}, podSelector: { matchLabels: { 'app.kubernetes.io/name': 'prometheus' } } },
+    ]);
+  });
+});
+
 describe('webhook', () => {
   const webhook = find('MutatingWebhookConfiguration', 'phalanx');
   const webhooks = webhook['webhooks'] as Obj[];
 
-  it('never calls itself for pods in kube-system or phalanx-system', () => {
+  it('never calls itself for pods in kube-system, phalanx-system or phalanx-reservations', () => {
     expect(webhooks.length).toBeGreaterThan(0);
     for (const w of webhooks) {
       expect(at(w, 'namespaceSelector', 'matchExpressions')).toContainEqual({
         key: 'kubernetes.io/metadata.name',
         operator: 'NotIn',
-        values: ['kube-system', 'phalanx-system'],
+        values: ['kube-system', 'phalanx-system', 'phalanx-reservations'],
       });
       expect(at(w, 'clientConfig', 'service')).toMatchObject({
         namespace: 'phalanx-system',
@@ -478,6 +619,11 @@ describe('kind recipe', () => {
     expect(script).toContain('nvidia.com~1gpu');
     expect(script).toContain('-l nvidia.com/gpu.count');
     expect(script).toContain('k apply --server-side -k "$here"');
+    // The extender's TLS Secrets exist before the Deployments that mount them.
+    expect(script.indexOf('deploy/tls/make-extender-secrets.sh')).toBeGreaterThan(0);
+    expect(script.indexOf('deploy/tls/make-extender-secrets.sh')).toBeLessThan(
+      script.indexOf('k apply --server-side -k "$here"'),
+    );
     // What it applies: deploy/'s components, one replica each.
     const kustomization = file('deploy/kind/kustomization.yaml')[0] as Obj;
     const base = (file('deploy/kustomization.yaml')[0] as Obj)['resources'] as string[];

@@ -47,7 +47,7 @@ async function ledgerAgrees(): Promise<void> {
   await waitFor(
     '/debug/ledger to agree with the decision annotations',
     async () => {
-      const [pods, ledger] = [await boundGpuPods(e2e.core), await fetchLedger(e2e.phalanx.extenderUrl)];
+      const [pods, ledger] = [await boundGpuPods(e2e.core), await fetchLedger(e2e.phalanx.adminUrl)];
       return usageDifferences(usageOfPods(pods), usageOfLedger(ledger)).length === 0 ? true : undefined;
     },
     {
@@ -55,7 +55,7 @@ async function ledgerAgrees(): Promise<void> {
       describe: async () => {
         const diff = usageDifferences(
           usageOfPods(await boundGpuPods(e2e.core)),
-          usageOfLedger(await fetchLedger(e2e.phalanx.extenderUrl)),
+          usageOfLedger(await fetchLedger(e2e.phalanx.adminUrl)),
         );
         return diff.join('; ');
       },
@@ -93,7 +93,7 @@ describe(`fractional GPUs through the control plane (Kubernetes v${selectedK8sVe
     await ledgerAgrees();
     const pods = await boundGpuPods(e2e.core);
     expect(capacityViolations(usageOfPods(pods), await gpusPerNode(e2e.core))).toEqual([]);
-    const ledger = await fetchLedger(e2e.phalanx.extenderUrl);
+    const ledger = await fetchLedger(e2e.phalanx.adminUrl);
     expect(ledger.totals.capacityMilli).toBe(64 * 1000);
     expect(ledger.totals.committedMilli).toBe(REPLICAS * 500);
     expect(ledger.totals.usedMilli).toBe(REPLICAS * 500);
@@ -111,7 +111,7 @@ describe(`fractional GPUs through the control plane (Kubernetes v${selectedK8sVe
     await waitFor(
       'the ledger to free every share',
       async () => {
-        const ledger = await fetchLedger(e2e.phalanx.extenderUrl);
+        const ledger = await fetchLedger(e2e.phalanx.adminUrl);
         return ledger.totals.usedMilli === 0 && ledger.holdings.length === 0 ? ledger : undefined;
       },
       { timeoutMs: 20_000 },
@@ -121,6 +121,6 @@ describe(`fractional GPUs through the control plane (Kubernetes v${selectedK8sVe
     const pods = await runningReplicas(REPLICAS);
     expect([...deviceKeys(pods).values()].map((names) => names.length)).toEqual([2, 2, 2]);
     await ledgerAgrees();
-    expect((await fetchLedger(e2e.phalanx.extenderUrl)).totals.committedMilli).toBe(REPLICAS * 500);
+    expect((await fetchLedger(e2e.phalanx.adminUrl)).totals.committedMilli).toBe(REPLICAS * 500);
   });
 });

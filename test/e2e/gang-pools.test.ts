@@ -103,7 +103,7 @@ beforeAll(async () => {
 });
 
 /** Each scenario starts from an empty ledger (the previous one's pods are gone). */
-beforeEach(() => waitForEmptyLedger(e2e.phalanx.extenderUrl));
+beforeEach(() => waitForEmptyLedger(e2e.phalanx.adminUrl));
 
 /** Every gang pod goes after each scenario, passed or failed (a retry starts clean). */
 afterEach(async () => {
@@ -262,7 +262,7 @@ describe(`gangs in a cluster of node pools (Kubernetes v${selectedK8sVersion()})
     expect(message).toMatch(/1 node\(s\): node is cordoned/);
     expect(message).toMatch(/1 node\(s\): (Insufficient cpu|not offered by the scheduler for this member)/);
     expect(await firstViolationWithin(HOLD_MS, anyBound('big'))).toBeUndefined();
-    expect((await fetchLedger(e2e.phalanx.extenderUrl)).totals.usedMilli).toBe(0);
+    expect((await fetchLedger(e2e.phalanx.adminUrl)).totals.usedMilli).toBe(0);
   });
 
   it('explains a gang whose members disagree (pool a vs pool b, one clique) instead of re-planning it in a loop', async () => {

@@ -26,7 +26,7 @@ const HOLD_MS = 6_000;
 const e2e = useE2E(CLUSTER, { namespaces: [NS] });
 
 /** Each scenario starts from an empty ledger (the previous one's pods are gone). */
-beforeEach(() => waitForEmptyLedger(e2e.phalanx.extenderUrl));
+beforeEach(() => waitForEmptyLedger(e2e.phalanx.adminUrl));
 
 async function createPods(pods: readonly V1Pod[]): Promise<void> {
   for (const body of pods) await e2e.core.createNamespacedPod({ namespace: NS, body });
@@ -91,7 +91,7 @@ describe(`gangs through the control plane (Kubernetes v${selectedK8sVersion()})`
       return bound.length > 0 ? `bound: ${bound.map((p) => p.metadata?.name).join(', ')}` : undefined;
     });
     expect(violation).toBeUndefined();
-    expect((await fetchLedger(e2e.phalanx.extenderUrl)).totals.usedMilli).toBe(0);
+    expect((await fetchLedger(e2e.phalanx.adminUrl)).totals.usedMilli).toBe(0);
     await deleteByLabel('gang=huge');
   });
 

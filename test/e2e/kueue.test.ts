@@ -114,7 +114,7 @@ async function ledgerAgrees(): Promise<void> {
   await waitFor(
     '/debug/ledger to agree with the decision annotations',
     async () => {
-      const [pods, ledger] = [await boundGpuPods(e2e.core), await fetchLedger(e2e.phalanx.extenderUrl)];
+      const [pods, ledger] = [await boundGpuPods(e2e.core), await fetchLedger(e2e.phalanx.adminUrl)];
       return usageDifferences(usageOfPods(pods), usageOfLedger(ledger)).length === 0 ? true : undefined;
     },
     { timeoutMs: 20_000 },
@@ -175,7 +175,7 @@ describe(`borrowing and reclaim with Kueue v0.17.0 (Kubernetes v${selectedK8sVer
     const borrowed = await waitFor(
       'phalanx_kueue_borrowed for team-b',
       async () => {
-        const text = await (await fetch(`${e2e.phalanx.extenderUrl}/metrics`)).text();
+        const text = await (await fetch(`${e2e.phalanx.adminUrl}/metrics`)).text();
         const lines = text
           .split('\n')
           .filter((l) => l.startsWith('phalanx_kueue_borrowed{cluster_queue="team-b"'));
@@ -190,7 +190,7 @@ describe(`borrowing and reclaim with Kueue v0.17.0 (Kubernetes v${selectedK8sVer
       'phalanx_kueue_borrowed{cluster_queue="team-b",flavor="h100",resource="nvidia.com/gpu"} 32',
     );
     await ledgerAgrees();
-    expect((await fetchLedger(e2e.phalanx.extenderUrl)).totals.usedMilli).toBe(64_000);
+    expect((await fetchLedger(e2e.phalanx.adminUrl)).totals.usedMilli).toBe(64_000);
   });
 
   it("team A scales up: Kueue evicts B's Workload whole and Phalanx places A's pods on the freed devices", async () => {
@@ -234,7 +234,7 @@ describe(`borrowing and reclaim with Kueue v0.17.0 (Kubernetes v${selectedK8sVer
       return pods.length === INFER_REPLICAS && pods.every(isRunning) ? true : undefined;
     });
     await ledgerAgrees();
-    expect((await fetchLedger(e2e.phalanx.extenderUrl)).totals.usedMilli).toBe(INFER_REPLICAS * 500);
+    expect((await fetchLedger(e2e.phalanx.adminUrl)).totals.usedMilli).toBe(INFER_REPLICAS * 500);
     // Kueue writes ClusterQueue usage asynchronously after admission; wait for it to count A's shares.
     const usageA = await waitFor(
       "team A's ClusterQueue usage counting its shares",

@@ -33,7 +33,7 @@ const GPUS = 4;
 const e2e = useE2E(CLUSTER, { namespaces: [NS] });
 
 /** Each scenario starts from an empty ledger (the previous one's pods are gone). */
-beforeEach(() => waitForEmptyLedger(e2e.phalanx.extenderUrl));
+beforeEach(() => waitForEmptyLedger(e2e.phalanx.adminUrl));
 
 const isReady = (p: V1Pod): boolean =>
   p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;

@@ -43,7 +43,7 @@ beforeEach(async () => {
     'no pods and an empty ledger',
     async () => {
       const pods = (await e2e.core.listNamespacedPod({ namespace: NS })).items;
-      const ledger = await fetchLedger(e2e.phalanx.extenderUrl);
+      const ledger = await fetchLedger(e2e.phalanx.adminUrl);
       return pods.length === 0 && ledger.totals.usedMilli === 0 ? true : undefined;
     },
     { timeoutMs: 60_000 },
@@ -189,7 +189,7 @@ describe(`priority preemption through kube-scheduler (Kubernetes v${selectedK8sV
     expect(await evicted(['p2', ...rest.map((_, i) => `mid-${i}`)]), await scene()).toEqual([]);
     const other = gangNodes.find((n) => n !== p3.node) ?? '';
     await waitFor(`the gang's other node ${other} free in the ledger`, async () => {
-      const devices = (await fetchLedger(e2e.phalanx.extenderUrl)).nodes[other] ?? [];
+      const devices = (await fetchLedger(e2e.phalanx.adminUrl)).nodes[other] ?? [];
       return devices.every((d) => d.usedMilli === 0) ? true : undefined;
     });
     const events = (await e2e.core.listNamespacedEvent({ namespace: NS })).items;

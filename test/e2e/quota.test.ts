@@ -77,10 +77,10 @@ describe(`ResourceQuota on GPU shares and whole GPUs (Kubernetes v${selectedK8sV
 
   it('refuses a fractional pod beyond the share quota with the API server quota message, ledger untouched', async () => {
     await waitFor('Phalanx to hold the three running pods', async () => {
-      const ledger = await fetchLedger(e2e.phalanx.extenderUrl);
+      const ledger = await fetchLedger(e2e.phalanx.adminUrl);
       return ledger.holdings.length === 3 ? true : undefined;
     });
-    const before = ledgerFacts(await fetchLedger(e2e.phalanx.extenderUrl));
+    const before = ledgerFacts(await fetchLedger(e2e.phalanx.adminUrl));
 
     const refusal = await refusalOf(() =>
       e2e.core.createNamespacedPod({
@@ -103,7 +103,7 @@ describe(`ResourceQuota on GPU shares and whole GPUs (Kubernetes v${selectedK8sV
         'used: requests.nvidia.com/gpu=2, limited: requests.nvidia.com/gpu=2',
     );
 
-    expect(ledgerFacts(await fetchLedger(e2e.phalanx.extenderUrl))).toEqual(before);
+    expect(ledgerFacts(await fetchLedger(e2e.phalanx.adminUrl))).toEqual(before);
     const names = (await boundGpuPods(e2e.core)).map((p) => p.name).sort();
     expect(names).toEqual(['half', 'memory', 'two-whole']);
   });
@@ -125,7 +125,7 @@ describe(`ResourceQuota on GPU shares and whole GPUs (Kubernetes v${selectedK8sV
     expect(new Set(advertised.map((r) => r.gpus))).toEqual(new Set(['8']));
     // Each node written once: the write's own watch event matches, so nothing is written again.
     const writes = async (): Promise<string> =>
-      ((await (await fetch(`${e2e.phalanx.extenderUrl}/metrics`)).text()).match(
+      ((await (await fetch(`${e2e.phalanx.adminUrl}/metrics`)).text()).match(
         /^phalanx_node_gpu_milli_writes_total\{outcome="written"\} (\d+)$/m,
       ) ?? [])[1] ?? 'none';
     expect(await writes()).toBe('8');

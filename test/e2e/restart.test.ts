@@ -34,7 +34,7 @@ const e2e = useE2E(CLUSTER, { namespaces: [NS] });
 
 async function agreement(): Promise<string[]> {
   const pods = await boundGpuPods(e2e.core);
-  const ledger = await fetchLedger(e2e.phalanx.extenderUrl);
+  const ledger = await fetchLedger(e2e.phalanx.adminUrl);
   return usageDifferences(usageOfPods(pods), usageOfLedger(ledger));
 }
 
@@ -100,7 +100,7 @@ describe(`restart of Phalanx mid-run (Kubernetes v${selectedK8sVersion()})`, () 
     );
     const pods = await boundGpuPods(e2e.core);
     expect(capacityViolations(usageOfPods(pods), await gpusPerNode(e2e.core))).toEqual([]);
-    const ledger = await fetchLedger(e2e.phalanx.extenderUrl);
+    const ledger = await fetchLedger(e2e.phalanx.adminUrl);
     expect(ledger.totals.committedMilli).toBe(REPLICAS * 500 + GANG * 4 * 1000);
     expect(ledger.totals.usedMilli).toBe(ledger.totals.committedMilli);
     const gang = await podsWithLabel(e2e.core, NS, 'app=lws');

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { localSchedulerConfig } from '../../testbed/scheduler-config.js';
+import { localExtender, localSchedulerConfig } from '../../testbed/scheduler-config.js';
 
 const shipped = readFileSync(
   new URL('../../deploy/scheduler/kube-scheduler-config.yaml', import.meta.url),
@@ -18,7 +18,13 @@ describe('shipped KubeSchedulerConfiguration', () => {
     expect(config['profiles']).toEqual([{ schedulerName: 'phalanx-scheduler' }]);
     expect(config['extenders']).toEqual([
       {
-        urlPrefix: 'http://phalanx.phalanx-system.svc:8888',
+        urlPrefix: 'https://phalanx.phalanx-system.svc:8888',
+        enableHTTPS: true,
+        tlsConfig: {
+          certFile: '/var/run/phalanx-scheduler/extender-tls/tls.crt',
+          keyFile: '/var/run/phalanx-scheduler/extender-tls/tls.key',
+          caFile: '/var/run/phalanx-scheduler/extender-tls/ca.crt',
+        },
         filterVerb: 'filter',
         prioritizeVerb: 'prioritize',
         bindVerb: 'bind',
@@ -36,14 +42,34 @@ describe('shipped KubeSchedulerConfiguration', () => {
   });
 });
 
-describe('localSchedulerConfig', () => {
-  const local = parse(localSchedulerConfig(shipped, 'http://127.0.0.1:9999')) as Record<string, unknown>;
+const TLS = { certFile: '/s/client.crt', keyFile: '/s/client.key', caFile: '/s/ca.crt' };
 
-  it('points the extender at loopback and changes nothing else about it', () => {
+describe('localSchedulerConfig', () => {
+  const local = parse(localSchedulerConfig(shipped, 'https://127.0.0.1:9999', TLS)) as Record<
+    string,
+    unknown
+  >;
+
+  it('points the extender at loopback over mutual TLS with the local files, and changes nothing else', () => {
     const [extender] = local['extenders'] as Record<string, unknown>[];
-    expect(extender?.['urlPrefix']).toBe('http://127.0.0.1:9999');
-    expect(extender?.['bindVerb']).toBe('bind');
-    expect(extender?.['managedResources']).toHaveLength(2);
+    const [original] = config['extenders'] as Record<string, unknown>[];
+    expect(extender).toEqual({
+      ...original,
+      urlPrefix: 'https://127.0.0.1:9999',
+      enableHTTPS: true,
+      // No serverName: the scheduler verifies the URL's 127.0.0.1 against the IP SAN.
+      tlsConfig: TLS,
+    });
+  });
+
+  it('writes plain HTTP without any TLS fields, and refuses a scheme that does not fit the files', () => {
+    const [original] = config['extenders'] as Record<string, unknown>[];
+    const plain = localExtender(original!, 'http://127.0.0.1:1');
+    expect(plain['urlPrefix']).toBe('http://127.0.0.1:1');
+    expect(plain).not.toHaveProperty('tlsConfig');
+    expect(plain).not.toHaveProperty('enableHTTPS');
+    expect(() => localExtender(original!, 'https://127.0.0.1:1')).toThrow(/client TLS files/);
+    expect(() => localExtender(original!, 'http://127.0.0.1:1', TLS)).toThrow(/https/);
   });
 
   it('adds a default-scheduler profile before the Phalanx one', () => {
@@ -58,7 +84,10 @@ describe('localSchedulerConfig', () => {
       'clientConnection:\n',
       'clientConnection:\n  kubeconfig: /etc/k.conf\n',
     );
-    const out = parse(localSchedulerConfig(withKubeconfig, 'http://127.0.0.1:1')) as Record<string, unknown>;
+    const out = parse(localSchedulerConfig(withKubeconfig, 'https://127.0.0.1:1', TLS)) as Record<
+      string,
+      unknown
+    >;
     expect(out['clientConnection']).toEqual({ qps: 200, burst: 400 });
     expect(out['leaderElection']).toEqual(config['leaderElection']);
     expect(out['percentageOfNodesToScore']).toBe(100);
@@ -69,7 +98,7 @@ describe('localSchedulerConfig', () => {
       '  - schedulerName: phalanx-scheduler\n',
       '  - schedulerName: phalanx-scheduler\n    plugins:\n      score:\n        disabled: [{name: ImageLocality}]\n',
     );
-    const out = parse(localSchedulerConfig(custom, 'http://127.0.0.1:1')) as Record<string, unknown>;
+    const out = parse(localSchedulerConfig(custom, 'https://127.0.0.1:1', TLS)) as Record<string, unknown>;
     const profiles = out['profiles'] as Record<string, unknown>[];
     expect(profiles.map((p) => p['schedulerName'])).toEqual(['default-scheduler', 'phalanx-scheduler']);
     expect(profiles[0]?.['plugins']).toEqual({ score: { disabled: [{ name: 'ImageLocality' }] } });

@@ -43,7 +43,11 @@ describe('deploy/webhook/mutating-webhook.yaml', () => {
       });
       expect(w.clientConfig.caBundle).toBe('CA_BUNDLE_BASE64');
       expect(w.namespaceSelector.matchExpressions).toEqual([
-        { key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system', 'phalanx-system'] },
+        {
+          key: 'kubernetes.io/metadata.name',
+          operator: 'NotIn',
+          values: ['kube-system', 'phalanx-system', 'phalanx-reservations'],
+        },
       ]);
     },
   );

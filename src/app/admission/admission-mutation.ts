@@ -58,3 +58,25 @@ export function addSchedulingGate(pod: JsonObject, gate: string): void {
   );
   if (!present) gates.push({ name: gate });
 }
+
+/**
+ * Sets `vars` in every container and init container, replacing entries of the same names (the
+ * user's or an earlier webhook's): an explicit `env` entry also wins over `envFrom` and the image.
+ */
+export function setContainerEnv(pod: JsonObject, vars: readonly Readonly<Record<string, unknown>>[]): void {
+  const names = new Set(vars.map((v) => v['name']));
+  const spec = objectAt(pod, 'spec');
+  for (const key of ['initContainers', 'containers']) {
+    const list = spec[key];
+    if (!Array.isArray(list)) continue;
+    for (const container of list) {
+      if (container === null || typeof container !== 'object' || Array.isArray(container)) continue;
+      const env = listAt(container as JsonObject, 'env');
+      const kept = env.filter(
+        (e) => !(e !== null && typeof e === 'object' && names.has((e as JsonObject)['name'])),
+      );
+      env.length = 0;
+      env.push(...kept, ...vars.map((v) => structuredClone(v)));
+    }
+  }
+}

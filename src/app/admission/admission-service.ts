@@ -16,12 +16,14 @@ import {
 import { isLeaderWorkerSetLeader, requestsGpu } from '../../core/gang/workload-gangs.js';
 import { parsePodDemand, requestedGpuMilli, type DemandLimits } from '../../core/pod-demand.js';
 import type { PodDemand } from '../../core/types.js';
+import type { EnvVar } from '../../core/devices/share-env.js';
 import { resolveGang, type GangResolution } from './admission-gang.js';
 import type { OwnerReader } from './ports.js';
 import {
   addAnnotations,
   addSchedulingGate,
   copyPod,
+  setContainerEnv,
   setFirstContainerResource,
   setSchedulerName,
 } from './admission-mutation.js';
@@ -71,6 +73,11 @@ export interface AdmissionServiceOptions {
   readonly groupSizeOf?: (key: string) => number | undefined;
   /** Bounds on gang sizes and GPU counts (the `limits` settings); core's hard maxima when absent. */
   readonly limits?: DemandLimits;
+  /**
+   * Environment every container of a fractional pod gets (core/devices/share-env.ts: the device
+   * UUID and share, resolved by the kubelet from the decision annotations). Absent: none.
+   */
+  readonly shareEnv?: readonly EnvVar[];
 }
 
 const DEFAULT_SCHEDULER = 'default-scheduler';
@@ -146,6 +153,9 @@ export class AdmissionService {
     addAnnotations(mutated, { ...aliases.annotations, ...gangAnnotations });
     const warnings = [...aliases.warnings, ...this.#addCountableShare(mutated, pod, demand)];
     this.#routeGangMemberWithoutGpus(mutated, pod, demand);
+    if (this.#opts.shareEnv && (demand.gpu.kind === 'fraction' || demand.gpu.kind === 'memory')) {
+      setContainerEnv(mutated, this.#opts.shareEnv);
+    }
     if (this.#shouldRoute(pod, demand)) setSchedulerName(mutated, this.#opts.schedulerName);
     if (this.#opts.gateGangs && demand.gang && demand.gang.size > 1 && !isLeaderWorkerSetLeader(pod)) {
       addSchedulingGate(mutated, GANG_GATE);

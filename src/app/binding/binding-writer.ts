@@ -21,7 +21,16 @@ export interface BindingWriterDeps {
   readonly fence?: LeaderFence;
   /** Called once per pod whose devices were committed after its Binding was written. */
   readonly onBound?: (pod: PodRef, assignment: Assignment) => void;
+  /**
+   * Runs before a Binding that gives devices; its annotations go into the Binding (GPU reservations:
+   * a share's device UUID, the first share on a device waiting for it). A failure fails the attempt.
+   */
+  readonly deviceStep?: (pod: PodRef, assignment: Assignment) => Promise<DeviceStepResult>;
 }
+
+export type DeviceStepResult =
+  | { readonly ok: true; readonly annotations: Readonly<Record<string, string>> }
+  | { readonly ok: false; readonly reason: string };
 
 /**
  * One Binding attempt. `retry`: trying again may succeed (the API server failed, not the request).
@@ -84,6 +93,12 @@ export class BindingWriter {
     if (this.deps.fence?.holdsLeaseWithMargin() === false) return failed(NOT_LEADER, false, false);
     // A gang member without GPUs holds a slot with no devices: nothing to record or commit.
     const devices = assignment !== undefined && assignment.devices.length > 0 ? assignment : undefined;
+    const step = devices && this.deps.deviceStep ? await this.deps.deviceStep(ref, devices) : undefined;
+    if (step?.ok === false) return failed(step.reason, false, false);
+    // The step may have waited: the Lease is checked again right before the write.
+    if (step !== undefined && this.deps.fence?.holdsLeaseWithMargin() === false) {
+      return failed(NOT_LEADER, false, false);
+    }
     // The devices must still be ours: a node removed (or shrunk) and seen again drops its
     // reservations, and whoever filtered since may hold them now. Binding anyway would give them twice.
     if (devices && !this.holds(ref.uid, devices)) {
@@ -91,6 +106,7 @@ export class BindingWriter {
     }
     const annotations = {
       ...extraAnnotations,
+      ...(step?.ok === true ? step.annotations : {}),
       ...(devices ? { [Decision.gpuDevices]: encodeAssignment(devices) } : {}),
     };
     try {

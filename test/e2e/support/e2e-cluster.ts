@@ -26,6 +26,7 @@ export function useE2E(name: string, opts: StartOptions & { namespaces?: readonl
   });
   afterAll(async () => {
     if (started) log(`${name}: Phalanx log tail:\n${await e2e.phalanx.logTail(10)}`);
+    if (started) await e2e.devicePlugin.stop();
     await stopE2E(name);
   });
   return e2e;
