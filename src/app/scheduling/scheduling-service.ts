@@ -184,7 +184,13 @@ export class SchedulingService implements SchedulingVerbs {
         ? ''
         : `pod ${request.namespace}/${request.name} is already bound to ${held.assignment.node}`;
     }
-    const pod = await this.deps.pods.getPod(request.namespace, request.name, request.uid);
+    let pod: PodShape | undefined;
+    try {
+      pod = await this.deps.pods.getPod(request.namespace, request.name, request.uid);
+    } catch (err) {
+      // Nothing is held yet: an answer with the reason lets the scheduler retry the pod.
+      return `cannot read pod ${request.namespace}/${request.name}: ${(err as Error).message}`;
+    }
     if (!pod) return `pod ${request.namespace}/${request.name} (uid ${request.uid}) no longer exists`;
     let demand: PodDemand;
     try {

@@ -146,6 +146,20 @@ describe('filter', () => {
 });
 
 describe('bind', () => {
+  it('answers with the reason, holding nothing, when the pod cannot be read (API 503)', async () => {
+    const p = pod('unreadable', { gpus: 1 });
+    api.add(p);
+    api.getPod = () => Promise.reject(new Error('503 Service Unavailable'));
+    const result = await service.bind({
+      namespace: 'ml',
+      name: 'unreadable',
+      uid: p.metadata!.uid!,
+      node: 'node-1',
+    });
+    expect(result).toBe('cannot read pod ml/unreadable: 503 Service Unavailable');
+    expect(state.holding(p.metadata!.uid!)).toBeUndefined();
+  });
+
   it('packs two half-GPU pods onto one device and writes the decision before binding', async () => {
     expect(await schedule(pod('a', { fraction: '0.5' }), 'node-1')).toBe('');
     expect(await schedule(pod('b', { fraction: '0.5' }), 'node-1')).toBe('');
