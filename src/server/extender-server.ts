@@ -5,7 +5,7 @@
 // reaches a verb.
 import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import { readTlsFiles, watchTlsFiles } from './tls-files.js';
+import { readTlsFiles, watchTlsFiles } from '../webhook/tls.js';
 
 export interface ExtenderTlsFiles {
   readonly certFile: string;

@@ -9,6 +9,7 @@
 //    package; no hand-written ASN.1), serve with them, and patch the MutatingWebhookConfiguration's
 //    caBundle with the CA (src/kube/webhook-ca-patcher.ts sends it). Keys live only in memory; every
 //    restart makes a new CA and re-patches, so nothing secret is ever written anywhere.
+// The file reloading serves any HTTPS server (the extender's mutual TLS adds a client CA bundle).
 import { watchFile, unwatchFile, type Stats } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
@@ -39,24 +40,47 @@ export async function readCertificateFiles(files: CertificateFiles): Promise<Key
   return { cert, key };
 }
 
-/** What watchCertificateFiles needs from an HTTPS server. */
-export interface SecureContextTarget {
-  setSecureContext(options: KeyAndCertificate): void;
+export interface TlsFiles extends CertificateFiles {
+  /** PEM bundle of the CA(s) client certificates must chain to. */
+  readonly caFile?: string;
 }
 
-export interface CertificateWatchOptions {
+export interface TlsMaterial extends KeyAndCertificate {
+  readonly ca?: string;
+}
+
+/** Reads the files and checks they make a secure context; throws when one is unreadable or they do not fit. */
+export async function readTlsFiles(files: TlsFiles): Promise<TlsMaterial> {
+  const [pair, ca] = await Promise.all([
+    readCertificateFiles(files),
+    files.caFile === undefined ? undefined : readFile(files.caFile, 'utf8'),
+  ]);
+  if (ca === undefined) return pair;
+  if (!ca.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new Error(`${files.caFile}: no PEM certificate in the CA bundle`);
+  }
+  createSecureContext({ ...pair, ca });
+  return { ...pair, ca };
+}
+
+/** What watchTlsFiles needs from an HTTPS server. */
+export interface TlsContextTarget {
+  setSecureContext(options: TlsMaterial): void;
+}
+
+export interface TlsWatchOptions {
   /** Poll period; cert-manager renews days ahead, so seconds are plenty. */
   readonly intervalMs?: number;
   readonly onReload?: () => void;
-  /** A half-written pair (key updated, certificate not yet) lands here; the old context stays. */
+  /** A half-written set (key updated, certificate not yet) lands here; the old context stays. */
   readonly onError?: (error: unknown) => void;
 }
 
-/** Swaps the server's certificate whenever either file changes. Returns a function that stops watching. */
-export function watchCertificateFiles(
-  server: SecureContextTarget,
-  files: CertificateFiles,
-  opts: CertificateWatchOptions = {},
+/** Replaces the server's secure context whenever any of the files changes. Returns a function that stops watching. */
+export function watchTlsFiles(
+  target: TlsContextTarget,
+  files: TlsFiles,
+  opts: TlsWatchOptions = {},
 ): () => void {
   const reload = (current: Stats, previous: Stats): void => {
     if (
@@ -66,20 +90,19 @@ export function watchCertificateFiles(
     ) {
       return;
     }
-    readCertificateFiles(files).then(
-      (pair) => {
-        server.setSecureContext(pair);
+    readTlsFiles(files).then(
+      (material) => {
+        target.setSecureContext(material);
         opts.onReload?.();
       },
       (error: unknown) => opts.onError?.(error),
     );
   };
+  const paths = [files.certFile, files.keyFile, ...(files.caFile === undefined ? [] : [files.caFile])];
   const options = { interval: opts.intervalMs ?? 5_000, persistent: false };
-  watchFile(files.certFile, options, reload);
-  watchFile(files.keyFile, options, reload);
+  for (const path of paths) watchFile(path, options, reload);
   return () => {
-    unwatchFile(files.certFile, reload);
-    unwatchFile(files.keyFile, reload);
+    for (const path of paths) unwatchFile(path, reload);
   };
 }
 

@@ -7,7 +7,7 @@ import express, { type Request, type Response, type Router } from 'express';
 import {
   generateSelfSignedCertificates,
   readCertificateFiles,
-  watchCertificateFiles,
+  watchTlsFiles,
   type CertificateFiles,
 } from './tls.js';
 
@@ -61,7 +61,7 @@ export async function startWebhookServer(opts: WebhookServerOptions): Promise<We
   server.requestTimeout = REQUEST_TIMEOUT_MS;
   const stopWatching =
     opts.tls.kind === 'files'
-      ? watchCertificateFiles(server, opts.tls, {
+      ? watchTlsFiles(server, opts.tls, {
           ...(opts.tls.reloadIntervalMs !== undefined ? { intervalMs: opts.tls.reloadIntervalMs } : {}),
           onReload: () => opts.onCertificateReload?.(),
           onError: (error) => opts.onCertificateReload?.(error),
