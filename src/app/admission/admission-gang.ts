@@ -34,64 +34,76 @@ function sizeFrom(gang: WorkloadGang, size: number | AdmissionReason): GangResol
     : { kind: 'refused', reason: size };
 }
 
-async function jobSize(
-  gang: WorkloadGang,
-  name: string,
-  ns: string,
-  owners: OwnerReader,
-  maxGroupSize: number,
-): Promise<GangResolution> {
-  const field = `metadata.labels[${Workload.jobName}]`;
-  let job;
-  try {
-    job = await owners.readJob(ns, name);
-  } catch (error) {
-    return lookupFailed(field, `Job ${ns}/${name}`, error);
-  }
-  if (job === undefined) {
-    return {
-      kind: 'refused',
-      reason: {
-        field,
-        rule: AdmissionRule.unknownSize,
-        message: `${field}: Job ${ns}/${name} not found, so the gang size is unknown; set phalanx.dev/group-size`,
-      },
-    };
-  }
-  return sizeFrom(
-    gang,
-    parseGroupSize(String(jobGangSize(job)), `Job ${ns}/${name} parallelism`, maxGroupSize),
-  );
+/** Where an owner object's gang size is read: the label naming it, the object, its size field. */
+interface SizeOwner {
+  readonly field: string;
+  readonly what: string;
+  readonly sizeField: string;
+  /** What to do when it does not exist. */
+  readonly missing: string;
+  readonly read: () => Promise<number | undefined>;
 }
 
-async function podGroupSize(
+/** Reads a gang's size from its owner object; a missing or unreadable owner refuses the pod. */
+async function ownerSize(
+  gang: WorkloadGang,
+  owner: SizeOwner,
+  maxGroupSize: number,
+): Promise<GangResolution> {
+  let size;
+  try {
+    size = await owner.read();
+  } catch (error) {
+    return lookupFailed(owner.field, owner.what, error);
+  }
+  if (size === undefined) {
+    return {
+      kind: 'refused',
+      reason: {
+        field: owner.field,
+        rule: AdmissionRule.unknownSize,
+        message: `${owner.field}: ${owner.what} not found${owner.missing}`,
+      },
+    };
+  }
+  return sizeFrom(gang, parseGroupSize(String(size), `${owner.what} ${owner.sizeField}`, maxGroupSize));
+}
+
+function jobSize(
   gang: WorkloadGang,
   name: string,
   ns: string,
   owners: OwnerReader,
   maxGroupSize: number,
 ): Promise<GangResolution> {
-  const field = `metadata.labels[${Workload.coschedulingPodGroup}]`;
-  let minMember;
-  try {
-    minMember = await owners.readPodGroupMinMember(ns, name);
-  } catch (error) {
-    return lookupFailed(field, `PodGroup ${ns}/${name}`, error);
-  }
-  if (minMember === undefined) {
-    return {
-      kind: 'refused',
-      reason: {
-        field,
-        rule: AdmissionRule.unknownSize,
-        message: `${field}: PodGroup ${ns}/${name} not found; create it first or set phalanx.dev/group-size`,
-      },
-    };
-  }
-  return sizeFrom(
-    gang,
-    parseGroupSize(String(minMember), `PodGroup ${ns}/${name} spec.minMember`, maxGroupSize),
-  );
+  const owner: SizeOwner = {
+    field: `metadata.labels[${Workload.jobName}]`,
+    what: `Job ${ns}/${name}`,
+    sizeField: 'parallelism',
+    missing: ', so the gang size is unknown; set phalanx.dev/group-size',
+    read: async () => {
+      const job = await owners.readJob(ns, name);
+      return job === undefined ? undefined : jobGangSize(job);
+    },
+  };
+  return ownerSize(gang, owner, maxGroupSize);
+}
+
+function podGroupSize(
+  gang: WorkloadGang,
+  name: string,
+  ns: string,
+  owners: OwnerReader,
+  maxGroupSize: number,
+): Promise<GangResolution> {
+  const owner: SizeOwner = {
+    field: `metadata.labels[${Workload.coschedulingPodGroup}]`,
+    what: `PodGroup ${ns}/${name}`,
+    sizeField: 'spec.minMember',
+    missing: '; create it first or set phalanx.dev/group-size',
+    read: () => owners.readPodGroupMinMember(ns, name),
+  };
+  return ownerSize(gang, owner, maxGroupSize);
 }
 
 /**
