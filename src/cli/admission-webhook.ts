@@ -1,6 +1,6 @@
 // The admission webhook of `phalanx serve`: the admission use case over the owner reader, its HTTPS
-// server, and — with a self-signed CA — the CA bundle the leader publishes in the
-// MutatingWebhookConfiguration (every replica makes its own CA; the Services reach only the leader).
+// server, and — with a self-managed CA, shared by the replicas through a Secret — the CA bundle the
+// leader publishes in the MutatingWebhookConfiguration.
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { AdmissionService } from '../app/admission/admission-service.js';
@@ -13,9 +13,11 @@ import type { KubeClients } from '../kube/kube-config.js';
 import type { KubeLogger } from '../kube/kube-logger.js';
 import { ApiOwnerReader } from '../kube/owner-reader.js';
 import { patchWebhookCaBundle } from '../kube/webhook-ca-patcher.js';
+import { sharedWebhookCertificates } from '../kube/webhook-certificate-secret.js';
 import { createAdmissionMetrics } from '../metrics/admission-metrics.js';
 import { createWebhookRouter } from '../webhook/routes.js';
-import { startWebhookServer, type WebhookServer } from '../webhook/webhook-server.js';
+import { generateSelfSignedCertificates } from '../webhook/tls.js';
+import { startWebhookServer, type WebhookServer, type WebhookTls } from '../webhook/webhook-server.js';
 import type { Leadership } from './leadership.js';
 
 export async function startAdmissionWebhook(opts: {
@@ -53,9 +55,7 @@ export async function startAdmissionWebhook(opts: {
     }),
     host: config.webhook.host,
     port: config.webhook.port,
-    tls: config.webhook.tls
-      ? { kind: 'files', ...config.webhook.tls }
-      : { kind: 'self-signed', hosts: config.webhook.selfSignedHosts },
+    tls: config.webhook.tls ? { kind: 'files', ...config.webhook.tls } : await selfManagedTls(opts),
     onCertificateReload: (err) =>
       err
         ? logger.warn({ err }, 'webhook certificate reload failed')
@@ -73,6 +73,32 @@ export async function startAdmissionWebhook(opts: {
   }
   logger.info({ port: webhook.port, selfSigned: !!caPem }, 'webhook listening');
   return webhook;
+}
+
+/**
+ * The self-managed certificate every replica serves, kept in a Secret; when the Secret cannot be
+ * used (no RBAC for it, API down at start) this replica makes its own, as before, and says so.
+ */
+async function selfManagedTls(opts: {
+  readonly config: Config;
+  readonly clients: KubeClients;
+  readonly logger: Logger;
+  readonly kubeLog: KubeLogger;
+}): Promise<WebhookTls> {
+  const { config } = opts;
+  const hosts = config.webhook.selfSignedHosts;
+  try {
+    const pems = await sharedWebhookCertificates(opts.clients.core, opts.kubeLog, {
+      namespace: config.leaderElection.namespace,
+      name: config.webhook.certificateSecret,
+      hosts,
+      generate: (h) => generateSelfSignedCertificates({ hosts: h }),
+    });
+    return { kind: 'pem', ...pems };
+  } catch (err) {
+    opts.logger.warn({ err }, 'webhook certificate Secret unusable; this replica makes its own CA');
+    return { kind: 'self-signed', hosts };
+  }
 }
 
 /** Largest device memory in the cluster, so the webhook can deny requests no device can hold. */

@@ -64,6 +64,11 @@ export const configSchema = z.strictObject({
       tls: tlsFiles.optional(),
       /** Without files: generate a CA and serving certificate at start for these DNS names / IPs. */
       selfSignedHosts: z.array(z.string().min(1)).default(['phalanx-webhook.phalanx-system.svc']),
+      /**
+       * Without certificate files: the Secret (in the Lease's namespace) where the replicas keep one
+       * self-managed CA and serving certificate, so a failover needs no new caBundle.
+       */
+      certificateSecret: z.string().min(1).default('phalanx-webhook-certificate'),
       /** Name of the MutatingWebhookConfiguration whose caBundle to patch with a self-signed CA. */
       configurationName: z.string().default('phalanx'),
       routeToScheduler: z.boolean().default(true),

@@ -16,7 +16,9 @@ export const WEBHOOK_NAMES = { pods: 'pods.phalanx.dev', decisions: 'decisions.p
 
 export type WebhookTls =
   | ({ readonly kind: 'files'; readonly reloadIntervalMs?: number } & CertificateFiles)
-  | { readonly kind: 'self-signed'; readonly hosts: readonly string[] };
+  | { readonly kind: 'self-signed'; readonly hosts: readonly string[] }
+  /** A self-managed CA and serving pair made elsewhere (shared by every replica through a Secret). */
+  | { readonly kind: 'pem'; readonly caCert: string; readonly cert: string; readonly key: string };
 
 export interface WebhookServerOptions {
   readonly router: Router;
@@ -31,7 +33,7 @@ export interface WebhookServerOptions {
 export interface WebhookServer {
   readonly server: Server;
   readonly port: number;
-  /** PEM CA to publish as caBundle (self-signed mode only). */
+  /** PEM CA to publish as caBundle (self-managed modes only). */
   readonly caCert?: string;
   close(): Promise<void>;
 }
@@ -53,7 +55,11 @@ export function createWebhookApp(router: Router): express.Express {
 
 export async function startWebhookServer(opts: WebhookServerOptions): Promise<WebhookServer> {
   const generated =
-    opts.tls.kind === 'self-signed' ? await generateSelfSignedCertificates(opts.tls) : undefined;
+    opts.tls.kind === 'self-signed'
+      ? await generateSelfSignedCertificates(opts.tls)
+      : opts.tls.kind === 'pem'
+        ? opts.tls
+        : undefined;
   const pair = generated ?? (await readCertificateFiles(opts.tls as CertificateFiles));
   const server = createServer({ cert: pair.cert, key: pair.key }, createWebhookApp(opts.router));
   server.keepAliveTimeout = KEEP_ALIVE_MS;

@@ -409,6 +409,7 @@ describe('RBAC', () => {
       'phalanx-reservation',
       'phalanx-reservations-writer',
       'phalanx-scheduler-lease',
+      'phalanx-webhook-certificate',
     ]);
     for (const { obj } of roles) {
       for (const rule of obj['rules'] as Rule[]) {
@@ -431,6 +432,7 @@ describe('RBAC', () => {
         'phalanx-system/phalanx -> ClusterRole/phalanx',
         'phalanx-system/phalanx -> Role/phalanx-leader-election',
         'phalanx-system/phalanx -> Role/phalanx-reservations-writer',
+        'phalanx-system/phalanx -> Role/phalanx-webhook-certificate',
         'phalanx-reservations/phalanx-reservation -> Role/phalanx-reservation',
         'phalanx-system/phalanx-scheduler -> ClusterRole/system:kube-scheduler',
         'phalanx-system/phalanx-scheduler -> ClusterRole/system:volume-scheduler',
@@ -631,6 +633,21 @@ describe('kind recipe', () => {
     expect(kustomization['replicas']).toEqual([
       { name: 'phalanx', count: 1 },
       { name: 'phalanx-scheduler', count: 1 },
+    ]);
+  });
+});
+
+describe('the webhook certificate Secret', () => {
+  it('may be read and replaced by name only; create is the one namespace-wide right', () => {
+    const role = find('Role', 'phalanx-webhook-certificate', 'phalanx-system');
+    expect(role['rules']).toEqual([
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+      {
+        apiGroups: [''],
+        resources: ['secrets'],
+        resourceNames: ['phalanx-webhook-certificate'],
+        verbs: ['get', 'update'],
+      },
     ]);
   });
 });
