@@ -3,7 +3,7 @@
 // invented.
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { extenderChart, gangChart, schedulerChart, topologyChart } from './lib/charts.js';
+import { extenderChart, fractionsChart, gangChart, schedulerChart, topologyChart } from './lib/charts.js';
 import { readJsonResult, RESULTS_DIR, writeResult } from './lib/results.js';
 
 type Row = Record<string, unknown>;
@@ -52,6 +52,7 @@ const CHARTS: Record<string, (r: never) => string> = {
   gang: gangChart,
   topology: topologyChart,
   'topology-pools': topologyChart,
+  fractions: fractionsChart,
 };
 
 function section(
@@ -260,6 +261,87 @@ const sections = [
       ].join('\n');
     },
     'npm run bench:topology -- --pools',
+  ),
+  section('GPU shares at bind (bench:fractions)', 'fractions', (r) => {
+    const reservations = (r['reservations'] as Row | undefined) ?? {};
+    const anomalies = (r['anomalies'] as Row | undefined) ?? {};
+    return [
+      `Shares of ${cell(r['fraction'])} GPU, one at a time, on KWOK-managed nodes (fabric ` +
+        `\`${cell(r['fabric'])}\`), the device-plugin stand-in giving each reservation pod a device and ` +
+        'running `phalanx reserve`. Per cycle: the first share on an empty device (Phalanx creates the ' +
+        'reservation and binds once its UUID is reported), a later share pinned to the same node (it ' +
+        'must land on the same device and UUID), then both deleted and the reservation’s removal timed ' +
+        'from the last share’s delete request. Times from the create request (the webhook’s admission ' +
+        `included). ${cell(r['completed'])} of ${cell(r['repeats'])} cycles completed after ` +
+        `${cell(r['warmup'])} warm-up cycle(s); p50/p99 by nearest rank (below 100 samples p99 is the ` +
+        `largest). Phalanx's settings: uuidWaitMs ${cell(reservations['uuidWaitMs'])}, releaseAfterMs ` +
+        `${cell(reservations['releaseAfterMs'])} (a reservation goes at Phalanx's first reconcile after ` +
+        'that time; it reconciles on its 1 s housekeeping tick, so the release takes that plus up to a second).',
+      '',
+      markdownTable(r.runs ?? [], [
+        ['label', 'measure'],
+        ['n', 'samples'],
+        ['p50Ms', 'p50 ms'],
+        ['p99Ms', 'p99 ms'],
+        ['minMs', 'min ms'],
+        ['maxMs', 'max ms'],
+      ]),
+      '',
+      `Anomalies: timeouts ${cell((anomalies['timeouts'] as unknown[] | undefined)?.length ?? 0)}, ` +
+        `later share on another device ${cell(anomalies['laterOnOtherDevice'])}, UUID mismatches ` +
+        `${cell(anomalies['uuidMismatch'])}, device-plugin refusals ${cell(anomalies['deviceRefusals'])}, ` +
+        `failed reservation programs ${cell(anomalies['failedReservations'])}.`,
+      '',
+      '![shares at bind](results/fractions.svg)',
+    ].join('\n');
+  }),
+  section('Leader kills (bench:chaos)', 'chaos', (r) => {
+    const secs = (v: unknown) => (typeof v === 'number' ? (v / 1000).toFixed(2) : '–');
+    return [
+      'Two Phalanx replicas with leader election (Lease 15 s, the default) ' +
+        'behind a loopback proxy that routes, as deploy/’s Services do, to the pod labelled ' +
+        '`phalanx.dev/leader=true`. Each round fractional Deployments scale and whole-GPU gangs arrive ' +
+        '(older gangs go), the Lease holder is SIGKILLed at a random moment, the killed replica comes ' +
+        'back as the standby, and once every wanted pod runs the invariants are checked from the API: no ' +
+        'device over one GPU by the bound pods’ `phalanx.dev/gpu-devices`, no gang bound in part, both ' +
+        'replicas’ `/debug/ledger` equal to the bound pods, one leader label (the Lease holder’s), no ' +
+        'device-plugin refusal.',
+      '',
+      `${cell(r['roundsRun'])} rounds, ${cell(r['violations'])} invariant violations, ` +
+        `${cell(r['unsettled'])} rounds not settled in time. Recovery (kill → a filter through the proxy ` +
+        `is served): p50 ${secs(r['recoveryP50Ms'])} s, p99 ${secs(r['recoveryP99Ms'])} s, max ` +
+        `${secs(r['recoveryMaxMs'])} s; Lease taken over p50 ${secs(r['leaseTakeoverP50Ms'])} s; kill → ` +
+        `settled p50 ${secs(r['settleP50Ms'])} s, p99 ${secs(r['settleP99Ms'])} s. Seed ${cell(r['seed'])}.`,
+      '',
+      markdownTable(r.runs ?? [], [
+        ['round', 'round'],
+        ['killed', 'killed'],
+        ['killDelayMs', 'kill after ms'],
+        ['pendingAtKill', 'pending at kill'],
+        ['gangsPartlyBoundAtKill', 'gangs partly bound at kill'],
+        ['leaseTakeoverMs', 'Lease taken ms'],
+        ['recoveryMs', 'serving ms'],
+        ['settleMs', 'settled ms'],
+        ['wantedPods', 'pods'],
+        ['violations', 'violations'],
+      ]),
+    ].join('\n');
+  }),
+  section('Random node names (bench:soak)', 'soak', (r) =>
+    [
+      `${cell(r['requests'])} filter and prioritize requests (alternating, a new pod each), each naming ` +
+        `${cell(r['namesPerRequest'])} nodes of which ${cell(r['knownNamesPerRequest'])} real, to an ` +
+        `extender knowing ${cell(r['nodes'])} nodes: ${cell(r['transport'])}. ${cell(r['requestsPerSec'])} ` +
+        `requests/s; replies by status ${cell(r['statuses'])}. Heap after a full GC: ` +
+        `${cell(r['heapBeforeMiB'])} MiB before, ${cell(r['heapAfterMiB'])} MiB after ` +
+        `(${cell(r['heapRetainedMiB'])} MiB retained); RSS ${cell(r['rssBeforeMiB'])} → ${cell(r['rssAfterMiB'])} MiB.`,
+      '',
+      markdownTable(r.runs ?? [], [
+        ['requests', 'requests sent'],
+        ['heapUsedMiB', 'heap after GC MiB'],
+        ['rssMiB', 'RSS MiB'],
+      ]),
+    ].join('\n'),
   ),
 ];
 

@@ -8,8 +8,9 @@ import { gangEvents } from './gang-checks.js';
 import { GPU_DEVICES, isRunning, PLACEMENT_LEVEL } from './observe.js';
 import { waitFor } from './wait.js';
 import { fractionalDeployment, gangPod, lwsLikeStatefulSet } from './workloads.js';
-import { NodeLabel, Req } from '../src/core/names.js';
-import { renderTable, tryItHint } from './demo-table.js';
+import { Decision, NodeLabel, Req } from '../src/core/names.js';
+import { gpuUuidCell, renderTable, tryItHint } from './demo-table.js';
+import { RESERVATION_NAMESPACE } from './device-plugin.js';
 import { binaryPaths } from './versions.js';
 
 const CLUSTER = 'phalanx-demo';
@@ -63,6 +64,8 @@ async function report(e2e: E2E): Promise<void> {
   const nodes = new Map(
     (await e2e.core.listNode()).items.map((n) => [n.metadata?.name ?? '', n.metadata?.labels ?? {}]),
   );
+  // Whole-GPU pods: the devices the device-plugin stand-in gave them (by pod UID).
+  const allocations = e2e.devicePlugin.allocations();
   const rows: string[][] = [];
   const reasons: string[] = [];
   for (const w of WORKLOADS) {
@@ -80,6 +83,10 @@ async function report(e2e: E2E): Promise<void> {
         labels[NodeLabel.clique]?.replace(/^.*(.{4}\.\d+)$/, '…$1') ?? '-',
         node || 'pending',
         pod.metadata?.annotations?.[GPU_DEVICES] ?? '-',
+        gpuUuidCell(
+          pod.metadata?.annotations?.[Decision.gpuUuid],
+          allocations.get(pod.metadata?.uid ?? '')?.uuids,
+        ),
         pod.metadata?.annotations?.[PLACEMENT_LEVEL] ?? '',
       ]);
     }
@@ -89,7 +96,25 @@ async function report(e2e: E2E): Promise<void> {
     }
   }
   say('');
-  say(renderTable(['workload', 'pod', 'zone', 'rack (leaf)', 'clique', 'node', 'GPUs', 'gang level'], rows));
+  say(
+    renderTable(
+      ['workload', 'pod', 'zone', 'rack (leaf)', 'clique', 'node', 'GPUs', 'GPU UUID', 'gang level'],
+      rows,
+    ),
+  );
+  say('');
+  say(
+    "GPUs: slots of Phalanx's ledger (a share: slot:share). GPU UUID: a share's physical GPU, as its " +
+      "reservation pod reported it (phalanx.dev/gpu-uuid); a whole-GPU pod's devices, as the device " +
+      "plugin (the test bed's stand-in) picked them.",
+  );
+  const reservations = (await e2e.core.listNamespacedPod({ namespace: RESERVATION_NAMESPACE })).items;
+  say(`GPU reservations in ${RESERVATION_NAMESPACE} (one per GPU holding shares): ${reservations.length}`);
+  for (const r of reservations.sort((a, b) =>
+    (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''),
+  )) {
+    say(`  ${r.metadata?.name ?? ''}  ${r.metadata?.annotations?.[Decision.gpuUuid] ?? '(no UUID yet)'}`);
+  }
   say('');
   for (const line of reasons) say(line);
 }
@@ -129,6 +154,16 @@ async function main(): Promise<void> {
       { timeoutMs: 120_000 },
     );
   }
+  // The stand-in polls; give it a moment to have allocated every Running whole-GPU pod's devices.
+  await waitFor(
+    'the device plugin stand-in to allocate the whole-GPU pods',
+    async () => {
+      const allocated = e2e.devicePlugin.allocations();
+      const pods = await podsOf(e2e, 'app=llm-405b');
+      return pods.every((p) => allocated.has(p.metadata?.uid ?? '')) ? true : undefined;
+    },
+    { timeoutMs: 10_000 },
+  ).catch(() => undefined);
   await waitFor(
     'the pending gang to be explained',
     async () => {

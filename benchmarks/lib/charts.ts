@@ -100,3 +100,33 @@ export function topologyChart(r: TopologyResult): string {
     })),
   });
 }
+
+interface FractionsResult {
+  fraction: number;
+  runs: { measure: string; n: number; p50Ms: number; p99Ms: number }[];
+}
+
+/**
+ * bench:fractions: p50 and p99 from a share's creation to bound and to Running, the first share on an
+ * empty device against a later one (the reservation's release, seconds, is in the table only: on the
+ * same axis it would flatten the rest).
+ */
+export function fractionsChart(r: FractionsResult): string {
+  const shown = [
+    ['firstBound', 'first: bound'],
+    ['firstRunning', 'first: Running'],
+    ['laterBound', 'later: bound'],
+    ['laterRunning', 'later: Running'],
+  ] as const;
+  const run = (key: string) => r.runs.find((x) => x.measure === key && x.n > 0);
+  return barChart({
+    title: `Shares of ${r.fraction} GPU: first on an empty device, later on a reserved one`,
+    xLabel: 'from the create request',
+    yLabel: 'ms',
+    categories: shown.map(([, label]) => label),
+    series: (['p50Ms', 'p99Ms'] as const).map((k) => ({
+      name: k === 'p50Ms' ? 'p50' : 'p99',
+      values: shown.map(([key]) => run(key)?.[k]),
+    })),
+  });
+}

@@ -41,9 +41,7 @@ class FakeSecrets implements SecretApi {
   }
 }
 
-let generated = 0;
 const generate = async (hosts: readonly string[], validityDays = 365): Promise<WebhookCertificates> => {
-  generated += 1;
   return generateSelfSignedCertificates({ hosts, validityDays });
 };
 const options = (extra: Partial<Parameters<typeof sharedWebhookCertificates>[2]> = {}) => ({
