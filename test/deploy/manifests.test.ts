@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseAllDocuments } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { loadConfig } from '../../src/config/load.js';
 import { configSchema } from '../../src/config/schema.js';
 import { DEFAULT_SCHEDULER_NAME, LEADER_POD_LABEL, NodeLabel, Resource } from '../../src/core/names.js';
@@ -313,6 +313,21 @@ describe('Phalanx Deployment', () => {
     expect(extender['urlPrefix']).toBe(
       `https://phalanx.phalanx-system.svc:${at(find('Service', 'phalanx', 'phalanx-system'), 'spec', 'ports', 0, 'port') as number}`,
     );
+  });
+
+  it('the cert-manager overlay takes away the caBundle patch right and the certificate Secret role', () => {
+    const kustomization = file('deploy/overlays/cert-manager/kustomization.yaml')[0] as Obj;
+    const patches = kustomization['patches'] as { target: Obj; patch: string }[];
+    const clusterRolePatch = patches.find((p) => p.target['kind'] === 'ClusterRole');
+    const ops = parse(clusterRolePatch?.patch ?? '[]') as { op: string; path: string; value?: string }[];
+    const test = ops.find((o) => o.op === 'test');
+    const index = Number(/^\/rules\/(\d+)\//.exec(test?.path ?? '')?.[1]);
+    const rules = find('ClusterRole', 'phalanx')['rules'] as Rule[];
+    // The index the overlay removes is the webhook-configuration rule of the base ClusterRole.
+    expect(rules[index]?.resources).toEqual(['mutatingwebhookconfigurations']);
+    expect(ops).toContainEqual({ op: 'remove', path: `/rules/${index}` });
+    const deleted = patches.filter((p) => p.patch.includes('$patch: delete')).map((p) => p.target['kind']);
+    expect(deleted.sort()).toEqual(['Role', 'RoleBinding']);
   });
 
   it('the cert-manager overlay differs from the base configuration only in webhook TLS', () => {
