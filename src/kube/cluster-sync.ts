@@ -5,6 +5,7 @@
 import type { ClusterState } from '../core/cluster-state.js';
 import { inventoryEquals, nodeInventory } from '../core/inventory.js';
 import type { NodeShape, PodShape } from '../core/kube-shapes.js';
+import type { Holding } from '../core/ledger/gpu-ledger.js';
 import type { NodeInventory } from '../core/types.js';
 import type { InformerHandlers } from './informer.js';
 import type { KubeLogger } from './kube-logger.js';
@@ -60,6 +61,9 @@ export class ClusterSync {
   readonly #logger: KubeLogger;
   readonly #hooks: ClusterSyncHooks;
   readonly #entries = new Map<string, PodEntry>();
+  /** Holdings kept from deleted nodes until they return (see #deleteNode). */
+  readonly #heldOnGone = new Map<string, Holding[]>();
+
   readonly #onNode = new Map<string, Set<string>>();
   #nodesListed = false;
   #podsListed = false;
@@ -154,6 +158,7 @@ export class ClusterSync {
     const known = this.#state.inventory(name);
     if (known !== undefined && inventoryEquals(known, inventory)) return;
     const noLongerFit = this.#state.applyNode(inventory);
+    if (known === undefined) this.#restoreHeld(name);
     if (known !== undefined)
       this.#logger.info({ node: name, devices: inventory.devices.length }, 'node changed');
     if (!this.#accounted) return;
@@ -167,9 +172,29 @@ export class ClusterSync {
   }
 
   #deleteNode(name: string): void {
+    // Commitments the pod watch cannot restore: binds of this replica whose pods it has not seen bound
+    // yet. They come back with the node, so its devices are never handed out twice. (Reservations are
+    // plans: their owners notice the loss and plan again.)
+    const unseen = this.#state.ledger
+      .committed()
+      .filter((h) => h.assignment.node === name && this.#entries.get(h.uid)?.fact.kind !== 'annotated');
     const uids = this.#state.deleteNode(name);
+    if (unseen.length > 0) this.#heldOnGone.set(name, unseen);
     if (uids.length > 0)
       this.#logger.warn({ node: name, pods: uids.length }, 'node deleted while pods held GPUs on it');
+  }
+
+  /** Gives back, on a node that returned, the holdings #deleteNode kept (pods deleted since are dropped). */
+  #restoreHeld(name: string): void {
+    const held = this.#heldOnGone.get(name);
+    this.#heldOnGone.delete(name);
+    for (const h of held ?? []) {
+      if (this.#state.holding(h.uid) !== undefined) continue;
+      const result = this.#state.commit(h.uid, h.assignment);
+      if (!result.ok) {
+        this.#logger.error({ node: name, uid: h.uid, reason: result.reason }, 'holding lost with its node');
+      }
+    }
   }
 
   /** Applies every fact on the node that the ledger does not hold yet (node came back, or changed). */
@@ -247,6 +272,12 @@ export class ClusterSync {
 
   #podDeleted(pod: PodShape): void {
     const uid = pod.metadata?.uid ?? '';
+    for (const [node, held] of this.#heldOnGone) {
+      this.#heldOnGone.set(
+        node,
+        held.filter((h) => h.uid !== uid),
+      );
+    }
     this.pods.remove(pod);
     const entry = this.#entries.get(uid);
     this.#entries.delete(uid);

@@ -76,6 +76,33 @@ describe('ClusterSync nodes', () => {
   });
 });
 
+describe('ClusterSync: a node deleted and back while the pod watch lags', () => {
+  const onDevice1 = { node: 'n1', whole: true, devices: [{ index: 1, milli: 1000, memoryBytes: 0 }] };
+
+  it('gives back the devices this replica bound, so nobody else gets them meanwhile', () => {
+    const t = synced([gpuNode('n1', 2)]);
+    // Bound by this replica a moment ago: committed, the pod watch has not shown the bound pod yet.
+    expect(t.state.reserve('mine', onDevice1, 10_000).ok).toBe(true);
+    expect(t.state.commit('mine').ok).toBe(true);
+    t.sync.nodeHandlers.onDelete(gpuNode('n1', 2));
+    t.sync.nodeHandlers.onAdd(gpuNode('n1', 2));
+    expect(t.state.holding('mine')?.assignment).toEqual(onDevice1);
+    expect(devices(t.state, 'n1')).toEqual(['0:0:free', '1:1000:whole']);
+  });
+
+  it('does not give back the devices of a pod deleted while its node was away', () => {
+    const t = synced([gpuNode('n1', 2)]);
+    const pod = gpuPod('gone', { node: 'n1', gpus: [1] });
+    expect(t.state.reserve(pod.metadata!.uid!, onDevice1, 10_000).ok).toBe(true);
+    expect(t.state.commit(pod.metadata!.uid!).ok).toBe(true);
+    t.sync.nodeHandlers.onDelete(gpuNode('n1', 2));
+    t.sync.podHandlers.onDelete({ ...pod, spec: { ...pod.spec, nodeName: undefined } });
+    t.sync.nodeHandlers.onAdd(gpuNode('n1', 2));
+    expect(t.state.holding(pod.metadata!.uid!)).toBeUndefined();
+    expect(devices(t.state, 'n1')).toEqual(['0:0:free', '1:0:free']);
+  });
+});
+
 describe('ClusterSync pods', () => {
   it('rebuilds from the first lists only when both arrived, then commits decisions', () => {
     const t = setup();
