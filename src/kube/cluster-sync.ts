@@ -273,10 +273,9 @@ export class ClusterSync {
   #podDeleted(pod: PodShape): void {
     const uid = pod.metadata?.uid ?? '';
     for (const [node, held] of this.#heldOnGone) {
-      this.#heldOnGone.set(
-        node,
-        held.filter((h) => h.uid !== uid),
-      );
+      const kept = held.filter((h) => h.uid !== uid);
+      if (kept.length > 0) this.#heldOnGone.set(node, kept);
+      else this.#heldOnGone.delete(node);
     }
     this.pods.remove(pod);
     const entry = this.#entries.get(uid);
