@@ -2,16 +2,10 @@
 // of its devices in use. Reports its port and the heap the ledger + topology take per node.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
-import { BindingWriter } from '../../src/app/binding/binding-writer.js';
-import { SchedulingService } from '../../src/app/scheduling/scheduling-service.js';
 import { ClusterState } from '../../src/core/cluster-state.js';
-import { policyByName } from '../../src/core/policies/registry.js';
-import { createExtenderRouter } from '../../src/extender/routes.js';
-import { createExtenderMetrics, createRegistry } from '../../src/metrics/registry.js';
-import { createServerApp } from '../../src/server/app.js';
 import { generateFabric } from '../../testbed/gpu-fabric.js';
 import { fabricSpecFor } from './fabric-spec.js';
+import { inProcessExtenderApp } from './in-process-app.js';
 
 const nodes = Number(process.argv[2] ?? '1000');
 const policy = process.argv[3] ?? 'binpack';
@@ -26,38 +20,7 @@ const before = heapUsed();
 const { state } = ClusterState.restore({}, fabric.inventories, fabric.occupied);
 const heapBytesPerNode = Math.round((heapUsed() - before) / fabric.inventories.length);
 
-const noPods = {
-  getPod: () => Promise.resolve(undefined),
-};
-const service = new SchedulingService({
-  state,
-  policyFor: () => policyByName(policy),
-  pods: noPods,
-  binding: new BindingWriter({
-    state,
-    pods: noPods,
-    binder: {
-      annotateAndBind: () => Promise.reject(new Error('bench: bind not measured')),
-      removeSchedulingGate: () => Promise.resolve(),
-    },
-  }),
-  clock: { now: () => Date.now() },
-  reservationTtlMs: 30_000,
-  levels: [],
-  notServingReason: () => undefined,
-});
-const registry = createRegistry(false);
-const app = createServerApp({
-  extender: createExtenderRouter({
-    verbs: service,
-    metrics: createExtenderMetrics(registry),
-    logger: pino({ level: 'silent' }),
-    bodyLimitBytes: 256 * 1024 * 1024,
-  }),
-  registry,
-  notReadyReasons: () => [],
-  debugLedger: () => ({}),
-});
+const app = inProcessExtenderApp(state, { policy, levels: [], bodyLimitBytes: 256 * 1024 * 1024 });
 const server = createServer(app);
 server.keepAliveTimeout = 120_000;
 // Service time per request, from its headers to the last byte of the reply handed to the socket:

@@ -2,7 +2,8 @@
 // one per node and device slot), when this process first saw it, saw it bound, Running, carrying a
 // GPU UUID, marked for deletion and deleted, on one monotonic clock (performance.now()). bench:fractions
 // takes every timing from here and from the instants it sent its own requests.
-import { Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
+import { watchNamespacePods } from '../lib/pod-watch.js';
 import { Decision } from '../../src/core/names.js';
 
 export interface PodTimeline {
@@ -33,11 +34,6 @@ export interface PodTimelines {
 export async function watchPodTimelines(kc: KubeConfig, namespace: string): Promise<PodTimelines> {
   const byUid = new Map<string, PodTimeline>();
   const byName = new Map<string, PodTimeline>();
-  const waiters = new Set<() => void>();
-  let stopped = false;
-  let failure: unknown;
-  let abort: AbortController | undefined;
-
   const onEvent = (phase: string, pod: V1Pod): void => {
     const uid = pod.metadata?.uid;
     const name = pod.metadata?.name;
@@ -68,51 +64,12 @@ export async function watchPodTimelines(kc: KubeConfig, namespace: string): Prom
       // Deleted at once (grace period 0): the deletion request and the removal are one event.
       t.deletingMs ??= now;
     }
-    for (const wake of waiters) wake();
   };
-
-  const start = async (): Promise<void> => {
-    abort = await new Watch(kc).watch(
-      `/api/v1/namespaces/${namespace}/pods`,
-      { allowWatchBookmarks: false },
-      onEvent,
-      (err: unknown) => {
-        if (stopped) return;
-        // Watches end on server timeouts; reconnecting re-lists, and known pods keep their first times.
-        if (err) failure = err;
-        void start().catch((e: unknown) => (failure = e));
-      },
-    );
-  };
-  await start();
-
+  const watch = await watchNamespacePods(kc, namespace, onEvent, 100);
   return {
     latest: (name) => byName.get(name),
     all: () => [...byUid.values()],
-    until(done, timeoutMs) {
-      return new Promise((resolve) => {
-        const finish = (value: boolean): void => {
-          waiters.delete(check);
-          clearInterval(tick);
-          clearTimeout(timer);
-          resolve(value);
-        };
-        const check = (): void => {
-          if (done()) finish(true);
-        };
-        const tick = setInterval(check, 100);
-        const timer = setTimeout(() => finish(false), timeoutMs);
-        waiters.add(check);
-        check();
-      });
-    },
-    stop() {
-      stopped = true;
-      abort?.abort();
-      if (failure !== undefined)
-        process.stderr.write(
-          `pod watch on ${namespace} had an error: ${failure instanceof Error ? failure.message : JSON.stringify(failure)}\n`,
-        );
-    },
+    until: watch.until,
+    stop: watch.stop,
   };
 }

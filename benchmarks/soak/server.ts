@@ -3,17 +3,11 @@
 // synthetic fabric with half of its devices in use. Answers `heap` with its heap after a full GC.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pino } from 'pino';
-import { BindingWriter } from '../../src/app/binding/binding-writer.js';
-import { SchedulingService } from '../../src/app/scheduling/scheduling-service.js';
 import { ClusterState } from '../../src/core/cluster-state.js';
 import { NodeLabel } from '../../src/core/names.js';
-import { policyByName } from '../../src/core/policies/registry.js';
-import { createExtenderRouter } from '../../src/extender/routes.js';
-import { createExtenderMetrics, createRegistry } from '../../src/metrics/registry.js';
-import { createServerApp } from '../../src/server/app.js';
 import { generateFabric } from '../../testbed/gpu-fabric.js';
 import { fabricSpecFor } from '../extender/fabric-spec.js';
+import { inProcessExtenderApp } from '../extender/in-process-app.js';
 
 const nodes = Number(process.argv[2] ?? '1000');
 const policy = process.argv[3] ?? 'phalanx';
@@ -35,35 +29,10 @@ function heap(): HeapReport {
 
 const fabric = generateFabric(fabricSpecFor(nodes));
 const { state } = ClusterState.restore({}, fabric.inventories, fabric.occupied);
-const noPods = { getPod: () => Promise.resolve(undefined) };
-const service = new SchedulingService({
-  state,
-  policyFor: () => policyByName(policy),
-  pods: noPods,
-  binding: new BindingWriter({
-    state,
-    pods: noPods,
-    binder: {
-      annotateAndBind: () => Promise.reject(new Error('bench: bind not measured')),
-      removeSchedulingGate: () => Promise.resolve(),
-    },
-  }),
-  clock: { now: () => Date.now() },
-  reservationTtlMs: 30_000,
+const app = inProcessExtenderApp(state, {
+  policy,
   levels: [NodeLabel.clique, NodeLabel.leaf, NodeLabel.zone],
-  notServingReason: () => undefined,
-});
-const registry = createRegistry(false);
-const app = createServerApp({
-  extender: createExtenderRouter({
-    verbs: service,
-    metrics: createExtenderMetrics(registry),
-    logger: pino({ level: 'silent' }),
-    bodyLimitBytes: 1024 * 1024,
-  }),
-  registry,
-  notReadyReasons: () => [],
-  debugLedger: () => ({}),
+  bodyLimitBytes: 1024 * 1024,
 });
 const server = createServer(app);
 server.keepAliveTimeout = 120_000;
