@@ -3,25 +3,13 @@
 // lost the Lease while the step waited writes nothing.
 import { describe, expect, it } from 'vitest';
 import { BindingWriter, type DeviceStepResult } from '../../../src/app/binding/binding-writer.js';
-import { ClusterState } from '../../../src/core/cluster-state.js';
 import type { Assignment } from '../../../src/core/types.js';
-import { FakeApi } from '../../fakes/app-ports.js';
-import { generateFabric } from '../../../testbed/gpu-fabric.js';
+import { oneNodeWithPendingPod, PENDING_POD } from '../../support/one-node.js';
 
-const ref = { namespace: 'ml', name: 'p', uid: 'uid-p' };
+const ref = PENDING_POD;
 
 function setup(step: () => Promise<DeviceStepResult>, leading: () => boolean = () => true) {
-  const { inventories } = generateFabric({
-    zones: 1,
-    leafsPerZone: 1,
-    cliquesPerLeaf: 1,
-    nodesPerClique: 1,
-    gpusPerNode: 2,
-  });
-  const state = ClusterState.restore({}, inventories, []).state;
-  const node = inventories[0]!.name;
-  const api = new FakeApi();
-  api.add({ metadata: { ...ref }, spec: { containers: [] }, status: { phase: 'Pending' } });
+  const { state, node, api } = oneNodeWithPendingPod();
   const writer = new BindingWriter({
     state,
     binder: api,

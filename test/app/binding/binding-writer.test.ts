@@ -3,28 +3,14 @@
 import { describe, expect, it } from 'vitest';
 import { BindingWriter } from '../../../src/app/binding/binding-writer.js';
 import { BindError } from '../../../src/app/ports.js';
-import { ClusterState } from '../../../src/core/cluster-state.js';
-import type { Assignment } from '../../../src/core/types.js';
-import { FakeApi } from '../../fakes/app-ports.js';
-import { generateFabric } from '../../../testbed/gpu-fabric.js';
+import { oneNodeWithPendingPod, PENDING_POD } from '../../support/one-node.js';
 
-const ref = { namespace: 'ml', name: 'p', uid: 'uid-p' };
+const ref = PENDING_POD;
 
 function setup(opts: { leading?: boolean } = {}) {
-  const { inventories } = generateFabric({
-    zones: 1,
-    leafsPerZone: 1,
-    cliquesPerLeaf: 1,
-    nodesPerClique: 1,
-    gpusPerNode: 2,
-  });
-  const state = ClusterState.restore({}, inventories, []).state;
-  const node = inventories[0]!.name;
-  const api = new FakeApi();
-  api.add({ metadata: { ...ref }, spec: { containers: [] }, status: { phase: 'Pending' } });
+  const { state, node, api, assignment } = oneNodeWithPendingPod();
   const fence = { holdsLeaseWithMargin: () => opts.leading ?? true };
   const writer = new BindingWriter({ state, binder: api, pods: api, fence });
-  const assignment: Assignment = { node, whole: true, devices: [{ index: 0, milli: 1000, memoryBytes: 0 }] };
   state.reserve(ref.uid, assignment, Date.now() + 60_000);
   return { state, api, writer, node, assignment };
 }
