@@ -1,8 +1,6 @@
 // `phalanx serve`: the composition root. Builds the core state, the Kubernetes adapters, the use
 // cases and both HTTP servers from one validated Config, and tears them down gracefully.
-import { createServer as createHttpServer, type Server } from 'node:http';
 import { hostname } from 'node:os';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { BindingWriter } from '../app/binding/binding-writer.js';
 import { timerSleep } from '../app/binding/bind-retry.js';
@@ -19,7 +17,6 @@ import { ClusterState } from '../core/cluster-state.js';
 import type { PlacementPolicy } from '../core/policies/policy.js';
 import { policyByName } from '../core/policies/registry.js';
 import type { Clock, PodDemand } from '../core/types.js';
-import { createExtenderRouter } from '../extender/routes.js';
 import { ClusterInformers } from '../kube/cluster-informers.js';
 import { ClusterSync } from '../kube/cluster-sync.js';
 import { ApiCreateRefusals } from '../kube/create-refusals.js';
@@ -42,16 +39,13 @@ import { createNodeCapacityMetrics } from '../metrics/node-capacity-metrics.js';
 import { createQuotaMetrics, preemptObserver } from '../metrics/quota-metrics.js';
 import { gpuMilliByNamespace } from '../core/ledger/namespace-usage.js';
 import { createExtenderMetrics, createRegistry } from '../metrics/registry.js';
-import { createAdminApp, createExtenderApp } from '../server/app.js';
-import { createExtenderServer, extenderTransport } from '../server/extender-server.js';
+import { extenderTransport } from '../server/extender-server.js';
 import { startAdmissionWebhook } from './admission-webhook.js';
+import { startHttpServers } from './http-servers.js';
 import { createLeadership, fencedApi } from './leadership.js';
 import { ledgerView } from './ledger-view.js';
 
 const clock: Clock = { now: () => Date.now() };
-
-/** Go clients keep idle connections 90 s; a shorter server keep-alive races requests into resets. */
-const KEEP_ALIVE_MS = 95_000;
 
 export interface Running {
   readonly extenderPort: number;
@@ -71,13 +65,6 @@ function policyResolver(config: Config): (demand: PodDemand) => PlacementPolicy 
   };
   get(config.policy); // fail at start on an unknown configured policy
   return (demand) => get(demand.policy ?? config.policy);
-}
-
-function listen(server: Server, port: number, host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
-  });
 }
 
 export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessEnv): Promise<Running> {
@@ -326,86 +313,36 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
   }, 1_000);
   housekeeping.unref();
 
-  let inFlight = 0;
-  let drained: (() => void) | undefined;
-  const extenderRouter = createExtenderRouter({
+  // Until the informers have synced, the verbs answer 'not serving' and /readyz says why.
+  const http = await startHttpServers({
+    config,
+    transport,
     verbs: {
       filter: (pod, names) => scheduling.filter(pod, names),
       prioritize: (pod, names) => scheduling.prioritize(pod, names),
       preempt: (pod, candidates) => preempt.preempt(pod, candidates),
-      bind: async (request) => {
-        inFlight++;
-        try {
-          return await scheduling.bind(request);
-        } finally {
-          if (--inFlight === 0) drained?.();
-        }
-      },
+      bind: (request) => scheduling.bind(request),
     },
     metrics,
-    logger: logger.child({ component: 'extender' }),
-    bodyLimitBytes: config.extender.bodyLimitBytes,
+    registry,
+    notReadyReasons,
+    debugLedger: () => ledgerView(state),
+    clock,
+    logger,
   });
-  // The verbs alone on the extender port (client certificates required); probes, metrics and the
-  // ledger view on the admin port.
-  let refusedHandshakes = 0;
-  let refusalLoggedAt = 0;
-  const extender = await createExtenderServer(createExtenderApp({ extender: extenderRouter }), transport, {
-    onCertificateReload: (err) =>
-      err
-        ? logger.warn({ err }, 'extender certificate reload failed')
-        : logger.info('extender certificate reloaded'),
-    onHandshakeRefused: (err, remoteAddress) => {
-      // At most one line a minute: a scanner must not flood the log.
-      refusedHandshakes++;
-      if (clock.now() - refusalLoggedAt < 60_000) return;
-      refusalLoggedAt = clock.now();
-      logger.warn(
-        { err: err.message, remoteAddress, refusedSinceLastLine: refusedHandshakes },
-        'extender TLS handshake refused (no or untrusted client certificate)',
-      );
-      refusedHandshakes = 0;
-    },
-  });
-  const extenderServer: Server = extender.server;
-  if (!extender.https) {
-    logger.warn(
-      'extender serves plain HTTP without authentication (extender.plainHttp): local development only',
-    );
-  }
-  const adminServer = createHttpServer(
-    createAdminApp({ registry, notReadyReasons, debugLedger: () => ledgerView(state) }),
-  );
-  adminServer.keepAliveTimeout = KEEP_ALIVE_MS;
-  extenderServer.keepAliveTimeout = KEEP_ALIVE_MS;
   // On losing the Lease, drop the scheduler's connections at once: its next call goes through the
   // Service to the new leader instead of a kept-alive socket to this replica.
   // Its plans and reservations go too (app/binding/step-down.ts): only the API server's view stays.
   leadership.whileLeading({
     start: () => undefined,
     stop: () => {
-      extenderServer.closeAllConnections();
+      http.closeExtenderConnections();
       const dropped = stepDown(state, gangs);
       logger.warn({ reservations: dropped }, 'stopped leading: connections closed, plans released');
     },
   });
-  extenderServer.headersTimeout = KEEP_ALIVE_MS + 5_000;
-
   informers.start();
   leadership.start();
-  const extenderPort = await listen(extenderServer, config.extender.port, config.extender.host);
-  logger.info(
-    {
-      port: extenderPort,
-      https: extender.https,
-      clientCertificates: extender.https,
-      policy: config.policy,
-      levels,
-    },
-    'extender listening',
-  );
-  const adminPort = await listen(adminServer, config.admin.port, config.admin.host);
-  logger.info({ port: adminPort }, 'admin listening (healthz, readyz, metrics, debug)');
 
   const webhook = config.webhook.enabled
     ? await startAdmissionWebhook({
@@ -426,28 +363,13 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     : undefined;
 
   return {
-    extenderPort,
-    adminPort,
+    extenderPort: http.extenderPort,
+    adminPort: http.adminPort,
     ...(webhook ? { webhookPort: webhook.port } : {}),
-    async stop() {
-      logger.info({ inFlightBinds: inFlight }, 'shutting down');
-      const closed = new Promise<void>((resolve) => extenderServer.close(() => resolve()));
-      if (inFlight > 0) {
-        await Promise.race([
-          new Promise<void>((resolve) => (drained = resolve)),
-          new Promise<void>((resolve) => setTimeout(resolve, config.timeouts.bindBarrierMs + 5_000).unref()),
-        ]);
-      }
-      extenderServer.closeIdleConnections();
-      extender.stopWatching();
-      clearInterval(housekeeping);
-      await Promise.all([webhook?.close(), leadership.stop(), informers.stop()]);
-      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
-      // Last: probes and scrapes answer until the end.
-      await new Promise<void>((resolve) => {
-        adminServer.close(() => resolve());
-        adminServer.closeAllConnections();
-      });
-    },
+    stop: () =>
+      http.stop(async () => {
+        clearInterval(housekeeping);
+        await Promise.all([webhook?.close(), leadership.stop(), informers.stop()]);
+      }),
   };
 }
