@@ -5,6 +5,7 @@
 #
 #   docker build -t phalanx:0.1.0 .
 #   docker run --rm phalanx:0.1.0 --help
+# Without a Docker engine: ./run image:build (scripts/image-build.sh: buildah, the same file).
 
 ARG NODE_VERSION=24.21.0
 
@@ -25,6 +26,8 @@ RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts \
  && npm cache clean --force \
  && rm -rf /root/.npm /tmp/*
 COPY --from=build /src/dist ./dist
+# The occupancy map's static page (served on the admin port; no build step).
+COPY web ./web
 # uid/gid 1000 is the image's `node` user; numeric so runAsNonRoot can be checked by the kubelet.
 USER 1000:1000
 # 8888: extender (HTTPS, the scheduler's client certificate required); 8443: admission webhook

@@ -21,7 +21,8 @@ type Recorded = ReplayResult & { readonly loadAverage1m?: number };
 const results = new Map<string, Recorded[]>();
 for (const file of readdirSync(dir).filter((f) => /^replay-.+\.json$/.test(f))) {
   const m = /^replay-(.+)-([a-z]+)\.json$/.exec(file);
-  if (!m?.[1]) continue;
+  // Only per-policy files: replay-matrix-*.json and replay-crossval.json are tables, not curves.
+  if (!m?.[1] || !ORDER.includes(m[2] ?? '')) continue;
   const result = JSON.parse(readFileSync(join(dir, file), 'utf8')) as Recorded;
   results.set(m[1], [...(results.get(m[1]) ?? []), result]);
 }

@@ -1,7 +1,7 @@
 // bench:report — regenerates benchmarks/RESULTS.md from the latest results/*.json: one table per
 // benchmark, its plot, the machine and the command that produced it. Missing results are named, not
 // invented.
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { extenderChart, fractionsChart, gangChart, schedulerChart, topologyChart } from './lib/charts.js';
 import { readJsonResult, RESULTS_DIR, writeResult } from './lib/results.js';
@@ -131,13 +131,20 @@ const sections = [
         ['filterPrioritizeP99Ms', 'filter+prioritize p99 ms'],
         ['serviceFilterPrioritizeP50Ms', 'service p50 ms'],
         ['serviceFilterPrioritizeP99Ms', 'service p99 ms'],
+        ['serviceCpuPerPodMs', 'CPU ms/pod'],
+        ['firstOfShapeMs', 'first pod of a new shape ms'],
         ['requestsPerSec', 'requests/s'],
         ['heapBytesPerNode', 'heap bytes/node'],
+        ['heapBytesPerEmptyNode', 'heap bytes/node without pods'],
+        ['podsPerNode', 'bound pods/node'],
       ]) +
       "\n\nRound trip: the load generator's view over loopback (it shares the machine). Service: the " +
       "extender's own time per request, from its headers in to its reply written. Policy: " +
       `${cell(r['policy'])}. Measured after ${cell(r['warmup'] ?? 0)} warm-up pods per run; cold: ` +
-      'the round trips of those warm-up pods (JIT, empty caches, the policy learning its pod types).' +
+      'the round trips of those warm-up pods (JIT, empty caches, the policy learning its pod types). ' +
+      'CPU ms/pod: user + system time of the extender process over the measured pods, what a loaded ' +
+      'machine distorts least. First pod of a new shape: after the measured pods, pods of fractions ' +
+      'no earlier pod asked for, each meeting empty per-shape caches.' +
       '\n\n![extender filter + prioritize](results/extender.svg)',
   ),
   section('Real kube-scheduler throughput (bench:scheduler)', 'scheduler', (r) =>
@@ -345,6 +352,28 @@ const sections = [
   ),
 ];
 
+/** The openb replay matrix and the cross-validation behind the phalanx constants, as written. */
+function replaySection(): string {
+  const read = (file: string): string | undefined =>
+    existsSync(join(RESULTS_DIR, file)) ? readFileSync(join(RESULTS_DIR, file), 'utf8').trim() : undefined;
+  const title = '## Placement quality on openb traces (bench:replay)';
+  const matrix = read('replay-matrix.md');
+  if (matrix === undefined) return `${title}\n\nNo result yet: run \`npm run bench:replay\`.\n`;
+  const crossval = read('replay-crossval.md');
+  return [
+    title,
+    '',
+    'Commands: `npm run bench:replay -- --traces shipped --out replay-matrix-shipped`, ' +
+      '`npm run bench:replay -- --traces generated --no-curves --out replay-matrix-generated`, ' +
+      '`npm run bench:replay-merge -- replay-matrix-shipped replay-matrix-generated`; constants by ' +
+      '`npm run bench:replay-crossval`.',
+    '',
+    matrix,
+    '',
+    ...(crossval === undefined ? [] : ['### Leave-one-family-out cross-validation', '', crossval, '']),
+  ].join('\n');
+}
+
 const text = [
   '# Benchmark results',
   '',
@@ -354,6 +383,7 @@ const text = [
   'in the same run (they share the machine state).',
   '',
   ...sections,
+  replaySection(),
 ].join('\n');
 writeFileSync(join(RESULTS_DIR, '..', 'RESULTS.md'), text);
 process.stdout.write(`wrote ${join(RESULTS_DIR, '..', 'RESULTS.md')}\n`);

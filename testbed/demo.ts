@@ -182,6 +182,8 @@ async function main(): Promise<void> {
       e2e.phalanx.logFile,
     ),
   );
+  say(`Occupancy map (live, in a browser): ${e2e.phalanx.adminUrl}/map/`);
+  say(`  as text: npx tsx src/cli/main.ts map --url ${e2e.phalanx.adminUrl}`);
   say('Running until Ctrl-C (then everything is stopped and removed).');
   await new Promise<never>(() => setInterval(() => undefined, 1 << 30));
 }

@@ -1,15 +1,15 @@
-// The extender's verbs over a cluster state, as an express app in the benchmark's own process: the
-// real scheduling service and routes, no API server (binds are not measured), plain HTTP (the
-// service's mutual TLS is the listener's, not the routes'). bench:extender and bench:soak serve it.
-import type { Express } from 'express';
+// The extender's verbs over a cluster state, as the request handler `phalanx serve` mounts, in the
+// benchmark's own process: the real scheduling service and routes, no API server (binds are not
+// measured), plain HTTP (the service's mutual TLS is the listener's, not the handler's).
+// bench:extender and bench:soak serve it.
+import type { RequestListener } from 'node:http';
 import { pino } from 'pino';
 import { BindingWriter } from '../../src/app/binding/binding-writer.js';
 import { SchedulingService } from '../../src/app/scheduling/scheduling-service.js';
 import type { ClusterState } from '../../src/core/cluster-state.js';
 import { policyByName } from '../../src/core/policies/registry.js';
-import { createExtenderRouter } from '../../src/extender/routes.js';
+import { createExtenderHandler } from '../../src/extender/routes.js';
 import { createExtenderMetrics, createRegistry } from '../../src/metrics/registry.js';
-import { createServerApp } from '../../src/server/app.js';
 
 export interface InProcessOptions {
   readonly policy: string;
@@ -17,7 +17,7 @@ export interface InProcessOptions {
   readonly bodyLimitBytes: number;
 }
 
-export function inProcessExtenderApp(state: ClusterState, opts: InProcessOptions): Express {
+export function inProcessExtenderApp(state: ClusterState, opts: InProcessOptions): RequestListener {
   const noPods = { getPod: () => Promise.resolve(undefined) };
   const service = new SchedulingService({
     state,
@@ -36,16 +36,11 @@ export function inProcessExtenderApp(state: ClusterState, opts: InProcessOptions
     levels: opts.levels,
     notServingReason: () => undefined,
   });
-  const registry = createRegistry(false);
-  return createServerApp({
-    extender: createExtenderRouter({
-      verbs: service,
-      metrics: createExtenderMetrics(registry),
-      logger: pino({ level: 'silent' }),
-      bodyLimitBytes: opts.bodyLimitBytes,
-    }),
-    registry,
-    notReadyReasons: () => [],
-    debugLedger: () => ({}),
+  const handler = createExtenderHandler({
+    verbs: service,
+    metrics: createExtenderMetrics(createRegistry(false)),
+    logger: pino({ level: 'silent' }),
+    bodyLimitBytes: opts.bodyLimitBytes,
   });
+  return (req, res) => handler(req, res);
 }

@@ -3,6 +3,8 @@
 // survivors, one pod at a time. Bounded in requests and time. Figures are printed and written to
 // benchmarks/results/extender.json with its plot (extender.svg).
 import { fork } from 'node:child_process';
+import { Agent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command } from 'commander';
@@ -11,7 +13,11 @@ import { commandLine, machineDescription, writeJsonResult, writeResult } from '.
 
 interface ServerInfo {
   port: number;
+  /** With --tls: the client certificate the server requires, and the CA of both. */
+  client?: { ca: string; cert: string; key: string };
   heapBytesPerNode: number;
+  heapBytesPerEmptyNode: number;
+  podsPerNode: number;
   nodes: number;
   nodeNames: string[];
 }
@@ -35,7 +41,15 @@ interface Run {
   serviceFilterPrioritizeP50Ms: number;
   serviceFilterPrioritizeP99Ms: number;
   requestsPerSec: number;
+  /** CPU time (user + system) the extender process spent per measured pod (filter + prioritize). */
+  serviceCpuPerPodMs: number;
+  /** Round trip filter + prioritize of the first pod of each shape, once warm: per-shape caches empty. */
+  firstOfShapeMs: number[];
+  /** Heap of the cluster state per node: with the fabric's bound pods, and with none. */
   heapBytesPerNode: number;
+  heapBytesPerEmptyNode: number;
+  /** Bound pods (ledger holdings) per node in the fabric, which heapBytesPerNode includes. */
+  podsPerNode: number;
 }
 
 const program = new Command()
@@ -49,6 +63,7 @@ const program = new Command()
   )
   .option('--max-seconds <n>', "time bound of each run's warm-up, and again of its measured pods", '60')
   .option('--policy <name>', 'placement policy', 'binpack')
+  .option('--tls', 'HTTPS with a client certificate, as kube-scheduler reaches `phalanx serve`')
   .option('--cpu-prof', 'profile the extender process (node --cpu-prof) into benchmarks/results/')
   .option('--json', 'print one JSON object on stdout')
   .parse();
@@ -59,9 +74,13 @@ const opts = program.opts<{
   warmup: string;
   maxSeconds: string;
   policy: string;
+  tls?: boolean;
   cpuProf?: boolean;
   json?: boolean;
 }>();
+
+/** New shapes scheduled after the measured pods (firstOfShapeMs). */
+const FIRST_OF_SHAPE_PODS = 8;
 
 const quantile = (sorted: number[], q: number): number =>
   sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
@@ -71,19 +90,25 @@ interface Server {
   info: ServerInfo;
   /** Service times (ms) the server measured, per path, in request order. */
   serviceTimes: () => Promise<Record<string, number[]>>;
+  /** CPU microseconds the server process used so far (user + system). */
+  cpuMicros: () => Promise<number>;
   stop: () => void;
 }
 
 function startServer(nodes: number): Promise<Server> {
-  const child = fork(join(import.meta.dirname, 'server.ts'), [String(nodes), opts.policy], {
-    execArgv: [
-      '--import',
-      'tsx',
-      '--expose-gc',
-      ...(opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', join(import.meta.dirname, '..', 'results')] : []),
-    ],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
+  const child = fork(
+    join(import.meta.dirname, 'server.ts'),
+    [String(nodes), opts.policy, opts.tls ? 'tls' : 'plain'],
+    {
+      execArgv: [
+        '--import',
+        'tsx',
+        '--expose-gc',
+        ...(opts.cpuProf ? ['--cpu-prof', '--cpu-prof-dir', join(import.meta.dirname, '..', 'results')] : []),
+      ],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    },
+  );
   return new Promise((resolve, reject) => {
     // SIGINT lets --cpu-prof write its profile before the child exits.
     child.once('message', (info) =>
@@ -93,6 +118,14 @@ function startServer(nodes: number): Promise<Server> {
           new Promise((done) => {
             child.once('message', (m) => done((m as { serviceMs: Record<string, number[]> }).serviceMs));
             child.send('service-times');
+          }),
+        cpuMicros: () =>
+          new Promise((done) => {
+            child.once('message', (m) => {
+              const { user, system } = (m as { cpu: NodeJS.CpuUsage }).cpu;
+              done(user + system);
+            });
+            child.send('cpu');
           }),
         stop: () => child.kill('SIGINT'),
       }),
@@ -155,15 +188,55 @@ function pod(i: number) {
   };
 }
 
-async function post(url: string, body: string): Promise<unknown> {
-  const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'application/json' } });
-  if (res.status !== 200) throw new Error(`${url}: HTTP ${res.status}`);
-  return res.json();
+/** One connection kept alive, as kube-scheduler's Go client keeps one per extender. */
+let agent: Agent = new Agent({ keepAlive: true, maxSockets: 1 });
+
+function post(url: string, body: string): Promise<unknown> {
+  const payload = Buffer.from(body);
+  const request = url.startsWith('https:') ? httpsRequest : httpRequest;
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: 'POST',
+        agent,
+        headers: { 'content-type': 'application/json', 'content-length': payload.length },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('end', () => {
+          if (res.statusCode !== 200) reject(new Error(`${url}: HTTP ${res.statusCode}`));
+          else resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')));
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+/** Pods of shapes no earlier pod had (fractions 0.11, 0.13 …): each meets empty per-shape caches. */
+function newShapePod(k: number) {
+  const p = pod(0);
+  return {
+    ...p,
+    metadata: {
+      ...p.metadata,
+      name: `bench-shape-${k}`,
+      uid: `bench-shape-uid-${k}`,
+      annotations: { 'phalanx.dev/gpu-fraction': (0.11 + 0.02 * k).toFixed(2) },
+    },
+  };
 }
 
 async function measure(nodes: number, mode: 'names' | 'objects', bar: SingleBar): Promise<Run> {
-  const { info, serviceTimes, stop } = await startServer(nodes);
-  const base = `http://127.0.0.1:${info.port}`;
+  const { info, serviceTimes, cpuMicros, stop } = await startServer(nodes);
+  const base = `${info.client ? 'https' : 'http'}://127.0.0.1:${info.port}`;
+  agent = info.client
+    ? new HttpsAgent({ keepAlive: true, maxSockets: 1, ...info.client })
+    : new Agent({ keepAlive: true, maxSockets: 1 });
   const objects = mode === 'objects' ? new Map(info.nodeNames.map((n) => [n, nodeObject(n)])) : undefined;
   const args = (p: unknown, names: string[]) =>
     JSON.stringify(
@@ -180,8 +253,7 @@ async function measure(nodes: number, mode: 'names' | 'objects', bar: SingleBar)
   const bound = Number(opts.maxSeconds) * 1000;
   let deadline = performance.now() + bound;
   /** One pod as kube-scheduler handles it: filter over every node, prioritize over the survivors. */
-  const schedule = async (i: number): Promise<[filter: number, prioritize: number]> => {
-    const p = pod(i);
+  const schedule = async (i: number, p: unknown = pod(i)): Promise<[filter: number, prioritize: number]> => {
     // The request body is the scheduler's cost, not the extender's: built before the clock starts.
     const filterBody = args(p, info.nodeNames);
     const t0 = performance.now();
@@ -197,7 +269,9 @@ async function measure(nodes: number, mode: 'names' | 'objects', bar: SingleBar)
     const t3 = performance.now();
     return [t1 - t0, t3 - t2];
   };
-  let started: number;
+  let elapsed: number;
+  let cpuPerPodMs: number;
+  const firstOfShapeMs: number[] = [];
   let requests = 0;
   let service: Record<string, number[]>;
   try {
@@ -206,8 +280,9 @@ async function measure(nodes: number, mode: 'names' | 'objects', bar: SingleBar)
       const [f, p] = await schedule(i);
       coldMs.push(f + p);
     }
-    started = performance.now();
+    const started = performance.now();
     deadline = started + bound;
+    const cpuBefore = await cpuMicros();
     for (let n = 0; n < pods && performance.now() < deadline; n++, i++) {
       const [f, p] = await schedule(i);
       requests += 2;
@@ -216,11 +291,16 @@ async function measure(nodes: number, mode: 'names' | 'objects', bar: SingleBar)
       bothMs.push(f + p);
       bar.increment();
     }
+    elapsed = (performance.now() - started) / 1000;
+    cpuPerPodMs = ((await cpuMicros()) - cpuBefore) / (1000 * Math.max(1, filterMs.length));
     service = await serviceTimes();
+    for (let k = 0; k < FIRST_OF_SHAPE_PODS; k++) {
+      const [f, p] = await schedule(i, newShapePod(k));
+      firstOfShapeMs.push(round(f + p));
+    }
   } finally {
     stop();
   }
-  const elapsed = (performance.now() - started) / 1000;
   // The server timed every request in order; the warm-up's come first.
   const serviceFilter = (service['/filter'] ?? []).slice(coldMs.length);
   const serviceBoth = (service['/prioritize'] ?? [])
@@ -243,11 +323,21 @@ async function measure(nodes: number, mode: 'names' | 'objects', bar: SingleBar)
     serviceFilterPrioritizeP50Ms: round(quantile(serviceBoth, 0.5)),
     serviceFilterPrioritizeP99Ms: round(quantile(serviceBoth, 0.99)),
     requestsPerSec: Math.round(requests / elapsed),
+    serviceCpuPerPodMs: round(cpuPerPodMs),
+    firstOfShapeMs,
     heapBytesPerNode: info.heapBytesPerNode,
+    heapBytesPerEmptyNode: info.heapBytesPerEmptyNode,
+    podsPerNode: info.podsPerNode,
   };
 }
 
+/** Largest fabric simulated: 15 000 nodes fit in a few hundred MB of heap and seconds of setup. */
+const MAX_NODES = 20_000;
 const sizes = opts.nodes.split(',').map(Number);
+for (const n of sizes) {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_NODES)
+    throw new Error(`--nodes: each count must be an integer from 1 to ${MAX_NODES}, got ${n}`);
+}
 const modes: ('names' | 'objects')[] =
   opts.mode === 'both' ? ['names', 'objects'] : [opts.mode as 'names' | 'objects'];
 const bar = new SingleBar(
@@ -263,6 +353,7 @@ const result = {
   benchmark: 'extender',
   command: commandLine('bench:extender'),
   policy: opts.policy,
+  transport: opts.tls ? 'HTTPS with client certificates (mutual TLS, as deployed)' : 'plain HTTP',
   warmup: Number(opts.warmup),
   machine: machineDescription(),
   runs,

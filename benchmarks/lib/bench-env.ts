@@ -117,9 +117,14 @@ export async function startBenchEnv(opts: BenchEnvOptions): Promise<BenchEnv> {
   };
   const prof = opts.cpuProf ? `--cpu-prof --cpu-prof-dir '${join(REPO_ROOT, 'benchmarks/results')}' ` : '';
   const policy = opts.policy ? ` --policy '${opts.policy}'` : '';
+  // No kubelet runs the bench nodes, so no GPU reservation pod would ever report its device: shares
+  // stay ledger entries, as before reservations existed (bench:fractions measures reservations).
+  const configFile = join(dir, 'phalanx-config.yaml');
+  await writeFile(configFile, 'reservations:\n  enabled: false\n');
   const command =
     `cd '${REPO_ROOT}' && exec '${process.execPath}' ${prof}--import tsx src/cli/main.ts serve` +
-    ` --kubeconfig '${cluster.kubeconfig}' --extender-host 127.0.0.1 --extender-port ${extenderPort} --no-webhook --log-level warn${policy}`;
+    ` --config '${configFile}' --kubeconfig '${cluster.kubeconfig}' --extender-host 127.0.0.1` +
+    ` --extender-port ${extenderPort} --no-webhook --log-level warn${policy}`;
   await writeFile(join(cluster.stateDir, PHALANX_LOG), '');
   const schedulers: SchedulerProcess[] = [];
   const stopProcesses = async (): Promise<void> => {

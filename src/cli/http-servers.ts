@@ -8,10 +8,11 @@ import type { Registry } from 'prom-client';
 import type { SchedulingVerbs } from '../app/verbs.js';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../core/types.js';
-import { createExtenderRouter } from '../extender/routes.js';
+import { createExtenderHandler } from '../extender/routes.js';
 import type { ExtenderMetrics } from '../metrics/registry.js';
-import { createAdminApp, createExtenderApp } from '../server/app.js';
+import { createAdminApp } from '../server/app.js';
 import { createExtenderServer, type ExtenderTransport } from '../server/extender-server.js';
+import type { MapSource } from '../server/map-routes.js';
 
 /** Go clients keep idle connections 90 s; a shorter server keep-alive races requests into resets. */
 const KEEP_ALIVE_MS = 95_000;
@@ -24,6 +25,8 @@ export interface HttpServersOptions {
   readonly registry: Registry;
   readonly notReadyReasons: () => string[];
   readonly debugLedger: () => unknown;
+  /** The occupancy map served at /map. */
+  readonly map?: MapSource;
   readonly clock: Clock;
   readonly logger: Logger;
 }
@@ -48,7 +51,8 @@ export async function startHttpServers(opts: HttpServersOptions): Promise<HttpSe
   const { config, logger, clock, verbs } = opts;
   let inFlight = 0;
   let drained: (() => void) | undefined;
-  const extenderRouter = createExtenderRouter({
+  // The verbs alone, without express: the scheduler's round trips are the hot path (routes.ts).
+  const extenderHandler = createExtenderHandler({
     verbs: {
       filter: (pod, names) => verbs.filter(pod, names),
       prioritize: (pod, names) => verbs.prioritize(pod, names),
@@ -68,27 +72,23 @@ export async function startHttpServers(opts: HttpServersOptions): Promise<HttpSe
   });
   let refusedHandshakes = 0;
   let refusalLoggedAt = 0;
-  const extender = await createExtenderServer(
-    createExtenderApp({ extender: extenderRouter }),
-    opts.transport,
-    {
-      onCertificateReload: (err) =>
-        err
-          ? logger.warn({ err }, 'extender certificate reload failed')
-          : logger.info('extender certificate reloaded'),
-      onHandshakeRefused: (err, remoteAddress) => {
-        // At most one line a minute: a scanner must not flood the log.
-        refusedHandshakes++;
-        if (clock.now() - refusalLoggedAt < 60_000) return;
-        refusalLoggedAt = clock.now();
-        logger.warn(
-          { err: err.message, remoteAddress, refusedSinceLastLine: refusedHandshakes },
-          'extender TLS handshake refused (no or untrusted client certificate)',
-        );
-        refusedHandshakes = 0;
-      },
+  const extender = await createExtenderServer((req, res) => extenderHandler(req, res), opts.transport, {
+    onCertificateReload: (err) =>
+      err
+        ? logger.warn({ err }, 'extender certificate reload failed')
+        : logger.info('extender certificate reloaded'),
+    onHandshakeRefused: (err, remoteAddress) => {
+      // At most one line a minute: a scanner must not flood the log.
+      refusedHandshakes++;
+      if (clock.now() - refusalLoggedAt < 60_000) return;
+      refusalLoggedAt = clock.now();
+      logger.warn(
+        { err: err.message, remoteAddress, refusedSinceLastLine: refusedHandshakes },
+        'extender TLS handshake refused (no or untrusted client certificate)',
+      );
+      refusedHandshakes = 0;
     },
-  );
+  });
   const extenderServer: Server = extender.server;
   if (!extender.https) {
     logger.warn(
@@ -102,6 +102,7 @@ export async function startHttpServers(opts: HttpServersOptions): Promise<HttpSe
       registry: opts.registry,
       notReadyReasons: opts.notReadyReasons,
       debugLedger: opts.debugLedger,
+      ...(opts.map ? { map: opts.map } : {}),
     }),
   );
   adminServer.keepAliveTimeout = KEEP_ALIVE_MS;

@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../config/load.js';
 import { createLogger } from '../logging/logger.js';
 import { serve } from './serve.js';
 import { DEFAULT_LIST_COMMAND, runReserve } from './reserve.js';
+import { runMapCommand } from './map-command.js';
 
 function port(value: string): number {
   const n = Number(value);
@@ -97,6 +98,23 @@ program
       log: (line) => console.error(line),
     });
     process.exit(code);
+  });
+
+program
+  .command('map')
+  .description("print the occupancy map of a running Phalanx (its admin port's /map) as text")
+  .option('--url <url>', "the admin port's base URL", 'http://127.0.0.1:9090')
+  .option('--open <ids>', 'domain ids to open, comma-separated (label values joined by "/")', '')
+  .option('--search <text>', 'find a pod, gang, node or domain instead')
+  .option('--json', 'print the JSON answer instead of text')
+  .action(async (opts: { url: string; open: string; search?: string; json?: boolean }) => {
+    const text = await runMapCommand({
+      url: opts.url,
+      open: opts.open.split(',').filter((id) => id !== ''),
+      ...(opts.search === undefined ? {} : { search: opts.search }),
+      json: opts.json === true,
+    });
+    process.stdout.write(`${text}\n`);
   });
 
 program.parseAsync().catch((err: unknown) => {

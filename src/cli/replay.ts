@@ -10,7 +10,9 @@ import { formatTable, traceName } from '../replay/report.js';
 import { isReplayPolicy, REPLAY_POLICIES, type ReplayPolicyName } from '../replay/replay-policies.js';
 import { runReplay, type ReplayResult } from '../replay/run-replay.js';
 import { parseSeedList } from '../replay/seed-list.js';
-import { parseNodeCsv, parsePodCsv } from '../replay/trace-csv.js';
+import { seededRng } from '../replay/seeded-rng.js';
+import { parseNodeCsv, parsePodCsv, type TracePod } from '../replay/trace-csv.js';
+import { generateVariant, parseVariantName, specVocabulary } from '../replay/trace-variants.js';
 
 const repo = resolve(import.meta.dirname, '..', '..');
 const tracesDir = resolve(repo, '..', 'shared', 'traces', 'openb');
@@ -39,6 +41,35 @@ interface Options {
   policies?: string;
   traces?: string;
   progress: boolean;
+  variant?: string;
+  variantSeed: number;
+}
+
+const readPods = (file: string): TracePod[] => parsePodCsv(readFileSync(file, 'utf8'), file);
+
+/** A generated variant of `basePods` (normally default); gpuspec draws model sets from gpuspec10. */
+function variantPods(basePods: string, variant: string, seed: number): TracePod[] {
+  const spec = parseVariantName(variant);
+  const vocabulary =
+    spec.family === 'gpuspec'
+      ? specVocabulary(readPods(join(tracesDir, 'openb_pod_list_gpuspec10.csv')))
+      : [];
+  return generateVariant(readPods(basePods), spec, seededRng(seed), vocabulary);
+}
+
+function parseVariant(text: string): string {
+  try {
+    parseVariantName(text);
+    return text;
+  } catch (err) {
+    throw new InvalidArgumentError((err as Error).message);
+  }
+}
+
+function parseVariantSeed(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 0 || n > 2 ** 31) throw new InvalidArgumentError('a seed in 0..2^31');
+  return n;
 }
 
 function replayOne(
@@ -48,7 +79,7 @@ function replayOne(
   opts: Options,
 ): ReplayResult {
   const nodes = parseNodeCsv(readFileSync(nodesFile, 'utf8'), nodesFile);
-  const pods = parsePodCsv(readFileSync(podsFile, 'utf8'), podsFile);
+  const pods = opts.variant ? variantPods(podsFile, opts.variant, opts.variantSeed) : readPods(podsFile);
   const bar = opts.progress
     ? new SingleBar(
         {
@@ -64,7 +95,7 @@ function replayOne(
       policy,
       nodes,
       pods,
-      podsFile: basename(podsFile),
+      podsFile: opts.variant ? `${opts.variant}#${opts.variantSeed}` : basename(podsFile),
       seeds: opts.seeds,
       onProgress: (done, total, seed) => {
         bar?.setTotal(total);
@@ -114,7 +145,15 @@ const program = new Command('replay')
   .option('--policies <list>', 'with --all: comma-separated policies')
   .option('--traces <list>', 'with --all: comma-separated trace names (e.g. default,cpu050)')
   .option('--no-progress', 'no progress bar')
+  .option(
+    '--variant <name>',
+    'replay a generated variant of --pods instead (gpushare60, multigpu50, gpuspec33, cpu300)',
+    parseVariant,
+  )
+  .option('--variant-seed <n>', 'seed of the variant generator', parseVariantSeed, 1)
   .action((opts: Options) => {
+    if (opts.all && opts.variant)
+      throw new InvalidArgumentError('--variant replays one pod list; not with --all');
     if (opts.all) return runAll(opts);
     const result = replayOne(opts.policy, opts.nodes, opts.pods, opts);
     if (opts.json) process.stdout.write(JSON.stringify(result) + '\n');

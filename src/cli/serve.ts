@@ -11,9 +11,12 @@ import { GangCoordinator } from '../app/gang/gang-coordinator.js';
 import { GangGates } from '../app/gang/gang-gates.js';
 import { GangPreemption } from '../app/preemption/preempt-gangs.js';
 import { PreemptService } from '../app/preemption/preempt-service.js';
+import { PreemptionController } from '../app/preemption/preemption-controller.js';
+import { PreemptionHolds } from '../app/preemption/preemption-holds.js';
 import { SchedulingService } from '../app/scheduling/scheduling-service.js';
 import type { Config } from '../config/schema.js';
 import { ClusterState } from '../core/cluster-state.js';
+import type { PodShape } from '../core/kube-shapes.js';
 import type { PlacementPolicy } from '../core/policies/policy.js';
 import { policyByName } from '../core/policies/registry.js';
 import type { Clock, PodDemand } from '../core/types.js';
@@ -29,13 +32,22 @@ import { IndexedNodeLookup } from '../kube/node-lookup.js';
 import { PodIndex } from '../kube/pod-index.js';
 import { GpuReservations } from '../app/reservations/gpu-reservations.js';
 import { ApiReservationPods } from '../kube/reservation-pods.js';
+import { PlaceholderController } from '../app/autoscaling/placeholder-controller.js';
+import { ApiPlaceholderPods } from '../kube/placeholder-pods.js';
+import { ApiProvisioningRequests, discoveryApi } from '../kube/provisioning-requests.js';
+import { autoscalingObserver } from '../metrics/autoscaling-metrics.js';
 import { observeReservation } from '../core/devices/reservation-pods.js';
 import { apiKueueQueueSource } from '../kube/kueue-queues.js';
 import { ApiPodEvictor } from '../kube/pod-evictor.js';
+import { ApiDisruptionBudgets } from '../kube/disruption-budgets.js';
+import { ApiPodNominator, ApiPreemptionEvictor } from '../kube/preemption-eviction.js';
+import { createPreemptionMetrics, preemptionObserver } from '../metrics/preemption-metrics.js';
 import { CachedPodReader } from '../kube/pod-reader.js';
 import { createGangMetrics, gangObserver } from '../metrics/gang-metrics.js';
 import { createKueueMetrics } from '../metrics/kueue-metrics.js';
 import { createNodeCapacityMetrics } from '../metrics/node-capacity-metrics.js';
+import { createFabricMetrics } from '../metrics/fabric-metrics.js';
+import { holderFromPod, OccupancyMap } from '../core/occupancy/occupancy-map.js';
 import { createQuotaMetrics, preemptObserver } from '../metrics/quota-metrics.js';
 import { gpuMilliByNamespace } from '../core/ledger/namespace-usage.js';
 import { createExtenderMetrics, createRegistry } from '../metrics/registry.js';
@@ -94,6 +106,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
   });
   const fencedCore = fencedApi(clients.core, leadership, [
     'deleteNamespacedPod',
+    'createNamespacedPodEviction',
     'patchNamespacedPodStatus',
     'patchNodeStatus',
   ]);
@@ -132,7 +145,12 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     fence: leadership,
     onBound: () => metrics.bindsTotal.inc(),
   });
+  // Capacity freed by Phalanx's own preemption, held for its preemptor (app/preemption).
+  const preemptionHolds = config.preemption.enabled ? new PreemptionHolds(state) : undefined;
+  const preemptFor = (pod: PodShape, demand: PodDemand, offered?: readonly string[]): void =>
+    preemption?.request(pod, demand, offered);
   const gangs = new GangCoordinator({
+    ...(preemptionHolds ? { held: preemptionHolds, noRoom: preemptFor } : {}),
     state,
     members: podIndex,
     pods,
@@ -173,6 +191,19 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     },
   });
   const gates = new GangGates({ members: podIndex, binder });
+  // The occupancy map (/map, `phalanx map`) and the fabric metrics read the same fabric.
+  const occupancy = new OccupancyMap({
+    state,
+    levels,
+    holder: (uid) => {
+      const pod = podIndex.byUid(uid);
+      return pod === undefined ? undefined : holderFromPod(pod);
+    },
+    plans: () => gangs.plans(),
+    schedulerName: config.schedulerName,
+    clock,
+  });
+  createFabricMetrics(registry, () => occupancy.fabric());
   // GPU shares as node capacity, for Kueue TAS and `kubectl describe node`; written by the leader only.
   const capacityWrites = createNodeCapacityMetrics(registry).gpuMilliWrites;
   const advertiser = config.advertiseGpuMilli
@@ -217,6 +248,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     notServingReason,
     gangs,
     limits: config.limits,
+    ...(preemptionHolds ? { noRoom: preemptFor } : {}),
   });
 
   const quota = createQuotaMetrics(registry, () =>
@@ -229,6 +261,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     levels,
     notServingReason,
     observer: preemptObserver(quota),
+    ...(preemptionHolds ? { wholeGangs: preemptFor } : {}),
   });
   // The scheduler evicts a preempted gang's members on its chosen node only; Phalanx takes the rest.
   const gangPreemption = new GangPreemption({
@@ -249,6 +282,78 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     schedulerName: config.schedulerName,
     active,
   });
+  // Demand an autoscaler can see: placeholder pods for waiting shares and gangs (app/autoscaling). Leader only.
+  const placeholders = config.autoscaling.enabled
+    ? new PlaceholderController({
+        ...config.autoscaling,
+        schedulerName: config.schedulerName,
+        levels,
+        pods: new ApiPlaceholderPods(
+          fencedApi(clients.core, leadership, ['createNamespacedPod', 'deleteNamespacedPod']),
+          config.autoscaling,
+        ),
+        ...(config.autoscaling.gangs === 'provisioningRequest'
+          ? {
+              requests: new ApiProvisioningRequests(
+                {
+                  apis: discoveryApi(clients.config),
+                  core: fencedApi(clients.core, leadership, [
+                    'createNamespacedPodTemplate',
+                    'deleteCollectionNamespacedPodTemplate',
+                    'patchNamespacedPod',
+                  ]),
+                  customObjects: fencedApi(clients.customObjects, leadership, [
+                    'createNamespacedCustomObject',
+                    'deleteNamespacedCustomObject',
+                  ]),
+                },
+                config.autoscaling,
+                clock,
+              ),
+            }
+          : {}),
+        nodes: {
+          labels: (name) => nodeIndex.get(name)?.metadata?.labels,
+          all: function* () {
+            for (const name of nodeIndex.names()) {
+              const node = nodeIndex.get(name);
+              if (node !== undefined) yield node;
+            }
+          },
+        },
+        clock,
+        active,
+        observer: autoscalingObserver(registry),
+        onAction: (action, detail) => kubeLog.info(detail, `capacity placeholder ${action}`),
+        onError: (action, err, detail) =>
+          kubeLog.warn({ err, ...detail }, `capacity placeholder ${action} failed`),
+      })
+    : undefined;
+  // Preemption for what kube-scheduler cannot preempt for: whole gangs and GPU shares. Leader only.
+  const preemption = preemptionHolds
+    ? new PreemptionController({
+        state,
+        holds: preemptionHolds,
+        nodePods: podIndex,
+        gangs: podIndex,
+        nodes: new IndexedNodeLookup(nodeIndex, podIndex),
+        budgets: ApiDisruptionBudgets.fromConfig(clients.config),
+        evictor: new ApiPreemptionEvictor(fencedCore, clock),
+        nominator: new ApiPodNominator(fencedCore),
+        events,
+        clock,
+        levels,
+        policy: {
+          schedulerName: config.schedulerName,
+          allowOtherSchedulers: config.preemption.allowOtherSchedulersVictims,
+        },
+        holdTtlMs: config.preemption.holdTtlMs,
+        retryMs: config.preemption.retryMs,
+        active,
+        observer: preemptionObserver(createPreemptionMetrics(registry)),
+        onError: (err, preemptor) => kubeLog.warn({ err, preemptor }, 'preemption failed'),
+      })
+    : undefined;
   // Kueue's borrowing per ClusterQueue, when Kueue is installed (discovered; nothing otherwise).
   const kueueQueues = apiKueueQueueSource(clients.config, clients.customObjects, clock, kubeLog);
   createKueueMetrics(registry, () => kueueQueues.borrowed());
@@ -263,16 +368,22 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
       onNodeSeen: (node) => advertiser?.nodeSeen(node),
       onNodeDeleted: (name) => advertiser?.nodeDeleted(name),
       onPodChanged: (pod) => {
+        occupancy.podChanged(pod);
         halfBound.podChanged(pod);
         void gates.podChanged(pod).catch((err: unknown) => kubeLog.warn({ err }, 'gate lift failed'));
         gangPreemption.podChanged(pod);
+        preemption?.podChanged(pod);
         admissionWaits.podChanged(pod);
         reservations?.podChanged(pod);
+        placeholders?.podChanged(pod);
       },
       onPodDeleted: (pod) => {
+        occupancy.podDeleted(pod);
         reservations?.podDeleted(pod);
+        placeholders?.podDeleted(pod);
         if (pod.metadata?.uid) gangs.memberDeleted(pod.metadata.uid);
         gangPreemption.podChanged(pod);
+        preemption?.podDeleted(pod);
       },
     },
     { pods: podIndex, nodes: nodeIndex },
@@ -303,7 +414,9 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     gangs.sweep();
     if (leadership.holdsLeaseWithMargin()) halfBound.sweep();
     admissionWaits.sweep();
+    preemption?.sweep();
     reservations?.kick();
+    placeholders?.tick();
     const totals = state.totals();
     metrics.gpuMilliCapacity.set(totals.capacityMilli);
     metrics.gpuMilliAllocated.set(totals.committedMilli);
@@ -327,6 +440,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     registry,
     notReadyReasons,
     debugLedger: () => ledgerView(state),
+    map: occupancy,
     clock,
     logger,
   });
@@ -337,6 +451,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     start: () => undefined,
     stop: () => {
       http.closeExtenderConnections();
+      preemptionHolds?.clear();
       const dropped = stepDown(state, gangs);
       logger.warn({ reservations: dropped }, 'stopped leading: connections closed, plans released');
     },

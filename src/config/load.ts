@@ -30,6 +30,8 @@ const ENV_PATHS: Readonly<Record<string, string>> = {
   PHALANX_LEADER_ELECTION: 'leaderElection.enabled',
   PHALANX_POD_NAME: 'leaderElection.podName',
   PHALANX_POD_NAMESPACE: 'leaderElection.podNamespace',
+  PHALANX_AUTOSCALING_ENABLED: 'autoscaling.enabled',
+  PHALANX_AUTOSCALING_GANGS: 'autoscaling.gangs',
 };
 
 export function setPath(tree: Tree, path: string, value: unknown): void {

@@ -1,5 +1,7 @@
 // The one typed configuration of `phalanx serve`, with defaults and validation messages.
 import { z } from 'zod';
+import { DEFAULT_PLACEHOLDER_PRIORITY_CLASS } from '../core/autoscaling/placeholder-names.js';
+import { DEFAULT_PROVISIONING_CLASS } from '../core/autoscaling/provisioning-requests.js';
 import { DEFAULT_MAX_GROUP_SIZE, MAX_GROUP_SIZE } from '../core/demand-annotations.js';
 import { DEFAULT_SCHEDULER_NAME, DEFAULT_TOPOLOGY_LEVELS } from '../core/names.js';
 import { DEFAULT_MAX_GPUS_PER_POD, MAX_GPUS_PER_POD } from '../core/pod-demand.js';
@@ -175,6 +177,60 @@ export const configSchema = z.strictObject({
         })
         .prefault({}),
       hami: z.boolean().default(false),
+    })
+    .prefault({}),
+  /**
+   * Phalanx's own preemption, for what kube-scheduler cannot preempt for: whole gangs and GPU shares
+   * (app/preemption/preemption-controller.ts). Whole-GPU single pods keep the scheduler's preemption
+   * with the preempt verb.
+   */
+  preemption: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** How long capacity freed by a preemption is held for its preemptor (victims' grace periods included). */
+      holdTtlMs: z.number().int().min(1_000).max(3_600_000).default(120_000),
+      /** A preemptor is not decided for again sooner than this. */
+      retryMs: z.number().int().min(100).max(600_000).default(10_000),
+      /** Pods placed by other schedulers may be victims too (default: never). */
+      allowOtherSchedulersVictims: z.boolean().default(false),
+    })
+    .prefault({}),
+  /**
+   * Demand an autoscaler can see (README "Autoscaling"): for fractional pods and gangs that stay
+   * Unschedulable, the leader keeps low-priority placeholder pods asking for whole nvidia.com/gpu with
+   * the same node constraints (a gang's together in one domain of its required level), scheduled by
+   * the default scheduler, so cluster-autoscaler and Karpenter add nodes of the right pool; they are
+   * deleted once scheduled (the room is handed to the real pods) or when the demand is gone. Off by default.
+   */
+  autoscaling: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      /** Namespace of the placeholder pods: one the webhook does not mutate (deploy/autoscaling grants create there). */
+      namespace: z.string().min(1).default('phalanx-system'),
+      /** A PriorityClass with a negative value and preemptionPolicy Never (deploy/autoscaling/priority-class.yaml). */
+      priorityClassName: z.string().min(1).default(DEFAULT_PLACEHOLDER_PRIORITY_CLASS),
+      /** The placeholder container; it only has to start. */
+      image: z.string().min(1).default('registry.k8s.io/pause:3.10'),
+      /** How long a pod must have been Unschedulable before it counts as demand (the scheduler retries meanwhile). */
+      pendingForMs: z.number().int().min(0).max(3_600_000).default(10_000),
+      /** After a unit's placeholders were scheduled and handed off, how long it gets no new ones. */
+      handoffGraceMs: z.number().int().min(0).max(3_600_000).default(120_000),
+      /** How often the leader reconciles placeholders. */
+      reconcileMs: z.number().int().min(1_000).max(600_000).default(5_000),
+      /**
+       * How long a gang's placeholders may stay half placed (the first in a domain with some room, the
+       * rest unable to follow) before they are recreated outside that domain.
+       */
+      gangStallMs: z.number().int().min(1_000).max(3_600_000).default(60_000),
+      /**
+       * `provisioningRequest`: while the autoscaling.x-k8s.io/v1 API is served (discovered), a waiting
+       * gang gets one ProvisioningRequest of class `provisioningClassName` (all or nothing) instead of
+       * placeholder pods, and its waiting pods are annotated as consuming it. Shares keep placeholders.
+       */
+      gangs: z.enum(['placeholders', 'provisioningRequest']).default('placeholders'),
+      provisioningClassName: z.string().min(1).default(DEFAULT_PROVISIONING_CLASS),
+      /** Most placeholder pods at once; whole gangs or share groups beyond it wait for a later pass. */
+      maxPlaceholders: z.number().int().min(1).max(1_000).default(64),
     })
     .prefault({}),
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),

@@ -1,13 +1,19 @@
 // POST /filter, /prioritize, /bind, /preempt: kube-scheduler extender verbs over the scheduling use cases.
 // Malformed bodies get 400 naming the field; internal errors get 200 with Error set, which is the
 // scheduler's contract for "this pod failed, requeue it" (protocol.md §2.7).
-import express, { type NextFunction, type Request, type Response, type Router } from 'express';
+// A plain node:http handler: every pod costs the scheduler a synchronous filter and prioritize round
+// trip, so the hot path is body bytes → parse → verb → a cached reply Buffer, without a framework's
+// per-request layers; node-name lists sent unchanged are not parsed again (node-name-lists.ts).
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import type { NodeShape } from '../core/kube-shapes.js';
 import { REJECT_CAUSES } from '../app/placement/placement.js';
 import type { FilterOutcome, HostScore, SchedulingVerbs } from '../app/verbs.js';
 import type { ExtenderMetrics } from '../metrics/registry.js';
+import { NodeNameLists } from './node-name-lists.js';
 import { parseBindingArgs, parseExtenderArgs, parsePreemptionArgs, WireError } from './parse-args.js';
+import { BodyReader, hasBody } from './read-body.js';
 import type {
   ExtenderArgs,
   ExtenderBindingResult,
@@ -87,19 +93,29 @@ function countRejections(outcome: FilterOutcome, metrics: ExtenderMetrics): void
   for (const [reason, n] of counts) metrics.filterRejections.inc({ reason }, n);
 }
 
-/**
- * JSON without express's ETag: res.json hashes every body (SHA-1 over ~100 KB replies at 5000
- * nodes) for a conditional GET that kube-scheduler never makes.
- */
-function sendJson(res: Response, body: unknown): void {
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.end(JSON.stringify(body));
+/** A reply ready to write: status and JSON bytes. */
+interface Reply {
+  readonly status: number;
+  readonly body: Buffer;
+}
+
+const json = (status: number, value: unknown): Reply => ({
+  status,
+  body: Buffer.from(JSON.stringify(value)),
+});
+
+function send(res: ServerResponse, reply: Reply): void {
+  res.writeHead(reply.status, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': reply.body.length,
+  });
+  res.end(reply.body);
 }
 
 /**
  * Replies serialized once per verb result. The verbs hand back the same result object while the node
  * list and the ledger are unchanged (NodeListMemo), so at 5000 nodes the ~60 KB filter reply and the
- * prioritize reply are encoded once, not on every pod; a Buffer also skips the socket's UTF-8 pass.
+ * prioritize reply are encoded once, not on every pod.
  */
 function cachedReply<K extends object>(cache: WeakMap<K, Buffer>, key: K, build: () => unknown): Buffer {
   let body = cache.get(key);
@@ -107,21 +123,44 @@ function cachedReply<K extends object>(cache: WeakMap<K, Buffer>, key: K, build:
   return body;
 }
 
-function sendBody(res: Response, body: Buffer): void {
-  res.setHeader('Content-Type', 'application/json; charset=utf-8');
-  res.end(body);
+/** JSON of a body; an empty body reads as `{}` (then fails on the first required field). */
+function parseJson(body: Buffer, lists?: NodeNameLists): unknown {
+  if (body.length === 0) return {};
+  try {
+    return lists ? lists.parse(body) : JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new WireError('body', (err as Error).message);
+  }
 }
 
-export function createExtenderRouter(deps: ExtenderRouteDeps): Router {
+type Verb = 'filter' | 'prioritize' | 'bind' | 'preempt';
+
+const VERB_PATHS: ReadonlyMap<string, Verb> = new Map([
+  ['/filter', 'filter'],
+  ['/prioritize', 'prioritize'],
+  ['/bind', 'bind'],
+  ['/preempt', 'preempt'],
+]);
+
+function pathOf(url: string | undefined): string {
+  const raw = url ?? '/';
+  const query = raw.indexOf('?');
+  return query < 0 ? raw : raw.slice(0, query);
+}
+
+/** A connect-style handler: `next` (when mounted in express) gets every request that is not a verb. */
+export type ExtenderHandler = (req: IncomingMessage, res: ServerResponse, next?: () => void) => void;
+
+export function createExtenderHandler(deps: ExtenderRouteDeps): ExtenderHandler {
   const { verbs, metrics, logger } = deps;
-  const router = express.Router();
-  router.use(express.json({ limit: deps.bodyLimitBytes, type: () => true }));
   const filterReplies = new WeakMap<FilterOutcome, Buffer>();
   const prioritizeReplies = new WeakMap<readonly HostScore[], Buffer>();
+  const nameLists = new NodeNameLists();
+  const bodies = new BodyReader(deps.bodyLimitBytes);
 
-  router.post('/filter', (req: Request, res: Response) => {
+  function filter(body: Buffer): Reply {
     const end = metrics.verbDuration.startTimer({ verb: 'filter' });
-    const args = parseExtenderArgs(req.body);
+    const args = parseExtenderArgs(parseJson(body, nameLists));
     const names = nodeNamesOf(args);
     const outcome = verbs.filter(args.Pod, names);
     const reply = (): ExtenderFilterResult => ({
@@ -131,37 +170,42 @@ export function createExtenderRouter(deps: ExtenderRouteDeps): Router {
       Error: outcome.error ?? '',
     });
     countRejections(outcome, metrics);
-    logger.debug(
-      { verb: 'filter', pod: podName(args), nodes: names.length, feasible: outcome.feasible.length },
-      'filter',
-    );
+    if (logger.isLevelEnabled('debug')) {
+      logger.debug(
+        { verb: 'filter', pod: podName(args), nodes: names.length, feasible: outcome.feasible.length },
+        'filter',
+      );
+    }
     // With node objects the reply echoes this request's objects: nothing to reuse.
-    if (args.NodeNames === null) sendJson(res, reply());
-    else sendBody(res, cachedReply(filterReplies, outcome, reply));
+    const result: Reply =
+      args.NodeNames === null
+        ? json(200, reply())
+        : { status: 200, body: cachedReply(filterReplies, outcome, reply) };
     end({ outcome: outcome.error ? 'error' : 'ok' });
-  });
+    return result;
+  }
 
-  router.post('/prioritize', (req: Request, res: Response) => {
+  function prioritize(body: Buffer): Reply {
     const end = metrics.verbDuration.startTimer({ verb: 'prioritize' });
-    const args = parseExtenderArgs(req.body);
+    const args = parseExtenderArgs(parseJson(body, nameLists));
     const scores = verbs.prioritize(args.Pod, nodeNamesOf(args));
-    logger.debug({ verb: 'prioritize', pod: podName(args), nodes: scores.length }, 'prioritize');
-    sendBody(
-      res,
-      cachedReply(prioritizeReplies, scores, () => {
-        // A host missing from the reply gets 0 from the extender (prioritizeNodes adds only listed
-        // hosts), so zero scores are left out: a smaller reply for us to write and the scheduler to read.
-        const reply: HostPriority[] = [];
-        for (const s of scores) if (s.score !== 0) reply.push({ Host: s.host, Score: s.score });
-        return reply;
-      }),
-    );
+    if (logger.isLevelEnabled('debug')) {
+      logger.debug({ verb: 'prioritize', pod: podName(args), nodes: scores.length }, 'prioritize');
+    }
+    const reply = cachedReply(prioritizeReplies, scores, () => {
+      // A host missing from the reply gets 0 from the extender (prioritizeNodes adds only listed
+      // hosts), so zero scores are left out: a smaller reply for us to write and the scheduler to read.
+      const hosts: HostPriority[] = [];
+      for (const s of scores) if (s.score !== 0) hosts.push({ Host: s.host, Score: s.score });
+      return hosts;
+    });
     end({ outcome: 'ok' });
-  });
+    return { status: 200, body: reply };
+  }
 
-  router.post('/bind', async (req: Request, res: Response) => {
+  async function bind(body: Buffer): Promise<Reply> {
     const end = metrics.verbDuration.startTimer({ verb: 'bind' });
-    const args = parseBindingArgs(req.body);
+    const args = parseBindingArgs(parseJson(body));
     const error = await verbs.bind({
       namespace: args.PodNamespace,
       name: args.PodName,
@@ -169,25 +213,23 @@ export function createExtenderRouter(deps: ExtenderRouteDeps): Router {
       node: args.Node,
     });
     const reply: ExtenderBindingResult = { Error: error };
-    res.json(reply);
     end({ outcome: error ? 'error' : 'ok' });
-  });
+    return json(200, reply);
+  }
 
   // Preempt: either request form in, always the UID form out (protocol.md §2.9). Only nodes with at
   // least one victim are returned; the others are dropped from the scheduler's candidates.
-  router.post('/preempt', (req: Request, res: Response) => {
+  function preempt(body: Buffer): Reply {
     const end = metrics.verbDuration.startTimer({ verb: 'preempt' });
-    const args = parsePreemptionArgs(req.body);
+    const args = parsePreemptionArgs(parseJson(body));
     if (verbs.preempt === undefined) {
-      res.status(501).json({ error: 'preempt is not served by this extender' });
       end({ outcome: 'error' });
-      return;
+      return json(501, { error: 'preempt is not served by this extender' });
     }
     const outcome = verbs.preempt(args.Pod, preemptCandidates(args));
     if (outcome.error !== undefined) {
-      res.status(503).json({ error: outcome.error });
       end({ outcome: 'error' });
-      return;
+      return json(503, { error: outcome.error });
     }
     const reply: ExtenderPreemptionResult = { NodeNameToMetaVictims: {} };
     for (const [node, uids] of Object.entries(outcome.victims)) {
@@ -204,33 +246,85 @@ export function createExtenderRouter(deps: ExtenderRouteDeps): Router {
       },
       'preempt',
     );
-    res.json(reply);
     end({ outcome: 'ok' });
-  });
+    return json(200, reply);
+  }
 
-  // Errors: wire errors and body-parser failures are the caller's fault (400); anything else is ours,
-  // answered in the scheduler's contract (200 + Error) so it requeues the pod instead of crashing.
-  router.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const verb = verbLabel(req.path);
-    const status = (err as { status?: number; type?: string }).status;
+  // Errors: wire errors are the caller's fault (400); anything else is ours, answered in the
+  // scheduler's contract (200 + Error) so it requeues the pod instead of crashing.
+  function failure(err: unknown, verb: string): Reply {
     if (err instanceof WireError) {
       metrics.malformedRequests.inc({ verb });
-      res.status(400).json({ error: err.message, field: err.field });
-      return;
-    }
-    if (typeof status === 'number' && status >= 400 && status < 500) {
-      metrics.malformedRequests.inc({ verb });
-      const type = (err as { type?: string }).type;
-      const message =
-        type === 'entity.too.large'
-          ? `body: request body exceeds ${deps.bodyLimitBytes} bytes`
-          : `body: ${(err as Error).message}`;
-      res.status(400).json({ error: message, field: 'body' });
-      return;
+      return json(400, { error: err.message, field: err.field });
     }
     logger.error({ err, verb }, 'extender verb failed');
     metrics.verbDuration.observe({ verb, outcome: 'error' }, 0);
-    res.status(200).json({ Error: `phalanx internal error: ${(err as Error).message ?? String(err)}` });
-  });
+    return json(200, { Error: `phalanx internal error: ${(err as Error).message ?? String(err)}` });
+  }
+
+  function serve(verb: Verb, body: Buffer): Reply | Promise<Reply> {
+    switch (verb) {
+      case 'filter':
+        return filter(body);
+      case 'prioritize':
+        return prioritize(body);
+      case 'bind':
+        return bind(body);
+      case 'preempt':
+        return preempt(body);
+    }
+  }
+
+  /** Not a verb: a body that is not JSON is still a malformed request (counted as "other"). */
+  function notAVerb(req: IncomingMessage, res: ServerResponse, next?: () => void): void {
+    const path = pathOf(req.url);
+    const notFound = (): void => {
+      if (next) next();
+      else send(res, json(404, { error: `no route for ${req.method ?? ''} ${path}` }));
+    };
+    if (!hasBody(req)) {
+      notFound();
+      return;
+    }
+    bodies
+      .read(req)
+      .then((body) => {
+        try {
+          parseJson(body.bytes);
+        } finally {
+          body.release();
+        }
+        notFound();
+      })
+      .catch((err: unknown) => send(res, failure(err, verbLabel(path))));
+  }
+
+  return (req, res, next) => {
+    const verb = req.method === 'POST' ? VERB_PATHS.get(pathOf(req.url)) : undefined;
+    if (verb === undefined) {
+      notAVerb(req, res, next);
+      return;
+    }
+    bodies
+      .read(req)
+      .then((body) => {
+        // Every verb parses its body before its first await: the bytes are free again after this call.
+        try {
+          return serve(verb, body.bytes);
+        } finally {
+          body.release();
+        }
+      })
+      .catch((err: unknown) => failure(err, verb))
+      .then((reply) => send(res, reply))
+      .catch((err: unknown) => logger.error({ err, verb }, 'extender reply failed'));
+  };
+}
+
+/** The verbs as an express router, for apps that also mount other routes (tests, benchmarks). */
+export function createExtenderRouter(deps: ExtenderRouteDeps): Router {
+  const handler = createExtenderHandler(deps);
+  const router = express.Router();
+  router.use((req, res, next) => handler(req, res, () => next()));
   return router;
 }

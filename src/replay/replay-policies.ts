@@ -4,7 +4,7 @@ import { createBestFitPolicy } from '../core/policies/bestfit.js';
 import { createDotProductPolicy } from '../core/policies/dotprod.js';
 import { createFgdPolicy } from '../core/policies/fgd.js';
 import { createPackingPolicy } from '../core/policies/packing.js';
-import { createPhalanxPolicy } from '../core/policies/phalanx.js';
+import { createPhalanxPolicy, type PhalanxWeights } from '../core/policies/phalanx.js';
 import type { PlacementPolicy } from '../core/policies/policy.js';
 import { createRandomPolicy } from '../core/policies/random.js';
 
@@ -27,7 +27,12 @@ export function isReplayPolicy(name: string): name is ReplayPolicyName {
   return (REPLAY_POLICIES as readonly string[]).includes(name);
 }
 
-export function createReplayPolicy(name: ReplayPolicyName, rng: SeededRng): ReplayPolicy {
+/** `phalanxWeights`: replaces the shipped phalanx constants (cross-validation only). */
+export function createReplayPolicy(
+  name: ReplayPolicyName,
+  rng: SeededRng,
+  phalanxWeights?: PhalanxWeights,
+): ReplayPolicy {
   switch (name) {
     case 'random':
       return { policy: createRandomPolicy(rng), pure: false, knowsWorkload: false };
@@ -40,6 +45,6 @@ export function createReplayPolicy(name: ReplayPolicyName, rng: SeededRng): Repl
     case 'fgd':
       return { policy: createFgdPolicy(), pure: true, knowsWorkload: true };
     case 'phalanx':
-      return { policy: createPhalanxPolicy(), pure: true, knowsWorkload: false };
+      return { policy: createPhalanxPolicy(phalanxWeights), pure: true, knowsWorkload: false };
   }
 }

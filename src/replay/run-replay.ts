@@ -7,6 +7,7 @@ import { simulate } from './simulate.js';
 import { podDemand } from './trace-convert.js';
 import type { TraceNode, TracePod } from './trace-csv.js';
 import { buildWorkload } from './workload.js';
+import type { PhalanxWeights } from '../core/policies/phalanx.js';
 
 /** Pods are inflated to this multiple of GPU capacity (the FGD protocol). */
 export const INFLATION_RATIO = 1.3;
@@ -17,6 +18,8 @@ export interface ReplayInput {
   readonly pods: readonly TracePod[];
   readonly podsFile: string;
   readonly seeds: readonly number[];
+  /** Replaces the shipped phalanx constants (cross-validation). */
+  readonly phalanxWeights?: PhalanxWeights;
   /** Progress: pods done in the current seed, pods in it, seed. */
   readonly onProgress?: (done: number, total: number, seed: number) => void;
 }
@@ -55,7 +58,7 @@ export function replaySeed(input: ReplayInput, seed: number, clock: () => number
   const cluster = new SimCluster(input.nodes);
   const pods = buildWorkload(input.pods, cluster.capacityMilli, INFLATION_RATIO, seededRng(seed));
   const rng = seededRng(seed ^ TIE_STREAM);
-  const { policy, pure, knowsWorkload } = createReplayPolicy(input.policy, rng);
+  const { policy, pure, knowsWorkload } = createReplayPolicy(input.policy, rng, input.phalanxWeights);
   if (knowsWorkload) for (const pod of pods) policy.observe?.(podDemand(pod));
   const step = Math.max(1, Math.floor(pods.length / 200));
   const series = simulate(cluster, pods, policy, {

@@ -34,7 +34,6 @@ export interface SimNode {
 
 /** A pure policy's best placement on a group's state for one pod type (see simulate.ts). */
 export interface GroupScore {
-  readonly version: number;
   readonly score: number;
   /** undefined: the pod does not fit. Device indices refer to `from`. */
   readonly assignment: Assignment | undefined;
@@ -42,11 +41,15 @@ export interface GroupScore {
   readonly group: NodeGroup;
 }
 
+/**
+ * Nodes in one identical state. A group lives in a slot (an index below the node count) from its
+ * first member to its last; an emptied slot is reused, with a new generation number, so anything
+ * cached per slot can tell whether it still describes the same group.
+ */
 export interface NodeGroup {
   readonly key: string;
   readonly members: SimNode[];
-  /** Scores by pod-type key; valid while the group exists, since its state never changes. */
-  readonly scores: Map<string, GroupScore>;
+  readonly slot: number;
 }
 
 function snapshot(n: SimNode): NodeGpuState {
@@ -72,8 +75,20 @@ export class SimCluster {
   readonly nodes: SimNode[];
   readonly capacityMilli: number;
   private readonly byKey = new Map<string, NodeGroup>();
+  /**
+   * Groups by slot (undefined: a free slot) and each slot's generation, bumped whenever a new group
+   * takes it. Scoring walks every slot for every pod; flat arrays keep that walk cache-friendly.
+   */
+  readonly slots: (NodeGroup | undefined)[];
+  readonly slotGeneration: Uint32Array;
+  private readonly freeSlots: number[] = [];
+  private usedSlots = 0;
+  private readonly typeIds = new Map<string, number>();
 
   constructor(trace: readonly TraceNode[]) {
+    // At most one group per node, so slots never outnumber nodes.
+    this.slots = new Array<NodeGroup | undefined>(trace.length).fill(undefined);
+    this.slotGeneration = new Uint32Array(trace.length);
     this.nodes = trace.map((t) => {
       const node: SimNode = {
         inventory: nodeInventory(t),
@@ -96,8 +111,24 @@ export class SimCluster {
     this.capacityMilli = this.nodes.reduce((sum, n) => sum + n.used.length * MILLI_PER_GPU, 0);
   }
 
-  groups(): IterableIterator<NodeGroup> {
-    return this.byKey.values();
+  /** Slots below this index may hold a group. */
+  slotCount(): number {
+    return this.usedSlots;
+  }
+
+  /** Live groups, for tests and diagnostics (scoring walks `slots` directly). */
+  groups(): NodeGroup[] {
+    return this.slots.filter((g): g is NodeGroup => g !== undefined);
+  }
+
+  /** A small integer per pod-type key, so score caches can be arrays. */
+  typeId(typeKey: string): number {
+    let id = this.typeIds.get(typeKey);
+    if (id === undefined) {
+      id = this.typeIds.size;
+      this.typeIds.set(typeKey, id);
+    }
+    return id;
   }
 
   /** Cheap necessary conditions (model, host resources, device counts) before device fit runs. */
@@ -149,7 +180,11 @@ export class SimCluster {
         members[n.pos] = last;
         last.pos = n.pos;
       }
-      if (members.length === 0) this.byKey.delete(n.group.key);
+      if (members.length === 0) {
+        this.byKey.delete(n.group.key);
+        this.slots[n.group.slot] = undefined;
+        this.freeSlots.push(n.group.slot);
+      }
     }
     n.state = snapshot(n);
     n.freeDevices = 0;
@@ -161,8 +196,11 @@ export class SimCluster {
     n.key = stateKey(n);
     let group = this.byKey.get(n.key);
     if (!group) {
-      group = { key: n.key, members: [], scores: new Map() };
+      const slot = this.freeSlots.pop() ?? this.usedSlots++;
+      group = { key: n.key, members: [], slot };
       this.byKey.set(n.key, group);
+      this.slots[slot] = group;
+      this.slotGeneration[slot] = (this.slotGeneration[slot] ?? 0) + 1;
     }
     n.group = group;
     n.pos = group.members.length;

@@ -4,6 +4,7 @@
 // ties are broken uniformly at random over nodes, as kube-scheduler's selectHost does. Records
 // cumulative arrived and allocated GPU milli after every pod.
 import type { SeededRng } from './seeded-rng.js';
+import { SlotScores } from './slot-scores.js';
 import type { GroupScore, NodeGroup, SimCluster, SimNode } from './sim-cluster.js';
 import { TopScores } from './tie-break.js';
 import { podDemand, podGpuMilli } from './trace-convert.js';
@@ -38,7 +39,6 @@ function bestOnNode(
   node: SimNode,
   demand: PodDemand,
   policy: PlacementPolicy,
-  version: number,
 ): GroupScore {
   let score = -Infinity;
   let best: Assignment | undefined;
@@ -51,35 +51,53 @@ function bestOnNode(
       }
     }
   }
-  return { version, score, assignment: best, from: node.state, group };
+  return { score: best === undefined ? -Infinity : score, assignment: best, from: node.state, group };
 }
 
-function scoreGroups(
+function scorePure(
   cluster: SimCluster,
   demand: PodDemand,
   policy: PlacementPolicy,
-  pure: boolean,
+  cache: SlotScores,
   top: TopScores<GroupScore>,
 ): void {
-  const version = policy.version?.() ?? 0;
-  const typeKey = podTypeKey(demand);
-  for (const group of cluster.groups()) {
-    const rep = group.members[0] as SimNode;
-    if (pure) {
-      let entry = group.scores.get(typeKey);
-      if (entry === undefined || entry.version !== version) {
-        entry = bestOnNode(cluster, group, rep, demand, policy, version);
-        group.scores.set(typeKey, entry);
-      }
-      if (entry.assignment) top.offer(entry, entry.score, group.members.length);
-    } else if (cluster.mayFit(rep, demand)) {
-      // Impure scores (random): every node draws its own score; candidates are the group's.
-      const candidates = candidateAssignments(rep.state, demand);
-      for (let m = 0; m < group.members.length; m++) {
-        for (const assignment of candidates) {
-          const score = policy.score({ node: rep.state, assignment, demand });
-          top.offer({ version, score, assignment, from: rep.state, group }, score, 1);
-        }
+  const typeSlots = cache.forType(cluster.typeId(podTypeKey(demand)), policy.version?.() ?? 0);
+  const { generation, score, entry } = typeSlots;
+  const slots = cluster.slots;
+  const slotGeneration = cluster.slotGeneration;
+  const count = cluster.slotCount();
+  for (let s = 0; s < count; s++) {
+    const group = slots[s];
+    if (group === undefined) continue;
+    if (generation[s] !== slotGeneration[s]) {
+      const fresh = bestOnNode(cluster, group, group.members[0] as SimNode, demand, policy);
+      entry[s] = fresh;
+      score[s] = fresh.score;
+      generation[s] = slotGeneration[s] as number;
+    }
+    const value = score[s] as number;
+    if (value !== -Infinity && top.accepts(value))
+      top.offer(entry[s] as GroupScore, value, group.members.length);
+  }
+}
+
+/** Impure scores (random): every node draws its own score; candidates are its group's. */
+function scoreImpure(
+  cluster: SimCluster,
+  demand: PodDemand,
+  policy: PlacementPolicy,
+  top: TopScores<GroupScore>,
+): void {
+  const count = cluster.slotCount();
+  for (let s = 0; s < count; s++) {
+    const group = cluster.slots[s];
+    const rep = group?.members[0];
+    if (group === undefined || rep === undefined || !cluster.mayFit(rep, demand)) continue;
+    const candidates = candidateAssignments(rep.state, demand);
+    for (let m = 0; m < group.members.length; m++) {
+      for (const assignment of candidates) {
+        const score = policy.score({ node: rep.state, assignment, demand });
+        top.offer({ score, assignment, from: rep.state, group }, score, 1);
       }
     }
   }
@@ -97,13 +115,15 @@ export function simulate(
   let allocatedSum = 0;
   let failed = 0;
   const top = new TopScores<GroupScore>();
+  const cache = new SlotScores(cluster.slots.length);
   pods.forEach((pod, i) => {
     const demand = podDemand(pod);
     const milli = podGpuMilli(pod);
     arrivedSum += milli;
     if (opts.observe) policy.observe?.(demand);
     top.reset();
-    scoreGroups(cluster, demand, policy, opts.pureScores, top);
+    if (opts.pureScores) scorePure(cluster, demand, policy, cache, top);
+    else scoreImpure(cluster, demand, policy, top);
     const choice = top.pick(opts.rng);
     const chosen = choice?.assignment;
     if (choice && chosen) {

@@ -17,6 +17,14 @@ export class TopScores<T> {
     this.best = -Infinity;
   }
 
+  /** Whether offer() would keep this score (lets callers skip building the item). */
+  accepts(score: number): boolean {
+    return (
+      this.items.length === 0 ||
+      score >= this.best - TIE * (this.best > 1 || this.best < -1 ? Math.abs(this.best) : 1)
+    );
+  }
+
   offer(item: T, score: number, weight: number): void {
     const slack = TIE * (score > 1 || score < -1 ? Math.abs(score) : 1);
     if (this.items.length === 0 || score > this.best + slack) {

@@ -5,6 +5,7 @@
 // The webhook runs on its own HTTPS server (see webhook/).
 import express, { type Express, type Request, type Response, type Router } from 'express';
 import type { Registry } from 'prom-client';
+import { createMapRouter, type MapSource } from './map-routes.js';
 
 export interface ExtenderAppDeps {
   readonly extender: Router;
@@ -16,6 +17,8 @@ export interface AdminAppDeps {
   readonly notReadyReasons: () => string[];
   /** JSON view of the ledger for operators and the e2e suite. */
   readonly debugLedger: () => unknown;
+  /** The occupancy map (/map): the page, its API and its event stream. */
+  readonly map?: MapSource;
 }
 
 export type ServerAppDeps = ExtenderAppDeps & AdminAppDeps;
@@ -33,7 +36,7 @@ export function createExtenderApp(deps: ExtenderAppDeps): Express {
   return app;
 }
 
-/** Mounts `/healthz`, `/readyz`, `/metrics` and `/debug/ledger` on an app. */
+/** Mounts `/healthz`, `/readyz`, `/metrics`, `/debug/ledger` and (when given) `/map` on an app. */
 function addAdminRoutes(app: Express, deps: AdminAppDeps): void {
   app.get('/healthz', (_req: Request, res: Response) => {
     res.json({ status: 'ok' });
@@ -48,9 +51,10 @@ function addAdminRoutes(app: Express, deps: AdminAppDeps): void {
   app.get('/debug/ledger', (_req: Request, res: Response) => {
     res.json(deps.debugLedger());
   });
+  if (deps.map) app.use(createMapRouter(deps.map));
 }
 
-/** The admin port: health, readiness, metrics, the ledger view. */
+/** The admin port: health, readiness, metrics, the ledger view, the occupancy map. */
 export function createAdminApp(deps: AdminAppDeps): Express {
   const app = express();
   app.disable('x-powered-by');

@@ -15,12 +15,16 @@ type Obj = Record<string, unknown>;
 const REPO = join(import.meta.dirname, '../..');
 const DEPLOY = join(REPO, 'deploy');
 
-/** Every *.yaml under deploy/, as repo-relative path → documents. */
+/** The Helm chart: Go templates over these same files (test/deploy/helm-agreement.test.ts). */
+const HELM_CHART = join(DEPLOY, 'helm');
+
+/** Every *.yaml under deploy/ (the chart excepted), as repo-relative path → documents. */
 function yamlFiles(dir: string): Map<string, Obj[]> {
   const out = new Map<string, Obj[]>();
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
     if (!entry.isFile() || !entry.name.endsWith('.yaml')) continue;
     const path = join(entry.parentPath, entry.name);
+    if (path.startsWith(`${HELM_CHART}/`)) continue;
     const docs = parseAllDocuments(readFileSync(path, 'utf8')).map((doc) => {
       if (doc.errors.length > 0) throw new Error(`${path}: ${doc.errors[0]?.message}`);
       return doc.toJS() as Obj;
@@ -115,7 +119,7 @@ describe('deploy/ files', () => {
 
   it('the root kustomization and both overlays include the same components', () => {
     const base = (file('deploy/kustomization.yaml')[0] as Obj)['resources'] as string[];
-    expect(base).toEqual(['phalanx', 'scheduler', 'webhook', 'reservations']);
+    expect(base).toEqual(['phalanx', 'scheduler', 'webhook', 'reservations', 'autoscaling']);
     for (const overlay of ['cert-manager', 'prometheus-operator']) {
       const resources = (file(`deploy/overlays/${overlay}/kustomization.yaml`)[0] as Obj)[
         'resources'
@@ -380,6 +384,8 @@ describe('RBAC', () => {
         '/pods:patch',
         '/pods:delete',
         '/pods/status:patch',
+        '/pods/eviction:create',
+        'policy/poddisruptionbudgets:list',
         '/pods/binding:create',
         '/events:create',
         '/events:patch',
@@ -420,6 +426,7 @@ describe('RBAC', () => {
   it('has no wildcards anywhere and binds only the roles it means to', () => {
     expect(roles.map(({ obj }) => at(obj, 'metadata', 'name')).sort()).toEqual([
       'phalanx',
+      'phalanx-capacity-placeholders',
       'phalanx-leader-election',
       'phalanx-reservation',
       'phalanx-reservations-writer',
@@ -445,6 +452,7 @@ describe('RBAC', () => {
     expect(bound).toEqual(
       [
         'phalanx-system/phalanx -> ClusterRole/phalanx',
+        'phalanx-system/phalanx -> Role/phalanx-capacity-placeholders',
         'phalanx-system/phalanx -> Role/phalanx-leader-election',
         'phalanx-system/phalanx -> Role/phalanx-reservations-writer',
         'phalanx-system/phalanx -> Role/phalanx-webhook-certificate',

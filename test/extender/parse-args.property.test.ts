@@ -20,6 +20,8 @@ import { FakeApi } from '../fakes/app-ports.js';
 import { mutatedPodArb, pathText, validPodArb } from '../support/pod-fuzz.js';
 
 const RUNS = 10_000;
+/** 10 000 cases take seconds on a loaded 2-core machine: more than vitest's default 5 s. */
+const PROPERTY_TIMEOUT_MS = 120_000;
 const NODES = ['node-1', 'node-2', 'cpu-1'];
 
 const state = new ClusterState();
@@ -72,7 +74,7 @@ const nodeNames = fc.array(fc.oneof(fc.constantFrom(...NODES), fc.string({ minLe
   maxLength: 6,
 });
 
-describe('filter and prioritize bodies', () => {
+describe('filter and prioritize bodies', { timeout: PROPERTY_TIMEOUT_MS }, () => {
   it('accept valid pods unchanged and the service answers without throwing', () => {
     fc.assert(
       fc.property(validPodArb, nodeNames, fc.boolean(), (pod, names, objects) => {
@@ -130,7 +132,7 @@ describe('filter and prioritize bodies', () => {
   });
 });
 
-describe('bind bodies', () => {
+describe('bind bodies', { timeout: PROPERTY_TIMEOUT_MS }, () => {
   it('accept four non-empty strings and refuse anything else naming the field', () => {
     const field = fc.oneof(fc.string({ minLength: 1, maxLength: 8 }), junk);
     fc.assert(
@@ -149,7 +151,7 @@ describe('bind bodies', () => {
   });
 });
 
-describe('preempt bodies', () => {
+describe('preempt bodies', { timeout: PROPERTY_TIMEOUT_MS }, () => {
   const metaVictims = fc.dictionary(
     fc.string({ minLength: 1, maxLength: 6 }),
     fc.oneof(

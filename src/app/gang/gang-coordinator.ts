@@ -285,6 +285,7 @@ export class GangCoordinator implements GangVerbs {
       return { reason: `gang ${gang.name}: invalid member request: ${err.message}` };
     }
     const scope = fit ? describeScope(pods) : undefined;
+    const restoreHold = this.deps.held?.lend(gang.key);
     const result = planGang(this.deps.state, {
       name: gang.name,
       members: roster.toPlace.map((m) => m.demand),
@@ -296,6 +297,8 @@ export class GangCoordinator implements GangVerbs {
     });
     const now = this.deps.clock.now();
     if (!result.ok) {
+      restoreHold?.();
+      this.deps.noRoom?.(pod, demand);
       const excluded = fit ? describeExclusions(fit.exclusions()) : '';
       const reason = excluded ? `${result.reason} (excluded: ${excluded})` : result.reason;
       this.deps.observer?.planFailed();
@@ -307,7 +310,10 @@ export class GangCoordinator implements GangVerbs {
     }
     const expiresAt = now + this.deps.reservationTtlMs;
     const problem = this.slots.reserveAll(gang.key, result.assignments, expiresAt);
-    if (problem !== undefined) return { reason: `gang ${gang.name}: could not reserve the plan: ${problem}` };
+    if (problem !== undefined) {
+      restoreHold?.();
+      return { reason: `gang ${gang.name}: could not reserve the plan: ${problem}` };
+    }
     this.explainer.planned(gang.key);
     this.deps.observer?.planMade(result.level);
     return this.tracker.add(

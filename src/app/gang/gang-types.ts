@@ -72,4 +72,11 @@ export interface GangCoordinatorDeps {
   readonly explainIntervalMs?: number;
   /** A gang that could not be placed is not planned again sooner than this; default 1 s. */
   readonly replanBackoffMs?: number;
+  /** Told when a gang fits in no domain (app/preemption/preemption-controller.ts may preempt for it). */
+  readonly noRoom?: (pod: PodShape, demand: PodDemand) => void;
+  /**
+   * Capacity a preemption holds for a gang: lent to the gang's planner while it plans; the returned
+   * function holds it again when the plan failed.
+   */
+  readonly held?: { lend(gangKey: string): (() => void) | undefined };
 }

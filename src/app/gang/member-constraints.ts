@@ -29,6 +29,8 @@ export class MemberConstraints {
   private readonly clock: Clock;
   private readonly windowMs: number;
   private readonly gangs = new Map<string, GangFacts>();
+  /** Node lists seen in offers → their Set; held only as long as the list itself. */
+  private readonly offerSets = new WeakMap<readonly string[], ReadonlySet<string>>();
 
   /** Without a lookup (no node facts) every node with GPUs may take any member, as before. */
   constructor(lookup: NodeLookup | undefined, clock: Clock, windowMs: number) {
@@ -48,7 +50,19 @@ export class MemberConstraints {
    */
   offered(gangKey: string, pod: PodShape, nodeNames: readonly string[]): void {
     if (this.lookup === undefined || nodeNames.length < 2) return;
-    this.facts(gangKey).offered.set(constraintKey(pod), new Set(nodeNames));
+    this.facts(gangKey).offered.set(constraintKey(pod), this.offeredSet(nodeNames));
+  }
+
+  /**
+   * The offer as a Set, built once per list: the extender hands every member the same (frozen) list
+   * object while the scheduler sends the same names, so 64 members do not build 64 Sets of them.
+   */
+  private offeredSet(nodeNames: readonly string[]): ReadonlySet<string> {
+    // Only a frozen list cannot change under the Set kept for it.
+    if (!Object.isFrozen(nodeNames)) return new Set(nodeNames);
+    let set = this.offerSets.get(nodeNames);
+    if (set === undefined) this.offerSets.set(nodeNames, (set = new Set(nodeNames)));
+    return set;
   }
 
   /** The fit for a new plan of `pods` (index-aligned with the plan's members). */

@@ -5,18 +5,21 @@
 // bound to that node (protocol.md §2.9), drops nodes left out, and evicts only the listed pods, so a
 // gang's members on other nodes are reported (app/preemption/preempt-gangs.ts evicts them once the scheduler
 // has preempted one member). The scheduler ranks the nodes it gets back by the victims it can see on
-// each, blind to a gang's members elsewhere, so only the nodes of least cost (highest priority
-// evicted, then pods evicted counting remote members, then priority sum) are returned.
+// each, blind to a gang's members elsewhere, so only the nodes of least cost (core/preemption's
+// order, counting remote members) are returned. A gang member as preemptor gets no node: member by
+// member preemption never frees a domain for the whole gang, so it is handed to Phalanx's own
+// preemption (preemption-controller.ts), which evicts for the gang at once.
 import type { ClusterState } from '../../core/cluster-state.js';
 import { DemandError } from '../../core/errors.js';
 import type { PodShape } from '../../core/kube-shapes.js';
-import { Req } from '../../core/names.js';
 import { isManaged, parsePodDemand } from '../../core/pod-demand.js';
 import { selectVictims } from '../../core/preemption/victim-selection.js';
 import {
   compareCost,
   NO_COST,
   addCost,
+  assignmentDevices,
+  podCost,
   type RemoteMember,
   type VictimCandidate,
   type VictimCost,
@@ -24,10 +27,11 @@ import {
 import type { PodDemand } from '../../core/types.js';
 import type { GangMemberIndex } from '../ports.js';
 import type { NodePods } from './ports.js';
+import { VictimCandidates, gangKeyOf, isFinished, priorityOf } from './victim-candidates.js';
 import type { PreemptCandidates, PreemptOutcome, RemoteVictim } from '../verbs.js';
 
 export type PreemptNodeResult =
-  'victims' | 'costlier' | 'fits' | 'cannot-help' | 'unknown-node' | 'invalid-request';
+  'victims' | 'costlier' | 'fits' | 'cannot-help' | 'unknown-node' | 'invalid-request' | 'whole-gang';
 
 /** Why a victim is in a node's set: it frees GPU, it is a gang-mate of one that does, or the scheduler chose it. */
 export type VictimReason = 'gpu' | 'gang' | 'host';
@@ -45,23 +49,23 @@ export interface PreemptServiceDeps {
   /** Not synced or not leader → the verb answers with an error and the scheduler retries. */
   readonly notServingReason: () => string | undefined;
   readonly observer?: PreemptObserver;
+  /**
+   * Phalanx preempts for gangs itself, whole (app/preemption/preemption-controller.ts): a gang
+   * member reaching this verb is told no node helps, and handed over here.
+   */
+  readonly wholeGangs?: (pod: PodShape, demand: PodDemand) => void;
 }
 
-const priorityOf = (pod: PodShape): number => pod.spec?.priority ?? 0;
-const isFinished = (pod: PodShape): boolean =>
-  pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
-
-/** The key GangMemberIndex uses: "<namespace>/<phalanx.dev/pod-group>". */
-function gangKeyOf(pod: PodShape): string | undefined {
-  const group = pod.metadata?.annotations?.[Req.podGroup];
-  return group === undefined || group === '' ? undefined : `${pod.metadata?.namespace ?? 'default'}/${group}`;
-}
+/** Why gang members get no victims from the verb when Phalanx preempts for gangs itself. */
+export const WHOLE_GANG_REASON = 'a gang is preempted for whole by Phalanx, not member by member';
 
 export class PreemptService {
   readonly #deps: PreemptServiceDeps;
+  readonly #candidates: VictimCandidates;
 
   constructor(deps: PreemptServiceDeps) {
     this.#deps = deps;
+    this.#candidates = new VictimCandidates(deps.state, deps.gangs);
   }
 
   preempt(pod: PodShape, candidates: PreemptCandidates): PreemptOutcome {
@@ -80,6 +84,15 @@ export class PreemptService {
     }
     // No GPU asked: nothing of ours to judge, the scheduler's choice stands.
     if (!isManaged(demand)) return { victims: candidates, remote: {}, dropped: {} };
+    if (demand.gang !== undefined && this.#deps.wholeGangs !== undefined) {
+      this.#deps.wholeGangs(pod, demand);
+      for (const _ of Object.keys(candidates)) this.#deps.observer?.nodeResult('whole-gang');
+      return {
+        victims: {},
+        remote: {},
+        dropped: Object.fromEntries(Object.keys(candidates).map((n) => [n, WHOLE_GANG_REASON])),
+      };
+    }
     const victims: Record<string, readonly string[]> = {};
     const remote: Record<string, readonly RemoteVictim[]> = {};
     const dropped: Record<string, string> = {};
@@ -130,8 +143,8 @@ export class PreemptService {
     const onNode = this.#deps.nodePods
       .podsOn(node)
       .filter((p) => p.metadata?.uid !== undefined && p.metadata.uid !== preemptorUid && !isFinished(p));
-    const candidates = onNode.map((p) => this.#candidate(p, node));
-    const { members: remoteMembers, refs } = this.#remoteMembers(candidates, node);
+    const candidates = onNode.map((p) => this.#candidates.candidate(p, node));
+    const { members: remoteMembers, refs } = this.#candidates.remoteMembers(candidates, new Set([node]));
     const priority = priorityOf(preemptor);
     const choice = selectVictims({
       demand,
@@ -172,56 +185,13 @@ export class PreemptService {
     ]);
     if (host.length > 0) counts.push(['host', host.length]);
     const uids = [...new Set([...choice.uids, ...host])].sort();
-    const remote = choice.remote
-      .map((m) => refs.get(m.uid))
-      .filter((r): r is RemoteVictim => r !== undefined);
+    const remote = choice.remote.flatMap((m): RemoteVictim[] => {
+      const ref = refs.get(m.uid);
+      return ref === undefined
+        ? []
+        : [{ namespace: ref.namespace, name: ref.name, uid: ref.uid, node: ref.node }];
+    });
     return { result: 'victims', uids, remote, cost: costOfPods(uids, candidates, choice.remote), counts };
-  }
-
-  #candidate(pod: PodShape, node: string): VictimCandidate {
-    const uid = pod.metadata?.uid ?? '';
-    const held = this.#deps.state.holding(uid);
-    // Only what the ledger counts on this node's devices is freed by evicting the pod.
-    const counted =
-      held !== undefined &&
-      held.state === 'committed' &&
-      held.displaced !== true &&
-      held.assignment.node === node;
-    const gangKey = gangKeyOf(pod);
-    return {
-      uid,
-      priority: priorityOf(pod),
-      ...(counted ? { assignment: held.assignment } : {}),
-      ...(gangKey !== undefined ? { gangKey } : {}),
-    };
-  }
-
-  /** Members of the node's gangs bound to other nodes, for the whole-gang rule. */
-  #remoteMembers(
-    candidates: readonly VictimCandidate[],
-    node: string,
-  ): { members: Map<string, RemoteMember[]>; refs: Map<string, RemoteVictim> } {
-    const members = new Map<string, RemoteMember[]>();
-    const refs = new Map<string, RemoteVictim>();
-    const keys = new Set(candidates.flatMap((c) => (c.gangKey === undefined ? [] : [c.gangKey])));
-    for (const key of keys) {
-      const elsewhere: RemoteMember[] = [];
-      for (const member of this.#deps.gangs.members(key)) {
-        const where = member.spec?.nodeName;
-        const uid = member.metadata?.uid;
-        if (where === undefined || where === '' || where === node || uid === undefined || isFinished(member))
-          continue;
-        elsewhere.push({ uid, node: where, priority: priorityOf(member) });
-        refs.set(uid, {
-          namespace: member.metadata?.namespace ?? 'default',
-          name: member.metadata?.name ?? '',
-          uid,
-          node: where,
-        });
-      }
-      members.set(key, elsewhere);
-    }
-    return { members, refs };
   }
 }
 
@@ -231,12 +201,13 @@ function costOfPods(
   onNode: readonly VictimCandidate[],
   remote: readonly RemoteMember[],
 ): VictimCost {
-  const priority = new Map(onNode.map((c) => [c.uid, c.priority]));
-  const priorities = [...uids.map((uid) => priority.get(uid) ?? 0), ...remote.map((m) => m.priority)];
-  return priorities.reduce(
-    (cost, p) => addCost(cost, { highestPriority: p, pods: 1, prioritySum: p }),
-    NO_COST,
-  );
+  const byUid = new Map(onNode.map((c) => [c.uid, c]));
+  const local = uids.map((uid) => {
+    const c = byUid.get(uid);
+    return podCost(c?.priority ?? 0, assignmentDevices(c?.assignment), c?.createdAtMs);
+  });
+  const elsewhere = remote.map((m) => podCost(m.priority, m.gpus ?? 0, m.createdAtMs));
+  return [...local, ...elsewhere].reduce(addCost, NO_COST);
 }
 
 function describeCost(cost: VictimCost): string {

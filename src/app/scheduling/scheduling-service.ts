@@ -43,6 +43,11 @@ export interface SchedulingServiceDeps {
    * Default: the settings' defaults.
    */
   readonly limits?: DemandLimits;
+  /**
+   * Told when a pod fits on none of the offered nodes (app/preemption/preemption-controller.ts
+   * preempts for GPU shares, which kube-scheduler's preemption never sees short).
+   */
+  readonly noRoom?: (pod: PodShape, demand: PodDemand, offered: readonly string[]) => void;
 }
 
 const DEFAULT_LIMITS: DemandLimits = {
@@ -121,11 +126,17 @@ export class SchedulingService implements SchedulingVerbs {
     }
     if (!isManaged(demand)) return { feasible: [...nodeNames], failed: {}, unresolvable: {} };
     this.observeOnce(pod, demand);
+    // Capacity a preemption freed and holds for this pod (a reservation under its UID): go there.
+    const held = this.deps.state.holding(pod.metadata?.uid ?? '');
+    if (held?.state === 'reserved' && nodeNames.includes(held.assignment.node))
+      return { feasible: [held.assignment.node], failed: {}, unresolvable: {} };
     const shape = demandShapeKey(demand);
     const fits = this.placement.fitsFor(shape);
-    return this.filterMemo.get(shape, fits, nodeNames, () =>
+    const outcome = this.filterMemo.get(shape, fits, nodeNames, () =>
       this.filterSingle(demand, shape, fits, nodeNames),
     );
+    if (outcome.feasible.length === 0) this.deps.noRoom?.(pod, demand, nodeNames);
+    return outcome;
   }
 
   private filterSingle(

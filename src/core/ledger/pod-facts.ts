@@ -3,6 +3,8 @@
 // devices we must pick ourselves so they are never handed out twice — and the one rule that applies
 // such facts to a ledger (restart recovery and the live informer alike): Phalanx's own decisions
 // first, then the devices of pods placed by others on what is left.
+// Capacity placeholders (core/autoscaling) are such pods on purpose: counted like any whole-GPU pod,
+// so no share or gang member is planned onto a device one holds (why: autoscaling/placeholder-reconcile.ts).
 import { decodeAssignment } from '../assignment-codec.js';
 import type { PodShape } from '../kube-shapes.js';
 import { Decision, Req, Resource } from '../names.js';

@@ -26,7 +26,19 @@ const BEST_FIT_WEIGHT = 80;
  */
 const CONSTRAINED_DEMAND_WEIGHT = 3;
 
-export function createPhalanxPolicy(): PlacementPolicy {
+export interface PhalanxWeights {
+  readonly bestFit: number;
+  readonly constrainedDemand: number;
+}
+
+export const PHALANX_WEIGHTS: PhalanxWeights = {
+  bestFit: BEST_FIT_WEIGHT,
+  constrainedDemand: CONSTRAINED_DEMAND_WEIGHT,
+};
+
+/** `weights` exists for the replayer's cross-validation; everything else uses the shipped ones. */
+export function createPhalanxPolicy(weights: PhalanxWeights = PHALANX_WEIGHTS): PlacementPolicy {
+  const { bestFit, constrainedDemand } = weights;
   const stats = new PodTypeStats();
   const scorer = createFragmentationScorer(stats);
   const modelDemand = createModelDemand(stats);
@@ -34,8 +46,8 @@ export function createPhalanxPolicy(): PlacementPolicy {
     name: 'phalanx',
     score: (candidate) =>
       -scorer.fragmentIncrease(candidate) -
-      BEST_FIT_WEIGHT * leftover(candidate) -
-      CONSTRAINED_DEMAND_WEIGHT * modelDemand(candidate.node.inventory.model) * displacedGpuMilli(candidate),
+      bestFit * leftover(candidate) -
+      constrainedDemand * modelDemand(candidate.node.inventory.model) * displacedGpuMilli(candidate),
     observe: (demand) => scorer.observe(demand),
     version: () => scorer.version(),
   };

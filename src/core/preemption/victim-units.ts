@@ -1,6 +1,7 @@
 // The units preemption chooses among: a pod on its own, or a whole gang (every member, wherever it
-// runs, since a gang is evicted whole or not at all). Each unit knows what it frees on the node, what
-// it costs (pods evicted, their priorities) and whether it may be evicted at all.
+// runs, since a gang is evicted whole or not at all). Each unit knows what it frees where it is
+// evaluated (one node, or every node of a domain), what it costs (the highest priority evicted, then
+// GPUs, then pods, then age: the youngest go first) and whether it may be evicted at all.
 import type { Assignment } from '../types.js';
 
 /** A pod running on the node preemption is evaluated for. */
@@ -12,6 +13,10 @@ export interface VictimCandidate {
   readonly assignment?: Assignment;
   /** "<namespace>/<pod-group>" when the pod belongs to a gang. */
   readonly gangKey?: string;
+  /** metadata.creationTimestamp in ms; younger pods are evicted first among equals (absent = oldest). */
+  readonly createdAtMs?: number;
+  /** Why this pod may never be a victim here (another scheduler's, Kueue's); its unit is ineligible. */
+  readonly protectedBy?: string;
 }
 
 /** A gang member bound to another node: evicted with its gang, freeing nothing on this node. */
@@ -19,6 +24,10 @@ export interface RemoteMember {
   readonly uid: string;
   readonly node: string;
   readonly priority: number;
+  /** GPUs the member holds on its node (counted in the gang's cost). */
+  readonly gpus?: number;
+  readonly createdAtMs?: number;
+  readonly protectedBy?: string;
 }
 
 export interface VictimUnit {
@@ -29,31 +38,70 @@ export interface VictimUnit {
   /** Holdings freed on this node when the unit goes. */
   readonly holdings: readonly Assignment[];
   readonly cost: VictimCost;
-  /** False when some member has a priority at or above the preemptor's, or it is the preemptor's gang. */
+  /**
+   * False when some member has a priority at or above the preemptor's, is protected, or it is the
+   * preemptor's gang.
+   */
   readonly eligible: boolean;
+  /** Why an ineligible unit may not be evicted. */
+  readonly ineligibleBecause?: string;
 }
 
-/** Ordered lexicographically: highest priority evicted, then pods evicted, then priority sum. */
+/**
+ * Ordered lexicographically: highest priority evicted, then GPUs disturbed (devices held, a share
+ * counting its device), then pods evicted, then priority sum, then age: the set whose oldest pod is
+ * youngest costs least (less work lost).
+ */
 export interface VictimCost {
   readonly highestPriority: number;
+  readonly gpus: number;
   readonly pods: number;
   readonly prioritySum: number;
+  /** Creation time of the oldest pod in the set (Infinity for the empty set). */
+  readonly oldestCreatedMs: number;
 }
 
-export const NO_COST: VictimCost = Object.freeze({ highestPriority: -Infinity, pods: 0, prioritySum: 0 });
+export const NO_COST: VictimCost = Object.freeze({
+  highestPriority: -Infinity,
+  gpus: 0,
+  pods: 0,
+  prioritySum: 0,
+  oldestCreatedMs: Infinity,
+});
 
 export function compareCost(a: VictimCost, b: VictimCost): number {
   if (a.highestPriority !== b.highestPriority) return a.highestPriority < b.highestPriority ? -1 : 1;
+  if (a.gpus !== b.gpus) return a.gpus - b.gpus;
   if (a.pods !== b.pods) return a.pods - b.pods;
-  return a.prioritySum - b.prioritySum;
+  if (a.prioritySum !== b.prioritySum) return a.prioritySum - b.prioritySum;
+  if (a.oldestCreatedMs === b.oldestCreatedMs) return 0;
+  return a.oldestCreatedMs > b.oldestCreatedMs ? -1 : 1;
 }
 
 export function addCost(a: VictimCost, b: VictimCost): VictimCost {
   return {
     highestPriority: Math.max(a.highestPriority, b.highestPriority),
+    gpus: a.gpus + b.gpus,
     pods: a.pods + b.pods,
     prioritySum: a.prioritySum + b.prioritySum,
+    oldestCreatedMs: Math.min(a.oldestCreatedMs, b.oldestCreatedMs),
   };
+}
+
+/** The cost of evicting one pod. */
+export function podCost(priority: number, gpus: number, createdAtMs: number | undefined): VictimCost {
+  return {
+    highestPriority: priority,
+    gpus,
+    pods: 1,
+    prioritySum: priority,
+    oldestCreatedMs: createdAtMs ?? 0,
+  };
+}
+
+/** GPUs an assignment disturbs: its devices, a share counting as the device it runs on. */
+export function assignmentDevices(a: Assignment | undefined): number {
+  return a === undefined ? 0 : a.devices.length;
 }
 
 export function costOf(units: readonly VictimUnit[]): VictimCost {
@@ -86,20 +134,25 @@ export function buildUnits(pods: readonly VictimCandidate[], opts: UnitOptions):
     const isGang = members[0]?.gangKey !== undefined;
     const onNode = new Set(members.map((m) => m.uid));
     const remote = isGang ? (opts.remoteMembers?.get(key) ?? []).filter((r) => !onNode.has(r.uid)) : [];
-    const priorities = [...members.map((m) => m.priority), ...remote.map((r) => r.priority)];
-    const cost: VictimCost = {
-      highestPriority: Math.max(...priorities),
-      pods: priorities.length,
-      prioritySum: priorities.reduce((a, b) => a + b, 0),
-    };
+    const cost = [
+      ...members.map((m) => podCost(m.priority, assignmentDevices(m.assignment), m.createdAtMs)),
+      ...remote.map((r) => podCost(r.priority, r.gpus ?? 0, r.createdAtMs)),
+    ].reduce(addCost, NO_COST);
     const ownGang = isGang && key === opts.preemptorGangKey;
+    const shielded = [...members, ...remote].find((m) => m.protectedBy !== undefined)?.protectedBy;
+    const why = ownGang
+      ? "the preemptor's own gang"
+      : cost.highestPriority >= opts.preemptorPriority
+        ? `priority ${cost.highestPriority} is not below the preemptor's ${opts.preemptorPriority}`
+        : shielded;
     units.push({
       key,
       members,
       remote,
       holdings: members.flatMap((m) => (m.assignment === undefined ? [] : [m.assignment])),
       cost,
-      eligible: !ownGang && cost.highestPriority < opts.preemptorPriority,
+      eligible: why === undefined,
+      ...(why === undefined ? {} : { ineligibleBecause: why }),
     });
   }
   return units.sort((a, b) => compareCost(a.cost, b.cost) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

@@ -47,7 +47,9 @@ export class PreemptWorld implements NodePods, GangMemberIndex {
   readonly pods: PodShape[] = [];
 
   /** A PreemptService over this world and the default topology levels; serving unless told otherwise. */
-  service(deps: Partial<Pick<PreemptServiceDeps, 'notServingReason' | 'observer'>> = {}): PreemptService {
+  service(
+    deps: Partial<Pick<PreemptServiceDeps, 'notServingReason' | 'observer' | 'wholeGangs'>> = {},
+  ): PreemptService {
     return new PreemptService({
       state: this.state,
       nodePods: this,

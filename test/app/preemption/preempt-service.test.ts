@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PreemptObserver } from '../../../src/app/preemption/preempt-service.js';
+import { WHOLE_GANG_REASON, type PreemptObserver } from '../../../src/app/preemption/preempt-service.js';
 import { PreemptWorld, fractionalPreemptor, podShape } from './preempt-harness.js';
 import { share, whole } from '../../support/assignments.js';
 
@@ -130,5 +130,26 @@ describe('PreemptService', () => {
     expect(tie.victims).toEqual({ n1: ['g1'], n2: ['g2'] });
     expect(tie.remote['n1']?.map((r) => r.name)).toEqual(['g2']);
     expect(tie.remote['n2']?.map((r) => r.name)).toEqual(['g1']);
+  });
+
+  it('hands a gang member to Phalanx’s whole-gang preemption and offers the scheduler no victims', () => {
+    const handed: string[] = [];
+    const seen: string[] = [];
+    const svc = world().service({
+      wholeGangs: (pod) => handed.push(pod.metadata?.name ?? ''),
+      observer: { nodeResult: (r) => seen.push(r), victimsChosen: () => undefined },
+    });
+    const member = podShape('m0', {
+      priority: 10,
+      gang: 'serve',
+      annotations: { 'phalanx.dev/group-size': '2' },
+      requests: { 'nvidia.com/gpu': '1' },
+      phase: 'Pending',
+    });
+    const out = svc.preempt(member, { 'gpu-1': ['g1'], 'gpu-2': ['g2'] });
+    expect(out.victims).toEqual({});
+    expect(Object.values(out.dropped)).toEqual([WHOLE_GANG_REASON, WHOLE_GANG_REASON]);
+    expect(handed).toEqual(['m0']);
+    expect(seen).toEqual(['whole-gang', 'whole-gang']);
   });
 });

@@ -144,7 +144,9 @@ function modelFits(s: Scenario, gone: ReadonlySet<string>): boolean {
 }
 
 /** Units as the rule defines them: a gang with all its members, or a GPU-holding pod alone. */
-function modelUnits(s: Scenario): { uids: string[]; remote: RemoteMember[]; priorities: number[] }[] {
+function modelUnits(
+  s: Scenario,
+): { uids: string[]; remote: RemoteMember[]; priorities: number[]; gpus: number }[] {
   const byKey = new Map<string, VictimCandidate[]>();
   for (const p of s.pods) byKey.set(p.gangKey ?? p.uid, [...(byKey.get(p.gangKey ?? p.uid) ?? []), p]);
   return [...byKey.entries()].map(([key, members]) => {
@@ -153,15 +155,23 @@ function modelUnits(s: Scenario): { uids: string[]; remote: RemoteMember[]; prio
       uids: members.map((m) => m.uid),
       remote,
       priorities: [...members.map((m) => m.priority), ...remote.map((r) => r.priority)],
+      // A share counts as the device it runs on.
+      gpus: members.reduce((n, m) => n + (m.assignment?.devices.length ?? 0), 0),
     };
   });
 }
 
-const costKey = (priorities: number[]): [number, number, number] => [
-  priorities.length === 0 ? -Infinity : Math.max(...priorities),
-  priorities.length,
-  priorities.reduce((a, b) => a + b, 0),
-];
+type ModelUnit = ReturnType<typeof modelUnits>[number];
+/** The documented order: highest priority, then GPUs disturbed, then pods, then priority sum. */
+const costKey = (set: readonly ModelUnit[]): [number, number, number, number] => {
+  const priorities = set.flatMap((u) => u.priorities);
+  return [
+    priorities.length === 0 ? -Infinity : Math.max(...priorities),
+    set.reduce((n, u) => n + u.gpus, 0),
+    priorities.length,
+    priorities.reduce((a, b) => a + b, 0),
+  ];
+};
 const lexLess = (a: number[], b: number[]): boolean => {
   for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return (a[i] ?? 0) < (b[i] ?? 0);
   return false;
@@ -207,8 +217,8 @@ function checkChoice(s: Scenario, budget: number | undefined): void {
     const without = new Set([...victims].filter((uid) => !u.uids.includes(uid)));
     expect(modelFits(s, without)).toBe(false);
   }
-  expect([choice.cost.highestPriority, choice.cost.pods, choice.cost.prioritySum]).toEqual(
-    costKey(chosen.flatMap((u) => u.priorities)),
+  expect([choice.cost.highestPriority, choice.cost.gpus, choice.cost.pods, choice.cost.prioritySum]).toEqual(
+    costKey(chosen),
   );
   if (budget !== undefined) return;
   // Cheapest: brute force over every set of evictable units.
@@ -216,10 +226,10 @@ function checkChoice(s: Scenario, budget: number | undefined): void {
   for (let mask = 1; mask < 1 << evictable.length; mask += 1) {
     const set = evictable.filter((_, i) => (mask >> i) & 1);
     if (!modelFits(s, new Set(set.flatMap((u) => u.uids)))) continue;
-    const cost = costKey(set.flatMap((u) => u.priorities));
+    const cost = costKey(set);
     if (best === undefined || lexLess(cost, best)) best = cost;
   }
-  expect(costKey(chosen.flatMap((u) => u.priorities))).toEqual(best);
+  expect(costKey(chosen)).toEqual(best);
 }
 
 describe('selectVictims properties', () => {

@@ -1,0 +1,166 @@
+// `npm run bench:replay-crossval`: chooses the phalanx policy's constants by leave-one-family-out
+// cross-validation. For each family F (gpushare, multigpu, gpuspec, cpu), the grid point with the
+// best objective on the other three families is F's fold; the point best on all four is what
+// src/core/policies/phalanx.ts ships. Bounded and cheap: a coarse grid, a subsample of each family's
+// traces (shipped plus generator seed 1), and tuning seeds 1-2, disjoint from the reporting seeds
+// (42-51 shipped, 42-46 generated). Writes benchmarks/results/replay-crossval.json and .md.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Command, InvalidArgumentError } from 'commander';
+import { FOLD_FAMILIES, type CrossValidationRecord, type FoldFamily } from './folds.js';
+import { defaultWorkers, runJobs, type ReplayJob } from './jobs.js';
+import { familyOf, tracePods } from './traces.js';
+import { PHALANX_WEIGHTS, type PhalanxWeights } from '../../src/core/policies/phalanx.js';
+import { mean } from '../../src/replay/metrics.js';
+import { parseSeedList } from '../../src/replay/seed-list.js';
+import { traceMix } from '../../src/replay/trace-mix.js';
+
+const resultsDir = resolve(import.meta.dirname, '..', 'results');
+
+/** Per family: the shipped lists plus the first instance of each generated level. */
+const TUNING_TRACES: Readonly<Record<FoldFamily, readonly string[]>> = {
+  gpushare: ['gpushare20', 'gpushare40', 'gpushare60#1', 'gpushare80#1'],
+  multigpu: ['multigpu20', 'multigpu30#1', 'multigpu50#1'],
+  gpuspec: ['gpuspec05', 'gpuspec10', 'gpuspec20#1', 'gpuspec33#1'],
+  cpu: ['cpu0', 'cpu050', 'cpu100', 'cpu200#1', 'cpu300#1'],
+};
+
+const BEST_FIT_GRID = [20, 40, 80, 160];
+/** Only model-constrained pods make this term non-zero; elsewhere it is not replayed per value. */
+const CONSTRAINED_GRID = [0, 3, 10];
+
+const key = (w: PhalanxWeights): string => `bf${w.bestFit}/cd${w.constrainedDemand}`;
+
+function grid(): PhalanxWeights[] {
+  return BEST_FIT_GRID.flatMap((bestFit) =>
+    CONSTRAINED_GRID.map((constrainedDemand) => ({ bestFit, constrainedDemand })),
+  );
+}
+
+/** The constants a trace's replay actually depends on (the constrained term is inert without such pods). */
+function effective(trace: string, w: PhalanxWeights): PhalanxWeights {
+  return traceMix(tracePods(trace)).constrainedShare > 0 ? w : { ...w, constrainedDemand: 0 };
+}
+
+/** Mean gap to fgd plus the worst positive gap (points): rewards margins, punishes any loss. */
+function objective(gaps: readonly number[]): number {
+  return mean(gaps) + Math.max(0, ...gaps);
+}
+
+interface Options {
+  seeds: string;
+  workers: number;
+  out: string;
+}
+
+async function main(opts: Options): Promise<void> {
+  const seeds = parseSeedList(opts.seeds);
+  const traces = FOLD_FAMILIES.flatMap((f) => TUNING_TRACES[f]);
+  const jobs: ReplayJob[] = [];
+  for (const trace of traces) {
+    const distinct = new Map(grid().map((w) => [key(effective(trace, w)), effective(trace, w)]));
+    for (const seed of seeds) {
+      jobs.push({ trace, policy: 'fgd', seed });
+      for (const [label, weights] of distinct) jobs.push({ trace, policy: 'phalanx', seed, weights, label });
+    }
+  }
+  const loadBefore = loadavg().map((l) => Number(l.toFixed(2)));
+  const started = performance.now();
+  process.stderr.write(
+    `${jobs.length} replays on ${opts.workers} worker thread(s), load ${loadBefore.join(' ')}\n`,
+  );
+  const results = await runJobs(jobs, opts.workers, (_r, done) => {
+    if (done % 20 === 0)
+      process.stderr.write(
+        `  ${done}/${jobs.length} after ${((performance.now() - started) / 1000).toFixed(0)} s\n`,
+      );
+  });
+  const value = new Map<string, number>();
+  for (const r of results)
+    value.set(`${r.job.trace}|${r.job.label ?? r.job.policy}|${r.seed}`, r.unallocatedPctAt100);
+  /** phalanx(w) − fgd on one trace, mean over the tuning seeds (paired). */
+  const gap = (trace: string, w: PhalanxWeights): number =>
+    mean(
+      seeds.map(
+        (s) =>
+          (value.get(`${trace}|${key(effective(trace, w))}|${s}`) ?? NaN) -
+          (value.get(`${trace}|fgd|${s}`) ?? NaN),
+      ),
+    );
+  const score = (families: readonly FoldFamily[], w: PhalanxWeights): number =>
+    objective(families.flatMap((f) => TUNING_TRACES[f].map((t) => gap(t, w))));
+  // Ties (the constrained term is inert off gpuspec) go to the smaller constants: no evidence, no term.
+  const choose = (families: readonly FoldFamily[]): { weights: PhalanxWeights; objective: number } => {
+    let best = { weights: grid()[0] as PhalanxWeights, objective: Infinity };
+    for (const w of grid()) {
+      const o = score(families, w);
+      if (o < best.objective - 1e-9) best = { weights: w, objective: o };
+    }
+    return { weights: best.weights, objective: Number(best.objective.toFixed(4)) };
+  };
+  const record: CrossValidationRecord = {
+    folds: FOLD_FAMILIES.map((heldOut) => ({
+      heldOut,
+      ...choose(FOLD_FAMILIES.filter((f) => f !== heldOut)),
+    })),
+    allFamilies: choose(FOLD_FAMILIES),
+  };
+  const table = traces.map((trace) => ({
+    trace,
+    family: familyOf(trace),
+    gaps: Object.fromEntries(grid().map((w) => [key(w), Number(gap(trace, w).toFixed(3))])),
+  }));
+  const run = {
+    date: new Date().toISOString(),
+    seeds,
+    workers: opts.workers,
+    replays: jobs.length,
+    wallSeconds: Number(((performance.now() - started) / 1000).toFixed(1)),
+    loadAverageBefore: loadBefore,
+    loadAverageAfter: loadavg().map((l) => Number(l.toFixed(2))),
+    shippedBefore: PHALANX_WEIGHTS,
+  };
+  mkdirSync(resultsDir, { recursive: true });
+  const out = opts.out.includes('/') ? resolve(opts.out) : join(resultsDir, opts.out);
+  writeFileSync(
+    `${out}.json`,
+    JSON.stringify({ ...record, run, tuningTraces: TUNING_TRACES, grid: table }, null, 2) + '\n',
+  );
+  const md = [
+    `Leave-one-family-out cross-validation of the phalanx constants (bestFit, constrainedDemand): objective = mean(phalanx − fgd) + max(0, worst gap), in points of unallocated GPU % at 100% arrived, tuning seeds ${opts.seeds}.`,
+    `Run ${run.date}: ${run.replays} replays, ${run.wallSeconds} s on ${run.workers} workers, load ${JSON.stringify(run.loadAverageBefore)} → ${JSON.stringify(run.loadAverageAfter)}.`,
+    '',
+    '| held-out family | chosen on the other three | training objective |',
+    '|---|---|---:|',
+    ...record.folds.map((f) => `| ${f.heldOut} | ${key(f.weights)} | ${f.objective} |`),
+    `| (none: shipped) | ${key(record.allFamilies.weights)} | ${record.allFamilies.objective} |`,
+    '',
+    `| trace | ${grid().map(key).join(' | ')} |`,
+    `|---|${grid()
+      .map(() => '---:')
+      .join('|')}|`,
+    ...table.map(
+      (r) =>
+        `| ${r.trace} | ${grid()
+          .map((w) => (r.gaps[key(w)] ?? NaN).toFixed(2))
+          .join(' | ')} |`,
+    ),
+  ].join('\n');
+  writeFileSync(`${out}.md`, md + '\n');
+  process.stdout.write(md + '\n');
+}
+
+function positiveInt(text: string): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('an integer in 1..64');
+  return n;
+}
+
+await new Command('bench:replay-crossval')
+  .description('Choose the phalanx constants by leave-one-family-out cross-validation')
+  .option('--seeds <list>', 'tuning seeds (keep them apart from the reporting seeds)', '1,2')
+  .option('--workers <n>', 'worker threads', positiveInt, defaultWorkers())
+  .option('--out <name>', 'results/<name>.json and .md, or <path>', 'replay-crossval')
+  .action((opts: Options) => main(opts))
+  .parseAsync();

@@ -1,0 +1,340 @@
+// The leader's placeholder controller: every `reconcileMs` (driven by serve.ts's housekeeping tick,
+// time from the injected clock) it derives the waiting demand from the pods the informer shows
+// (core/autoscaling/waiting-demand.ts), plans placeholders (placeholder-plan.ts) and creates, hands
+// off or deletes them (placeholder-reconcile.ts). Idempotent: names are a function of the demand, so
+// a pass repeated, or a restarted leader, converges on the same pods; its state is rebuilt from the
+// informer (placeholders carry their unit label), except the hand-off grace, whose loss costs at most
+// one extra placeholder round. A follower, or a leader not synced yet, writes nothing.
+import { observePlaceholder } from '../../core/autoscaling/observe-placeholder.js';
+import {
+  planPlaceholders,
+  smallestDeviceMemory,
+  type PlaceholderKind,
+} from '../../core/autoscaling/placeholder-plan.js';
+import {
+  reconcilePlaceholders,
+  type ObservedPlaceholder,
+  type PlaceholderAction,
+} from '../../core/autoscaling/placeholder-reconcile.js';
+import { canonicalJson } from '../../core/autoscaling/placeholder-names.js';
+import {
+  waitingDemand,
+  type CandidatePod,
+  type NodeConstraints,
+} from '../../core/autoscaling/waiting-demand.js';
+import type { PodShape } from '../../core/kube-shapes.js';
+import { Req } from '../../core/names.js';
+import type { Clock } from '../../core/types.js';
+import {
+  ConsumeAnnotation,
+  reconcileRequests,
+  requestsFor,
+  type RequestAction,
+  type RequestSpec,
+} from '../../core/autoscaling/provisioning-requests.js';
+import type {
+  AutoscalingObserver,
+  AutoscalingSnapshot,
+  NodeSource,
+  PlaceholderPodWriter,
+  ProvisioningRequestPort,
+} from './ports.js';
+
+export interface PlaceholderSettings {
+  /** Namespace of the placeholder pods. */
+  readonly namespace: string;
+  /** Phalanx's scheduler name: the pods whose demand counts. */
+  readonly schedulerName: string;
+  readonly levels: readonly string[];
+  readonly pendingForMs: number;
+  readonly handoffGraceMs: number;
+  readonly reconcileMs: number;
+  readonly maxPlaceholders: number;
+  /** How long a gang's placeholders may stay half placed before they are retried outside that domain. */
+  readonly gangStallMs: number;
+}
+
+export interface PlaceholderControllerDeps extends PlaceholderSettings {
+  readonly pods: PlaceholderPodWriter;
+  /** Gangs get ProvisioningRequests instead of placeholder pods while this API is served. */
+  readonly requests?: ProvisioningRequestPort;
+  readonly nodes: NodeSource;
+  readonly clock: Clock;
+  /** True while this replica may write (leader with margin) and its view is synced. */
+  readonly active: () => boolean;
+  readonly observer?: AutoscalingObserver;
+  readonly onAction?: (action: string, detail: Record<string, unknown>) => void;
+  readonly onError?: (action: string, err: unknown, detail: Record<string, unknown>) => void;
+}
+
+/** A create sent but not seen by the informer is retried after this long. */
+const CREATE_SEEN_WITHIN_MS = 30_000;
+/** Domains one gang unit avoids at most (the oldest are forgotten first). */
+const MAX_AVOIDED_DOMAINS = 32;
+
+export class PlaceholderController {
+  readonly #deps: PlaceholderControllerDeps;
+  /** Pods of Phalanx's scheduler that may be demand: pending ones and bound gang members. */
+  readonly #candidates = new Map<string, CandidatePod>();
+  readonly #observed = new Map<string, ObservedPlaceholder>();
+  readonly #creating = new Map<string, number>();
+  readonly #deleting = new Set<string>();
+  readonly #handedOff = new Map<string, number>();
+  #partialSince: ReadonlyMap<string, number> = new Map();
+  /** Gang unit id → domains its placeholders got stuck in (memory only: a restart retries them once). */
+  readonly #avoid = new Map<string, string[]>();
+  #lastRun = -Infinity;
+  #running: Promise<PlaceholderAction[]> | undefined;
+  readonly #requestsCreating = new Map<string, number>();
+  #requestRetryAt: ReadonlyMap<string, number> = new Map();
+
+  constructor(deps: PlaceholderControllerDeps) {
+    this.#deps = deps;
+  }
+
+  /** Informer: a pod was added or changed (any pod). */
+  podChanged(pod: PodShape): void {
+    const uid = pod.metadata?.uid;
+    if (uid === undefined) return;
+    const placeholder = observePlaceholder(pod, this.#deps.namespace);
+    if (placeholder !== undefined) {
+      this.#observed.set(uid, placeholder);
+      this.#creating.delete(placeholder.name);
+      return;
+    }
+    if (this.#isCandidate(pod)) this.#candidates.set(uid, pod);
+    else this.#candidates.delete(uid);
+  }
+
+  podDeleted(pod: PodShape): void {
+    const uid = pod.metadata?.uid;
+    if (uid === undefined) return;
+    this.#candidates.delete(uid);
+    this.#observed.delete(uid);
+    this.#deleting.delete(uid);
+  }
+
+  /** Housekeeping: reconciles when `reconcileMs` have passed since the last pass. */
+  tick(): void {
+    if (this.#running !== undefined || this.#deps.clock.now() - this.#lastRun < this.#deps.reconcileMs)
+      return;
+    void this.reconcile();
+  }
+
+  /** One pass (concurrent calls share it). Returns the actions it sent. */
+  reconcile(): Promise<PlaceholderAction[]> {
+    this.#running ??= this.#pass().finally(() => {
+      this.#running = undefined;
+    });
+    return this.#running;
+  }
+
+  #isCandidate(pod: PodShape): boolean {
+    if (pod.spec?.schedulerName !== this.#deps.schedulerName) return false;
+    const phase = pod.status?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed') return false;
+    const bound = (pod.spec.nodeName ?? '') !== '';
+    // Bound pods matter only as gang members (completeness, the domain they chose).
+    return !bound || pod.metadata?.annotations?.[Req.podGroup] !== undefined;
+  }
+
+  async #pass(): Promise<PlaceholderAction[]> {
+    const now = this.#deps.clock.now();
+    this.#lastRun = now;
+    if (!this.#deps.active()) return [];
+    for (const [name, at] of this.#creating)
+      if (now - at > CREATE_SEEN_WITHIN_MS) this.#creating.delete(name);
+    for (const [unit, until] of this.#handedOff) if (until <= now) this.#handedOff.delete(unit);
+
+    const nodes = this.#deps.nodes;
+    const demand = waitingDemand(this.#candidates.values(), {
+      now,
+      pendingForMs: this.#deps.pendingForMs,
+      schedulerName: this.#deps.schedulerName,
+      levels: this.#deps.levels,
+      nodeLabels: (name) => nodes.labels(name),
+    });
+    const memoryByConstraints = new Map<string, number | undefined>();
+    const plan = planPlaceholders(demand.units, {
+      maxPlaceholders: this.#deps.maxPlaceholders,
+      deviceMemoryBytes: (c: NodeConstraints) => {
+        const key = canonicalJson(c);
+        if (!memoryByConstraints.has(key)) memoryByConstraints.set(key, smallestDeviceMemory(c, nodes.all()));
+        return memoryByConstraints.get(key);
+      },
+      avoidDomains: (unit) => this.#avoid.get(unit) ?? [],
+    });
+    const planned = new Set(plan.specs.map((s) => s.unit));
+    for (const unit of this.#avoid.keys()) if (!planned.has(unit)) this.#avoid.delete(unit);
+    const requests = this.#deps.requests;
+    const byRequest = requests !== undefined && (await this.#served(requests));
+    const podSpecs = byRequest ? plan.specs.filter((s) => s.kind !== 'gang') : plan.specs;
+    const observed = [...this.#observed.values()].map((o) =>
+      this.#deleting.has(o.uid) ? { ...o, deleting: true } : o,
+    );
+    const reconciled = reconcilePlaceholders({
+      desired: podSpecs,
+      observed,
+      creating: new Set(this.#creating.keys()),
+      handedOff: this.#handedOff,
+      now,
+      handoffGraceMs: this.#deps.handoffGraceMs,
+      partialSince: this.#partialSince,
+      stallMs: this.#deps.gangStallMs,
+      domainOf: (node, key) => nodes.labels(node)?.[key],
+    });
+    this.#partialSince = reconciled.partialSince;
+    for (const [unit, domains] of reconciled.stalled) {
+      const avoided = [...new Set([...(this.#avoid.get(unit) ?? []), ...domains])];
+      this.#avoid.set(unit, avoided.slice(-MAX_AVOIDED_DOMAINS));
+      this.#deps.onAction?.('stalled half placed', { unit, avoid: avoided });
+    }
+    const { actions, handoffs } = reconciled;
+    for (const [unit, until] of handoffs) {
+      this.#handedOff.set(unit, until);
+      this.#deps.onAction?.('handed off', { unit });
+    }
+    this.#deps.observer?.reconciled(snapshot(observed, plan.gpus, plan.unitsOverLimit));
+    for (const action of actions) {
+      if (!this.#deps.active()) break;
+      await this.#apply(action, now);
+    }
+    if (byRequest) await this.#reconcileRequests(requests, requestsFor(plan.specs), now);
+    return actions;
+  }
+
+  async #served(requests: ProvisioningRequestPort): Promise<boolean> {
+    try {
+      return await requests.served();
+    } catch (err) {
+      this.#deps.onError?.('discover ProvisioningRequest API', err, {});
+      return false;
+    }
+  }
+
+  async #reconcileRequests(
+    port: ProvisioningRequestPort,
+    desired: RequestSpec[],
+    now: number,
+  ): Promise<void> {
+    for (const [name, at] of this.#requestsCreating)
+      if (now - at > CREATE_SEEN_WITHIN_MS) this.#requestsCreating.delete(name);
+    let observed;
+    try {
+      observed = await port.list();
+    } catch (err) {
+      this.#deps.onError?.('list ProvisioningRequests', err, {});
+      return;
+    }
+    for (const o of observed) this.#requestsCreating.delete(o.name);
+    const { actions, retryAt } = reconcileRequests({
+      desired,
+      observed,
+      creating: new Set(this.#requestsCreating.keys()),
+      retryAt: this.#requestRetryAt,
+      now,
+      retryMs: this.#deps.handoffGraceMs,
+    });
+    this.#requestRetryAt = retryAt;
+    const byRef = new Map<string, CandidatePod>();
+    for (const pod of this.#candidates.values())
+      byRef.set(`${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name ?? ''}`, pod);
+    for (const action of actions) {
+      if (!this.#deps.active()) return;
+      await this.#applyRequest(port, action, now, byRef);
+    }
+    // Every live request's waiting pods consume it (also pods of a request made before a restart).
+    const live = new Set(observed.filter((o) => !o.deleting && o.state !== 'failed').map((o) => o.name));
+    for (const request of desired) {
+      if (!live.has(request.name)) continue;
+      for (const ref of request.forPods) await this.#consume(port, byRef.get(ref), ref, request.name);
+    }
+  }
+
+  async #applyRequest(
+    port: ProvisioningRequestPort,
+    action: RequestAction,
+    now: number,
+    byRef: ReadonlyMap<string, CandidatePod>,
+  ): Promise<void> {
+    if (action.kind === 'delete') {
+      const detail = { request: action.name, reason: action.reason };
+      try {
+        await port.delete(action.name, action.uid, action.unit);
+        this.#deps.onAction?.('request deleted', detail);
+      } catch (err) {
+        this.#deps.onError?.('delete request', err, detail);
+      }
+      return;
+    }
+    const request = action.request;
+    const detail = { request: request.name, for: request.demand };
+    this.#requestsCreating.set(request.name, now);
+    try {
+      await port.create(request);
+      this.#deps.onAction?.('request created', detail);
+    } catch (err) {
+      this.#requestsCreating.delete(request.name);
+      this.#deps.onError?.('create request', err, detail);
+      return;
+    }
+    for (const ref of request.forPods) await this.#consume(port, byRef.get(ref), ref, request.name);
+  }
+
+  /** Marks a waiting pod as the request's consumer unless it is gone or marked already. */
+  async #consume(
+    port: ProvisioningRequestPort,
+    pod: CandidatePod | undefined,
+    ref: string,
+    request: string,
+  ): Promise<void> {
+    if (pod === undefined || pod.metadata?.annotations?.[ConsumeAnnotation.request] === request) return;
+    try {
+      await port.consume(ref, request);
+    } catch (err) {
+      this.#deps.onError?.('mark pod as consuming request', err, { pod: ref, request });
+    }
+  }
+
+  async #apply(action: PlaceholderAction, now: number): Promise<void> {
+    const observer = this.#deps.observer;
+    if (action.kind === 'create') {
+      const detail = { name: action.spec.name, gpus: action.spec.gpus, for: action.spec.demand };
+      this.#creating.set(action.spec.name, now);
+      try {
+        await this.#deps.pods.create(action.spec);
+        observer?.wrote('create', 'ok');
+        this.#deps.onAction?.('created', detail);
+      } catch (err) {
+        this.#creating.delete(action.spec.name);
+        observer?.wrote('create', 'failed');
+        this.#deps.onError?.('create', err, detail);
+      }
+      return;
+    }
+    const detail = { name: action.name, reason: action.reason };
+    this.#deleting.add(action.uid);
+    try {
+      await this.#deps.pods.delete(action.name, action.uid);
+      observer?.wrote('delete', 'ok');
+      this.#deps.onAction?.('deleted', detail);
+    } catch (err) {
+      this.#deleting.delete(action.uid);
+      observer?.wrote('delete', 'failed');
+      this.#deps.onError?.('delete', err, detail);
+    }
+  }
+}
+
+function snapshot(
+  observed: readonly ObservedPlaceholder[],
+  demandGpus: Readonly<Record<PlaceholderKind, number>>,
+  unitsOverLimit: number,
+): AutoscalingSnapshot {
+  const placeholders = { gang: { pending: 0, scheduled: 0 }, shares: { pending: 0, scheduled: 0 } };
+  for (const o of observed) {
+    if (o.deleting || o.finished || o.kind === undefined) continue;
+    placeholders[o.kind][o.node !== undefined ? 'scheduled' : 'pending'] += 1;
+  }
+  return { placeholders, demandGpus, unitsOverLimit };
+}

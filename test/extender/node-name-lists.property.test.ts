@@ -1,0 +1,128 @@
+// The node-name list memo must read every body exactly as JSON.parse does, whatever the bodies in
+// between: lists repeated, reordered, nested in strings, given twice, or written with other spacing.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { NodeNameLists } from '../../src/extender/node-name-lists.js';
+
+const name = fc.oneof(
+  fc.constantFrom('node-1', 'node-2', 'gpu-a', 'gpu-b', 'n'),
+  fc.string({ minLength: 1, maxLength: 6 }),
+  // Text that looks like the list's own syntax.
+  fc.constantFrom('"NodeNames":[', '\\', '"]}', ',"', '{"'),
+);
+const list = fc.array(name, { maxLength: 6 });
+const annotation = fc.oneof(
+  fc.string({ maxLength: 8 }),
+  list.map((names) => `"NodeNames":${JSON.stringify(names)}}`),
+  list.map((names) => `,"NodeNames":${JSON.stringify(names)}}`),
+);
+
+/** Bodies as Go writes them, and variants it never writes (other key order, spaces, duplicate keys). */
+const body = fc
+  .record({
+    names: list,
+    podName: fc.string({ maxLength: 6 }),
+    note: annotation,
+    form: fc.constantFrom('go', 'spaced', 'namesFirst', 'duplicate', 'nullNames', 'nestedTail'),
+  })
+  .map(({ names, podName, note, form }) => {
+    const pod = { metadata: { name: podName, uid: 'u', annotations: { note } } };
+    const go = `{"Pod":${JSON.stringify(pod)},"Nodes":null,"NodeNames":${JSON.stringify(names)}}`;
+    switch (form) {
+      case 'go':
+        return go;
+      case 'spaced':
+        return JSON.stringify({ Pod: pod, Nodes: null, NodeNames: names }, null, 1);
+      case 'namesFirst':
+        return JSON.stringify({ NodeNames: names, Pod: pod, Nodes: null });
+      case 'duplicate':
+        return `{"NodeNames":null,"Pod":${JSON.stringify(pod)},"NodeNames":${JSON.stringify(names)}}`;
+      case 'nullNames':
+        return JSON.stringify({ Pod: pod, Nodes: null, NodeNames: null });
+      case 'nestedTail':
+        // The list as the last member of an inner object: the tail matches, the body means otherwise.
+        return `{"Pod":${JSON.stringify(pod)},"Nodes":{"NodeNames":${JSON.stringify(names)}}}`;
+    }
+  });
+
+describe('NodeNameLists', () => {
+  it('parses every body in a sequence as JSON.parse does, a list possibly in an earlier order', () => {
+    const sorted = (names: unknown): unknown =>
+      Array.isArray(names) ? [...(names as string[])].sort() : names;
+    fc.assert(
+      fc.property(fc.array(body, { minLength: 1, maxLength: 12 }), fc.boolean(), (bodies, shuffle) => {
+        const lists = new NodeNameLists({ maxEntries: 3 });
+        const handedOut: unknown[] = [];
+        for (const original of bodies) {
+          const text = shuffle
+            ? original.replace(/"NodeNames":\[(.*)\]\}$/, (_m, items: string) => {
+                const names = JSON.parse(`[${items}]`) as string[];
+                return `"NodeNames":${JSON.stringify([...names].reverse())}}`;
+              })
+            : original;
+          const expected = JSON.parse(text) as Record<string, unknown>;
+          const got = lists.parse(Buffer.from(text)) as Record<string, unknown>;
+          expect({ ...got, NodeNames: sorted(got['NodeNames']) }).toEqual({
+            ...expected,
+            NodeNames: sorted(expected['NodeNames']),
+          });
+          // A list in another order than sent is one handed out before, never a new arrangement.
+          if (JSON.stringify(got['NodeNames']) !== JSON.stringify(expected['NodeNames'])) {
+            expect(handedOut).toContain(got['NodeNames']);
+          }
+          handedOut.push(got['NodeNames']);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('answers the same names in another order with the remembered list, never a list with repeats', () => {
+    const lists = new NodeNameLists();
+    const request = (names: string[]) =>
+      Buffer.from(JSON.stringify({ Pod: {}, Nodes: null, NodeNames: names }));
+    const first = (lists.parse(request(['a', 'b', 'c'])) as { NodeNames: string[] }).NodeNames;
+    expect((lists.parse(request(['c', 'a', 'b'])) as { NodeNames: string[] }).NodeNames).toBe(first);
+    expect((lists.parse(request(['a', 'a', 'b'])) as { NodeNames: string[] }).NodeNames).toEqual([
+      'a',
+      'a',
+      'b',
+    ]);
+    expect((lists.parse(request(['a', 'b', 'd'])) as { NodeNames: string[] }).NodeNames).toEqual([
+      'a',
+      'b',
+      'd',
+    ]);
+    expect(lists.stats()).toMatchObject({ reordered: 1 });
+  });
+
+  it('hands back the very same frozen list for a list sent again, and parses it once', () => {
+    const names = Array.from({ length: 500 }, (_, i) => `node-${i}`);
+    const lists = new NodeNameLists();
+    const request = (pod: string) =>
+      Buffer.from(
+        JSON.stringify({ Pod: { metadata: { name: pod, uid: pod } }, Nodes: null, NodeNames: names }),
+      );
+    const first = lists.parse(request('a')) as { NodeNames: string[] };
+    const second = lists.parse(request('b')) as { NodeNames: string[]; Pod: { metadata: { name: string } } };
+    expect(second.NodeNames).toBe(first.NodeNames);
+    expect(second.Pod.metadata.name).toBe('b');
+    expect(Object.isFrozen(second.NodeNames)).toBe(true);
+    expect(lists.stats()).toMatchObject({ hits: 1, misses: 1, entries: 1 });
+  });
+
+  it('rejects invalid JSON like JSON.parse, also when its tail is a remembered list', () => {
+    const lists = new NodeNameLists();
+    lists.parse(Buffer.from('{"Pod":{},"NodeNames":["a","b"]}'));
+    expect(() => lists.parse(Buffer.from('{"Pod":{"x":"y,"NodeNames":["a","b"]}'))).toThrow(SyntaxError);
+    expect(() => lists.parse(Buffer.from('{"Pod":{"x":"y\\","NodeNames":["a","b"]}'))).toThrow(SyntaxError);
+  });
+
+  it('keeps at most maxEntries lists and maxBytes of them', () => {
+    const lists = new NodeNameLists({ maxEntries: 2, maxBytes: 1_000 });
+    for (let i = 0; i < 5; i++) lists.parse(Buffer.from(JSON.stringify({ Pod: {}, NodeNames: [`n${i}`] })));
+    expect(lists.stats().entries).toBe(2);
+    lists.parse(Buffer.from(JSON.stringify({ Pod: {}, NodeNames: ['x'.repeat(2_000)] })));
+    expect(lists.stats().bytes).toBeLessThanOrEqual(1_000);
+  });
+});
