@@ -360,6 +360,10 @@ function replaySection(): string {
   const matrix = read('replay-matrix.md');
   if (matrix === undefined) return `${title}\n\nNo result yet: run \`npm run bench:replay\`.\n`;
   const crossval = read('replay-crossval.md');
+  // The speed run: every shipped trace × bestfit, fgd, phalanx × 10 seeds, nothing else in the run.
+  const speed = read('replay-speed-shipped.md')
+    ?.split('\n')
+    .find((l) => l.startsWith('Run '));
   return [
     title,
     '',
@@ -370,6 +374,7 @@ function replaySection(): string {
     '',
     matrix,
     '',
+    ...(speed === undefined ? [] : [`Replay speed, shipped traces only: ${speed}`, '']),
     ...(crossval === undefined ? [] : ['### Leave-one-family-out cross-validation', '', crossval, '']),
   ].join('\n');
 }

@@ -135,10 +135,16 @@ else
 fi
 
 # 3. The image, from the unchanged Dockerfile (RUN steps need the npm registry).
+# The build stage is tagged too, so that pruning below keeps its cached `npm ci` layer; vfs stores
+# every layer as a full copy, so superseded layers are dropped after each build (else gigabytes each).
 say "buildah bud (chroot isolation, no pulls, cached layers)"
-bh bud --isolation chroot --pull=never --layers -t "$tag" -f Dockerfile . >"$image_cache/build.log" 2>&1 ||
+bud() { bh bud --isolation chroot --pull=never --layers -f Dockerfile "$@" . >>"$image_cache/build.log" 2>&1; }
+: >"$image_cache/build.log"
+bud --target build -t "phalanx-build-cache:$version" && bud -t "$tag" ||
   { grep -v '^npm notice' "$image_cache/build.log" | tail -n 40 >&2; say "FAILED: buildah bud (log: $image_cache/build.log)"; exit 1; }
 say "image size: $(bh images --format '{{.Size}}' "$tag" | head -n 1)"
 rm -f "$archive.partial"
 bh push --quiet "$tag" "oci-archive:$archive.partial:$tag" && mv "$archive.partial" "$archive"
+bh rmi --prune >/dev/null 2>&1 || true
+say "buildah storage: $(du -sh "$image_cache/storage" | cut -f1) ($image_cache/storage)"
 report

@@ -114,7 +114,17 @@ function nodesNeeded(requests: readonly number[], capacity: number): number {
   return free.length;
 }
 
-function nodeManifest(name: string, pool: NodePool, clique: string, leaf: string): V1Node {
+/** The topology labels of the nodes the stand-in adds to one domain of a pool. */
+function domainLabels(pool: NodePool, domain: number): Record<string, string> {
+  return {
+    [NodeLabel.clique]: `standin-${pool.name}.${domain}`,
+    [NodeLabel.leaf]: `standin-${pool.name}-leaf-${domain}`,
+    [NodeLabel.zone]: pool.zone,
+  };
+}
+
+/** A KWOK node of the pool in the given clique and leaf (also for tests that shape the fabric). */
+export function nodeManifest(name: string, pool: NodePool, clique: string, leaf: string): V1Node {
   const resources: Record<string, string> = {
     cpu: pool.cpu,
     memory: pool.memory,
@@ -246,8 +256,9 @@ export function startAutoscalerStandIn(opts: AutoscalerStandInOptions): Autoscal
   const addNodes = async (pool: NodePool, unit: string, count: number): Promise<void> => {
     let domain = domainOf.get(unit);
     if (domain === undefined) domainOf.set(unit, (domain = domainOf.size + 1));
-    const clique = `standin-${pool.name}.${domain}`;
-    const leaf = `standin-${pool.name}-leaf-${domain}`;
+    const labels = domainLabels(pool, domain);
+    const clique = labels[NodeLabel.clique] ?? '';
+    const leaf = labels[NodeLabel.leaf] ?? '';
     for (let i = 0; i < count; i++) {
       const name = `standin-${pool.name}-${++seq}`;
       try {
@@ -337,6 +348,18 @@ export function startAutoscalerStandIn(opts: AutoscalerStandInOptions): Autoscal
       if (unitPods !== undefined) unitPods.push(pod);
       else waiting.set(unit, [pod]);
     }
+    // Where a unit's scheduled placeholders are: its pending ones must join them (pod affinity).
+    const anchors = new Map<string, { key: string; value: string | undefined }>();
+    for (const pod of pods) {
+      const term = pod.spec?.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.[0];
+      const node = pod.spec?.nodeName;
+      if (term === undefined || !node || pod.metadata?.deletionTimestamp) continue;
+      const labels = (await core.readNode({ name: node })).metadata?.labels ?? {};
+      anchors.set(pod.metadata?.labels?.[PLACEHOLDER_UNIT_LABEL] ?? '', {
+        key: term.topologyKey,
+        value: labels[term.topologyKey],
+      });
+    }
     for (const [unit, unitPods] of waiting) {
       if (now - (lastAddFor.get(unit) ?? -Infinity) < opts.cooldownMs) continue;
       const requests = unitPods.map(gpusOf);
@@ -345,6 +368,17 @@ export function startAutoscalerStandIn(opts: AutoscalerStandInOptions): Autoscal
       );
       if (pool === undefined) {
         opts.log(`autoscaler stand-in: no pool takes placeholder unit ${unit}`);
+        lastAddFor.set(unit, now);
+        continue;
+      }
+      // Like an autoscaler's simulation: a node it adds can only help if it joins the anchor's domain.
+      const anchor = anchors.get(unit);
+      const domain = domainOf.get(unit);
+      const own = domain === undefined ? undefined : domainLabels(pool, domain)[anchor?.key ?? ''];
+      if (anchor !== undefined && (own === undefined || own !== anchor.value)) {
+        opts.log(
+          `autoscaler stand-in: unit ${unit} must join ${anchor.key}=${anchor.value ?? '?'}: no node can`,
+        );
         lastAddFor.set(unit, now);
         continue;
       }

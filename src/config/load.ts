@@ -32,6 +32,7 @@ const ENV_PATHS: Readonly<Record<string, string>> = {
   PHALANX_POD_NAMESPACE: 'leaderElection.podNamespace',
   PHALANX_AUTOSCALING_ENABLED: 'autoscaling.enabled',
   PHALANX_AUTOSCALING_GANGS: 'autoscaling.gangs',
+  PHALANX_AUTOSCALING_GANG_STALL_MS: 'autoscaling.gangStallMs',
 };
 
 export function setPath(tree: Tree, path: string, value: unknown): void {

@@ -219,9 +219,11 @@ export const configSchema = z.strictObject({
       reconcileMs: z.number().int().min(1_000).max(600_000).default(5_000),
       /**
        * How long a gang's placeholders may stay half placed (the first in a domain with some room, the
-       * rest unable to follow) before they are recreated outside that domain.
+       * rest unable to follow) before they are recreated outside that domain. Keep it above the time
+       * the autoscaler takes to bring up all nodes of one scale-up: a gang whose first placeholder
+       * landed on a node that just came up is waiting for the rest, not stuck.
        */
-      gangStallMs: z.number().int().min(1_000).max(3_600_000).default(60_000),
+      gangStallMs: z.number().int().min(1_000).max(3_600_000).default(600_000),
       /**
        * `provisioningRequest`: while the autoscaling.x-k8s.io/v1 API is served (discovered), a waiting
        * gang gets one ProvisioningRequest of class `provisioningClassName` (all or nothing) instead of

@@ -83,7 +83,10 @@ export class NodeNameLists {
     };
   }
 
-  /** The body as JSON.parse reads it (throws its SyntaxError on invalid JSON). */
+  /**
+   * The body as JSON.parse reads it (throws its SyntaxError on invalid JSON), except that NodeNames
+   * may come back in the order of a list parsed before, as the same frozen array.
+   */
   parse(body: Buffer): unknown {
     const hit = this.#fromRemembered(body);
     if (hit !== undefined) {
@@ -159,9 +162,9 @@ export class NodeNameLists {
   }
 
   /**
-   * Remembering costs a serialization of the list. When lists rarely repeat (a scheduler whose
-   * parallel filter returns the nodes in a different order each time), only every SAMPLE_EVERY-th
-   * miss pays it: enough to notice when lists start repeating again.
+   * Remembering costs a serialization of the list. When lists rarely repeat, in any order (the
+   * feasible nodes change with every bind), only every SAMPLE_EVERY-th miss pays it: enough to
+   * notice when lists start repeating again.
    */
   #worthRemembering(): boolean {
     const repeating = this.#misses <= WARM_UP_MISSES || (this.#hits + this.#reordered) * 4 >= this.#misses;

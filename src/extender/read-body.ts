@@ -111,7 +111,10 @@ export class BodyReader {
           reject(err);
         });
       req.once('error', abandon);
-      req.once('close', () => abandon(new WireError('body', 'connection closed before the body ended')));
+      // 'close' follows every request, also after 'end': the error (and its stack) only when it matters.
+      req.once('close', () => {
+        if (!settled) abandon(new WireError('body', 'connection closed before the body ended'));
+      });
     });
   }
 }

@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import {
   installProvisioningRequestCrd,
+  nodeManifest,
   startAutoscalerStandIn,
   type AutoscalerStandIn,
   type NodePool,
@@ -30,6 +31,9 @@ import { useE2E } from './support/e2e-cluster.js';
 
 // Read by `phalanx serve` (src/config/load.ts) when useE2E starts it: the feature is off by default.
 process.env['PHALANX_AUTOSCALING_ENABLED'] = 'true';
+// A gang stuck half placed is retried elsewhere after 25 s here (default 10 min): above the stand-in's
+// node bring-up, far below the test's patience.
+process.env['PHALANX_AUTOSCALING_GANG_STALL_MS'] = '25000';
 
 const CLUSTER = 'phalanx-e2e-autoscaling';
 const NS = 'burst';
@@ -101,6 +105,12 @@ function share(name: string, gates: string[] = []): V1Pod {
   };
 }
 
+/** Creates a pod, leaving one that exists (a retried test) as it is. */
+const createOnce = async (body: V1Pod): Promise<void> => {
+  await e2e.core.createNamespacedPod({ namespace: NS, body }).catch((err: unknown) => {
+    if ((err as { code?: number }).code !== 409) throw err;
+  });
+};
 const placeholders = async (): Promise<V1Pod[]> =>
   (await e2e.core.listNamespacedPod({ namespace: PLACEHOLDER_NS, labelSelector: UNIT })).items;
 const pods = async (): Promise<V1Pod[]> => (await e2e.core.listNamespacedPod({ namespace: NS })).items;
@@ -174,8 +184,8 @@ describe('autoscaler-visible demand', () => {
       pools: POOLS,
       namespace: PLACEHOLDER_NS,
       unschedulableForMs: 2_000,
-      cooldownMs: 20_000,
-      maxNodes: 6,
+      cooldownMs: 5_000,
+      maxNodes: 8,
       provisioningRequests: true,
       log,
     });
@@ -223,12 +233,51 @@ describe('autoscaler-visible demand', () => {
     }
   });
 
+  it('retries a gang whose first placeholder took the room of a half-free clique, outside that clique', async () => {
+    // A burst node alone in its clique, with 4 free GPUs: room for one member, never for the gang.
+    const burst = POOLS.find((p) => p.name === 'burst') as NodePool;
+    await e2e.core
+      .createNode({ body: nodeManifest('frag-0', burst, 'frag.1', 'frag-leaf') })
+      .catch((err: unknown) => {
+        if ((err as { code?: number }).code !== 409) throw err; // a retry of this test
+      });
+    await waitFor('node frag-0 Ready', async () => {
+      const node = await e2e.core.readNode({ name: 'frag-0' });
+      return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')
+        ? true
+        : undefined;
+    });
+    for (const i of [0, 1]) await createOnce(gangMember(i, 'g3'));
+    const bound = await waitFor(
+      'gang g3 bound',
+      async () => {
+        const members = (await pods()).filter((p) => p.metadata?.name?.startsWith('g3-'));
+        return members.length === 2 && members.every((p) => p.spec?.nodeName) ? members : undefined;
+      },
+      { timeoutMs: 240_000, intervalMs: 2_000, describe: describeState },
+    );
+    const added = new Map((standIn?.added ?? []).map((n) => [n.name, n]));
+    const nodes = bound.map((p) => added.get(p.spec?.nodeName ?? ''));
+    expect(nodes.every((n) => n?.pool === 'burst')).toBe(true);
+    expect(new Set(nodes.map((n) => n?.clique)).size).toBe(1);
+    expect(bound.map((p) => p.spec?.nodeName)).not.toContain('frag-0');
+    await waitFor(
+      'no placeholder left',
+      async () => ((await placeholders()).length === 0 ? true : undefined),
+      {
+        timeoutMs: 60_000,
+        intervalMs: 1_000,
+        describe: describeState,
+      },
+    );
+  });
+
   it('with gangs: provisioningRequest, gives a waiting gang one ProvisioningRequest the stand-in provisions atomically', async () => {
     await installProvisioningRequestCrd(e2e.kc);
     await e2e.phalanx.stop();
     process.env['PHALANX_AUTOSCALING_GANGS'] = 'provisioningRequest';
     await e2e.phalanx.start();
-    for (const i of [0, 1]) await e2e.core.createNamespacedPod({ namespace: NS, body: gangMember(i, 'g2') });
+    for (const i of [0, 1]) await createOnce(gangMember(i, 'g2'));
     const custom = e2e.kc.makeApiClient(CustomObjectsApi);
     const requests = async (): Promise<RequestObject[]> =>
       (

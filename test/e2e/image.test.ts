@@ -6,13 +6,12 @@
 // what the runtime image holds. Skipped, saying why, where buildah or the archive is missing
 // (.ci/run builds the archive before the e2e suite).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imageArchive, imageUnavailable } from '../../testbed/image/buildah.js';
 import { startImageE2E, type ImageE2E } from '../../testbed/image/image-environment.js';
-import { log } from '../../testbed/environment.js';
-import { clusterDown } from '../../testbed/cluster.js';
+import { log, stopE2E } from '../../testbed/environment.js';
 import { CLIQUE_LABEL, nodeLabels } from '../../testbed/gang-checks.js';
 import { GPU_DEVICES, isRunning, parseGpuDevices } from '../../testbed/observe.js';
 import { selectedK8sVersion } from '../../testbed/versions.js';
@@ -54,7 +53,7 @@ describe.skipIf(unavailable !== undefined)(
         await env.stop();
         await env.container.remove();
       }
-      await clusterDown(CLUSTER);
+      await stopE2E(CLUSTER); // keeps the logs in .cluster/e2e-logs/
     });
 
     it("runs the image's entrypoint as its non-root user and answers /readyz", async () => {
@@ -72,7 +71,7 @@ describe.skipIf(unavailable !== undefined)(
               return [];
             }
           })();
-          return cmdline[0] === 'node' && cmdline.includes(env.configFile);
+          return basename(cmdline[0] ?? '') === 'node' && cmdline.includes(env.configFile);
         });
       expect(serving).toHaveLength(1);
       const status = readFileSync(`/proc/${serving[0]!}/status`, 'utf8');
@@ -104,7 +103,17 @@ describe.skipIf(unavailable !== undefined)(
           const pods = (await env.core.listNamespacedPod({ namespace: NS })).items;
           return pods.length === 7 && pods.every(isRunning) ? pods : undefined;
         },
-        { timeoutMs: 180_000, intervalMs: 1000 },
+        {
+          timeoutMs: 180_000,
+          intervalMs: 1000,
+          describe: async () =>
+            (await env.core.listNamespacedPod({ namespace: NS })).items
+              .map(
+                (p) =>
+                  `${p.metadata?.name ?? ''} ${p.status?.phase ?? ''} ${p.spec?.nodeName ?? '-'} ${p.spec?.schedulerName ?? ''} ${p.status?.conditions?.map((c) => c.message ?? '').join(' ') ?? ''}`,
+              )
+              .join('; '),
+        },
       );
       const byName = new Map(running.map((p) => [p.metadata?.name ?? '', p]));
       const halves = ['half-a', 'half-b'].map((n) => byName.get(n)!);
@@ -154,7 +163,18 @@ describe.skipIf(unavailable !== undefined)(
           ? readdirSync(join(app, 'node_modules', name)).map((sub) => `${name}/${sub}`)
           : [name],
       );
-      for (const dev of Object.keys(pkg.devDependencies)) expect(installed, dev).not.toContain(dev);
+      // npm marks what only devDependencies need `dev: true` in the lockfile.
+      const lock = JSON.parse(readFileSync(join(app, 'package-lock.json'), 'utf8')) as {
+        packages: Record<string, { dev?: boolean }>;
+      };
+      const devOnly = Object.entries(lock.packages)
+        .filter(([path, entry]) => entry.dev === true && path.startsWith('node_modules/'))
+        .map(([path]) => path);
+      expect(devOnly.length).toBeGreaterThan(50); // typescript, vitest, eslint and theirs
+      expect(devOnly.filter((path) => existsSync(join(app, path)))).toEqual([]);
+      for (const dev of Object.keys(pkg.devDependencies)) {
+        if (lock.packages[`node_modules/${dev}`]?.dev === true) expect(installed, dev).not.toContain(dev);
+      }
       for (const dep of Object.keys(pkg.dependencies)) expect(installed, dep).toContain(dep);
       for (const cache of ['root/.npm', 'home/node/.npm', 'app/.npm']) {
         expect(existsSync(join(env.container.rootfs, cache)), cache).toBe(false);

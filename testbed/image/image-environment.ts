@@ -39,6 +39,29 @@ const READY_TIMEOUT_MS = 180_000;
 /** Where the container sees its configuration, token and certificates (like the Deployment's mounts). */
 const VOLUME_PATH = '/etc/phalanx';
 
+/** The kubeconfig with the API server's CA inlined: the container cannot read the host's file. */
+async function selfContained(kubeconfig: string): Promise<string> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  const clusters = await Promise.all(
+    kc
+      .getClusters()
+      .map(async (c) =>
+        c.caFile === undefined
+          ? c
+          : { ...c, caFile: undefined, caData: (await readFile(c.caFile)).toString('base64') },
+      ),
+  );
+  const inline = new KubeConfig();
+  inline.loadFromOptions({
+    clusters,
+    users: kc.getUsers(),
+    contexts: kc.getContexts(),
+    currentContext: kc.getCurrentContext(),
+  });
+  return inline.exportConfig();
+}
+
 /** Copies files into a fresh directory owned by `user` ("uid:gid"), readable by it alone. */
 async function podVolume(
   dir: string,
@@ -90,8 +113,10 @@ export async function startImageE2E(name: string): Promise<ImageE2E> {
   const certs = await writeWebhookCertificates(dir);
   const container = await containerFromArchive(`phalanx-e2e-${name}`);
   // What a pod gets from its Secret and token volumes: the files, owned by the container's user.
+  const containerKubeconfig = join(dir, 'phalanx-sa.inline.kubeconfig');
+  await writeFile(containerKubeconfig, await selfContained(saKubeconfig), { mode: 0o600 });
   const volume = await podVolume(join(dir, 'image-volume'), container.config.user, {
-    'token.kubeconfig': saKubeconfig,
+    'token.kubeconfig': containerKubeconfig,
     'webhook.crt': certs.certFile,
     'webhook.key': certs.keyFile,
     'extender.crt': cluster.extenderTls.serverCertFile,

@@ -18,9 +18,11 @@ import {
 } from '../../core/autoscaling/placeholder-reconcile.js';
 import { canonicalJson } from '../../core/autoscaling/placeholder-names.js';
 import {
+  parseCandidate,
   waitingDemand,
   type CandidatePod,
   type NodeConstraints,
+  type ParsedCandidate,
 } from '../../core/autoscaling/waiting-demand.js';
 import type { PodShape } from '../../core/kube-shapes.js';
 import { Req } from '../../core/names.js';
@@ -77,6 +79,8 @@ export class PlaceholderController {
   /** Pods of Phalanx's scheduler that may be demand: pending ones and bound gang members. */
   readonly #candidates = new Map<string, CandidatePod>();
   readonly #observed = new Map<string, ObservedPlaceholder>();
+  /** Each pod object is parsed once: the informer replaces the object on every change. */
+  readonly #parsed = new WeakMap<CandidatePod, ParsedCandidate | null>();
   readonly #creating = new Map<string, number>();
   readonly #deleting = new Set<string>();
   readonly #handedOff = new Map<string, number>();
@@ -153,6 +157,12 @@ export class PlaceholderController {
       schedulerName: this.#deps.schedulerName,
       levels: this.#deps.levels,
       nodeLabels: (name) => nodes.labels(name),
+      parse: (pod) => {
+        let parsed = this.#parsed.get(pod);
+        if (parsed === undefined)
+          this.#parsed.set(pod, (parsed = parseCandidate(pod, this.#deps.levels) ?? null));
+        return parsed ?? undefined;
+      },
     });
     const memoryByConstraints = new Map<string, number | undefined>();
     const plan = planPlaceholders(demand.units, {

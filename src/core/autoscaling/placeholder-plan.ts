@@ -8,11 +8,12 @@
 // - A gang gets one placeholder per waiting member, sized like it (fractional members packed as
 //   above), all carrying the gang's unit label and, with a required level, a required pod affinity
 //   on that level's label among themselves: together they land in one domain or not at all. Bound
-//   members pin the domain by nodeSelector. A gang without a required level gets placeholders for
-//   its fractional members only: its whole-GPU members request nvidia.com/gpu themselves, and
-//   autoscalers count those already. (With a level they count them too, as single pods: the
+//   members pin the domain by nodeSelector. Without a required level, a whole-GPU member that
+//   kube-scheduler marked Unschedulable gets no placeholder: it requests nvidia.com/gpu itself and
+//   autoscalers count it already (a member Phalanx refused is marked SchedulerError, which they do
+//   not read, so it gets one). With a level they may count such members too, as single pods: the
 //   placeholders add what they miss, one domain for all, at the price of a possible over-provision
-//   that the autoscaler's scale-down returns; ProvisioningRequest mode would avoid it.)
+//   that the autoscaler's scale-down returns; ProvisioningRequest mode avoids it.
 // - A unit gets all of its placeholders or none (half a gang would scale the wrong thing); units are
 //   taken oldest first until `maxPlaceholders`.
 import type { NodeShape, StringMap } from '../kube-shapes.js';
@@ -104,7 +105,7 @@ interface Draft {
 function shareDrafts(pods: readonly WaitingPod[], opts: PlanOptions): Draft[] {
   const byConstraints = new Map<string, WaitingPod[]>();
   for (const pod of pods) {
-    const key = canonicalJson(pod.constraints);
+    const key = pod.constraintsKey;
     const group = byConstraints.get(key);
     if (group !== undefined) group.push(pod);
     else byConstraints.set(key, [pod]);
@@ -125,8 +126,8 @@ function unitDrafts(unit: DemandUnit, opts: PlanOptions): Draft[] {
   const shares: WaitingPod[] = [];
   for (const pod of unit.pods) {
     if (pod.gpu.kind !== 'whole') shares.push(pod);
-    // Without a level to share, a whole-GPU member is visible to autoscalers as it is.
-    else if (unit.colocateKey !== undefined)
+    // Without a level to share, a whole-GPU member autoscalers already count needs no placeholder.
+    else if (unit.colocateKey !== undefined || !pod.visible)
       whole.push({ gpus: pod.gpu.count, pods: [pod], constraints: pod.constraints });
   }
   const pinned = unit.pinned;

@@ -41,6 +41,10 @@ export interface WaitingPod {
   readonly pod: string;
   readonly gpu: Exclude<GpuRequest, { kind: 'none' }>;
   readonly constraints: NodeConstraints;
+  /** canonicalConstraints(constraints), computed once. */
+  readonly constraintsKey: string;
+  /** Autoscalers count this pod as it is (whole GPUs, marked Unschedulable). */
+  readonly visible: boolean;
   readonly cpuMilli: number;
   readonly memoryBytes: number;
 }
@@ -96,11 +100,24 @@ function timeOf(value: string | Date | undefined): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 
-/** Since when kube-scheduler has said the pod cannot be placed, or undefined. */
+/**
+ * Since when kube-scheduler has said the pod cannot be placed, or undefined. Both reasons count:
+ * `Unschedulable` (filters refused every node) and `SchedulerError`, which is how a gang that Phalanx
+ * cannot plan waits (the coordinator answers with an error so the gang is retried within seconds,
+ * app/gang/gang-coordinator.ts). Autoscalers read only `Unschedulable`, so such a gang is invisible
+ * to them without placeholders.
+ */
 export function unschedulableSince(pod: CandidatePod): number | undefined {
   const cond = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
-  if (cond?.status !== 'False' || cond.reason !== 'Unschedulable') return undefined;
+  if (cond?.status !== 'False' || (cond.reason !== 'Unschedulable' && cond.reason !== 'SchedulerError'))
+    return undefined;
   return timeOf(cond.lastTransitionTime);
+}
+
+/** A whole-GPU pod marked Unschedulable is demand autoscalers already see (as a single pod). */
+function visibleToAutoscalers(pod: CandidatePod, gpu: GpuRequest): boolean {
+  const cond = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+  return gpu.kind === 'whole' && cond?.status === 'False' && cond.reason === 'Unschedulable';
 }
 
 function isLive(pod: CandidatePod): boolean {
@@ -168,7 +185,7 @@ export function waitingDemand(pods: Iterable<CandidatePod>, ctx: WaitingDemandCo
       skip('not-unschedulable-long-enough');
       continue;
     }
-    const key = canonicalConstraints(waiting.constraints);
+    const key = waiting.constraintsKey;
     const group = shares.get(key) ?? { constraints: waiting.constraints, pods: [], since };
     group.pods.push(waiting);
     group.since = Math.min(group.since, since);
@@ -199,13 +216,16 @@ export function parseCandidate(pod: CandidatePod, levels: readonly string[]): Pa
   try {
     const demand = parsePodDemand(pod, { levels });
     const gpu = demand.gpu;
+    const constraints = constraintsOf(pod);
     const waiting: WaitingPod | undefined =
       gpu.kind === 'none'
         ? undefined
         : {
             pod: ref,
             gpu,
-            constraints: constraintsOf(pod),
+            constraints,
+            constraintsKey: canonicalConstraints(constraints),
+            visible: visibleToAutoscalers(pod, gpu),
             cpuMilli: demand.cpuMilli ?? 0,
             memoryBytes: demand.memoryBytes ?? 0,
           };

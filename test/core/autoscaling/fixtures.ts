@@ -19,6 +19,8 @@ export interface PodOptions {
   readonly namespace?: string;
   readonly schedulerName?: string;
   readonly cpu?: string;
+  /** kube-scheduler's reason: Unschedulable (default) or SchedulerError (an extender refusal). */
+  readonly reason?: string;
 }
 
 export function pod(name: string, o: PodOptions = {}): CandidatePod {
@@ -54,7 +56,7 @@ export function pod(name: string, o: PodOptions = {}): CandidatePod {
               {
                 type: 'PodScheduled',
                 status: 'False',
-                reason: 'Unschedulable',
+                reason: o.reason ?? 'Unschedulable',
                 lastTransitionTime: new Date(o.unschedulableAt).toISOString(),
               },
             ],

@@ -124,7 +124,12 @@ describe('a waiting gang becomes placeholders that land together', () => {
     expect(new Set(p.specs.map((s) => s.name)).size).toBe(3);
   });
 
-  it('without a required level, only fractional members need placeholders (autoscalers see whole-GPU pods)', () => {
+  it('without a required level, whole-GPU members autoscalers see need no placeholder; refused ones do', () => {
+    const refused = plan([
+      pod('w0', { gpus: 4, group: 'h', size: 2, unschedulableAt: LONG_AGO, reason: 'SchedulerError' }),
+      pod('w1', { gpus: 4, group: 'h', size: 2, unschedulableAt: LONG_AGO, reason: 'SchedulerError' }),
+    ]);
+    expect(refused.specs.map((s) => s.gpus)).toEqual([4, 4]);
     const loose = [
       pod('w0', { gpus: 4, group: 'h', size: 3, unschedulableAt: LONG_AGO }),
       pod('f0', { fraction: '0.5', group: 'h', size: 3, unschedulableAt: LONG_AGO }),

@@ -4,7 +4,15 @@ import { packShares } from '../../../src/core/autoscaling/placeholder-plan.js';
 import type { WaitingPod } from '../../../src/core/autoscaling/waiting-demand.js';
 
 const item = (i: number, milli: number): { pod: WaitingPod; milli: number } => ({
-  pod: { pod: `ns/p${i}`, gpu: { kind: 'fraction', milli }, constraints: {}, cpuMilli: 0, memoryBytes: 0 },
+  pod: {
+    pod: `ns/p${i}`,
+    gpu: { kind: 'fraction', milli },
+    constraints: {},
+    constraintsKey: '{}',
+    visible: false,
+    cpuMilli: 0,
+    memoryBytes: 0,
+  },
   milli,
 });
 

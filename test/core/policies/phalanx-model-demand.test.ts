@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createModelDemand, displacedGpuMilli } from '../../../src/core/policies/model-demand.js';
-import { createPhalanxPolicy } from '../../../src/core/policies/phalanx.js';
+import { createPhalanxPolicy, PHALANX_WEIGHTS } from '../../../src/core/policies/phalanx.js';
 import type { Candidate } from '../../../src/core/policies/policy.js';
 import { PodTypeStats } from '../../../src/core/policies/pod-types.js';
 import type { NodeGpuState, PodDemand } from '../../../src/core/types.js';
@@ -115,5 +115,21 @@ describe('phalanx on capacity that model-constrained pods need', () => {
     // T4 as above without the constrained charge; G2: 8-GPU type 0 -> 7000 (x2) = 14000/16.
     expect(policy.score(onDevice0(t4, whole(1)))).toBeCloseTo(125 - 5, 9);
     expect(policy.score(onDevice0(g2, whole(1)))).toBeCloseTo(-875 - 35, 9);
+  });
+
+  it('takes its two weights from the caller (cross-validation) and defaults to the shipped ones', () => {
+    const withWeights = (bestFit: number, constrainedDemand: number) => {
+      const policy = createPhalanxPolicy({ bestFit, constrainedDemand });
+      for (let i = 0; i < 8; i++) policy.observe?.(whole(1));
+      for (let i = 0; i < 2; i++) policy.observe?.(whole(8));
+      for (let i = 0; i < 6; i++) policy.observe?.(whole(1, ['T4']));
+      return policy;
+    };
+    // T4 as in the first case: fragment -125, leftover 0.0625, constrained 6/16 x 1000 milli.
+    expect(withWeights(0, 0).score(onDevice0(t4, whole(1)))).toBeCloseTo(125, 9);
+    expect(withWeights(160, 6).score(onDevice0(t4, whole(1)))).toBeCloseTo(125 - 10 - 2250, 9);
+    expect(
+      withWeights(PHALANX_WEIGHTS.bestFit, PHALANX_WEIGHTS.constrainedDemand).score(onDevice0(t4, whole(1))),
+    ).toBeCloseTo(learned(6).score(onDevice0(t4, whole(1))), 9);
   });
 });

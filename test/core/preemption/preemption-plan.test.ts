@@ -31,9 +31,7 @@ function domains(layout: Record<string, { nodes: string[]; gpus: number }>, pods
     level: 'clique',
     name,
     nodes: nodes.map((n) => ledger.nodeState(n) as NodeGpuState),
-    pods: pods.filter(
-      (p) => p.assignment !== undefined && nodes.includes(p.assignment.node),
-    ),
+    pods: pods.filter((p) => p.assignment !== undefined && nodes.includes(p.assignment.node)),
   }));
 }
 
