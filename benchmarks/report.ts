@@ -73,7 +73,13 @@ function schedulerRuns(latest: Result): Row[] {
   const files = readdirSync(RESULTS_DIR).filter((f) => /^scheduler-n\d+(-streaming)?\.json$/.test(f));
   const results = files.length === 0 ? [latest] : files.map((f) => readJsonResult(f.slice(0, -5)) as Result);
   return results
-    .map((x): Row => ({ ...x, method: x.runs?.[0]?.['method'] ?? 'streaming' }))
+    .map((x): Row => ({
+      ...x,
+      method: x.runs?.[0]?.['method'] ?? 'streaming',
+      // CPU ms per pod of each process (with Phalanx / stock), where the run measured it.
+      cpuWith: x.runs?.find((r) => r['schedulerName'] !== 'stock-scheduler')?.['cpuMsPerPod'],
+      cpuWithout: x.runs?.find((r) => r['schedulerName'] === 'stock-scheduler')?.['cpuMsPerPod'],
+    }))
     .sort((a, b) => Number(a['nodes']) - Number(b['nodes']));
 }
 
@@ -159,6 +165,8 @@ const sections = [
         ['bindP50Ms', 'bind p50 ms (Phalanx)'],
         ['bindP99Ms', 'bind p99 ms (Phalanx)'],
         ['withoutPhalanxBindP99Ms', 'bind p99 ms (stock)'],
+        ['cpuWith', 'CPU ms/pod with Phalanx'],
+        ['cpuWithout', 'CPU ms/pod stock'],
       ]),
       '',
       `Methods: 'backlog': the measured pods were created while ` +

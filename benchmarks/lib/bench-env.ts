@@ -15,6 +15,7 @@ import { binaryPaths, REPO_ROOT, selectedK8sVersion } from '../../testbed/versio
 import { NodeLabel, Resource } from '../../src/core/names.js';
 import { ensureNamespace, forceDeletePods } from './namespaces.js';
 import { watchPods } from './pod-watch.js';
+import { cpuSampler, findPid, type CpuSampler } from './process-cpu.js';
 import { PHALANX_SCHEDULER, STOCK_SCHEDULER, startScheduler, type SchedulerProcess } from './schedulers.js';
 
 export interface BenchEnvOptions {
@@ -52,6 +53,8 @@ export interface BenchEnv {
   readonly phalanxLog?: string;
   /** Local mode only: the scheduler process of a profile, to pause while a backlog is created. */
   scheduler(profile: string): SchedulerProcess | undefined;
+  /** Local mode only: CPU time of the processes a pod of `profile` goes through. */
+  cpu?(profile: string): CpuSampler;
   stop(): Promise<void>;
 }
 
@@ -127,12 +130,13 @@ export async function startBenchEnv(opts: BenchEnvOptions): Promise<BenchEnv> {
     ` --extender-port ${extenderPort} --no-webhook --log-level warn${policy}`;
   await writeFile(join(cluster.stateDir, PHALANX_LOG), '');
   const schedulers: SchedulerProcess[] = [];
+  let phalanxPid: number | undefined;
   const stopProcesses = async (): Promise<void> => {
     for (const s of schedulers) await s.stop();
     await stopPhalanx(cluster.stateDir);
   };
   try {
-    await startPhalanx({
+    phalanxPid = await startPhalanx({
       command,
       kubeconfig: cluster.kubeconfig,
       stateDir: cluster.stateDir,
@@ -167,6 +171,13 @@ export async function startBenchEnv(opts: BenchEnvOptions): Promise<BenchEnv> {
     nodes: await listGpuNodes(kc),
     phalanxLog: join(cluster.stateDir, PHALANX_LOG),
     scheduler: (profile) => schedulers.find((s) => s.profile === profile),
+    cpu: (profile) =>
+      cpuSampler({
+        scheduler: schedulers.find((s) => s.profile === profile)?.child.pid,
+        phalanx: phalanxPid,
+        apiserver: findPid(`/clusters/${opts.name}/bin/kube-apiserver`),
+        etcd: findPid(`/clusters/${opts.name}/bin/etcd`),
+      }),
     async stop() {
       await stopProcesses();
       if (!opts.keepCluster) await clusterDown(opts.name);

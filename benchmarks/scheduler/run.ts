@@ -78,6 +78,7 @@ try {
     namespace: 'bench-stock',
     schedulerName: env.stockScheduler,
     phalanx: false,
+    ...(env.cpu ? { cpu: env.cpu(env.stockScheduler) } : {}),
     ...backlogOf(env.stockScheduler),
   });
   progress.update(0);
@@ -86,6 +87,7 @@ try {
     namespace: 'bench-phalanx',
     schedulerName: env.phalanxScheduler,
     phalanx: true,
+    ...(env.cpu ? { cpu: env.cpu(env.phalanxScheduler) } : {}),
     ...backlogOf(env.phalanxScheduler),
   });
 } finally {

@@ -7,6 +7,7 @@ import { forEachBounded } from '../../testbed/nodes.js';
 import { ensureNamespace, forceDeletePods } from '../lib/namespaces.js';
 import { watchPods } from '../lib/pod-watch.js';
 import { benchPod, mixedDemand } from '../lib/pods.js';
+import { cpuPerPod, type CpuSampler } from '../lib/process-cpu.js';
 import type { Progress } from '../lib/progress.js';
 import type { SchedulerProcess } from '../lib/schedulers.js';
 import { mean, quantile, round } from '../lib/stats.js';
@@ -27,6 +28,8 @@ export interface ThroughputOptions {
    * pods; latencies then run from the release (or the pod's creation, if later) to its binding.
    */
   readonly backlog?: SchedulerProcess;
+  /** CPU time of the processes in the loop (local mode), sampled around the measured pods. */
+  readonly cpu?: CpuSampler;
 }
 
 export interface ThroughputResult {
@@ -42,6 +45,8 @@ export interface ThroughputResult {
   readonly seconds: number;
   /** 'backlog': pods created while the scheduler was paused; 'streaming': created while it ran. */
   readonly method: 'backlog' | 'streaming';
+  /** CPU ms per measured pod of each process in the loop (local mode), from first to last bind. */
+  readonly cpuMsPerPod?: Readonly<Record<string, number>>;
 }
 
 const SAMPLE_MS = 1000;
@@ -84,6 +89,7 @@ export async function measureThroughput(opts: ThroughputOptions): Promise<Throug
       }, SAMPLE_MS);
     };
     let started = performance.now();
+    let cpuBefore = opts.backlog ? undefined : opts.cpu?.();
     const measured = Array.from({ length: opts.pods }, (_, i) => i);
     try {
       if (opts.backlog) opts.backlog.pause();
@@ -97,6 +103,7 @@ export async function measureThroughput(opts: ThroughputOptions): Promise<Throug
           30_000,
         );
         started = performance.now();
+        cpuBefore = opts.cpu?.();
         counts.push({ at: started, bound: measuredBound() });
         startSampling();
         opts.backlog.resume();
@@ -107,6 +114,7 @@ export async function measureThroughput(opts: ThroughputOptions): Promise<Throug
       opts.backlog?.resume();
     }
     const finished = performance.now();
+    const cpuAfter = opts.cpu?.();
     opts.progress.update(measuredBound(), opts.schedulerName);
 
     const times = [...watch.pods.entries()].filter(([name]) => name.startsWith('m-')).map(([, t]) => t);
@@ -125,6 +133,7 @@ export async function measureThroughput(opts: ThroughputOptions): Promise<Throug
       bindP99Ms: round(quantile(latencies, 0.99), 1),
       seconds: round((finished - started) / 1000, 1),
       method: opts.backlog ? 'backlog' : 'streaming',
+      ...(cpuBefore && cpuAfter ? { cpuMsPerPod: cpuPerPod(cpuBefore, cpuAfter, latencies.length) } : {}),
     };
   } finally {
     watch.stop();

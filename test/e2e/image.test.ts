@@ -13,7 +13,7 @@ import { imageArchive, imageUnavailable } from '../../testbed/image/buildah.js';
 import { startImageE2E, type ImageE2E } from '../../testbed/image/image-environment.js';
 import { log, stopE2E } from '../../testbed/environment.js';
 import { CLIQUE_LABEL, nodeLabels } from '../../testbed/gang-checks.js';
-import { GPU_DEVICES, isRunning, parseGpuDevices } from '../../testbed/observe.js';
+import { GPU_DEVICES, isBound, isRunning, parseGpuDevices } from '../../testbed/observe.js';
 import { selectedK8sVersion } from '../../testbed/versions.js';
 import { waitFor } from '../../testbed/wait.js';
 import { annotatedPod, indexedJob } from '../../testbed/workloads.js';
@@ -98,10 +98,12 @@ describe.skipIf(unavailable !== undefined)(
       await env.core.createNamespacedPod({ namespace: NS, body: annotatedPod('cpu-only', NS, {}) });
       await env.batch.createNamespacedJob({ namespace: NS, body: indexedJob('gang', NS, 4, 4) });
       const running = await waitFor(
-        'the half-GPU pods, the CPU-only pod and the gang Running',
+        'the half-GPU pods, the CPU-only pod and the gang placed',
         async () => {
           const pods = (await env.core.listNamespacedPod({ namespace: NS })).items;
-          return pods.length === 7 && pods.every(isRunning) ? pods : undefined;
+          // KWOK completes Job pods once they run: bound and Running or Succeeded is placed.
+          const placed = (p: (typeof pods)[number]) => isRunning(p) || p.status?.phase === 'Succeeded';
+          return pods.length === 7 && pods.every((p) => placed(p) && isBound(p)) ? pods : undefined;
         },
         {
           timeoutMs: 180_000,

@@ -226,6 +226,10 @@ beforeAll(async () => {
       body: { metadata: { name: `e2e-${level}` }, value, preemptionPolicy: 'PreemptLowerPriority' },
     });
   }
+  // High, but never preempting: the API server copies it into the pod's spec.preemptionPolicy.
+  await scheduling.createPriorityClass({
+    body: { metadata: { name: 'e2e-high-never' }, value: PRIORITY.high, preemptionPolicy: 'Never' },
+  });
   for (const name of [S0, S1]) {
     await e2e.core.patchNode({ name, body: { spec: { taints: [SHARES_TAINT] } } }, mergePatch);
   }
@@ -344,10 +348,12 @@ describe(`Phalanx's own preemption of gangs and GPU shares (Kubernetes v${select
     expect(devices.size).toBe(1);
   });
 
-  it('never preempts for pods of equal priority', async () => {
+  it('never preempts for pods of equal priority, nor for a pod whose preemptionPolicy is Never', async () => {
     const bystanders = await running();
     await create(pod('eq-half', 'low', { fraction: '0.5', shares: true }));
     for (const body of gang('eq-gang', 'low', 2)) await create(body);
+    const never = pod('eq-never-half', 'high', { fraction: '0.5', shares: true });
+    await create({ ...never, spec: { ...never.spec!, priorityClassName: 'e2e-high-never' } });
     const violation = await firstViolationWithin(8_000, async () => {
       const gone = await evicted(bystanders);
       if (gone.length > 0) return `evicted: ${gone.join(', ')}`;
@@ -359,6 +365,13 @@ describe(`Phalanx's own preemption of gangs and GPU shares (Kubernetes v${select
     expect(
       events.some((e) => e.reason === 'NotPreempting'),
       events.map((e) => e.message).join(' | '),
+    ).toBe(true);
+    const neverEvents = await podEvents(e2e.core, NS, 'eq-never-half');
+    expect(
+      neverEvents.some(
+        (e) => e.reason === 'NotPreempting' && /preemptionPolicy is Never/.test(e.message ?? ''),
+      ),
+      neverEvents.map((e) => e.message).join(' | '),
     ).toBe(true);
     process.stderr.write(
       `[e2e] ${CLUSTER}: Phalanx's decision → bound histogram: ${await boundHistogram()}\n`,

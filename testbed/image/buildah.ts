@@ -114,7 +114,8 @@ export async function containerFromArchive(name: string): Promise<ImageContainer
         .find((line) => inspected.FromImageID?.startsWith(line.split(' ')[0] ?? '-') === true)
         ?.split(' ')
         .slice(1)
-        .join(' ') ?? 'unknown',
+        .join(' ')
+        .trim() ?? 'unknown',
   );
   return {
     name,

@@ -4,7 +4,9 @@
 // off or deletes them (placeholder-reconcile.ts). Idempotent: names are a function of the demand, so
 // a pass repeated, or a restarted leader, converges on the same pods; its state is rebuilt from the
 // informer (placeholders carry their unit label), except the hand-off grace, whose loss costs at most
-// one extra placeholder round. A follower, or a leader not synced yet, writes nothing.
+// one extra placeholder round. With a ProvisioningRequestPort (config autoscaling.gangs:
+// provisioningRequest) and the API served, gangs get requests (core/autoscaling/provisioning-requests.ts)
+// instead of placeholder pods. A follower, or a leader not synced yet, writes nothing.
 import { observePlaceholder } from '../../core/autoscaling/observe-placeholder.js';
 import {
   planPlaceholders,
@@ -27,13 +29,8 @@ import {
 import type { PodShape } from '../../core/kube-shapes.js';
 import { Req } from '../../core/names.js';
 import type { Clock } from '../../core/types.js';
-import {
-  ConsumeAnnotation,
-  reconcileRequests,
-  requestsFor,
-  type RequestAction,
-  type RequestSpec,
-} from '../../core/autoscaling/provisioning-requests.js';
+import { requestsFor } from '../../core/autoscaling/provisioning-requests.js';
+import { GangRequests } from './gang-requests.js';
 import type {
   AutoscalingObserver,
   AutoscalingSnapshot,
@@ -89,11 +86,20 @@ export class PlaceholderController {
   readonly #avoid = new Map<string, string[]>();
   #lastRun = -Infinity;
   #running: Promise<PlaceholderAction[]> | undefined;
-  readonly #requestsCreating = new Map<string, number>();
-  #requestRetryAt: ReadonlyMap<string, number> = new Map();
+  readonly #requests: GangRequests | undefined;
 
   constructor(deps: PlaceholderControllerDeps) {
     this.#deps = deps;
+    this.#requests =
+      deps.requests === undefined
+        ? undefined
+        : new GangRequests({
+            port: deps.requests,
+            retryMs: deps.handoffGraceMs,
+            active: deps.active,
+            ...(deps.onAction ? { onAction: deps.onAction } : {}),
+            ...(deps.onError ? { onError: deps.onError } : {}),
+          });
   }
 
   /** Informer: a pod was added or changed (any pod). */
@@ -176,8 +182,8 @@ export class PlaceholderController {
     });
     const planned = new Set(plan.specs.map((s) => s.unit));
     for (const unit of this.#avoid.keys()) if (!planned.has(unit)) this.#avoid.delete(unit);
-    const requests = this.#deps.requests;
-    const byRequest = requests !== undefined && (await this.#served(requests));
+    const requests = this.#requests;
+    const byRequest = requests !== undefined && (await requests.served());
     const podSpecs = byRequest ? plan.specs.filter((s) => s.kind !== 'gang') : plan.specs;
     const observed = [...this.#observed.values()].map((o) =>
       this.#deleting.has(o.uid) ? { ...o, deleting: true } : o,
@@ -209,101 +215,8 @@ export class PlaceholderController {
       if (!this.#deps.active()) break;
       await this.#apply(action, now);
     }
-    if (byRequest) await this.#reconcileRequests(requests, requestsFor(plan.specs), now);
+    if (byRequest) await requests.reconcile(requestsFor(plan.specs), this.#candidates.values(), now);
     return actions;
-  }
-
-  async #served(requests: ProvisioningRequestPort): Promise<boolean> {
-    try {
-      return await requests.served();
-    } catch (err) {
-      this.#deps.onError?.('discover ProvisioningRequest API', err, {});
-      return false;
-    }
-  }
-
-  async #reconcileRequests(
-    port: ProvisioningRequestPort,
-    desired: RequestSpec[],
-    now: number,
-  ): Promise<void> {
-    for (const [name, at] of this.#requestsCreating)
-      if (now - at > CREATE_SEEN_WITHIN_MS) this.#requestsCreating.delete(name);
-    let observed;
-    try {
-      observed = await port.list();
-    } catch (err) {
-      this.#deps.onError?.('list ProvisioningRequests', err, {});
-      return;
-    }
-    for (const o of observed) this.#requestsCreating.delete(o.name);
-    const { actions, retryAt } = reconcileRequests({
-      desired,
-      observed,
-      creating: new Set(this.#requestsCreating.keys()),
-      retryAt: this.#requestRetryAt,
-      now,
-      retryMs: this.#deps.handoffGraceMs,
-    });
-    this.#requestRetryAt = retryAt;
-    const byRef = new Map<string, CandidatePod>();
-    for (const pod of this.#candidates.values())
-      byRef.set(`${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name ?? ''}`, pod);
-    for (const action of actions) {
-      if (!this.#deps.active()) return;
-      await this.#applyRequest(port, action, now, byRef);
-    }
-    // Every live request's waiting pods consume it (also pods of a request made before a restart).
-    const live = new Set(observed.filter((o) => !o.deleting && o.state !== 'failed').map((o) => o.name));
-    for (const request of desired) {
-      if (!live.has(request.name)) continue;
-      for (const ref of request.forPods) await this.#consume(port, byRef.get(ref), ref, request.name);
-    }
-  }
-
-  async #applyRequest(
-    port: ProvisioningRequestPort,
-    action: RequestAction,
-    now: number,
-    byRef: ReadonlyMap<string, CandidatePod>,
-  ): Promise<void> {
-    if (action.kind === 'delete') {
-      const detail = { request: action.name, reason: action.reason };
-      try {
-        await port.delete(action.name, action.uid, action.unit);
-        this.#deps.onAction?.('request deleted', detail);
-      } catch (err) {
-        this.#deps.onError?.('delete request', err, detail);
-      }
-      return;
-    }
-    const request = action.request;
-    const detail = { request: request.name, for: request.demand };
-    this.#requestsCreating.set(request.name, now);
-    try {
-      await port.create(request);
-      this.#deps.onAction?.('request created', detail);
-    } catch (err) {
-      this.#requestsCreating.delete(request.name);
-      this.#deps.onError?.('create request', err, detail);
-      return;
-    }
-    for (const ref of request.forPods) await this.#consume(port, byRef.get(ref), ref, request.name);
-  }
-
-  /** Marks a waiting pod as the request's consumer unless it is gone or marked already. */
-  async #consume(
-    port: ProvisioningRequestPort,
-    pod: CandidatePod | undefined,
-    ref: string,
-    request: string,
-  ): Promise<void> {
-    if (pod === undefined || pod.metadata?.annotations?.[ConsumeAnnotation.request] === request) return;
-    try {
-      await port.consume(ref, request);
-    } catch (err) {
-      this.#deps.onError?.('mark pod as consuming request', err, { pod: ref, request });
-    }
   }
 
   async #apply(action: PlaceholderAction, now: number): Promise<void> {

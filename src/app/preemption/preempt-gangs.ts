@@ -6,9 +6,9 @@
 // mark, not Phalanx's own preempt answer, is the trigger: it survives a Phalanx restart and also
 // covers preemptions Phalanx was not asked about (a CPU-only preemptor never reaches the extender).
 import type { PodShape } from '../../core/kube-shapes.js';
-import { Req } from '../../core/names.js';
 import type { EventRecorder, GangMemberIndex, PodRef } from '../ports.js';
 import type { PodEvictor } from './ports.js';
+import { gangKeyOf, isFinished } from './victim-candidates.js';
 
 export interface GangPreemptionDeps {
   readonly members: GangMemberIndex;
@@ -47,20 +47,12 @@ export function preemptedByScheduler(pod: PodShape): boolean {
   );
 }
 
-function gangKeyOf(pod: PodShape): string | undefined {
-  const group = pod.metadata?.annotations?.[Req.podGroup];
-  return group === undefined || group === '' ? undefined : `${pod.metadata?.namespace ?? 'default'}/${group}`;
-}
-
 function refOf(pod: PodShape): PodRef | undefined {
   const { namespace, name, uid } = pod.metadata ?? {};
   return name === undefined || uid === undefined
     ? undefined
     : { namespace: namespace ?? 'default', name, uid };
 }
-
-const isFinished = (pod: PodShape): boolean =>
-  pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 
 export class GangPreemption {
   readonly #deps: GangPreemptionDeps;

@@ -71,6 +71,11 @@ export class PreemptionController {
   readonly #queue = new Map<string, PreemptionRequest>();
   /** Key → when it was last decided for, pruned with the TTL. */
   readonly #lastDecided = new Map<string, number>();
+  /**
+   * Gangs that asked while the informer had not shown every member yet (the scheduler can see a new
+   * member first): asked again when a member of theirs changes, forgotten after the hold TTL.
+   */
+  readonly #incomplete = new Map<string, { readonly request: PreemptionRequest; readonly since: number }>();
   #draining: Promise<void> | undefined;
 
   constructor(deps: PreemptionControllerDeps) {
@@ -110,9 +115,16 @@ export class PreemptionController {
 
   /** Feed every pod update: a bound preemptor ends its hold. */
   podChanged(pod: PodShape): void {
+    const gangKey = gangKeyOf(pod);
+    // A gang that asked before this replica saw all its members is decided for once they are here.
+    const waiting = gangKey === undefined ? undefined : this.#incomplete.get(gangKey);
+    if (gangKey !== undefined && waiting !== undefined) {
+      this.#incomplete.delete(gangKey);
+      if (!this.#queue.has(gangKey)) this.#queue.set(gangKey, { ...waiting.request, pod });
+      this.#drain();
+    }
     const bound = (pod.spec?.nodeName ?? '') !== '';
     if (!bound) return;
-    const gangKey = gangKeyOf(pod);
     const key = gangKey ?? `pod:${pod.metadata?.uid ?? ''}`;
     const hold = this.#deps.holds.get(key);
     if (hold === undefined) return;
@@ -144,6 +156,9 @@ export class PreemptionController {
   sweep(): void {
     const now = this.#deps.clock.now();
     this.#deps.holds.expire(now);
+    for (const [key, { since }] of this.#incomplete) {
+      if (now - since >= this.#deps.holdTtlMs) this.#incomplete.delete(key);
+    }
     for (const [key, at] of this.#lastDecided) {
       if (now - at >= Math.max(this.#deps.retryMs, this.#deps.holdTtlMs)) this.#lastDecided.delete(key);
     }
@@ -180,8 +195,10 @@ export class PreemptionController {
     this.#lastDecided.set(request.key, deps.clock.now());
     const preemptors = this.#view.preemptors(request);
     if ('incomplete' in preemptors) {
-      // Members still being created ask again as they reach the scheduler: decide then.
+      // Decided for once the missing members show up (podChanged), whoever asks next.
       this.#lastDecided.delete(request.key);
+      if (this.#incomplete.size < MAX_QUEUE)
+        this.#incomplete.set(request.key, { request, since: deps.clock.now() });
       return;
     }
     if ('reason' in preemptors) {

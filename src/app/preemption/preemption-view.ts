@@ -9,6 +9,7 @@ import type { PodShape } from '../../core/kube-shapes.js';
 import { NODE_LEVEL, Resource } from '../../core/names.js';
 import { parsePodDemand } from '../../core/pod-demand.js';
 import { budgetRefusal, type DisruptionBudget } from '../../core/preemption/disruption-budgets.js';
+import { domainWithout } from '../../core/preemption/domain-victims.js';
 import {
   planGangPreemption,
   planSharePreemption,
@@ -17,7 +18,7 @@ import {
 } from '../../core/preemption/preemption-plan.js';
 import { preemptorRefusal, type VictimPolicy } from '../../core/preemption/victim-policy.js';
 import type { VictimCandidate } from '../../core/preemption/victim-units.js';
-import type { PodDemand } from '../../core/types.js';
+import type { Assignment, PodDemand } from '../../core/types.js';
 import type { GangMemberIndex } from '../ports.js';
 import type { NodePods } from './ports.js';
 import { VictimCandidates, isFinished, priorityOf } from './victim-candidates.js';
@@ -102,19 +103,27 @@ export class PreemptionView {
     const domains: PreemptionDomain[] = [];
     for (const [name, nodeNames] of this.#domains(level, request.offered)) {
       if (excluded.has(name)) continue;
-      const nodes = nodeNames.flatMap((n) => this.#deps.state.nodeState(n) ?? []);
-      if (nodes.length === 0) continue;
+      const current = nodeNames.flatMap((n) => this.#deps.state.nodeState(n) ?? []);
+      if (current.length === 0) continue;
       const pods: VictimCandidate[] = [];
+      const leaving: Assignment[] = [];
       for (const node of nodeNames) {
         for (const pod of this.#deps.nodePods.podsOn(node)) {
           const uid = pod.metadata?.uid;
-          // A terminating pod is leaving already: it keeps its GPUs until gone and is no victim.
           if (uid === undefined || preemptorUids.has(uid) || isFinished(pod)) continue;
-          if (pod.metadata?.deletionTimestamp != null) continue;
+          if (pod.metadata?.deletionTimestamp != null) {
+            // Leaving already (an earlier decision's victim, say): no victim, and its GPUs count as
+            // free, so a decision repeated after a failover or an expired hold evicts nothing more.
+            const held = this.#deps.state.holding(uid);
+            if (held?.state === 'committed' && held.displaced !== true && held.assignment.node === node)
+              leaving.push(held.assignment);
+            continue;
+          }
           pods.push(this.#candidates.candidate(pod, node));
           everyPod.set(uid, pod);
         }
       }
+      const nodes = domainWithout(current, leaving);
       const remote = this.#candidates.remoteMembers(pods, new Set(nodeNames));
       for (const [uid, ref] of remote.refs) everyPod.set(uid, ref.pod);
       domains.push({ level, name, nodes, pods, remoteMembers: remote.members });

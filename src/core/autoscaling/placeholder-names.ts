@@ -30,7 +30,7 @@ export function shortHash(text: string): string {
   return hash.toString(16).padStart(8, '0');
 }
 
-/** Two FNV-1a passes with different seeds' worth of input: 16 hex digits, for unit ids. */
+/** 16 hex digits (FNV-1a of the key, and of its length-prefixed form), for unit ids. */
 export function unitId(unitKey: string): string {
   return `${shortHash(unitKey)}${shortHash(`${unitKey.length}:${unitKey}`)}`;
 }

@@ -173,6 +173,43 @@ describe('PreemptionController: gangs', () => {
     expect(w.state.ledger.reservations()).toEqual([]);
   });
 
+  it('decides for a gang that asked before every member was seen, once the last one shows up', async () => {
+    const w = fullFabric();
+    const f = new Fakes();
+    const { c } = controller(w, f);
+    const members = pendingGang(w, 'hi', 2, 8, 10);
+    const late = w.pods.splice(w.pods.indexOf(members[1] as PodShape), 1)[0] as PodShape;
+    c.request(members[0] as PodShape, demandOf(members[0] as PodShape));
+    await c.idle();
+    expect(f.evicted).toEqual([]);
+    w.pods.push(late);
+    c.podChanged(late);
+    await c.idle();
+    expect(f.evicted.sort()).toEqual(['g-0', 'g-1']);
+  });
+
+  it('evicts nothing more when decided again while its victims are still terminating', async () => {
+    const w = fullFabric();
+    const f = new Fakes();
+    const { c, holds } = controller(w, f);
+    const members = pendingGang(w, 'hi', 2, 8, 10);
+    c.request(members[0] as PodShape, demandOf(members[0] as PodShape));
+    await c.idle();
+    expect(f.evicted.sort()).toEqual(['g-0', 'g-1']);
+    // The victims terminate slowly (they keep their GPUs); the hold runs out meanwhile.
+    for (const uid of ['g-0', 'g-1']) {
+      const pod = w.pods.find((p) => p.metadata?.uid === uid) as PodShape;
+      (pod.metadata as { deletionTimestamp?: string }).deletionTimestamp = '2026-12-01T00:00:00Z';
+    }
+    f.now += 60_000;
+    c.sweep();
+    expect(holds.get('ml/hi')).toBeUndefined();
+    c.request(members[0] as PodShape, demandOf(members[0] as PodShape));
+    await c.idle();
+    expect(f.evicted.sort()).toEqual(['g-0', 'g-1']);
+    expect(f.decisions).toEqual(['evicted', 'fits']);
+  });
+
   it('never preempts equal priorities, nor for a gang whose preemptionPolicy is Never', async () => {
     const w = fullFabric();
     const f = new Fakes();
