@@ -197,6 +197,40 @@ const sections = [
       '![gang latency](results/gang.svg)',
     ].join('\n'),
   ),
+  section('Preemption of whole gangs (bench:preemption)', 'preemption', (r) =>
+    [
+      `Every GPU node of a synthetic fabric (${cell(r['nodes'])} nodes × 8 GPUs) holds one ` +
+        'low-priority 8-GPU pod; a high-priority gang of 8 (required level: NVLink clique) or 64 ' +
+        '(required level: rack) × 8-GPU members arrives, Phalanx decides, evicts the cheapest domain ' +
+        'through the Eviction API, holds the freed nodes, and the gang binds. Per gang, from the pod ' +
+        'watch: first victim deleted → every member bound, last member created → first eviction, last ' +
+        'member created → every member bound. The evicted nodes are refilled after each gang.',
+      '',
+      markdownTable(r.runs ?? [], [
+        ['gangSize', 'gang size'],
+        ['level', 'level'],
+        ['gangs', 'gangs'],
+        ['bound', 'bound whole'],
+        ['evictedPerGang', 'evicted per gang'],
+        ['evictedOutsideGang', 'evicted off the gang’s nodes'],
+        ['evictionToBoundP50Ms', 'eviction → bound p50 ms'],
+        ['evictionToBoundP99Ms', 'eviction → bound p99 ms'],
+        ['createdToEvictionP50Ms', 'created → eviction p50 ms'],
+        ['createdToBoundP50Ms', 'created → bound p50 ms'],
+        ['createdToBoundP99Ms', 'created → bound p99 ms'],
+      ]),
+      '',
+      'The decision alone (the core plan over the same fabric, in process, CPU time):',
+      '',
+      markdownTable((r['decisionCpu'] as Row[] | undefined) ?? [], [
+        ['gangSize', 'gang size'],
+        ['level', 'level'],
+        ['domains', 'candidate domains'],
+        ['p50Ms', 'p50 ms'],
+        ['p99Ms', 'p99 ms'],
+      ]),
+    ].join('\n'),
+  ),
   section('Topology locality and packing (bench:topology)', 'topology', (r) =>
     [
       `${cell(r['nodes'])} nodes, ${cell(r['gpus'])} GPUs, ${cell(r['gangs'])} gangs (seed ${cell(r['seed'])}); ` +

@@ -21,15 +21,15 @@ import {
   type V1Pod,
   type V1Taint,
 } from '@kubernetes/client-node';
+import { PlaceholderLabel } from '../src/core/autoscaling/placeholder-names.js';
 import { nodeSelectorTermsMatch } from '../src/core/eligibility/node-selection.js';
 import { firstUntoleratedTaint } from '../src/core/eligibility/taints.js';
 import type { NodeShape, PodShape } from '../src/core/kube-shapes.js';
 import { NodeLabel, Resource } from '../src/core/names.js';
-import { KWOK_NODE_ANNOTATION } from './fabric.js';
+import { kwokNodeManifest } from './fabric.js';
 
 /** Label on every node the stand-in adds, with its pool's name. */
 export const STAND_IN_POOL_LABEL = 'autoscaler.phalanx.dev/pool';
-const PLACEHOLDER_UNIT_LABEL = 'phalanx.dev/capacity-placeholder';
 
 export interface NodePool {
   readonly name: string;
@@ -125,40 +125,25 @@ function domainLabels(pool: NodePool, domain: number): Record<string, string> {
 
 /** A KWOK node of the pool in the given clique and leaf (also for tests that shape the fabric). */
 export function nodeManifest(name: string, pool: NodePool, clique: string, leaf: string): V1Node {
-  const resources: Record<string, string> = {
+  return kwokNodeManifest(name, {
+    labels: { ...pool.labels, [STAND_IN_POOL_LABEL]: pool.name },
+    ...(pool.taints !== undefined ? { taints: pool.taints } : {}),
     cpu: pool.cpu,
     memory: pool.memory,
     pods: '110',
-    ...(pool.gpus > 0 ? { [Resource.nvidiaGpu]: String(pool.gpus) } : {}),
-  };
-  return {
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: {
-      name,
-      annotations: { [KWOK_NODE_ANNOTATION]: 'fake' },
-      labels: {
-        ...pool.labels,
-        [STAND_IN_POOL_LABEL]: pool.name,
-        'kubernetes.io/hostname': name,
-        'kubernetes.io/os': 'linux',
-        'kubernetes.io/arch': 'amd64',
-        [NodeLabel.zone]: pool.zone,
-        ...(pool.gpus > 0
-          ? {
-              [NodeLabel.leaf]: leaf,
-              [NodeLabel.clique]: clique,
-              [NodeLabel.gpuProduct]: pool.gpuProduct ?? 'NVIDIA-H100-80GB-HBM3',
-              [NodeLabel.gpuMemory]: String(pool.gpuMemoryMiB ?? 81559),
-              [NodeLabel.gpuCount]: String(pool.gpus),
-              'nvidia.com/gpu.present': 'true',
-            }
-          : {}),
-      },
-    },
-    spec: { ...(pool.taints !== undefined ? { taints: [...pool.taints] } : {}) },
-    status: { capacity: resources, allocatable: resources },
-  };
+    zone: pool.zone,
+    ...(pool.gpus > 0
+      ? {
+          gpus: {
+            count: pool.gpus,
+            product: pool.gpuProduct ?? 'NVIDIA-H100-80GB-HBM3',
+            memoryMiB: pool.gpuMemoryMiB ?? 81559,
+            leaf,
+            clique,
+          },
+        }
+      : {}),
+  });
 }
 
 const PR = { group: 'autoscaling.x-k8s.io', version: 'v1', plural: 'provisioningrequests' } as const;
@@ -335,7 +320,7 @@ export function startAutoscalerStandIn(opts: AutoscalerStandInOptions): Autoscal
 
   const pass = async (): Promise<void> => {
     const pods = (
-      await core.listNamespacedPod({ namespace: opts.namespace, labelSelector: PLACEHOLDER_UNIT_LABEL })
+      await core.listNamespacedPod({ namespace: opts.namespace, labelSelector: PlaceholderLabel.unit })
     ).items;
     const now = Date.now();
     const waiting = new Map<string, V1Pod[]>();
@@ -343,7 +328,7 @@ export function startAutoscalerStandIn(opts: AutoscalerStandInOptions): Autoscal
       if (pod.spec?.nodeName || pod.metadata?.deletionTimestamp) continue;
       const since = unschedulableSince(pod);
       if (since === undefined || now - since < opts.unschedulableForMs) continue;
-      const unit = pod.metadata?.labels?.[PLACEHOLDER_UNIT_LABEL] ?? '';
+      const unit = pod.metadata?.labels?.[PlaceholderLabel.unit] ?? '';
       const unitPods = waiting.get(unit);
       if (unitPods !== undefined) unitPods.push(pod);
       else waiting.set(unit, [pod]);
@@ -355,7 +340,7 @@ export function startAutoscalerStandIn(opts: AutoscalerStandInOptions): Autoscal
       const node = pod.spec?.nodeName;
       if (term === undefined || !node || pod.metadata?.deletionTimestamp) continue;
       const labels = (await core.readNode({ name: node })).metadata?.labels ?? {};
-      anchors.set(pod.metadata?.labels?.[PLACEHOLDER_UNIT_LABEL] ?? '', {
+      anchors.set(pod.metadata?.labels?.[PlaceholderLabel.unit] ?? '', {
         key: term.topologyKey,
         value: labels[term.topologyKey],
       });

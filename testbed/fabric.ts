@@ -4,7 +4,7 @@
 // GPU count as allocatable `nvidia.com/gpu`, so kube-scheduler and Phalanx see real-looking nodes.
 import { parse } from 'yaml';
 import { z } from 'zod';
-import type { V1Node } from '@kubernetes/client-node';
+import type { V1Node, V1Taint } from '@kubernetes/client-node';
 import { NodeLabel, Resource } from '../src/core/names.js';
 
 /** Annotation KWOK's controller selects the nodes it manages by (kwokctl's default selector). */
@@ -107,11 +107,51 @@ interface Placement {
 }
 
 function nodeManifest(name: string, shape: NodeShapeSpec, at: Placement): V1Node {
-  const resources = {
+  // No taints: KWOK reports the node Ready and the node lifecycle controller then lifts the
+  // not-ready taint that admission added at creation, so ordinary pods land without tolerations.
+  return kwokNodeManifest(name, {
+    labels: { [FABRIC_NODE_LABEL]: FABRIC_NODE_LABEL_VALUE },
     cpu: shape.cpu,
     memory: shape.memory,
     pods: String(shape.pods),
-    [Resource.nvidiaGpu]: String(shape.gpus),
+    zone: at.zone,
+    gpus: {
+      count: shape.gpus,
+      product: shape.gpuProduct,
+      memoryMiB: shape.gpuMemoryMiB,
+      leaf: at.leaf,
+      clique: at.clique,
+    },
+  });
+}
+
+/** A KWOK node's make-up, for the fabric and for the nodes the autoscaler stand-in adds. */
+export interface KwokNodeSpec {
+  /** Labels besides the ones every node gets (the standard ones win over these). */
+  readonly labels: Readonly<Record<string, string>>;
+  readonly taints?: readonly V1Taint[];
+  readonly cpu: string;
+  readonly memory: string;
+  readonly pods: string;
+  readonly zone: string;
+  /** Left out for a CPU-only node: then no GPU resource and no GPU, leaf or clique labels. */
+  readonly gpus?: {
+    readonly count: number;
+    readonly product: string;
+    readonly memoryMiB: number;
+    readonly leaf: string;
+    readonly clique: string;
+  };
+}
+
+/** A fake node with the labels GPU Feature Discovery and Topograph would set on a real one. */
+export function kwokNodeManifest(name: string, spec: KwokNodeSpec): V1Node {
+  const gpus = spec.gpus;
+  const resources: Record<string, string> = {
+    cpu: spec.cpu,
+    memory: spec.memory,
+    pods: spec.pods,
+    ...(gpus !== undefined ? { [Resource.nvidiaGpu]: String(gpus.count) } : {}),
   };
   return {
     apiVersion: 'v1',
@@ -120,22 +160,24 @@ function nodeManifest(name: string, shape: NodeShapeSpec, at: Placement): V1Node
       name,
       annotations: { [KWOK_NODE_ANNOTATION]: 'fake' },
       labels: {
-        [FABRIC_NODE_LABEL]: FABRIC_NODE_LABEL_VALUE,
+        ...spec.labels,
         'kubernetes.io/hostname': name,
         'kubernetes.io/os': 'linux',
         'kubernetes.io/arch': 'amd64',
-        [NodeLabel.zone]: at.zone,
-        [NodeLabel.leaf]: at.leaf,
-        [NodeLabel.clique]: at.clique,
-        [NodeLabel.gpuProduct]: shape.gpuProduct,
-        [NodeLabel.gpuMemory]: String(shape.gpuMemoryMiB),
-        [NodeLabel.gpuCount]: String(shape.gpus),
-        'nvidia.com/gpu.present': 'true',
+        [NodeLabel.zone]: spec.zone,
+        ...(gpus !== undefined
+          ? {
+              [NodeLabel.leaf]: gpus.leaf,
+              [NodeLabel.clique]: gpus.clique,
+              [NodeLabel.gpuProduct]: gpus.product,
+              [NodeLabel.gpuMemory]: String(gpus.memoryMiB),
+              [NodeLabel.gpuCount]: String(gpus.count),
+              'nvidia.com/gpu.present': 'true',
+            }
+          : {}),
       },
     },
-    // No taints: KWOK reports the node Ready and the node lifecycle controller then lifts the
-    // not-ready taint that admission added at creation, so ordinary pods land without tolerations.
-    spec: {},
+    spec: { ...(spec.taints !== undefined ? { taints: [...spec.taints] } : {}) },
     // Nodes are the one resource whose create keeps the status (protocol.md §5.2).
     status: { capacity: resources, allocatable: resources },
   };

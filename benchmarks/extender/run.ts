@@ -217,7 +217,7 @@ function post(url: string, body: string): Promise<unknown> {
   });
 }
 
-/** Pods of shapes no earlier pod had (fractions 0.11, 0.13 …): each meets empty per-shape caches. */
+/** Pods of shapes no earlier pod had (fractions 0.12, 0.14 … 0.26): each meets empty per-shape caches. */
 function newShapePod(k: number) {
   const p = pod(0);
   return {
@@ -226,7 +226,7 @@ function newShapePod(k: number) {
       ...p.metadata,
       name: `bench-shape-${k}`,
       uid: `bench-shape-uid-${k}`,
-      annotations: { 'phalanx.dev/gpu-fraction': (0.11 + 0.02 * k).toFixed(2) },
+      annotations: { 'phalanx.dev/gpu-fraction': (0.12 + 0.02 * k).toFixed(2) },
     },
   };
 }

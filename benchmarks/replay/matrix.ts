@@ -12,9 +12,8 @@ import { defaultWorkers, runJobs, type ReplayJob, type ReplayJobResult } from '.
 import { formatMatrix, matrixRows } from './matrix-table.js';
 import { familyOf, generatedTraces, shippedTraces, traceNodes, tracePods } from './traces.js';
 import { PHALANX_WEIGHTS } from '../../src/core/policies/phalanx.js';
-import { mean } from '../../src/replay/metrics.js';
 import { isReplayPolicy, type ReplayPolicyName } from '../../src/replay/replay-policies.js';
-import { INFLATION_RATIO } from '../../src/replay/run-replay.js';
+import { combineSeeds, INFLATION_RATIO } from '../../src/replay/run-replay.js';
 import { parseSeedList } from '../../src/replay/seed-list.js';
 
 const resultsDir = resolve(import.meta.dirname, '..', 'results');
@@ -90,28 +89,21 @@ function writeCurves(results: readonly ReplayJobResult[]): void {
     const key = `${r.job.trace}|${r.job.policy}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
-  const gpus = traceNodes().reduce((s, n) => s + n.gpus, 0);
   for (const list of groups.values()) {
     const sorted = [...list].sort((a, b) => a.seed - b.seed);
     const first = sorted[0] as ReplayJobResult;
-    const record = {
+    const run = {
       policy: first.job.policy,
-      pods: `openb_pod_list_${first.job.trace}.csv`,
-      nodes: traceNodes().length,
-      gpus,
-      seeds: sorted.map((r) => r.seed),
-      unallocatedPctAt100: mean(sorted.map((r) => r.unallocatedPctAt100)),
-      perSeed: sorted.map((r) => ({
-        seed: r.seed,
-        unallocatedPctAt100: r.unallocatedPctAt100,
-        failedPods: r.failedPods,
-        pods: r.submittedPods,
-      })),
-      curve: first.curve.map((p, k) => ({
-        arrivedPct: p.arrivedPct,
-        unallocatedPct: mean(sorted.map((r) => r.curve[k]?.unallocatedPct ?? NaN)),
-      })),
-      seconds: sorted.reduce((s, r) => s + r.seconds, 0),
+      podsFile: `openb_pod_list_${first.job.trace}.csv`,
+      nodes: traceNodes(),
+    };
+    const record = {
+      // Seconds of replay summed over the seeds (they ran in parallel: there is no one wall clock).
+      ...combineSeeds(
+        run,
+        sorted,
+        sorted.reduce((s, r) => s + r.seconds, 0),
+      ),
       loadAverage1m: Number((loadavg()[0] ?? 0).toFixed(2)),
     };
     writeFileSync(

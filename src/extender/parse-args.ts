@@ -28,13 +28,21 @@ function string(v: unknown, field: string, allowEmpty = false): string {
   return v;
 }
 
+/**
+ * Frozen lists already checked: the extender hands the same frozen NodeNames array to pod after pod
+ * (node-name-lists.ts), and a frozen array cannot have changed since.
+ */
+const checkedLists = new WeakSet<readonly unknown[]>();
+
 /** Checked in place, without a copy or a field name per item: NodeNames holds every node of the cluster. */
 function stringArray(v: unknown, field: string): string[] {
   if (!Array.isArray(v)) throw new WireError(field, 'must be an array of strings or null');
+  if (checkedLists.has(v)) return v as string[];
   for (let i = 0; i < v.length; i++) {
     const item: unknown = v[i];
     if (typeof item !== 'string' || item === '') string(item, `${field}[${i}]`);
   }
+  if (Object.isFrozen(v)) checkedLists.add(v);
   return v as string[];
 }
 

@@ -1,5 +1,9 @@
-// PodDisruptionBudgets (policy/v1) for Phalanx's own preemption, listed when a decision is made:
-// decisions are rare (one per preemptor, rate-limited), so a fresh list beats a watch kept for them.
+// PodDisruptionBudgets (policy/v1) for Phalanx's own preemption, listed fresh when a decision is made
+// rather than watched: the list is bounded (one per decision, decisions run one at a time on the
+// leader, a preemptor is decided for at most once per retry interval or live hold, the queue is
+// capped), and decisions are rare next to filters, so an informer would cost a watch and a cache on
+// every replica for reads that happen a few times a minute. A fresh list also carries the
+// disruption controller's latest disruptionsAllowed, which the Eviction API checks again anyway.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { PolicyV1Api, type V1PodDisruptionBudget } from '@kubernetes/client-node';
 import type { DisruptionBudgetSource } from '../app/preemption/ports.js';

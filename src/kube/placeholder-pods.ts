@@ -17,7 +17,8 @@ import { PlaceholderAnnotation, PlaceholderLabel } from '../core/autoscaling/pla
 import type { PlaceholderSpec } from '../core/autoscaling/placeholder-plan.js';
 import type { NodeSelectorRequirementShape, TolerationShape } from '../core/kube-shapes.js';
 import { Resource } from '../core/names.js';
-import { httpStatusOf, withTimeout } from './api-errors.js';
+import { withTimeout } from './api-errors.js';
+import { createOrFindExisting, unlessGone } from './idempotent-writes.js';
 
 /** How placeholder pods are built (config `autoscaling`). */
 export interface PlaceholderPodOptions {
@@ -145,22 +146,18 @@ export class ApiPlaceholderPods implements PlaceholderPodWriter {
 
   async create(spec: PlaceholderSpec): Promise<'created' | 'exists'> {
     const body = placeholderPodManifest(spec, this.#options);
-    try {
-      await withTimeout(
+    return createOrFindExisting(
+      withTimeout(
         this.#api.createNamespacedPod({ namespace: this.#options.namespace, body }),
         REQUEST_TIMEOUT_MS,
         `create placeholder pod ${spec.name}`,
-      );
-      return 'created';
-    } catch (err) {
-      if (httpStatusOf(err) === 409) return 'exists';
-      throw err;
-    }
+      ),
+    );
   }
 
   async delete(name: string, uid: string): Promise<void> {
-    try {
-      await withTimeout(
+    await unlessGone(
+      withTimeout(
         this.#api.deleteNamespacedPod({
           name,
           namespace: this.#options.namespace,
@@ -169,11 +166,7 @@ export class ApiPlaceholderPods implements PlaceholderPodWriter {
         }),
         REQUEST_TIMEOUT_MS,
         `delete placeholder pod ${name}`,
-      );
-    } catch (err) {
-      const status = httpStatusOf(err);
-      if (status === 404 || status === 409) return;
-      throw err;
-    }
+      ),
+    );
   }
 }

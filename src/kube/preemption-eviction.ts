@@ -78,6 +78,15 @@ export class ApiPodNominator implements PodNominator {
   }
 
   async nominate(pod: PodRef, node: string): Promise<void> {
+    await this.#patch(pod, node);
+  }
+
+  async clear(pod: PodRef): Promise<void> {
+    // null removes the field in a merge patch.
+    await this.#patch(pod, null);
+  }
+
+  async #patch(pod: PodRef, node: string | null): Promise<void> {
     try {
       await this.#api.patchNamespacedPodStatus(
         {

@@ -23,6 +23,7 @@ import {
 } from '../core/autoscaling/provisioning-requests.js';
 import type { Clock } from '../core/types.js';
 import { httpStatusOf, withTimeout } from './api-errors.js';
+import { createOrFindExisting, unlessGone } from './idempotent-writes.js';
 import { placeholderPodManifest, type PlaceholderPodOptions } from './placeholder-pods.js';
 
 export interface ProvisioningRequestOptions extends PlaceholderPodOptions {
@@ -134,7 +135,7 @@ export class ApiProvisioningRequests implements ProvisioningRequestPort {
           ...(pod.spec ? { spec: pod.spec } : {}),
         },
       };
-      await ignoreConflict(
+      await createOrFindExisting(
         withTimeout(
           this.#apis.core.createNamespacedPodTemplate({ namespace, body }),
           REQUEST_TIMEOUT_MS,
@@ -159,7 +160,7 @@ export class ApiProvisioningRequests implements ProvisioningRequestPort {
         podSets: request.podSets.map((s) => ({ podTemplateRef: { name: s.templateName }, count: s.count })),
       },
     };
-    await ignoreConflict(
+    await createOrFindExisting(
       withTimeout(
         this.#apis.customObjects.createNamespacedCustomObject({
           group: ProvisioningApi.group,
@@ -176,7 +177,7 @@ export class ApiProvisioningRequests implements ProvisioningRequestPort {
 
   async delete(name: string, uid: string, unit: string): Promise<void> {
     const namespace = this.#o.namespace;
-    await ignoreGone(
+    await unlessGone(
       withTimeout(
         this.#apis.customObjects.deleteNamespacedCustomObject({
           group: ProvisioningApi.group,
@@ -190,7 +191,7 @@ export class ApiProvisioningRequests implements ProvisioningRequestPort {
         `delete ProvisioningRequest ${name}`,
       ),
     );
-    await ignoreGone(
+    await unlessGone(
       withTimeout(
         this.#apis.core.deleteCollectionNamespacedPodTemplate({
           namespace,
@@ -210,7 +211,7 @@ export class ApiProvisioningRequests implements ProvisioningRequestPort {
       [ConsumeAnnotation.legacyRequest]: request,
       [ConsumeAnnotation.legacyClassName]: this.#o.provisioningClassName,
     };
-    await ignoreGone(
+    await unlessGone(
       withTimeout(
         this.#apis.core.patchNamespacedPod(
           { namespace: pod.slice(0, slash), name: pod.slice(slash + 1), body: { metadata: { annotations } } },
@@ -220,22 +221,5 @@ export class ApiProvisioningRequests implements ProvisioningRequestPort {
         `annotate pod ${pod}`,
       ),
     );
-  }
-}
-
-async function ignoreConflict(p: Promise<unknown>): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    if (httpStatusOf(err) !== 409) throw err;
-  }
-}
-
-async function ignoreGone(p: Promise<unknown>): Promise<void> {
-  try {
-    await p;
-  } catch (err) {
-    const status = httpStatusOf(err);
-    if (status !== 404 && status !== 409) throw err;
   }
 }

@@ -9,7 +9,8 @@ import type {
 } from '../app/reservations/ports.js';
 import { ReservationLabel } from '../core/devices/reservation-pods.js';
 import { Resource } from '../core/names.js';
-import { httpStatusOf, withTimeout } from './api-errors.js';
+import { withTimeout } from './api-errors.js';
+import { createOrFindExisting, unlessGone } from './idempotent-writes.js';
 
 /** How reservation pods are built (config `reservations`). */
 export interface ReservationPodOptions {
@@ -108,22 +109,18 @@ export class ApiReservationPods implements ReservationPodWriter {
 
   async create(request: ReservationPodRequest): Promise<'created' | 'exists'> {
     const body = reservationPodManifest(request, this.#options);
-    try {
-      await withTimeout(
+    return createOrFindExisting(
+      withTimeout(
         this.#api.createNamespacedPod({ namespace: this.#options.namespace, body }),
         REQUEST_TIMEOUT_MS,
         `create reservation pod ${request.name}`,
-      );
-      return 'created';
-    } catch (err) {
-      if (httpStatusOf(err) === 409) return 'exists';
-      throw err;
-    }
+      ),
+    );
   }
 
   async delete(name: string, uid: string): Promise<void> {
-    try {
-      await withTimeout(
+    await unlessGone(
+      withTimeout(
         this.#api.deleteNamespacedPod({
           name,
           namespace: this.#options.namespace,
@@ -131,12 +128,8 @@ export class ApiReservationPods implements ReservationPodWriter {
         }),
         REQUEST_TIMEOUT_MS,
         `delete reservation pod ${name}`,
-      );
-    } catch (err) {
-      const status = httpStatusOf(err);
-      if (status === 404 || status === 409) return;
-      throw err;
-    }
+      ),
+    );
   }
 }
 

@@ -82,17 +82,29 @@ export function replaySeed(input: ReplayInput, seed: number, clock: () => number
 export function runReplay(input: ReplayInput, clock: () => number): ReplayResult {
   const started = clock();
   const seeds = input.seeds.map((seed) => replaySeed(input, seed, clock));
+  return combineSeeds(input, seeds, (clock() - started) / 1000);
+}
+
+/**
+ * One result from the seeds' results, in the order given: the metric and each curve point are means
+ * over the seeds. Also used to put together seeds that ran apart (benchmarks/replay, on workers).
+ */
+export function combineSeeds(
+  run: Pick<ReplayInput, 'policy' | 'podsFile' | 'nodes'>,
+  seeds: readonly SeedResult[],
+  seconds: number,
+): ReplayResult {
   const first = seeds[0]?.curve ?? [];
   const curve = first.map((point, k) => ({
     arrivedPct: point.arrivedPct,
     unallocatedPct: mean(seeds.map((s) => s.curve[k]?.unallocatedPct ?? NaN)),
   }));
   return {
-    policy: input.policy,
-    pods: input.podsFile,
-    nodes: input.nodes.length,
-    gpus: input.nodes.reduce((sum, n) => sum + n.gpus, 0),
-    seeds: input.seeds,
+    policy: run.policy,
+    pods: run.podsFile,
+    nodes: run.nodes.length,
+    gpus: run.nodes.reduce((sum, n) => sum + n.gpus, 0),
+    seeds: seeds.map((s) => s.seed),
     unallocatedPctAt100: mean(seeds.map((s) => s.unallocatedPctAt100)),
     perSeed: seeds.map((s) => ({
       seed: s.seed,
@@ -101,6 +113,6 @@ export function runReplay(input: ReplayInput, clock: () => number): ReplayResult
       pods: s.submittedPods,
     })),
     curve,
-    seconds: (clock() - started) / 1000,
+    seconds,
   };
 }

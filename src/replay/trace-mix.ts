@@ -9,6 +9,21 @@ export const isSharing = (pod: TracePod): boolean => pod.gpuMilli > 0 && pod.gpu
 export const isMultiGpu = (pod: TracePod): boolean => pod.numGpu > 1 && pod.gpuMilli > 0;
 export const isConstrained = (pod: TracePod): boolean => podGpuMilli(pod) > 0 && pod.gpuSpec.length > 0;
 
+/** The pods' total GPU request and the part of it held by the pods of one class, milli. */
+export function gpuMilliSplit(
+  pods: readonly TracePod[],
+  inClass: (pod: TracePod) => boolean,
+): { readonly total: number; readonly inClass: number } {
+  let total = 0;
+  let inside = 0;
+  for (const pod of pods) {
+    const milli = podGpuMilli(pod);
+    total += milli;
+    if (inClass(pod)) inside += milli;
+  }
+  return { total, inClass: inside };
+}
+
 export interface TraceMix {
   readonly pods: number;
   /** Total GPU request, milli. */

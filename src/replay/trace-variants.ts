@@ -12,7 +12,7 @@
 import { shuffleInPlace, type SeededRng } from './seeded-rng.js';
 import { podGpuMilli } from './trace-convert.js';
 import type { TracePod } from './trace-csv.js';
-import { isConstrained, isCpuOnly, isMultiGpu, isSharing } from './trace-mix.js';
+import { gpuMilliSplit, isConstrained, isCpuOnly, isMultiGpu, isSharing } from './trace-mix.js';
 
 export const VARIANT_FAMILIES = ['gpushare', 'multigpu', 'gpuspec', 'cpu'] as const;
 export type VariantFamily = (typeof VARIANT_FAMILIES)[number];
@@ -93,12 +93,9 @@ const copyName = (pod: TracePod, k: number): string => `${pod.name}-v${k}`;
 function raiseSharing(base: readonly TracePod[], share: number, rng: SeededRng): TracePod[] {
   const pool = base.filter(isSharing);
   const out = [...base];
-  let total = 0;
-  let sharing = 0;
-  for (const p of base) {
-    total += podGpuMilli(p);
-    if (isSharing(p)) sharing += podGpuMilli(p);
-  }
+  const split = gpuMilliSplit(base, isSharing);
+  let total = split.total;
+  let sharing = split.inClass;
   let k = 0;
   for (const i of shuffledIndices(base, (p) => podGpuMilli(p) > 0 && !isSharing(p), rng)) {
     if (sharing >= share * total) break;
@@ -114,12 +111,9 @@ function raiseSharing(base: readonly TracePod[], share: number, rng: SeededRng):
 function raiseMultiGpu(base: readonly TracePod[], share: number, rng: SeededRng): TracePod[] {
   const pool = base.filter(isMultiGpu);
   const out = [...base];
-  let total = 0;
-  let multi = 0;
-  for (const p of base) {
-    total += podGpuMilli(p);
-    if (isMultiGpu(p)) multi += podGpuMilli(p);
-  }
+  const split = gpuMilliSplit(base, isMultiGpu);
+  let total = split.total;
+  let multi = split.inClass;
   let k = 0;
   while (multi < share * total) {
     const source = pick(pool, rng, 'multi-GPU pods');
@@ -138,12 +132,9 @@ function raiseConstrained(
 ): TracePod[] {
   if (vocabulary.length === 0) throw new Error('gpuspec variants need a non-empty model-set vocabulary');
   const out = [...base];
-  let total = 0;
-  let constrained = 0;
-  for (const p of base) {
-    total += podGpuMilli(p);
-    if (isConstrained(p)) constrained += podGpuMilli(p);
-  }
+  // Constraining a pod keeps its GPU request: only the constrained part grows.
+  const { total, inClass } = gpuMilliSplit(base, isConstrained);
+  let constrained = inClass;
   for (const i of shuffledIndices(base, (p) => podGpuMilli(p) > 0 && !isConstrained(p), rng)) {
     if (constrained >= share * total) break;
     const pod = out[i] as TracePod;

@@ -89,6 +89,13 @@ describe('the extender handler', () => {
     expect(seenLists[3]).toEqual([...names, 'gpu-node-50']);
   });
 
+  it('refuses a list with an empty name each time it is sent, though the list is remembered', async () => {
+    const body = { Pod: pod('g'), Nodes: null, NodeNames: ['gpu-a', '', 'gpu-b'] };
+    for (let i = 0; i < 3; i++) {
+      expect(await post('/filter', body)).toMatchObject({ status: 400, json: { field: 'NodeNames[1]' } });
+    }
+  });
+
   it('reads a chunked body without a Content-Length', async () => {
     const text = JSON.stringify({ Pod: pod('e'), Nodes: null, NodeNames: ['x', 'y'] });
     const res = await send('POST', '/prioritize', [text.slice(0, 10), text.slice(10)]);

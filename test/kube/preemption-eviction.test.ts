@@ -97,6 +97,18 @@ describe('ApiPodNominator', () => {
     ).resolves.toBeUndefined();
     await expect(new ApiPodNominator(api({ patchFails: 500 }).fake).nominate(ref, 'n1')).rejects.toThrow();
   });
+
+  it('clears the nomination with a merge-patch null, a pod gone (404) being no error', async () => {
+    const { fake, calls } = api();
+    await new ApiPodNominator(fake).clear(ref);
+    expect(calls[0]?.args).toEqual({
+      name: 'w-1',
+      namespace: 'ml',
+      body: { metadata: { uid: 'u-1' }, status: { nominatedNodeName: null } },
+    });
+    expect(await contentTypeOf(calls[0]?.options)).toBe('application/merge-patch+json');
+    await expect(new ApiPodNominator(api({ patchFails: 404 }).fake).clear(ref)).resolves.toBeUndefined();
+  });
 });
 
 describe('ApiDisruptionBudgets', () => {

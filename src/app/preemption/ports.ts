@@ -35,7 +35,13 @@ export interface PreemptionEvictor {
   evict(pod: PodRef, reason: string, message: string): Promise<EvictionResult>;
 }
 
-/** Writes status.nominatedNodeName, telling kube-scheduler where the pod is expected to go. */
+/**
+ * Writes status.nominatedNodeName, telling kube-scheduler where the pod is expected to go (it counts
+ * a nominated pod's requests on that node for pods of no higher priority). A pod gone or bound is
+ * not an error.
+ */
 export interface PodNominator {
   nominate(pod: PodRef, node: string): Promise<void>;
+  /** Removes the nomination (a hold that ended without the pod bound must not keep room reserved). */
+  clear(pod: PodRef): Promise<void>;
 }

@@ -14,6 +14,7 @@ import type { DisruptionBudgetSource, EvictionResult, PodNominator, PreemptionEv
 import type { PreemptionHolds } from './preemption-holds.js';
 import {
   PreemptionView,
+  type Preemptors,
   type PreemptionKind,
   type PreemptionRequest,
   type PreemptionViewDeps,
@@ -76,6 +77,8 @@ export class PreemptionController {
    * member first): asked again when a member of theirs changes, forgotten after the hold TTL.
    */
   readonly #incomplete = new Map<string, { readonly request: PreemptionRequest; readonly since: number }>();
+  /** Hold key → the pods nominated for it, so a hold that ends unbound takes the nominations back. */
+  readonly #nominated = new Map<string, readonly PodRef[]>();
   #draining: Promise<void> | undefined;
 
   constructor(deps: PreemptionControllerDeps) {
@@ -133,6 +136,7 @@ export class PreemptionController {
       if (!members.every((m) => (m.spec?.nodeName ?? '') !== '')) return;
     }
     this.#deps.holds.finish(key);
+    this.#nominated.delete(key);
     this.#deps.observer?.bound(
       gangKey === undefined ? 'share' : 'gang',
       (this.#deps.clock.now() - hold.decidedAt) / 1000,
@@ -143,19 +147,28 @@ export class PreemptionController {
   podDeleted(pod: PodShape): void {
     const gangKey = gangKeyOf(pod);
     if (gangKey === undefined) {
-      this.#deps.holds.finish(`pod:${pod.metadata?.uid ?? ''}`);
+      const key = `pod:${pod.metadata?.uid ?? ''}`;
+      this.#deps.holds.finish(key);
+      this.#nominated.delete(key);
       return;
     }
     const left = this.#deps.gangs
       .members(gangKey)
       .filter((m) => m.metadata?.uid !== pod.metadata?.uid && !isFinished(m));
-    if (left.length === 0) this.#deps.holds.finish(gangKey);
+    if (left.length === 0) {
+      this.#deps.holds.finish(gangKey);
+      this.#nominated.delete(gangKey);
+    }
   }
 
   /** Ends holds whose TTL passed and forgets old decisions. */
   sweep(): void {
     const now = this.#deps.clock.now();
-    this.#deps.holds.expire(now);
+    for (const spec of this.#deps.holds.expire(now)) this.#takeBackNominations(spec.key);
+    // Holds dropped otherwise (leadership lost, replaced) leave nothing to take back from here.
+    for (const key of this.#nominated.keys()) {
+      if (this.#deps.holds.get(key) === undefined) this.#nominated.delete(key);
+    }
     for (const [key, { since }] of this.#incomplete) {
       if (now - since >= this.#deps.holdTtlMs) this.#incomplete.delete(key);
     }
@@ -206,6 +219,7 @@ export class PreemptionController {
       deps.observer?.decided(request.kind, 'not-eligible');
       return;
     }
+    // One list per decision, shared by its attempts (kube/disruption-budgets.ts says why no watch).
     const budgets = await deps.budgets.budgets();
     const excluded = new Set<string>();
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt += 1) {
@@ -221,7 +235,7 @@ export class PreemptionController {
         this.#tell(preemptors.pods, 'Normal', NOT_PREEMPTING_EVENT, `not preempting: ${decision.reason}`);
         return;
       }
-      if (await this.#carryOut(request, preemptors.pods, decision, pods)) {
+      if (await this.#carryOut(request, preemptors, decision, pods)) {
         deps.observer?.decided(request.kind, 'evicted');
         return;
       }
@@ -236,7 +250,7 @@ export class PreemptionController {
    */
   async #carryOut(
     request: PreemptionRequest,
-    preemptors: readonly PodShape[],
+    preemptors: Preemptors,
     decision: Extract<PreemptionDecision, { kind: 'victims' }>,
     pods: ReadonlyMap<string, PodShape>,
   ): Promise<boolean> {
@@ -251,12 +265,6 @@ export class PreemptionController {
       decidedAt: now,
       domain: decision.domain,
     });
-    // The scheduler tries a nominated node first; a pod that bound meanwhile needs no nomination.
-    const node = decision.assignments[0]?.node;
-    const self = refOf(request.pod);
-    if (request.kind === 'share' && node !== undefined && self !== undefined && deps.nominator) {
-      await deps.nominator.nominate(self, node).catch((err: unknown) => deps.onError?.(err, request.key));
-    }
     const victims = decision.uids.flatMap((v) => {
       const pod = pods.get(v);
       const ref = pod === undefined ? undefined : refOf(pod);
@@ -265,7 +273,7 @@ export class PreemptionController {
     const who = request.demand.gang
       ? `gang ${request.demand.gang.key}`
       : `${request.pod.metadata?.namespace ?? 'default'}/${request.pod.metadata?.name ?? uid}`;
-    const priority = Math.min(...preemptors.map(priorityOf));
+    const priority = preemptors.priority;
     const where = `${decision.level} ${decision.domain}`;
     const message = `preempted by Phalanx for ${who} (priority ${priority}) in ${where}`;
     let evicted = 0;
@@ -294,6 +302,7 @@ export class PreemptionController {
       deps.holds.finish(request.key);
       return false;
     }
+    await this.#nominate(request, preemptors, decision);
     await inBatches(rest, EVICTIONS_IN_FLIGHT, evictOne);
     if (evicted - gangMembers > 0) deps.observer?.evicted('pod', evicted - gangMembers);
     if (gangMembers > 0) deps.observer?.evicted('gang-member', gangMembers);
@@ -302,12 +311,48 @@ export class PreemptionController {
     const units = decision.units.map((u) => (u.members[0]?.gangKey !== undefined ? `gang ${u.key}` : 'pod'));
     const gangs = units.filter((u) => u !== 'pod');
     this.#tell(
-      preemptors,
+      preemptors.pods,
       'Normal',
       PREEMPTING_EVENT,
       `evicting ${victims.length} pod(s) in ${where}: ${named.join(', ')}${more}${gangs.length > 0 ? ` (${gangs.join(', ')}, whole)` : ''}; the freed capacity is held for ${Math.round(deps.holdTtlMs / 1000)} s`,
     );
     return true;
+  }
+
+  /**
+   * The scheduler tries a nominated node first and keeps its room for the pod: each pending pod gets
+   * the node its planned slot lands on (a gang's assignments are index-aligned with its pending
+   * members). Only once the first victim was evicted, so a domain given up leaves no nomination.
+   */
+  async #nominate(
+    request: PreemptionRequest,
+    preemptors: Preemptors,
+    decision: Extract<PreemptionDecision, { kind: 'victims' }>,
+  ): Promise<void> {
+    const nominator = this.#deps.nominator;
+    if (nominator === undefined) return;
+    const planned = preemptors.pending.flatMap((pod, i) => {
+      const ref = refOf(pod);
+      const node = decision.assignments[i]?.node;
+      return ref === undefined || node === undefined ? [] : [{ ref, node }];
+    });
+    this.#nominated.set(
+      request.key,
+      planned.map((p) => p.ref),
+    );
+    await inBatches(planned, EVICTIONS_IN_FLIGHT, ({ ref, node }) =>
+      nominator.nominate(ref, node).catch((err: unknown) => this.#deps.onError?.(err, request.key)),
+    );
+  }
+
+  /** The hold ended without the preemptor bound: its nominations must not keep room on those nodes. */
+  #takeBackNominations(key: string): void {
+    const refs = this.#nominated.get(key);
+    this.#nominated.delete(key);
+    const nominator = this.#deps.nominator;
+    if (refs === undefined || nominator === undefined || !this.#deps.active()) return;
+    for (const ref of refs)
+      nominator.clear(ref).catch((err: unknown) => this.#deps.onError?.(err, key));
   }
 
   #tell(pods: readonly PodShape[], type: 'Normal' | 'Warning', reason: string, message: string): void {

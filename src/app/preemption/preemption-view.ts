@@ -35,9 +35,17 @@ export interface PreemptionRequest {
 }
 
 export interface Preemptors {
+  /** Every live pod of the preemptor (a gang's bound members too). */
   readonly pods: PodShape[];
+  /** The pods still to place, index-aligned with `demands`. */
+  readonly pending: PodShape[];
   readonly demands: PodDemand[];
   readonly priority: number;
+  /**
+   * Nodes of the gang's members already bound (a leader started first, a re-plan): only a domain
+   * holding all of them can take the rest, and those members are never victims.
+   */
+  readonly boundNodes: readonly string[];
 }
 
 export interface PreemptionViewDeps {
@@ -61,7 +69,7 @@ export class PreemptionView {
     this.#candidates = new VictimCandidates(deps.state, deps.gangs, deps.policy);
   }
 
-  /** The preemptor's pods (every member of a gang, none bound), or why it may not preempt. */
+  /** The preemptor's pods (every member of a gang, some maybe bound), or why it may not preempt. */
   preemptors(
     request: PreemptionRequest,
   ): Preemptors | { reason: string; pods: PodShape[] } | { incomplete: true } {
@@ -73,21 +81,23 @@ export class PreemptionView {
             .members(gang.key)
             .filter((m) => !isFinished(m) && m.metadata?.deletionTimestamp == null);
     if (gang !== undefined && pods.length < gang.size) return { incomplete: true };
-    if (pods.some((p) => (p.spec?.nodeName ?? '') !== ''))
-      return { reason: 'a gang with bound members is not preempted for', pods };
+    const nodeOf = (p: PodShape): string => p.spec?.nodeName ?? '';
+    const pending = pods.filter((p) => nodeOf(p) === '');
+    if (pending.length === 0) return { reason: 'every member is bound already', pods };
     for (const pod of pods) {
       const refusal = preemptorRefusal(pod);
       if (refusal !== undefined) return { reason: refusal, pods };
     }
+    const boundNodes = [...new Set(pods.map(nodeOf).filter((n) => n !== ''))].sort();
     const demands: PodDemand[] = [];
     try {
-      for (const pod of pods) demands.push(parsePodDemand(pod, { levels: this.#deps.levels }));
+      for (const pod of pending) demands.push(parsePodDemand(pod, { levels: this.#deps.levels }));
     } catch (err) {
       if (!(err instanceof DemandError)) throw err;
       return { reason: `invalid request: ${err.message}`, pods };
     }
     // A gang preempts with its lowest member priority: no member displaces an equal.
-    return { pods, demands, priority: Math.min(...pods.map(priorityOf)) };
+    return { pods, pending, demands, priority: Math.min(...pods.map(priorityOf)), boundNodes };
   }
 
   plan(
@@ -103,6 +113,8 @@ export class PreemptionView {
     const domains: PreemptionDomain[] = [];
     for (const [name, nodeNames] of this.#domains(level, request.offered)) {
       if (excluded.has(name)) continue;
+      // Bound members stay where they are (their GPUs stay counted): the rest must join them.
+      if (!preemptors.boundNodes.every((n) => nodeNames.includes(n))) continue;
       const current = nodeNames.flatMap((n) => this.#deps.state.nodeState(n) ?? []);
       if (current.length === 0) continue;
       const pods: VictimCandidate[] = [];
@@ -141,7 +153,7 @@ export class PreemptionView {
     if (isShare)
       return { decision: planSharePreemption({ ...query, demand: request.demand }), pods: everyPod };
     const fit = this.#deps.nodes
-      ? new GangMemberFit({ pods: preemptors.pods, lookup: this.#deps.nodes, ignoreResources: GPU_RESOURCES })
+      ? new GangMemberFit({ pods: preemptors.pending, lookup: this.#deps.nodes, ignoreResources: GPU_RESOURCES })
       : undefined;
     const decision = planGangPreemption({ ...query, members: preemptors.demands, ...(fit ? { fit } : {}) });
     return { decision, pods: everyPod };

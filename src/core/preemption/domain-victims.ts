@@ -13,11 +13,12 @@ import {
   buildUnits,
   compareCost,
   costOf,
-  type RemoteMember,
   type UnitOptions,
   type VictimCandidate,
   type VictimCost,
+  type VictimSet,
   type VictimUnit,
+  victimSet,
 } from './victim-units.js';
 
 export interface DomainVictimQuery extends UnitOptions {
@@ -45,17 +46,11 @@ export type DomainVictimChoice =
   /** Every set that makes the gang fit costs at least `costBound`. */
   | { readonly kind: 'costlier' }
   | { readonly kind: 'cannot-help'; readonly reason: string }
-  | {
+  | ({
       readonly kind: 'victims';
-      readonly units: readonly VictimUnit[];
-      /** UIDs to evict inside the domain, sorted. */
-      readonly uids: readonly string[];
-      /** Gang members outside the domain that go with them. */
-      readonly remote: readonly RemoteMember[];
-      readonly cost: VictimCost;
       /** The domain's nodes once the victims are gone. */
       readonly freed: readonly NodeGpuState[];
-    };
+    } & VictimSet);
 
 const DEFAULT_BUDGET = 500;
 
@@ -110,10 +105,7 @@ export function selectDomainVictims(q: DomainVictimQuery): DomainVictimChoice {
   if (q.costBound !== undefined && compareCost(costOf(chosen), q.costBound) >= 0) return { kind: 'costlier' };
   return {
     kind: 'victims',
-    units: chosen,
-    uids: chosen.flatMap((u) => u.members.map((m) => m.uid)).sort(),
-    remote: chosen.flatMap((u) => u.remote),
-    cost: costOf(chosen),
+    ...victimSet(chosen),
     freed: domainWithout(
       q.nodes,
       chosen.flatMap((u) => u.holdings),

@@ -13,11 +13,12 @@ import {
   compareCost,
   costOf,
   freedOn,
-  type RemoteMember,
   type UnitOptions,
   type VictimCandidate,
   type VictimCost,
+  type VictimSet,
   type VictimUnit,
+  victimSet,
 } from './victim-units.js';
 
 export interface VictimQuery extends UnitOptions {
@@ -34,15 +35,7 @@ export type VictimChoice =
   | { readonly kind: 'fits' }
   /** No set of evictable pods makes the pod fit. */
   | { readonly kind: 'cannot-help'; readonly reason: string }
-  | {
-      readonly kind: 'victims';
-      readonly units: readonly VictimUnit[];
-      /** UIDs to evict on this node, sorted. */
-      readonly uids: readonly string[];
-      /** Gang members on other nodes that go with them. */
-      readonly remote: readonly RemoteMember[];
-      readonly cost: VictimCost;
-    };
+  | ({ readonly kind: 'victims' } & VictimSet);
 
 const DEFAULT_BUDGET = 20_000;
 
@@ -63,9 +56,7 @@ export function selectVictims(q: VictimQuery): VictimChoice {
     demand.gpu.kind === 'whole'
       ? wholeDevices(node, demand, eligible, demand.gpu.count, budget)
       : oneDevice(node, demand, eligible, budget);
-  const units = prune(node, demand, found ?? greedy(node, demand, eligible));
-  const uids = units.flatMap((u) => u.members.map((m) => m.uid)).sort();
-  return { kind: 'victims', units, uids, remote: units.flatMap((u) => u.remote), cost: costOf(units) };
+  return { kind: 'victims', ...victimSet(prune(node, demand, found ?? greedy(node, demand, eligible))) };
 }
 
 function fits(node: NodeGpuState, demand: PodDemand, units: readonly VictimUnit[]): boolean {

@@ -158,6 +158,25 @@ export function buildUnits(pods: readonly VictimCandidate[], opts: UnitOptions):
   return units.sort((a, b) => compareCost(a.cost, b.cost) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
+/** A chosen set of units, as both the one-node and the domain choice report it. */
+export interface VictimSet {
+  readonly units: readonly VictimUnit[];
+  /** UIDs to evict where the choice was made (the node or the domain), sorted. */
+  readonly uids: readonly string[];
+  /** Gang members beyond it that go with their gangs. */
+  readonly remote: readonly RemoteMember[];
+  readonly cost: VictimCost;
+}
+
+export function victimSet(units: readonly VictimUnit[]): VictimSet {
+  return {
+    units,
+    uids: units.flatMap((u) => u.members.map((m) => m.uid)).sort(),
+    remote: units.flatMap((u) => u.remote),
+    cost: costOf(units),
+  };
+}
+
 /** Milli and memory a unit frees on one device. */
 export function freedOn(
   unit: VictimUnit,

@@ -26,6 +26,7 @@ class Fakes {
   readonly decisions: DecisionResult[] = [];
   readonly bound: number[] = [];
   readonly nominated: string[] = [];
+  readonly cleared: string[] = [];
   budgets: DisruptionBudget[] = [];
   refuse = new Set<string>();
   now = 1_000_000;
@@ -95,6 +96,10 @@ function controller(w: PreemptWorld, f: Fakes): { c: PreemptionController; holds
     nominator: {
       nominate: (pod, node) => {
         f.nominated.push(`${pod.uid}@${node}`);
+        return Promise.resolve();
+      },
+      clear: (pod) => {
+        f.cleared.push(pod.uid);
         return Promise.resolve();
       },
     },
@@ -271,6 +276,97 @@ describe('PreemptionController: gangs', () => {
     await c.idle();
     expect(f.evicted).toEqual([]);
     expect(f.decisions).toEqual(['no-victims']);
+  });
+});
+
+/**
+ * Clique a (3 nodes): the high gang's leader bound on a-n0, a-n1 and a-n2 held by pods of priority
+ * `aPriority`; clique b (2 nodes): pods of priority 0, the cheapest victims anywhere.
+ */
+function leaderBound(aPriority: number): { w: PreemptWorld; members: PodShape[] } {
+  const w = world({ a: 3, b: 2 });
+  const members = pendingGang(w, 'hi', 3, 8, 10);
+  const leader = members[0] as PodShape;
+  (leader.spec as { nodeName?: string }).nodeName = 'a-n0';
+  (leader.status as { phase?: string }).phase = 'Running';
+  expect(w.state.commit('hi-0', whole('a-n0', ...ALL8)).ok).toBe(true);
+  bound(w, 'a1', { node: 'a-n1', priority: aPriority, holds: whole('a-n1', ...ALL8) });
+  bound(w, 'a2', { node: 'a-n2', priority: 1, holds: whole('a-n2', ...ALL8) });
+  bound(w, 'b0', { node: 'b-n0', priority: 0, holds: whole('b-n0', ...ALL8) });
+  bound(w, 'b1', { node: 'b-n1', priority: 0, holds: whole('b-n1', ...ALL8) });
+  return { w, members };
+}
+
+describe('PreemptionController: a gang with a member bound', () => {
+  it('frees room only in the domain of the bound member, never evicting the member itself', async () => {
+    const { w, members } = leaderBound(1);
+    const f = new Fakes();
+    const { c, holds } = controller(w, f);
+    c.request(members[1] as PodShape, demandOf(members[1] as PodShape));
+    await c.idle();
+    // Clique b is cheaper (priority 0) but cannot join the leader on a-n0.
+    expect(f.evicted.sort()).toEqual(['a1', 'a2']);
+    expect(holds.get('ml/hi')?.domain).toBe('a');
+    expect(holds.get('ml/hi')?.slots.map((s) => s.node).sort()).toEqual(['a-n1', 'a-n2']);
+    // Only the pending members are nominated, each to a node of its planned slot.
+    expect(f.nominated.map((n) => n.split('@')[0]).sort()).toEqual(['hi-1', 'hi-2']);
+    expect(f.nominated.map((n) => n.split('@')[1]).sort()).toEqual(['a-n1', 'a-n2']);
+  });
+
+  it('evicts nothing when the bound member’s domain cannot be freed enough', async () => {
+    const { w, members } = leaderBound(50);
+    const f = new Fakes();
+    const { c } = controller(w, f);
+    c.request(members[1] as PodShape, demandOf(members[1] as PodShape));
+    await c.idle();
+    expect(f.evicted).toEqual([]);
+    expect(f.decisions).toEqual(['no-victims']);
+    expect(f.nominated).toEqual([]);
+  });
+
+  it('does not preempt for a gang whose members are all bound', async () => {
+    const { w, members } = leaderBound(1);
+    for (const [i, m] of members.entries()) (m.spec as { nodeName?: string }).nodeName = `a-n${i}`;
+    const f = new Fakes();
+    const { c } = controller(w, f);
+    c.request(members[1] as PodShape, demandOf(members[1] as PodShape));
+    await c.idle();
+    expect(f.evicted).toEqual([]);
+    expect(f.decisions).toEqual(['not-eligible']);
+  });
+});
+
+describe('PreemptionController: nominations', () => {
+  it('nominates each pending gang member and takes the nominations back when the hold expires', async () => {
+    const w = fullFabric();
+    const f = new Fakes();
+    const { c } = controller(w, f);
+    const members = pendingGang(w, 'hi', 2, 8, 10);
+    c.request(members[0] as PodShape, demandOf(members[0] as PodShape));
+    await c.idle();
+    expect(f.nominated.sort()).toEqual(['hi-0@a-n0', 'hi-1@a-n1'].sort());
+    f.now += 59_999;
+    c.sweep();
+    expect(f.cleared).toEqual([]);
+    f.now += 1;
+    c.sweep();
+    expect(f.cleared.sort()).toEqual(['hi-0', 'hi-1']);
+  });
+
+  it('leaves a nomination alone once the preemptor bound, and nominates nothing for a refused domain', async () => {
+    const w = fullFabric();
+    const f = new Fakes();
+    f.refuse.add('g-0');
+    const { c } = controller(w, f);
+    const members = pendingGang(w, 'hi', 2, 8, 10);
+    c.request(members[0] as PodShape, demandOf(members[0] as PodShape));
+    await c.idle();
+    expect(f.nominated.map((n) => n.split('@')[1]).sort()).toEqual(['b-n0', 'b-n1']);
+    for (const m of members) (m.spec as { nodeName?: string }).nodeName = 'b-n0';
+    c.podChanged(members[1] as PodShape);
+    f.now += 60_000;
+    c.sweep();
+    expect(f.cleared).toEqual([]);
   });
 });
 
