@@ -3,18 +3,17 @@
 // tell a disruption from a failure and not burn its backoffLimit), then a plain delete guarded by the
 // UID; the pod's grace period applies. A pod already gone (404) or replaced under the same name (409,
 // UID precondition failed) needs nothing more. A failed status patch does not stop the delete.
-import { PatchStrategy, setHeaderOptions, type CoreV1Api } from '@kubernetes/client-node';
+import type { CoreV1Api } from '@kubernetes/client-node';
 import type { PodEvictor } from '../app/preemption/ports.js';
 import type { PodRef } from '../app/ports.js';
 import type { Clock } from '../core/types.js';
 import { httpStatusOf } from './api-errors.js';
+import { markDisruptionTarget } from './disruption-target.js';
 
 export type PodDeleteApi = Pick<CoreV1Api, 'deleteNamespacedPod' | 'patchNamespacedPodStatus'>;
 
 /** The condition reason Phalanx writes on the gang members it evicts. */
 export const GANG_PREEMPTION_REASON = 'PreemptionOfGang';
-
-const strategicMerge = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
 
 export class ApiPodEvictor implements PodEvictor {
   readonly #api: PodDeleteApi;
@@ -26,22 +25,8 @@ export class ApiPodEvictor implements PodEvictor {
   }
 
   async evict(pod: PodRef, message: string): Promise<void> {
-    const condition = {
-      type: 'DisruptionTarget',
-      status: 'True',
-      reason: GANG_PREEMPTION_REASON,
-      message: `phalanx: ${message}`.slice(0, 1024),
-      lastTransitionTime: new Date(this.#clock.now()).toISOString(),
-    };
     try {
-      await this.#api.patchNamespacedPodStatus(
-        {
-          name: pod.name,
-          namespace: pod.namespace,
-          body: { metadata: { uid: pod.uid }, status: { conditions: [condition] } },
-        },
-        strategicMerge,
-      );
+      await markDisruptionTarget(this.#api, pod, GANG_PREEMPTION_REASON, message, this.#clock.now());
     } catch (err) {
       if (httpStatusOf(err) === 404) return;
     }

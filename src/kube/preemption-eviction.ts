@@ -8,10 +8,10 @@ import type { EvictionResult, PodNominator, PreemptionEvictor } from '../app/pre
 import type { PodRef } from '../app/ports.js';
 import type { Clock } from '../core/types.js';
 import { httpStatusOf } from './api-errors.js';
+import { markDisruptionTarget } from './disruption-target.js';
 
 export type EvictionApi = Pick<CoreV1Api, 'createNamespacedPodEviction' | 'patchNamespacedPodStatus'>;
 
-const strategicMerge = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 export class ApiPreemptionEvictor implements PreemptionEvictor {
@@ -47,22 +47,8 @@ export class ApiPreemptionEvictor implements PreemptionEvictor {
 
   /** Best effort: a pod already gone (grace period 0) needs no condition. */
   async #markDisrupted(pod: PodRef, reason: string, message: string): Promise<void> {
-    const condition = {
-      type: 'DisruptionTarget',
-      status: 'True',
-      reason,
-      message: `phalanx: ${message}`.slice(0, 1024),
-      lastTransitionTime: new Date(this.#clock.now()).toISOString(),
-    };
     try {
-      await this.#api.patchNamespacedPodStatus(
-        {
-          name: pod.name,
-          namespace: pod.namespace,
-          body: { metadata: { uid: pod.uid }, status: { conditions: [condition] } },
-        },
-        strategicMerge,
-      );
+      await markDisruptionTarget(this.#api, pod, reason, message, this.#clock.now());
     } catch (err) {
       const status = httpStatusOf(err);
       if (status !== 404 && status !== 409) throw err;

@@ -10,6 +10,7 @@ import {
   type RequestSpec,
 } from '../../core/autoscaling/provisioning-requests.js';
 import type { CandidatePod } from '../../core/autoscaling/waiting-demand.js';
+import { CreatesInFlight } from './creates-in-flight.js';
 import type { ProvisioningRequestPort } from './ports.js';
 
 export interface GangRequestsDeps {
@@ -21,12 +22,9 @@ export interface GangRequestsDeps {
   readonly onError?: (action: string, err: unknown, detail: Record<string, unknown>) => void;
 }
 
-/** A create sent but not listed yet is retried after this long. */
-const CREATE_SEEN_WITHIN_MS = 30_000;
-
 export class GangRequests {
   readonly #deps: GangRequestsDeps;
-  readonly #requestsCreating = new Map<string, number>();
+  readonly #requestsCreating = new CreatesInFlight();
   #requestRetryAt: ReadonlyMap<string, number> = new Map();
 
   constructor(deps: GangRequestsDeps) {
@@ -50,8 +48,6 @@ export class GangRequests {
     now: number,
   ): Promise<void> {
     const port = this.#deps.port;
-    for (const [name, at] of this.#requestsCreating)
-      if (now - at > CREATE_SEEN_WITHIN_MS) this.#requestsCreating.delete(name);
     let observed;
     try {
       observed = await port.list();
@@ -59,11 +55,11 @@ export class GangRequests {
       this.#deps.onError?.('list ProvisioningRequests', err, {});
       return;
     }
-    for (const o of observed) this.#requestsCreating.delete(o.name);
+    for (const o of observed) this.#requestsCreating.settled(o.name);
     const { actions, retryAt } = reconcileRequests({
       desired,
       observed,
-      creating: new Set(this.#requestsCreating.keys()),
+      creating: this.#requestsCreating.pending(now),
       retryAt: this.#requestRetryAt,
       now,
       retryMs: this.#deps.retryMs,
@@ -102,12 +98,12 @@ export class GangRequests {
     }
     const request = action.request;
     const detail = { request: request.name, for: request.demand };
-    this.#requestsCreating.set(request.name, now);
+    this.#requestsCreating.sent(request.name, now);
     try {
       await port.create(request);
       this.#deps.onAction?.('request created', detail);
     } catch (err) {
-      this.#requestsCreating.delete(request.name);
+      this.#requestsCreating.settled(request.name);
       this.#deps.onError?.('create request', err, detail);
       return;
     }

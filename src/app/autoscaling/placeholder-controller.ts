@@ -30,6 +30,7 @@ import type { PodShape } from '../../core/kube-shapes.js';
 import { Req } from '../../core/names.js';
 import type { Clock } from '../../core/types.js';
 import { requestsFor } from '../../core/autoscaling/provisioning-requests.js';
+import { CreatesInFlight } from './creates-in-flight.js';
 import { GangRequests } from './gang-requests.js';
 import type {
   AutoscalingObserver,
@@ -66,8 +67,6 @@ export interface PlaceholderControllerDeps extends PlaceholderSettings {
   readonly onError?: (action: string, err: unknown, detail: Record<string, unknown>) => void;
 }
 
-/** A create sent but not seen by the informer is retried after this long. */
-const CREATE_SEEN_WITHIN_MS = 30_000;
 /** Domains one gang unit avoids at most (the oldest are forgotten first). */
 const MAX_AVOIDED_DOMAINS = 32;
 
@@ -78,7 +77,7 @@ export class PlaceholderController {
   readonly #observed = new Map<string, ObservedPlaceholder>();
   /** Each pod object is parsed once: the informer replaces the object on every change. */
   readonly #parsed = new WeakMap<CandidatePod, ParsedCandidate | null>();
-  readonly #creating = new Map<string, number>();
+  readonly #creating = new CreatesInFlight();
   readonly #deleting = new Set<string>();
   readonly #handedOff = new Map<string, number>();
   #partialSince: ReadonlyMap<string, number> = new Map();
@@ -109,7 +108,7 @@ export class PlaceholderController {
     const placeholder = observePlaceholder(pod, this.#deps.namespace);
     if (placeholder !== undefined) {
       this.#observed.set(uid, placeholder);
-      this.#creating.delete(placeholder.name);
+      this.#creating.settled(placeholder.name);
       return;
     }
     if (this.#isCandidate(pod)) this.#candidates.set(uid, pod);
@@ -152,8 +151,6 @@ export class PlaceholderController {
     const now = this.#deps.clock.now();
     this.#lastRun = now;
     if (!this.#deps.active()) return [];
-    for (const [name, at] of this.#creating)
-      if (now - at > CREATE_SEEN_WITHIN_MS) this.#creating.delete(name);
     for (const [unit, until] of this.#handedOff) if (until <= now) this.#handedOff.delete(unit);
 
     const nodes = this.#deps.nodes;
@@ -191,7 +188,7 @@ export class PlaceholderController {
     const reconciled = reconcilePlaceholders({
       desired: podSpecs,
       observed,
-      creating: new Set(this.#creating.keys()),
+      creating: this.#creating.pending(now),
       handedOff: this.#handedOff,
       now,
       handoffGraceMs: this.#deps.handoffGraceMs,
@@ -223,13 +220,13 @@ export class PlaceholderController {
     const observer = this.#deps.observer;
     if (action.kind === 'create') {
       const detail = { name: action.spec.name, gpus: action.spec.gpus, for: action.spec.demand };
-      this.#creating.set(action.spec.name, now);
+      this.#creating.sent(action.spec.name, now);
       try {
         await this.#deps.pods.create(action.spec);
         observer?.wrote('create', 'ok');
         this.#deps.onAction?.('created', detail);
       } catch (err) {
-        this.#creating.delete(action.spec.name);
+        this.#creating.settled(action.spec.name);
         observer?.wrote('create', 'failed');
         this.#deps.onError?.('create', err, detail);
       }

@@ -19,7 +19,7 @@ import {
   type PreemptionRequest,
   type PreemptionViewDeps,
 } from './preemption-view.js';
-import { gangKeyOf, isFinished, priorityOf } from './victim-candidates.js';
+import { gangKeyOf, isFinished } from './victim-candidates.js';
 
 export type { PreemptionKind } from './preemption-view.js';
 
@@ -351,8 +351,7 @@ export class PreemptionController {
     this.#nominated.delete(key);
     const nominator = this.#deps.nominator;
     if (refs === undefined || nominator === undefined || !this.#deps.active()) return;
-    for (const ref of refs)
-      nominator.clear(ref).catch((err: unknown) => this.#deps.onError?.(err, key));
+    for (const ref of refs) nominator.clear(ref).catch((err: unknown) => this.#deps.onError?.(err, key));
   }
 
   #tell(pods: readonly PodShape[], type: 'Normal' | 'Warning', reason: string, message: string): void {

@@ -153,7 +153,11 @@ export class PreemptionView {
     if (isShare)
       return { decision: planSharePreemption({ ...query, demand: request.demand }), pods: everyPod };
     const fit = this.#deps.nodes
-      ? new GangMemberFit({ pods: preemptors.pending, lookup: this.#deps.nodes, ignoreResources: GPU_RESOURCES })
+      ? new GangMemberFit({
+          pods: preemptors.pending,
+          lookup: this.#deps.nodes,
+          ignoreResources: GPU_RESOURCES,
+        })
       : undefined;
     const decision = planGangPreemption({ ...query, members: preemptors.demands, ...(fit ? { fit } : {}) });
     return { decision, pods: everyPod };

@@ -2,7 +2,7 @@
 // fragmentation of the node, measured against the workload's pod-type distribution, grows the
 // least. The distribution is learned from observed demands (PodTypeStats).
 import { FragmentCache } from './fragment-cache.js';
-import { freeView, freeViewAfter, totalFreeMilli } from './node-view.js';
+import { deviceChangeKey, freeView, freeViewAfter, totalFreeMilli, viewKey } from './node-view.js';
 import type { Candidate, PlacementPolicy } from './policy.js';
 import { PodTypeStats, podTypeKey } from './pod-types.js';
 import type { NodeGpuState, PodDemand } from '../types.js';
@@ -19,15 +19,23 @@ export interface FragmentationScorer {
   version(): number;
 }
 
+/** Past this many node states (per pod type) the shared memo of that type starts afresh. */
+const MAX_STATES_PER_TYPE = 100_000;
+
 /**
  * The shared machinery of fgd and phalanx: learned pod types plus cached fragment sizes. Results
- * are memoised per node snapshot and (pod type, devices), so a node that did not change since the
- * last pod of the same type costs one lookup; everything is dropped when the type table changes.
+ * are memoised per (pod type, node state, devices changed), where the node state is its viewKey:
+ * a large cluster has few distinct device states, so the first pod of a new type computes
+ * fragmentation once per state rather than once per node, and a node that did not change costs
+ * a few lookups. Everything is dropped when the type table changes.
  */
 export function createFragmentationScorer(stats = new PodTypeStats()): FragmentationScorer {
   const cache = new FragmentCache();
   let memoVersion = -1;
-  let memo = new WeakMap<NodeGpuState, Map<string, number[]>>();
+  /** pod type → node viewKey → device change key → fragment increase. */
+  let memo = new Map<string, Map<string, Map<string, number>>>();
+  /** viewKey per node snapshot: independent of the type table, so kept across versions. */
+  const nodeKeys = new WeakMap<NodeGpuState, string>();
   const demandKeys = new WeakMap<PodDemand, string>();
   const compute = (candidate: Candidate): number => {
     const table = stats.table();
@@ -37,36 +45,47 @@ export function createFragmentationScorer(stats = new PodTypeStats()): Fragmenta
     const taken = totalFreeMilli(freeView(candidate.node)) - totalFreeMilli(afterView);
     return (after - before - table.gpuLess * taken) / table.total;
   };
+  const nodeKey = (node: NodeGpuState): string => {
+    let key = nodeKeys.get(node);
+    if (key === undefined) {
+      key = viewKey(freeView(node));
+      nodeKeys.set(node, key);
+    }
+    return key;
+  };
+  const statesOf = (typeKey: string): Map<string, Map<string, number>> => {
+    let states = memo.get(typeKey);
+    if (states === undefined || states.size >= MAX_STATES_PER_TYPE) {
+      states = new Map();
+      memo.set(typeKey, states);
+    }
+    return states;
+  };
   return {
     fragmentIncrease(candidate) {
       const table = stats.table();
       if (table.total === 0) return 0;
       if (table.version !== memoVersion) {
         memoVersion = table.version;
-        memo = new WeakMap();
+        memo = new Map();
       }
       let typeKey = demandKeys.get(candidate.demand);
       if (typeKey === undefined) {
         typeKey = podTypeKey(candidate.demand);
         demandKeys.set(candidate.demand, typeKey);
       }
-      let perNode = memo.get(candidate.node);
-      if (perNode === undefined) {
-        perNode = new Map();
-        memo.set(candidate.node, perNode);
+      const states = statesOf(typeKey);
+      const state = nodeKey(candidate.node);
+      let changes = states.get(state);
+      if (changes === undefined) {
+        changes = new Map();
+        states.set(state, changes);
       }
-      let perDevice = perNode.get(typeKey);
-      if (perDevice === undefined) {
-        perDevice = [];
-        perNode.set(typeKey, perDevice);
-      }
-      // For one pod type on one node state, a candidate is identified by its first device: shares
-      // name one device, and whole-device sets of different NVLink islands are disjoint.
-      const slot = candidate.assignment.devices[0]?.index ?? 0;
-      let value = perDevice[slot];
+      const change = deviceChangeKey(candidate);
+      let value = changes.get(change);
       if (value === undefined) {
         value = compute(candidate);
-        perDevice[slot] = value;
+        changes.set(change, value);
       }
       return value;
     },
@@ -86,6 +105,7 @@ export function createFgdPolicy(stats?: PodTypeStats): PlacementPolicy {
   const scorer = createFragmentationScorer(stats);
   return {
     name: 'fgd',
+    scoresByNodeState: true,
     score: (candidate) => fgdNodeScore(scorer.fragmentIncrease(candidate)),
     observe: (demand) => scorer.observe(demand),
     version: () => scorer.version(),

@@ -53,6 +53,34 @@ export function freeViewAfter(candidate: Candidate): FreeView {
   };
 }
 
+/** totalFreeMilli(freeViewAfter(candidate)), without building the view. */
+export function freeMilliAfter(candidate: Candidate): number {
+  const shares = candidate.assignment.devices;
+  let sum = 0;
+  for (const d of candidate.node.devices) {
+    sum += deviceFree(d.mode, d.usedMilli);
+    const share = shares.find((s) => s.index === d.index);
+    if (share !== undefined) sum -= share.milli;
+  }
+  return sum;
+}
+
+/**
+ * What the candidate changes on its node's devices: (free milli before, milli taken) per device it
+ * uses. Two candidates whose nodes have the same viewKey and whose demands have the same pod type
+ * lead to equal after-views when these strings are equal, so fragmentation results can be shared
+ * between nodes of the same state.
+ */
+export function deviceChangeKey(candidate: Candidate): string {
+  const shares = candidate.assignment.devices;
+  let key = '';
+  for (const d of candidate.node.devices) {
+    const share = shares.find((s) => s.index === d.index);
+    if (share !== undefined) key += `${deviceFree(d.mode, d.usedMilli)}-${share.milli},`;
+  }
+  return key;
+}
+
 /** Total capacity; host dimensions are 0 when untracked. */
 export function nodeCapacity(node: NodeGpuState): NodeCapacity {
   return {

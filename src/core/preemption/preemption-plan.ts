@@ -17,6 +17,7 @@ import {
   type UnitOptions,
   type VictimCandidate,
   type VictimCost,
+  type VictimSet,
   type VictimUnit,
 } from './victim-units.js';
 
@@ -52,32 +53,31 @@ export interface SharePreemptionQuery extends PreemptionQuery {
   readonly demand: PodDemand;
 }
 
+/** One domain's victims and where the preemptor goes once they are gone. */
+interface Evictions {
+  readonly units: readonly VictimUnit[];
+  /** Every UID to evict, in the domain and beyond it (gang members elsewhere), sorted. */
+  readonly uids: readonly string[];
+  readonly remote: readonly RemoteMember[];
+  readonly cost: VictimCost;
+  /** Where the preemptor goes once the victims are gone (gangs: index-aligned with members). */
+  readonly assignments: readonly Assignment[];
+}
+
 export type PreemptionDecision =
   /** The preemptor fits somewhere already: nothing to evict. */
   | { readonly kind: 'fits'; readonly domain: string }
   | { readonly kind: 'none'; readonly reason: string }
-  | {
+  | ({
       readonly kind: 'victims';
       readonly level: string;
       readonly domain: string;
-      readonly units: readonly VictimUnit[];
-      /** Every UID to evict, in the domain and beyond it (gang members elsewhere), sorted. */
-      readonly uids: readonly string[];
-      readonly remote: readonly RemoteMember[];
-      readonly cost: VictimCost;
-      /** Where the preemptor goes once the victims are gone (gangs: index-aligned with members). */
-      readonly assignments: readonly Assignment[];
       /** Domains skipped because a budget forbade their cheapest set. */
       readonly refused: readonly string[];
-    };
+    } & Evictions);
 
-interface Choice {
+interface Choice extends Evictions {
   readonly domain: PreemptionDomain;
-  readonly units: readonly VictimUnit[];
-  readonly uids: readonly string[];
-  readonly remote: readonly RemoteMember[];
-  readonly cost: VictimCost;
-  readonly assignments: readonly Assignment[];
 }
 
 type PerDomain = { kind: 'fits' } | { kind: 'skip'; reason: string } | { kind: 'choice'; choice: Choice };
@@ -101,18 +101,11 @@ export function planGangPreemption(q: GangPreemptionQuery): PreemptionDecision {
     if (choice.kind === 'costlier') return { kind: 'skip', reason: 'costlier than the chosen domain' };
     if (choice.kind === 'cannot-help') return { kind: 'skip', reason: choice.reason };
     const packed = pack(choice.freed);
-    const assignments = packed.assignments.filter((a): a is Assignment => a !== undefined);
-    return {
-      kind: 'choice',
-      choice: {
-        domain,
-        units: choice.units,
-        uids: allUids(choice.uids, choice.remote),
-        remote: choice.remote,
-        cost: choice.cost,
-        assignments,
-      },
-    };
+    return chosen(
+      domain,
+      choice,
+      packed.assignments.filter((a): a is Assignment => a !== undefined),
+    );
   });
 }
 
@@ -136,17 +129,7 @@ export function planSharePreemption(q: SharePreemptionQuery): PreemptionDecision
     );
     const assignment = candidateAssignments(freed, q.demand)[0];
     if (assignment === undefined) return { kind: 'skip', reason: 'no device set after eviction' };
-    return {
-      kind: 'choice',
-      choice: {
-        domain,
-        units: choice.units,
-        uids: allUids(choice.uids, choice.remote),
-        remote: choice.remote,
-        cost: choice.cost,
-        assignments: [assignment],
-      },
-    };
+    return chosen(domain, choice, [assignment]);
   });
 }
 
@@ -158,8 +141,13 @@ function unitOptions(q: PreemptionQuery, domain: PreemptionDomain): UnitOptions 
   };
 }
 
-function allUids(local: readonly string[], remote: readonly RemoteMember[]): string[] {
-  return [...new Set([...local, ...remote.map((r) => r.uid)])].sort();
+/** A domain's victim set as a choice: its UIDs widened to the gang members beyond the domain. */
+function chosen(domain: PreemptionDomain, set: VictimSet, assignments: readonly Assignment[]): PerDomain {
+  const uids = [...new Set([...set.uids, ...set.remote.map((r) => r.uid)])].sort();
+  return {
+    kind: 'choice',
+    choice: { domain, units: set.units, uids, remote: set.remote, cost: set.cost, assignments },
+  };
 }
 
 /** Domains whose greedy choice is cheapest get the exact search too. */
@@ -197,17 +185,8 @@ function decide(
   for (const choice of choices) {
     const refusal = q.refusal?.(choice.uids);
     if (refusal === undefined) {
-      return {
-        kind: 'victims',
-        level: choice.domain.level,
-        domain: choice.domain.name,
-        units: choice.units,
-        uids: choice.uids,
-        remote: choice.remote,
-        cost: choice.cost,
-        assignments: choice.assignments,
-        refused,
-      };
+      const { domain, ...evictions } = choice;
+      return { kind: 'victims', level: domain.level, domain: domain.name, ...evictions, refused };
     }
     refused.push(choice.domain.name);
     skip(refusal);

@@ -15,7 +15,7 @@ import { parsePodDemand } from '../../../src/core/pod-demand.js';
 import type { DisruptionBudget } from '../../../src/core/preemption/disruption-budgets.js';
 import { nodeInventory } from '../../../testbed/gpu-fabric.js';
 import { share, whole } from '../../support/assignments.js';
-import { PreemptWorld, podShape, type PodOptions } from './preempt-harness.js';
+import { PreemptWorld, fractionalPreemptor, podShape, type PodOptions } from './preempt-harness.js';
 
 const ALL8 = [0, 1, 2, 3, 4, 5, 6, 7];
 const SCHEDULER = 'phalanx';
@@ -307,7 +307,12 @@ describe('PreemptionController: a gang with a member bound', () => {
     // Clique b is cheaper (priority 0) but cannot join the leader on a-n0.
     expect(f.evicted.sort()).toEqual(['a1', 'a2']);
     expect(holds.get('ml/hi')?.domain).toBe('a');
-    expect(holds.get('ml/hi')?.slots.map((s) => s.node).sort()).toEqual(['a-n1', 'a-n2']);
+    expect(
+      holds
+        .get('ml/hi')
+        ?.slots.map((s) => s.node)
+        .sort(),
+    ).toEqual(['a-n1', 'a-n2']);
     // Only the pending members are nominated, each to a node of its planned slot.
     expect(f.nominated.map((n) => n.split('@')[0]).sort()).toEqual(['hi-1', 'hi-2']);
     expect(f.nominated.map((n) => n.split('@')[1]).sort()).toEqual(['a-n1', 'a-n2']);
@@ -384,43 +389,38 @@ describe('PreemptionController: shares', () => {
           bound(w, `h${i}-${h}`, { node: 'a-n0', priority: h === 0 ? 1 : 50, holds: share('a-n0', i, 500) });
     }
     const { c, holds } = controller(w, f);
-    const pod = podShape('pre', {
-      priority: 10,
-      requests: { 'phalanx.dev/gpu-milli': '500' },
-      phase: 'Pending',
-    });
+    const pod = fractionalPreemptor(500, 10, { phase: 'Pending' });
     c.request(pod, demandOf(pod), ['a-n0']);
     await c.idle();
     expect(f.evicted).toHaveLength(1);
     expect(f.evicted[0]).toMatch(/^h\d-0$/);
-    expect(f.nominated).toEqual(['pre@a-n0']);
+    expect(f.nominated).toEqual(['preemptor@a-n0']);
     w.state.release(f.evicted[0] as string);
-    const held = w.state.holding('pre');
+    const held = w.state.holding('preemptor');
     expect(held?.state).toBe('reserved');
-    expect(holds.get('pod:pre')?.slots[0]?.state).toBe('reserved');
+    expect(holds.get('pod:preemptor')?.slots[0]?.state).toBe('reserved');
     // Bound: the reservation became its commitment, the hold ends without touching it.
-    expect(w.state.commit('pre').ok).toBe(true);
+    expect(w.state.commit('preemptor').ok).toBe(true);
     (pod.spec as { nodeName?: string }).nodeName = 'a-n0';
     c.podChanged(pod);
-    expect(holds.get('pod:pre')).toBeUndefined();
-    expect(w.state.holding('pre')?.state).toBe('committed');
+    expect(holds.get('pod:preemptor')).toBeUndefined();
+    expect(w.state.holding('preemptor')?.state).toBe('committed');
   });
 
-  it('ends the hold when its TTL passes', async () => {
+  it('ends the hold when its TTL passes and takes the nomination back', async () => {
     const w = world({ a: 1 });
     const f = new Fakes();
     bound(w, 'x', { node: 'a-n0', priority: 1, holds: whole('a-n0', ...ALL8) });
     const { c, holds } = controller(w, f);
-    const pod = podShape('pre', {
-      priority: 10,
-      requests: { 'phalanx.dev/gpu-milli': '500' },
-      phase: 'Pending',
-    });
+    const pod = fractionalPreemptor(500, 10, { phase: 'Pending' });
     c.request(pod, demandOf(pod), ['a-n0']);
     await c.idle();
     expect(f.evicted).toEqual(['x']);
     f.now += 60_000;
     c.sweep();
-    expect(holds.get('pod:pre')).toBeUndefined();
+    expect(holds.get('pod:preemptor')).toBeUndefined();
+    // Unbound when the hold ended: the scheduler must not keep room on a-n0 for it.
+    expect(f.nominated).toEqual(['preemptor@a-n0']);
+    expect(f.cleared).toEqual(['preemptor']);
   });
 });

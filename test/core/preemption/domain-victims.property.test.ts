@@ -12,6 +12,7 @@ import type { RemoteMember, VictimCandidate } from '../../../src/core/preemption
 import type { NodeGpuState, PodDemand } from '../../../src/core/types.js';
 import { nodeInventory } from '../../../testbed/gpu-fabric.js';
 import { whole } from '../../support/assignments.js';
+import { expectRuleAbiding, type ModelUnit } from './victim-model.js';
 
 interface Scenario {
   nodes: NodeGpuState[];
@@ -96,7 +97,7 @@ function modelFits(s: Scenario, gone: ReadonlySet<string>): boolean {
   return room >= s.members;
 }
 
-function modelUnits(s: Scenario) {
+function modelUnits(s: Scenario): ModelUnit[] {
   const byKey = new Map<string, Scenario['pods']>();
   for (const p of s.pods) byKey.set(p.gangKey ?? p.uid, [...(byKey.get(p.gangKey ?? p.uid) ?? []), p]);
   return [...byKey.entries()].map(([key, members]) => {
@@ -110,21 +111,6 @@ function modelUnits(s: Scenario) {
     };
   });
 }
-type ModelUnit = ReturnType<typeof modelUnits>[number];
-const costKey = (set: readonly ModelUnit[]): number[] => {
-  const p = set.flatMap((u) => u.priorities);
-  return [
-    p.length === 0 ? -Infinity : Math.max(...p),
-    set.reduce((n, u) => n + u.gpus, 0),
-    p.length,
-    p.reduce((a, b) => a + b, 0),
-  ];
-};
-const lexLess = (a: number[], b: number[]): boolean => {
-  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return (a[i] ?? 0) < (b[i] ?? 0);
-  return false;
-};
-
 const demands = (s: Scenario): PodDemand[] =>
   Array.from({ length: s.members }, () => ({ gpu: { kind: 'whole', count: s.perMember }, topology: {} }));
 const packFits = (s: Scenario) => (nodes: readonly NodeGpuState[]) =>
@@ -141,38 +127,13 @@ describe('selectDomainVictims properties', () => {
           preemptorPriority: s.priority,
           remoteMembers: s.remote,
         });
-        const units = modelUnits(s);
-        const evictable = units.filter((u) => u.priorities.every((p) => p < s.priority));
-        if (modelFits(s, new Set())) {
-          expect(choice.kind).toBe('fits');
-          return;
-        }
-        if (!modelFits(s, new Set(evictable.flatMap((u) => u.uids)))) {
-          expect(choice.kind).toBe('cannot-help');
-          return;
-        }
-        expect(choice.kind).toBe('victims');
-        if (choice.kind !== 'victims') return;
-        const victims = new Set(choice.uids);
-        expect(modelFits(s, victims)).toBe(true);
-        for (const p of s.pods) if (victims.has(p.uid)) expect(p.priority).toBeLessThan(s.priority);
-        for (const r of choice.remote) expect(r.priority).toBeLessThan(s.priority);
-        const chosen = units.filter((u) => u.uids.some((uid) => victims.has(uid)));
-        for (const u of chosen) {
-          for (const uid of u.uids) expect(victims.has(uid)).toBe(true);
-          for (const r of u.remote) expect(choice.remote).toContainEqual(r);
-        }
-        for (const u of chosen) {
-          const without = new Set([...victims].filter((uid) => !u.uids.includes(uid)));
-          expect(modelFits(s, without)).toBe(false);
-        }
-        let best: number[] | undefined;
-        for (let mask = 1; mask < 1 << evictable.length; mask += 1) {
-          const set = evictable.filter((_, i) => (mask >> i) & 1);
-          if (!modelFits(s, new Set(set.flatMap((u) => u.uids)))) continue;
-          if (best === undefined || lexLess(costKey(set), best)) best = costKey(set);
-        }
-        expect(costKey(chosen)).toEqual(best);
+        const model = {
+          priority: s.priority,
+          pods: s.pods,
+          units: modelUnits(s),
+          fits: (gone: ReadonlySet<string>) => modelFits(s, gone),
+        };
+        expectRuleAbiding(model, choice, true);
       }),
       { numRuns: 800 },
     );

@@ -7,6 +7,7 @@ import { selectVictims } from '../../../src/core/preemption/victim-selection.js'
 import type { RemoteMember, VictimCandidate } from '../../../src/core/preemption/victim-units.js';
 import type { Assignment, GpuRequest, NodeGpuState } from '../../../src/core/types.js';
 import { GIB, nodeInventory } from '../../../testbed/gpu-fabric.js';
+import { costKey, expectRuleAbiding, type ModelUnit } from './victim-model.js';
 
 const MEMORY = 40 * GIB;
 
@@ -144,9 +145,7 @@ function modelFits(s: Scenario, gone: ReadonlySet<string>): boolean {
 }
 
 /** Units as the rule defines them: a gang with all its members, or a GPU-holding pod alone. */
-function modelUnits(
-  s: Scenario,
-): { uids: string[]; remote: RemoteMember[]; priorities: number[]; gpus: number }[] {
+function modelUnits(s: Scenario): ModelUnit[] {
   const byKey = new Map<string, VictimCandidate[]>();
   for (const p of s.pods) byKey.set(p.gangKey ?? p.uid, [...(byKey.get(p.gangKey ?? p.uid) ?? []), p]);
   return [...byKey.entries()].map(([key, members]) => {
@@ -161,22 +160,6 @@ function modelUnits(
   });
 }
 
-type ModelUnit = ReturnType<typeof modelUnits>[number];
-/** The documented order: highest priority, then GPUs disturbed, then pods, then priority sum. */
-const costKey = (set: readonly ModelUnit[]): [number, number, number, number] => {
-  const priorities = set.flatMap((u) => u.priorities);
-  return [
-    priorities.length === 0 ? -Infinity : Math.max(...priorities),
-    set.reduce((n, u) => n + u.gpus, 0),
-    priorities.length,
-    priorities.reduce((a, b) => a + b, 0),
-  ];
-};
-const lexLess = (a: number[], b: number[]): boolean => {
-  for (let i = 0; i < a.length; i += 1) if (a[i] !== b[i]) return (a[i] ?? 0) < (b[i] ?? 0);
-  return false;
-};
-
 function checkChoice(s: Scenario, budget: number | undefined): void {
   const choice = selectVictims({
     demand: { gpu: s.gpu, topology: {} },
@@ -186,50 +169,18 @@ function checkChoice(s: Scenario, budget: number | undefined): void {
     remoteMembers: s.remote,
     ...(budget === undefined ? {} : { searchBudget: budget }),
   });
-  const units = modelUnits(s);
-  const evictable = units.filter((u) => u.priorities.every((p) => p < s.priority));
-  if (modelFits(s, new Set())) {
-    expect(choice.kind).toBe('fits');
-    return;
-  }
-  const all = new Set(evictable.flatMap((u) => u.uids));
-  if (!modelFits(s, all)) {
-    expect(choice.kind).toBe('cannot-help');
-    return;
-  }
-  expect(choice.kind).toBe('victims');
-  if (choice.kind !== 'victims') return;
-  const victims = new Set(choice.uids);
-  // Frees enough.
-  expect(modelFits(s, victims)).toBe(true);
-  // Only pods of lower priority, on this node and elsewhere.
-  for (const p of s.pods) if (victims.has(p.uid)) expect(p.priority).toBeLessThan(s.priority);
-  for (const r of choice.remote) expect(r.priority).toBeLessThan(s.priority);
-  // Gangs whole: a unit is in entirely (with its remote members) or not at all.
-  const chosen = units.filter((u) => u.uids.some((uid) => victims.has(uid)));
-  for (const u of chosen) {
-    for (const uid of u.uids) expect(victims.has(uid)).toBe(true);
-    for (const r of u.remote) expect(choice.remote).toContainEqual(r);
-  }
-  expect(victims.size).toBe(chosen.reduce((n, u) => n + u.uids.length, 0));
-  // Minimal: no unit can be spared.
-  for (const u of chosen) {
-    const without = new Set([...victims].filter((uid) => !u.uids.includes(uid)));
-    expect(modelFits(s, without)).toBe(false);
-  }
+  const model = {
+    priority: s.priority,
+    pods: s.pods,
+    units: modelUnits(s),
+    fits: (gone: ReadonlySet<string>) => modelFits(s, gone),
+  };
+  const chosen = expectRuleAbiding(model, choice, budget === undefined);
+  if (chosen === undefined || choice.kind !== 'victims') return;
+  // The reported cost is the chosen units' cost.
   expect([choice.cost.highestPriority, choice.cost.gpus, choice.cost.pods, choice.cost.prioritySum]).toEqual(
     costKey(chosen),
   );
-  if (budget !== undefined) return;
-  // Cheapest: brute force over every set of evictable units.
-  let best: number[] | undefined;
-  for (let mask = 1; mask < 1 << evictable.length; mask += 1) {
-    const set = evictable.filter((_, i) => (mask >> i) & 1);
-    if (!modelFits(s, new Set(set.flatMap((u) => u.uids)))) continue;
-    const cost = costKey(set);
-    if (best === undefined || lexLess(cost, best)) best = cost;
-  }
-  expect(costKey(chosen)).toEqual(best);
 }
 
 describe('selectVictims properties', () => {
