@@ -233,7 +233,10 @@ export function standInPod(name = PHALANX_STAND_IN_POD, labels: Record<string, s
 export const E2E_LOG_DIR = join(REPO_ROOT, '.cluster', 'e2e-logs');
 
 /** kwokctl's per-cluster logs (its default working directory). */
-const kwokLogDir = (name: string) => join(homedir(), '.kwok', 'clusters', name, 'logs');
+// kwokctl keeps its clusters under $KWOK_WORKDIR (default ~/.kwok); a CI run sets it to stay apart from
+// clusters a developer has up.
+const kwokLogDir = (name: string) =>
+  join(process.env['KWOK_WORKDIR'] ?? join(homedir(), '.kwok'), 'clusters', name, 'logs');
 const KEPT_KWOK_LOGS = ['kube-apiserver.log', 'kube-scheduler.log', 'kube-controller-manager.log'];
 
 async function keepLogs(name: string, kwokLogs: readonly string[], prefix = ''): Promise<void> {
