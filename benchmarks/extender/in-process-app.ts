@@ -19,9 +19,11 @@ export interface InProcessOptions {
 
 export function inProcessExtenderApp(state: ClusterState, opts: InProcessOptions): RequestListener {
   const noPods = { getPod: () => Promise.resolve(undefined) };
+  // One instance for the process, as `phalanx serve` keeps it: a learning policy must see the pods.
+  const policy = policyByName(opts.policy);
   const service = new SchedulingService({
     state,
-    policyFor: () => policyByName(opts.policy),
+    policyFor: () => policy,
     pods: noPods,
     binding: new BindingWriter({
       state,

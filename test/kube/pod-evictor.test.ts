@@ -1,23 +1,13 @@
-import { ApiException, type ConfigurationOptions } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { ApiPodEvictor, type PodDeleteApi } from '../../src/kube/pod-evictor.js';
 import { contentTypeOf } from '../fakes/kube-pod-api.js';
-
-const failure = (code: number) => new ApiException(code, 'failed', { message: 'failed' }, {});
+import { recordingApi } from './recording-api.js';
 
 function api(o: { patchFails?: number; deleteFails?: number } = {}) {
-  const calls: { op: string; args: unknown; options?: ConfigurationOptions | undefined }[] = [];
-  const fake = {
-    patchNamespacedPodStatus: (args: unknown, options?: ConfigurationOptions) => {
-      calls.push({ op: 'patchStatus', args, options });
-      return o.patchFails === undefined ? Promise.resolve({}) : Promise.reject(failure(o.patchFails));
-    },
-    deleteNamespacedPod: (args: unknown) => {
-      calls.push({ op: 'delete', args });
-      return o.deleteFails === undefined ? Promise.resolve({}) : Promise.reject(failure(o.deleteFails));
-    },
-  } as unknown as PodDeleteApi;
-  return { fake, calls };
+  return recordingApi<PodDeleteApi>(
+    { patchNamespacedPodStatus: 'patchStatus', deleteNamespacedPod: 'delete' },
+    { patchStatus: o.patchFails, delete: o.deleteFails },
+  );
 }
 
 const ref = { namespace: 'ml', name: 'w-1', uid: 'u-1' };

@@ -1,4 +1,3 @@
-import { ApiException, type ConfigurationOptions } from '@kubernetes/client-node';
 import { describe, expect, it } from 'vitest';
 import { budgetOf, ApiDisruptionBudgets } from '../../src/kube/disruption-budgets.js';
 import {
@@ -7,22 +6,13 @@ import {
   type EvictionApi,
 } from '../../src/kube/preemption-eviction.js';
 import { contentTypeOf } from '../fakes/kube-pod-api.js';
-
-const failure = (code: number) => new ApiException(code, 'failed', { message: 'failed' }, {});
+import { recordingApi } from './recording-api.js';
 
 function api(o: { evictFails?: number; patchFails?: number } = {}) {
-  const calls: { op: string; args: unknown; options?: ConfigurationOptions | undefined }[] = [];
-  const fake = {
-    createNamespacedPodEviction: (args: unknown) => {
-      calls.push({ op: 'evict', args });
-      return o.evictFails === undefined ? Promise.resolve({}) : Promise.reject(failure(o.evictFails));
-    },
-    patchNamespacedPodStatus: (args: unknown, options?: ConfigurationOptions) => {
-      calls.push({ op: 'patchStatus', args, options });
-      return o.patchFails === undefined ? Promise.resolve({}) : Promise.reject(failure(o.patchFails));
-    },
-  } as unknown as EvictionApi;
-  return { fake, calls };
+  return recordingApi<EvictionApi>(
+    { createNamespacedPodEviction: 'evict', patchNamespacedPodStatus: 'patchStatus' },
+    { evict: o.evictFails, patchStatus: o.patchFails },
+  );
 }
 
 const ref = { namespace: 'ml', name: 'w-1', uid: 'u-1' };

@@ -111,10 +111,12 @@ export class PreemptionView {
     const everyPod = new Map<string, PodShape>();
     const preemptorUids = new Set(preemptors.pods.map((p) => p.metadata?.uid));
     const domains: PreemptionDomain[] = [];
+    let joinable = false;
     for (const [name, nodeNames] of this.#domains(level, request.offered)) {
-      if (excluded.has(name)) continue;
       // Bound members stay where they are (their GPUs stay counted): the rest must join them.
       if (!preemptors.boundNodes.every((n) => nodeNames.includes(n))) continue;
+      joinable = true;
+      if (excluded.has(name)) continue;
       const current = nodeNames.flatMap((n) => this.#deps.state.nodeState(n) ?? []);
       if (current.length === 0) continue;
       const pods: VictimCandidate[] = [];
@@ -139,6 +141,10 @@ export class PreemptionView {
       const remote = this.#candidates.remoteMembers(pods, new Set(nodeNames));
       for (const [uid, ref] of remote.refs) everyPod.set(uid, ref.pod);
       domains.push({ level, name, nodes, pods, remoteMembers: remote.members });
+    }
+    if (!joinable && preemptors.boundNodes.length > 0) {
+      const reason = `the bound members (on ${preemptors.boundNodes.join(', ')}) share no ${level} domain`;
+      return { decision: { kind: 'none', reason }, pods: everyPod };
     }
     const query = {
       domains,

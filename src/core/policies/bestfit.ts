@@ -17,5 +17,5 @@ export function leftover(candidate: Candidate): number {
 }
 
 export function createBestFitPolicy(): PlacementPolicy {
-  return { name: 'bestfit', scoresByNodeState: true, score: (candidate) => -leftover(candidate) };
+  return { name: 'bestfit', score: (candidate) => -leftover(candidate) };
 }

@@ -105,7 +105,6 @@ export function createFgdPolicy(stats?: PodTypeStats): PlacementPolicy {
   const scorer = createFragmentationScorer(stats);
   return {
     name: 'fgd',
-    scoresByNodeState: true,
     score: (candidate) => fgdNodeScore(scorer.fragmentIncrease(candidate)),
     observe: (demand) => scorer.observe(demand),
     version: () => scorer.version(),

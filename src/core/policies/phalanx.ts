@@ -48,7 +48,6 @@ export function createPhalanxPolicy(weights: PhalanxWeights = PHALANX_WEIGHTS): 
   const modelDemand = createModelDemand(stats);
   return {
     name: 'phalanx',
-    scoresByNodeState: true,
     score: (candidate) =>
       -scorer.fragmentIncrease(candidate) -
       bestFit * leftover(candidate) -

@@ -27,10 +27,4 @@ export interface PlacementPolicy {
    * without this method promises its scores depend on the candidate alone.
    */
   version?(): number;
-  /**
-   * True when the score depends on the candidate's node only through its state: GPU model, cordon
-   * flag, NVLink islands, device states and host resources, never its name or labels. Callers may
-   * then score one node per distinct state and reuse the result for the others in that state.
-   */
-  readonly scoresByNodeState?: boolean;
 }

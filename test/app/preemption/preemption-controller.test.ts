@@ -329,6 +329,19 @@ describe('PreemptionController: a gang with a member bound', () => {
     expect(f.nominated).toEqual([]);
   });
 
+  it('evicts nothing, saying why, when the bound members share no domain', async () => {
+    const { w, members } = leaderBound(1);
+    const second = members[1] as PodShape;
+    (second.spec as { nodeName?: string }).nodeName = 'b-n0';
+    const f = new Fakes();
+    const { c } = controller(w, f);
+    c.request(members[2] as PodShape, demandOf(members[2] as PodShape));
+    await c.idle();
+    expect(f.evicted).toEqual([]);
+    expect(f.decisions).toEqual(['no-victims']);
+    expect(f.events.find((e) => e.pod === 'hi-2')?.message).toMatch(/a-n0, b-n0\) share no .*clique domain/);
+  });
+
   it('does not preempt for a gang whose members are all bound', async () => {
     const { w, members } = leaderBound(1);
     for (const [i, m] of members.entries()) (m.spec as { nodeName?: string }).nodeName = `a-n${i}`;

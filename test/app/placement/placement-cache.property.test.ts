@@ -1,0 +1,113 @@
+// The placement cache keeps fits and best scores per node and forgets only the nodes the ledger
+// reports as changed; the node-list memo answers again only while nothing changed. After any
+// sequence of binds and releases, every answer must equal the one computed from scratch.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  bestCandidate,
+  demandShapeKey,
+  NodeListMemo,
+  PlacementCache,
+} from '../../../src/app/placement/placement.js';
+import { ClusterState } from '../../../src/core/cluster-state.js';
+import { candidateAssignments } from '../../../src/core/ledger/device-fit.js';
+import { createPhalanxPolicy } from '../../../src/core/policies/phalanx.js';
+import type { GpuRequest, NodeInventory, PodDemand } from '../../../src/core/types.js';
+
+const GIB = 2 ** 30;
+
+const inventory = (name: string) =>
+  fc
+    .record({
+      devices: fc.integer({ min: 0, max: 6 }),
+      model: fc.constantFrom('A', 'B'),
+      cordoned: fc.boolean(),
+    })
+    .map(({ devices, model, cordoned }): NodeInventory => ({
+      name,
+      devices: Array.from({ length: devices }, (_, index) => ({ index, memoryBytes: 16 * GIB })),
+      model,
+      islands: [],
+      labels: {},
+      unschedulable: cordoned && devices % 2 === 1,
+    }));
+
+const gpu: fc.Arbitrary<GpuRequest> = fc.oneof(
+  fc.record({ kind: fc.constant('whole' as const), count: fc.integer({ min: 1, max: 3 }) }),
+  fc.record({ kind: fc.constant('fraction' as const), milli: fc.constantFrom(250, 500, 750) }),
+);
+
+const demand: fc.Arbitrary<PodDemand> = fc.record({
+  gpu,
+  topology: fc.constant({}),
+  models: fc.constantFrom<readonly string[]>([], ['A']),
+});
+
+/** Bind a pod of the demand on a node (its n-th candidate there), or release the n-th bound pod. */
+const step = fc.oneof(
+  fc.record({
+    kind: fc.constant('bind' as const),
+    demand,
+    node: fc.nat(),
+    pick: fc.nat(),
+  }),
+  fc.record({ kind: fc.constant('release' as const), pick: fc.nat() }),
+);
+
+describe('PlacementCache after binds and releases', () => {
+  it('answers fit, best and node-list results equal to a computation from scratch', () => {
+    fc.assert(
+      fc.property(
+        fc
+          .integer({ min: 1, max: 8 })
+          .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => inventory(`n${i}`)))),
+        fc.array(demand, { minLength: 1, maxLength: 3 }),
+        fc.array(step, { maxLength: 25 }),
+        (inventories, asked, steps) => {
+          const { state } = ClusterState.restore({}, inventories, []);
+          const cache = new PlacementCache(state);
+          const memo = new NodeListMemo<(number | undefined)[]>(cache);
+          const policy = createPhalanxPolicy();
+          const names = inventories.map((i) => i.name);
+          const bound: string[] = [];
+          let uid = 0;
+          const check = (): void => {
+            for (const d of asked) {
+              policy.observe?.(d);
+              const scratch = names.map((name) => {
+                const node = state.nodeState(name)!;
+                const candidates = candidateAssignments(node, d);
+                expect(cache.fit(name, d).kind === 'fits').toBe(candidates.length > 0);
+                return bestCandidate(policy, node, candidates, d);
+              });
+              for (const [i, name] of names.entries())
+                expect(cache.best(policy, name, d)).toEqual(scratch[i]);
+              const shape = demandShapeKey(d);
+              const listed = memo.get(shape, cache.scoresFor(policy, shape), names, () =>
+                names.map((name) => cache.best(policy, name, d)?.score),
+              );
+              expect(listed).toEqual(scratch.map((s) => s?.score));
+            }
+          };
+          check();
+          for (const s of steps) {
+            if (s.kind === 'bind') {
+              const name = names[s.node % names.length]!;
+              const candidates = candidateAssignments(state.nodeState(name)!, s.demand);
+              const assignment = candidates[s.pick % Math.max(1, candidates.length)];
+              if (assignment === undefined) continue;
+              const id = `pod-${uid++}`;
+              expect(state.commit(id, assignment).ok).toBe(true);
+              bound.push(id);
+            } else if (bound.length > 0) {
+              const [id] = bound.splice(s.pick % bound.length, 1);
+              expect(state.release(id!)).toBe(true);
+            }
+            check();
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});

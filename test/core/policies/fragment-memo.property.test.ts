@@ -1,0 +1,166 @@
+// The fragmentation scorer shares results between nodes in the same state and the best-fit term
+// sums instead of building views; both must give exactly the figures of the straightforward
+// computation (views before and after, expected fragment of each) on any ledger.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { candidateAssignments } from '../../../src/core/ledger/device-fit.js';
+import { leftover, REFERENCE_CPU_MILLI, REFERENCE_GPU_MILLI } from '../../../src/core/policies/bestfit.js';
+import { createFragmentationScorer } from '../../../src/core/policies/fgd.js';
+import { expectedFragment } from '../../../src/core/policies/fragmentation.js';
+import { createModelDemand, displacedGpuMilli } from '../../../src/core/policies/model-demand.js';
+import { freeView, freeViewAfter, totalFreeMilli } from '../../../src/core/policies/node-view.js';
+import { createPhalanxPolicy, PHALANX_WEIGHTS } from '../../../src/core/policies/phalanx.js';
+import type { Candidate } from '../../../src/core/policies/policy.js';
+import { PodTypeStats, type PodTypeTable } from '../../../src/core/policies/pod-types.js';
+import type { DeviceState, GpuRequest, NodeGpuState, PodDemand } from '../../../src/core/types.js';
+
+const GIB = 2 ** 30;
+const DEVICE_MEMORY = 16 * GIB;
+
+// Few distinct values, so that generated nodes often share a state (the memo's shared path).
+const device = fc.oneof(
+  fc.constant({ mode: 'free' as const, usedMilli: 0 }),
+  fc.constant({ mode: 'whole' as const, usedMilli: 1000 }),
+  fc.record({ mode: fc.constant('shared' as const), usedMilli: fc.constantFrom(250, 500, 750, 1000) }),
+);
+
+const node = (name: string) =>
+  fc
+    .record({
+      model: fc.constantFrom('A', 'B'),
+      devices: fc.array(device, { minLength: 1, maxLength: 8 }),
+      split: fc.boolean(),
+      host: fc.option(
+        fc.record({ cpu: fc.constantFrom(8000, 16000), used: fc.constantFrom(0, 2000, 8000) }),
+        { nil: undefined },
+      ),
+    })
+    .map(({ model, devices, split, host }): NodeGpuState => {
+      const states: DeviceState[] = devices.map((d, index) => ({
+        index,
+        memoryBytes: DEVICE_MEMORY,
+        usedMilli: d.usedMilli,
+        usedMemoryBytes: (DEVICE_MEMORY * d.usedMilli) / 1000,
+        mode: d.mode,
+      }));
+      const indices = states.map((d) => d.index);
+      const half = Math.ceil(indices.length / 2);
+      return {
+        inventory: {
+          name,
+          devices: states.map((d) => ({ index: d.index, memoryBytes: d.memoryBytes })),
+          model,
+          islands: split ? [indices.slice(0, half), indices.slice(half)] : [],
+          labels: {},
+          unschedulable: false,
+        },
+        devices: states,
+        ...(host && {
+          host: {
+            cpuMilli: host.cpu,
+            cpuMilliUsed: host.used,
+            memoryBytes: 64 * GIB,
+            memoryBytesUsed: 8 * GIB,
+          },
+        }),
+      };
+    });
+
+const gpu: fc.Arbitrary<GpuRequest> = fc.oneof(
+  fc.constant({ kind: 'none' as const }),
+  fc.record({ kind: fc.constant('whole' as const), count: fc.integer({ min: 1, max: 4 }) }),
+  fc.record({ kind: fc.constant('fraction' as const), milli: fc.constantFrom(100, 250, 500, 750) }),
+  fc.record({ kind: fc.constant('memory' as const), memoryBytes: fc.constantFrom(2 * GIB, 6 * GIB) }),
+);
+
+const demand: fc.Arbitrary<PodDemand> = fc.record({
+  gpu,
+  topology: fc.constant({}),
+  cpuMilli: fc.constantFrom(0, 1000, 4000),
+  models: fc.constantFrom<readonly string[]>([], ['A'], ['A', 'B']),
+});
+
+/** Expected fragment growth computed from the two views, with nothing cached. */
+function directFragmentIncrease(candidate: Candidate, table: PodTypeTable): number {
+  if (table.total === 0) return 0;
+  const before = freeView(candidate.node);
+  const after = freeViewAfter(candidate);
+  const taken = totalFreeMilli(before) - totalFreeMilli(after);
+  return (
+    (expectedFragment(after, table) - expectedFragment(before, table) - table.gpuLess * taken) / table.total
+  );
+}
+
+function directLeftover(candidate: Candidate): number {
+  const after = freeViewAfter(candidate);
+  const cpu = Number.isFinite(after.cpuFree) ? after.cpuFree / REFERENCE_CPU_MILLI : 0;
+  return 0.5 * cpu + 0.5 * (totalFreeMilli(after) / REFERENCE_GPU_MILLI);
+}
+
+/** Every feasible candidate of every demand on every node, in generation order. */
+function candidatesOf(nodes: readonly NodeGpuState[], demands: readonly PodDemand[]): Candidate[] {
+  const out: Candidate[] = [];
+  for (const d of demands) {
+    for (const n of nodes) {
+      for (const assignment of candidateAssignments(n, d)) out.push({ node: n, assignment, demand: d });
+    }
+  }
+  return out;
+}
+
+const cluster = fc
+  .integer({ min: 1, max: 12 })
+  .chain((count) => fc.tuple(...Array.from({ length: count }, (_, i) => node(`n${i}`))));
+
+describe('fragmentation memo and best-fit sums', () => {
+  it('give exactly the straightforward figures while the learned table changes between pods', () => {
+    fc.assert(
+      fc.property(
+        cluster,
+        fc.array(demand, { minLength: 1, maxLength: 6 }),
+        fc.array(demand, { maxLength: 8 }),
+        (nodes, demands, learned) => {
+          const stats = new PodTypeStats({ refreshEvery: 3 });
+          const scorer = createFragmentationScorer(stats);
+          const candidates = candidatesOf(nodes, demands);
+          // Score every candidate, learning one more pod in between, and again once all are learned:
+          // every table version meets states the memo has seen before and states it has not.
+          for (const [i, candidate] of candidates.entries()) {
+            const learn = learned[i % Math.max(1, learned.length)];
+            if (learn !== undefined && i < learned.length) scorer.observe(learn);
+            expect(scorer.fragmentIncrease(candidate)).toBe(directFragmentIncrease(candidate, stats.table()));
+            expect(leftover(candidate)).toBe(directLeftover(candidate));
+          }
+          for (const candidate of [...candidates].reverse()) {
+            expect(scorer.fragmentIncrease(candidate)).toBe(directFragmentIncrease(candidate, stats.table()));
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('leave the phalanx score equal to its formula over uncached figures', () => {
+    fc.assert(
+      fc.property(cluster, fc.array(demand, { minLength: 1, maxLength: 8 }), (nodes, demands) => {
+        const policy = createPhalanxPolicy();
+        const stats = new PodTypeStats();
+        const modelDemand = createModelDemand(stats);
+        for (const d of demands) {
+          policy.observe?.(d);
+          stats.observe(d);
+        }
+        for (const candidate of candidatesOf(nodes, demands)) {
+          const expected =
+            -directFragmentIncrease(candidate, stats.table()) -
+            PHALANX_WEIGHTS.bestFit * directLeftover(candidate) -
+            PHALANX_WEIGHTS.constrainedDemand *
+              modelDemand(candidate.node.inventory.model) *
+              displacedGpuMilli(candidate);
+          expect(policy.score(candidate)).toBe(expected);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
