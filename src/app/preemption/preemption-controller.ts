@@ -143,22 +143,28 @@ export class PreemptionController {
     );
   }
 
-  /** Feed every pod deletion: a deleted preemptor (every member, for a gang) ends its hold. */
+  /**
+   * Feed every pod deletion: a deleted preemptor (every member, for a gang) ends its hold and is
+   * forgotten, so a gang created again under the same name (a Job or LeaderWorkerSet group restarted)
+   * is decided for at once: the scheduler may not ask again for minutes once its pods are unschedulable.
+   */
   podDeleted(pod: PodShape): void {
     const gangKey = gangKeyOf(pod);
     if (gangKey === undefined) {
-      const key = `pod:${pod.metadata?.uid ?? ''}`;
-      this.#deps.holds.finish(key);
-      this.#nominated.delete(key);
+      this.#forget(`pod:${pod.metadata?.uid ?? ''}`);
       return;
     }
     const left = this.#deps.gangs
       .members(gangKey)
       .filter((m) => m.metadata?.uid !== pod.metadata?.uid && !isFinished(m));
-    if (left.length === 0) {
-      this.#deps.holds.finish(gangKey);
-      this.#nominated.delete(gangKey);
-    }
+    if (left.length === 0) this.#forget(gangKey);
+  }
+
+  #forget(key: string): void {
+    this.#deps.holds.finish(key);
+    this.#nominated.delete(key);
+    this.#lastDecided.delete(key);
+    this.#incomplete.delete(key);
   }
 
   /** Ends holds whose TTL passed and forgets old decisions. */

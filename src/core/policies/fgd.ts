@@ -37,6 +37,12 @@ export function createFragmentationScorer(stats = new PodTypeStats()): Fragmenta
   /** viewKey per node snapshot: independent of the type table, so kept across versions. */
   const nodeKeys = new WeakMap<NodeGpuState, string>();
   const demandKeys = new WeakMap<PodDemand, string>();
+  let last: {
+    node?: NodeGpuState;
+    typeKey?: string;
+    version: number;
+    changes: Map<string, number>;
+  } = { version: -1, changes: new Map() };
   const compute = (candidate: Candidate): number => {
     const table = stats.table();
     const before = cache.ofNode(candidate.node, table);
@@ -74,12 +80,15 @@ export function createFragmentationScorer(stats = new PodTypeStats()): Fragmenta
         typeKey = podTypeKey(candidate.demand);
         demandKeys.set(candidate.demand, typeKey);
       }
-      const states = statesOf(typeKey);
-      const state = nodeKey(candidate.node);
-      let changes = states.get(state);
-      if (changes === undefined) {
-        changes = new Map();
-        states.set(state, changes);
+      // Callers score a node's candidates one after another: its entry is looked up once.
+      let changes = last.changes;
+      if (last.node !== candidate.node || last.typeKey !== typeKey || last.version !== memoVersion) {
+        const states = statesOf(typeKey);
+        const state = nodeKey(candidate.node);
+        const known = states.get(state);
+        if (known !== undefined) changes = known;
+        else states.set(state, (changes = new Map<string, number>()));
+        last = { node: candidate.node, typeKey, version: memoVersion, changes };
       }
       const change = deviceChangeKey(candidate);
       let value = changes.get(change);

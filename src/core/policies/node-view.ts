@@ -2,7 +2,7 @@
 // memory, and free milli per device. Also the same view after a candidate assignment is applied,
 // so a policy can score "before" and "after" without touching the ledger.
 import type { Candidate } from './policy.js';
-import { MILLI_PER_GPU, type NodeGpuState } from '../types.js';
+import { MILLI_PER_GPU, type DeviceShare, type NodeGpuState } from '../types.js';
 
 export interface FreeView {
   readonly model: string;
@@ -53,13 +53,19 @@ export function freeViewAfter(candidate: Candidate): FreeView {
   };
 }
 
+/** The first share naming the device, as freeViewAfter takes it (a plain loop: called per device). */
+function shareFor(shares: readonly DeviceShare[], index: number): DeviceShare | undefined {
+  for (const share of shares) if (share.index === index) return share;
+  return undefined;
+}
+
 /** totalFreeMilli(freeViewAfter(candidate)), without building the view. */
 export function freeMilliAfter(candidate: Candidate): number {
   const shares = candidate.assignment.devices;
   let sum = 0;
   for (const d of candidate.node.devices) {
     sum += deviceFree(d.mode, d.usedMilli);
-    const share = shares.find((s) => s.index === d.index);
+    const share = shareFor(shares, d.index);
     if (share !== undefined) sum -= share.milli;
   }
   return sum;
@@ -75,7 +81,7 @@ export function deviceChangeKey(candidate: Candidate): string {
   const shares = candidate.assignment.devices;
   let key = '';
   for (const d of candidate.node.devices) {
-    const share = shares.find((s) => s.index === d.index);
+    const share = shareFor(shares, d.index);
     if (share !== undefined) key += `${deviceFree(d.mode, d.usedMilli)}-${share.milli},`;
   }
   return key;

@@ -215,6 +215,27 @@ describe('PreemptionController: gangs', () => {
     expect(f.decisions).toEqual(['evicted', 'fits']);
   });
 
+  it('decides at once for a gang created again under the same name after every member was deleted', async () => {
+    const w = fullFabric();
+    const f = new Fakes();
+    const { c, holds } = controller(w, f);
+    const first = pendingGang(w, 'hi', 2, 8, 10);
+    c.request(first[0] as PodShape, demandOf(first[0] as PodShape));
+    await c.idle();
+    expect(f.decisions).toEqual(['evicted']);
+    for (const member of first) {
+      w.pods.splice(w.pods.indexOf(member), 1);
+      c.podDeleted(member);
+    }
+    expect(holds.get('ml/hi')).toBeUndefined();
+    // Well within retryMs of the first decision, the new gang is still decided for.
+    f.now += 1_000;
+    const again = pendingGang(w, 'hi', 2, 8, 10);
+    c.request(again[0] as PodShape, demandOf(again[0] as PodShape));
+    await c.idle();
+    expect(f.decisions).toHaveLength(2);
+  });
+
   it('never preempts equal priorities, nor for a gang whose preemptionPolicy is Never', async () => {
     const w = fullFabric();
     const f = new Fakes();
