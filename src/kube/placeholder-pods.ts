@@ -5,20 +5,13 @@
 // name (the cluster's default scheduler, which cluster-autoscaler and Karpenter simulate) and a grace
 // period of 0, so a deleted placeholder frees its devices at once. It lives in a namespace the webhook
 // does not mutate, so it stays exactly as written.
-import type {
-  CoreV1Api,
-  V1Affinity,
-  V1NodeSelectorRequirement,
-  V1Pod,
-  V1Toleration,
-} from '@kubernetes/client-node';
+import type { V1Affinity, V1NodeSelectorRequirement, V1Pod, V1Toleration } from '@kubernetes/client-node';
 import type { PlaceholderPodWriter } from '../app/autoscaling/ports.js';
 import { PlaceholderAnnotation, PlaceholderLabel } from '../core/autoscaling/placeholder-names.js';
 import type { PlaceholderSpec } from '../core/autoscaling/placeholder-plan.js';
 import type { NodeSelectorRequirementShape, TolerationShape } from '../core/kube-shapes.js';
 import { Resource } from '../core/names.js';
-import { withTimeout } from './api-errors.js';
-import { createOrFindExisting, unlessGone } from './idempotent-writes.js';
+import { NamespacedPodWriter, type NamespacedPodApi } from './namespaced-pod-writer.js';
 
 /** How placeholder pods are built (config `autoscaling`). */
 export interface PlaceholderPodOptions {
@@ -130,43 +123,18 @@ export function placeholderPodManifest(spec: PlaceholderSpec, o: PlaceholderPodO
   };
 }
 
-export type PlaceholderPodApi = Pick<CoreV1Api, 'createNamespacedPod' | 'deleteNamespacedPod'>;
+export type PlaceholderPodApi = NamespacedPodApi;
 
-const REQUEST_TIMEOUT_MS = 10_000;
-
-export class ApiPlaceholderPods implements PlaceholderPodWriter {
-  readonly #api: PlaceholderPodApi;
+export class ApiPlaceholderPods extends NamespacedPodWriter implements PlaceholderPodWriter {
   readonly #options: PlaceholderPodOptions;
 
   /** `api`: fenced on the Lease for both writes (serve.ts). */
   constructor(api: PlaceholderPodApi, options: PlaceholderPodOptions) {
-    this.#api = api;
+    super(api, { namespace: options.namespace, what: 'placeholder pod', deleteGraceSeconds: 0 });
     this.#options = options;
   }
 
   async create(spec: PlaceholderSpec): Promise<'created' | 'exists'> {
-    const body = placeholderPodManifest(spec, this.#options);
-    return createOrFindExisting(
-      withTimeout(
-        this.#api.createNamespacedPod({ namespace: this.#options.namespace, body }),
-        REQUEST_TIMEOUT_MS,
-        `create placeholder pod ${spec.name}`,
-      ),
-    );
-  }
-
-  async delete(name: string, uid: string): Promise<void> {
-    await unlessGone(
-      withTimeout(
-        this.#api.deleteNamespacedPod({
-          name,
-          namespace: this.#options.namespace,
-          gracePeriodSeconds: 0,
-          body: { gracePeriodSeconds: 0, preconditions: { uid } },
-        }),
-        REQUEST_TIMEOUT_MS,
-        `delete placeholder pod ${name}`,
-      ),
-    );
+    return this.createPod(placeholderPodManifest(spec, this.#options));
   }
 }

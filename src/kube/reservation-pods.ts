@@ -10,7 +10,7 @@ import type {
 import { ReservationLabel } from '../core/devices/reservation-pods.js';
 import { Resource } from '../core/names.js';
 import { withTimeout } from './api-errors.js';
-import { createOrFindExisting, unlessGone } from './idempotent-writes.js';
+import { NamespacedPodWriter, type NamespacedPodApi } from './namespaced-pod-writer.js';
 
 /** How reservation pods are built (config `reservations`). */
 export interface ReservationPodOptions {
@@ -93,46 +93,23 @@ export function reservationPodManifest(request: ReservationPodRequest, o: Reserv
   };
 }
 
-export type ReservationPodApi = Pick<CoreV1Api, 'createNamespacedPod' | 'deleteNamespacedPod'>;
+export type ReservationPodApi = NamespacedPodApi;
 
-const REQUEST_TIMEOUT_MS = 10_000;
-
-export class ApiReservationPods implements ReservationPodWriter {
-  readonly #api: ReservationPodApi;
+export class ApiReservationPods extends NamespacedPodWriter implements ReservationPodWriter {
   readonly #options: ReservationPodOptions;
 
   /** `api`: fenced on the Lease for both writes (serve.ts). */
   constructor(api: ReservationPodApi, options: ReservationPodOptions) {
-    this.#api = api;
+    super(api, { namespace: options.namespace, what: 'reservation pod' });
     this.#options = options;
   }
 
   async create(request: ReservationPodRequest): Promise<'created' | 'exists'> {
-    const body = reservationPodManifest(request, this.#options);
-    return createOrFindExisting(
-      withTimeout(
-        this.#api.createNamespacedPod({ namespace: this.#options.namespace, body }),
-        REQUEST_TIMEOUT_MS,
-        `create reservation pod ${request.name}`,
-      ),
-    );
-  }
-
-  async delete(name: string, uid: string): Promise<void> {
-    await unlessGone(
-      withTimeout(
-        this.#api.deleteNamespacedPod({
-          name,
-          namespace: this.#options.namespace,
-          body: { preconditions: { uid } },
-        }),
-        REQUEST_TIMEOUT_MS,
-        `delete reservation pod ${name}`,
-      ),
-    );
+    return this.createPod(reservationPodManifest(request, this.#options));
   }
 }
 
+const REQUEST_TIMEOUT_MS = 10_000;
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 /** The reservation container's own pod, patched with its ServiceAccount (patch on pods in its namespace). */
