@@ -1,6 +1,7 @@
 // What identifies a capacity placeholder: its labels and annotations, its deterministic name, and the
 // short stable hashes behind both. A placeholder's name is a function of its demand unit and index,
 // so creating it twice is harmless and a restarted leader finds the ones it created before.
+import { shortHash } from '../short-hash.js';
 
 /** Labels and annotations on every placeholder pod. */
 export const PlaceholderLabel = {
@@ -19,16 +20,6 @@ export const PlaceholderAnnotation = {
 
 /** Default PriorityClass of placeholders (deploy/autoscaling/priority-class.yaml). */
 export const DEFAULT_PLACEHOLDER_PRIORITY_CLASS = 'phalanx-capacity-placeholder';
-
-/** FNV-1a, 32 bits, as 8 hex digits: a short, stable id (not a security boundary). */
-export function shortHash(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash.toString(16).padStart(8, '0');
-}
 
 /** 16 hex digits (FNV-1a of the key, and of its length-prefixed form), for unit ids. */
 export function unitId(unitKey: string): string {

@@ -21,7 +21,8 @@ import { firstUntoleratedTaint } from '../eligibility/taints.js';
 import { matchesNodeSelector, matchesRequiredNodeAffinity } from '../eligibility/node-selection.js';
 import { NodeLabel } from '../names.js';
 import { MILLI_PER_GPU } from '../types.js';
-import { canonicalJson, placeholderName, shortHash, unitId } from './placeholder-names.js';
+import { shortHash } from '../short-hash.js';
+import { canonicalJson, placeholderName, unitId } from './placeholder-names.js';
 import type { DemandUnit, NodeConstraints, WaitingPod } from './waiting-demand.js';
 
 export type PlaceholderKind = DemandUnit['kind'];

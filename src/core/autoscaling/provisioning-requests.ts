@@ -7,7 +7,8 @@
 // Provisioned, the nodes are there and the real pods take them. A Failed request (or one whose
 // booking expired or whose capacity was revoked) is deleted and, while the gang still waits,
 // created again after `retryMs`. Pure: what to create and delete.
-import { placeholderName, shortHash } from './placeholder-names.js';
+import { shortHash } from '../short-hash.js';
+import { placeholderName } from './placeholder-names.js';
 import type { PlaceholderSpec } from './placeholder-plan.js';
 
 export const ProvisioningApi = {

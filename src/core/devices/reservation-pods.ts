@@ -5,6 +5,7 @@
 // leader wants to exist, and what it should create or delete.
 import type { PodShape } from '../kube-shapes.js';
 import { Decision } from '../names.js';
+import { shortHash } from '../short-hash.js';
 import type { Assignment } from '../types.js';
 import { isGpuUuid } from './device-uuid.js';
 
@@ -22,16 +23,6 @@ export function deviceKey(node: string, index: number): string {
   return `${node}/${index}`;
 }
 
-/** FNV-1a, 32 bits, as 8 hex digits: a short, stable suffix (not a security boundary). */
-function fnv1a(text: string): string {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
-  }
-  return hash.toString(16).padStart(8, '0');
-}
-
 /**
  * `gpu-<node>-<index>-<hash>`: a valid pod name for any node name (DNS subdomain, ≤ 253; the node
  * part is cut to keep it short and the hash keeps cut names apart).
@@ -42,7 +33,7 @@ export function reservationPodName(node: string, index: number): string {
     .replace(/[^a-z0-9.-]/g, '-')
     .slice(0, 180)
     .replace(/[.-]+$/, '');
-  return `gpu-${part}-${index}-${fnv1a(`${node}/${index}`)}`;
+  return `gpu-${part}-${index}-${shortHash(`${node}/${index}`)}`;
 }
 
 /** What one reservation pod says, as the leader sees it through the informer. */
