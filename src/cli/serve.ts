@@ -11,7 +11,6 @@ import { GangCoordinator } from '../app/gang/gang-coordinator.js';
 import { GangGates } from '../app/gang/gang-gates.js';
 import { GangPreemption } from '../app/preemption/preempt-gangs.js';
 import { PreemptService } from '../app/preemption/preempt-service.js';
-import { PreemptionController } from '../app/preemption/preemption-controller.js';
 import { PreemptionHolds } from '../app/preemption/preemption-holds.js';
 import { SchedulingService } from '../app/scheduling/scheduling-service.js';
 import type { Config } from '../config/schema.js';
@@ -32,16 +31,9 @@ import { IndexedNodeLookup } from '../kube/node-lookup.js';
 import { PodIndex } from '../kube/pod-index.js';
 import { GpuReservations } from '../app/reservations/gpu-reservations.js';
 import { ApiReservationPods } from '../kube/reservation-pods.js';
-import { PlaceholderController } from '../app/autoscaling/placeholder-controller.js';
-import { ApiPlaceholderPods } from '../kube/placeholder-pods.js';
-import { ApiProvisioningRequests, discoveryApi } from '../kube/provisioning-requests.js';
-import { autoscalingObserver } from '../metrics/autoscaling-metrics.js';
 import { observeReservation } from '../core/devices/reservation-pods.js';
 import { apiKueueQueueSource } from '../kube/kueue-queues.js';
 import { ApiPodEvictor } from '../kube/pod-evictor.js';
-import { ApiDisruptionBudgets } from '../kube/disruption-budgets.js';
-import { ApiPodNominator, ApiPreemptionEvictor } from '../kube/preemption-eviction.js';
-import { createPreemptionMetrics, preemptionObserver } from '../metrics/preemption-metrics.js';
 import { CachedPodReader } from '../kube/pod-reader.js';
 import { createGangMetrics, gangObserver } from '../metrics/gang-metrics.js';
 import { createKueueMetrics } from '../metrics/kueue-metrics.js';
@@ -53,6 +45,8 @@ import { gpuMilliByNamespace } from '../core/ledger/namespace-usage.js';
 import { createExtenderMetrics, createRegistry } from '../metrics/registry.js';
 import { extenderTransport } from '../server/extender-server.js';
 import { startAdmissionWebhook } from './admission-webhook.js';
+import { placeholderController } from './autoscaling-wiring.js';
+import { preemptionController } from './preemption-wiring.js';
 import { startHttpServers } from './http-servers.js';
 import { createLeadership, fencedApi } from './leadership.js';
 import { ledgerView } from './ledger-view.js';
@@ -283,75 +277,31 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     active,
   });
   // Demand an autoscaler can see: placeholder pods for waiting shares and gangs (app/autoscaling). Leader only.
-  const placeholders = config.autoscaling.enabled
-    ? new PlaceholderController({
-        ...config.autoscaling,
-        schedulerName: config.schedulerName,
-        levels,
-        pods: new ApiPlaceholderPods(
-          fencedApi(clients.core, leadership, ['createNamespacedPod', 'deleteNamespacedPod']),
-          config.autoscaling,
-        ),
-        ...(config.autoscaling.gangs === 'provisioningRequest'
-          ? {
-              requests: new ApiProvisioningRequests(
-                {
-                  apis: discoveryApi(clients.config),
-                  core: fencedApi(clients.core, leadership, [
-                    'createNamespacedPodTemplate',
-                    'deleteCollectionNamespacedPodTemplate',
-                    'patchNamespacedPod',
-                  ]),
-                  customObjects: fencedApi(clients.customObjects, leadership, [
-                    'createNamespacedCustomObject',
-                    'deleteNamespacedCustomObject',
-                  ]),
-                },
-                config.autoscaling,
-                clock,
-              ),
-            }
-          : {}),
-        nodes: {
-          labels: (name) => nodeIndex.get(name)?.metadata?.labels,
-          all: function* () {
-            for (const name of nodeIndex.names()) {
-              const node = nodeIndex.get(name);
-              if (node !== undefined) yield node;
-            }
-          },
-        },
-        clock,
-        active,
-        observer: autoscalingObserver(registry),
-        onAction: (action, detail) => kubeLog.info(detail, `capacity placeholder ${action}`),
-        onError: (action, err, detail) =>
-          kubeLog.warn({ err, ...detail }, `capacity placeholder ${action} failed`),
-      })
-    : undefined;
+  const placeholders = placeholderController({
+    config,
+    clients,
+    fence: leadership,
+    nodeIndex,
+    registry,
+    clock,
+    active,
+    logger: kubeLog,
+  });
   // Preemption for what kube-scheduler cannot preempt for: whole gangs and GPU shares. Leader only.
   const preemption = preemptionHolds
-    ? new PreemptionController({
+    ? preemptionController({
+        config,
+        clients,
+        fencedCore,
         state,
         holds: preemptionHolds,
-        nodePods: podIndex,
-        gangs: podIndex,
-        nodes: new IndexedNodeLookup(nodeIndex, podIndex),
-        budgets: ApiDisruptionBudgets.fromConfig(clients.config),
-        evictor: new ApiPreemptionEvictor(fencedCore, clock),
-        nominator: new ApiPodNominator(fencedCore),
+        podIndex,
+        nodeIndex,
         events,
+        registry,
         clock,
-        levels,
-        policy: {
-          schedulerName: config.schedulerName,
-          allowOtherSchedulers: config.preemption.allowOtherSchedulersVictims,
-        },
-        holdTtlMs: config.preemption.holdTtlMs,
-        retryMs: config.preemption.retryMs,
         active,
-        observer: preemptionObserver(createPreemptionMetrics(registry)),
-        onError: (err, preemptor) => kubeLog.warn({ err, preemptor }, 'preemption failed'),
+        logger: kubeLog,
       })
     : undefined;
   // Kueue's borrowing per ClusterQueue, when Kueue is installed (discovered; nothing otherwise).
