@@ -32,7 +32,7 @@ interface Suspect {
 export class HalfBoundGangs {
   private readonly deps: HalfBoundGangsDeps;
   private readonly graceMs: number;
-  /** Gangs with a bound member, as seen from pod events. */
+  /** Gangs with a bound member, as seen from pod events; kept until none is bound. */
   private readonly suspects = new Map<string, Suspect>();
 
   constructor(deps: HalfBoundGangsDeps) {
@@ -63,11 +63,13 @@ export class HalfBoundGangs {
     for (const [key, suspect] of this.suspects) {
       const members = this.deps.members.members(key).filter((p) => !finished(p));
       const bound = members.filter((p) => p.spec?.nodeName !== undefined && p.spec.nodeName !== '');
-      if (bound.length === 0 || bound.length >= suspect.size) {
+      if (bound.length === 0) {
         this.suspects.delete(key);
         continue;
       }
-      if (members.length < suspect.size || planned.has(key)) {
+      // A whole gang stays watched: a member lost later (its node gone, the pod deleted) leaves it
+      // half-bound with no further event from the members still bound.
+      if (bound.length >= suspect.size || members.length < suspect.size || planned.has(key)) {
         suspect.since = undefined;
         continue;
       }

@@ -60,4 +60,20 @@ describe('HalfBoundGangs', () => {
       expect(t.evicted).toEqual([]);
     }
   });
+
+  it('keeps watching a gang that was bound whole and later lost a member it cannot get back', async () => {
+    const pods = [bound(gangPod('a', 'g', 2, { gpus: 1 })), bound(gangPod('b', 'g', 2, { gpus: 1 }))];
+    const t = setup(pods);
+    t.sweep.sweep();
+    t.clock.advance(600_000);
+    t.sweep.sweep();
+    expect(t.evicted).toEqual([]);
+    // b's node is gone: its replacement is pending, and no event comes from a, still bound.
+    pods[1] = gangPod('b2', 'g', 2, { gpus: 1 });
+    t.sweep.sweep();
+    t.clock.advance(60_000);
+    t.sweep.sweep();
+    await Promise.resolve();
+    expect(t.evicted).toEqual(['a']);
+  });
 });
