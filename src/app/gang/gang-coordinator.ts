@@ -86,6 +86,16 @@ export class GangCoordinator implements GangVerbs {
     if (demand.gang !== undefined) this.constraints.offered(demand.gang.key, pod, nodeNames);
     const placed = this.placeMember(pod, demand, nodeNames, []);
     if ('reason' in placed) {
+      const victims = demand.gang === undefined ? 0 : (this.deps.held?.awaitingVictims(demand.gang.key) ?? 0);
+      // Victims still terminating: each one's deletion is a cluster event that requeues a pod the
+      // extender found unschedulable, at once when the queue is idle. An error would instead put the
+      // member in kube-scheduler's error backoff (1 s doubling to 10 s, never cut short on 1.33).
+      if (victims > 0) {
+        return unresolvable(
+          nodeNames,
+          `${placed.reason}; waiting for the pods preempted for it to be gone (${victims} slot(s))`,
+        );
+      }
       return placed.retry ? waiting(nodeNames, placed.reason) : unresolvable(nodeNames, placed.reason);
     }
     // The planned node is feasible, so kube-scheduler reads no per-node reasons: none are built.
@@ -126,7 +136,7 @@ export class GangCoordinator implements GangVerbs {
   ): { gang: GangRecord; slot: GangSlot } | { reason: string; retry: boolean } {
     const gang = demand.gang;
     if (gang === undefined) return { reason: 'the pod is not in a gang', retry: false };
-    const claimed = this.slotFor(pod, demand, gang, pinned);
+    const claimed = this.slotFor(pod, demand, gang, pinned, offered);
     if ('reason' in claimed) return { reason: claimed.reason, retry: true };
     const { gang: record, slot } = claimed;
     record.lastActivity = this.deps.clock.now();
@@ -171,7 +181,7 @@ export class GangCoordinator implements GangVerbs {
     if (this.tracker.get(record.key) === record) return { reason: notOffered, retry: true };
     const gang = demand.gang;
     if (gang === undefined) return { reason: notOffered, retry: false };
-    const claimed = this.slotFor(pod, demand, gang, pinned);
+    const claimed = this.slotFor(pod, demand, gang, pinned, offered);
     if ('reason' in claimed) return { reason: claimed.reason, retry: true };
     if (offered.includes(claimed.slot.node)) return claimed;
     return { reason: notOffered, retry: false };
@@ -212,13 +222,19 @@ export class GangCoordinator implements GangVerbs {
     return this.tracker.all();
   }
 
-  private slotFor(pod: PodShape, demand: PodDemand, gang: GangRef, pinned: readonly string[]): Claimed {
+  private slotFor(
+    pod: PodShape,
+    demand: PodDemand,
+    gang: GangRef,
+    pinned: readonly string[],
+    offered: readonly string[],
+  ): Claimed {
     const self = memberRef(pod);
     const existing = this.tracker.get(gang.key);
     if (existing !== undefined) {
       const own = this.tracker.slotOf(existing, self.uid);
       if (own !== undefined) return { gang: existing, slot: own };
-      const claimed = this.claim(existing, pod, demand);
+      const claimed = this.claim(existing, pod, demand, offered);
       if ('lost' in claimed) this.barrier.release(existing, 'capacity-lost', 'reserved capacity was lost');
       else if (!('misfit' in claimed)) return claimed;
       else if (existing.anchored || !this.constraints.spendReplan(gang.key)) return claimed;
@@ -236,14 +252,26 @@ export class GangCoordinator implements GangVerbs {
     }
     const planned = this.plan(pod, demand, gang, pinned);
     if ('reason' in planned) return planned;
-    const claimed = this.claim(planned, pod, demand);
+    const claimed = this.claim(planned, pod, demand, offered);
     return 'lost' in claimed ? { reason: `gang ${gang.name}: reserved capacity was lost` } : claimed;
   }
 
-  private claim(record: GangRecord, pod: PodShape, demand: PodDemand): Claimed | { lost: true } {
+  /**
+   * An open slot for the member, on a node offered to it where one is: members nominated to the
+   * nodes of a preemption hold are each offered only their own node (the scheduler counts the other
+   * nominations there), so a member handed another's node could never bind.
+   */
+  private claim(
+    record: GangRecord,
+    pod: PodShape,
+    demand: PodDemand,
+    offered: readonly string[],
+  ): Claimed | { lost: true } {
     const self = memberRef(pod);
     const shape = this.constraints.slotShape(demand, pod);
-    const slot = this.tracker.openSlotFor(record, shape) ?? this.slotOfVanishedMember(record);
+    const slot =
+      this.tracker.openSlotFor(record, shape, this.constraints.nodeSet(offered)) ??
+      this.slotOfVanishedMember(record);
     if (slot === undefined) {
       return { reason: `gang ${record.name} already has every slot taken; is group-size too small?` };
     }
@@ -267,7 +295,9 @@ export class GangCoordinator implements GangVerbs {
     gang: GangRef,
     pinned: readonly string[],
   ): GangRecord | { reason: string } {
-    const recent = this.explainer.recentFailure(gang.key);
+    // A preemption hold whose victims are all gone changed what fits: plan now, not after the backoff.
+    const holdComplete = this.deps.held?.awaitingVictims(gang.key) === 0;
+    const recent = holdComplete ? undefined : this.explainer.recentFailure(gang.key);
     if (recent !== undefined) return { reason: recent };
     const roster = gangRoster(this.deps.members, pod, demand, this.deps.levels);
     if (roster.missing > 0) {

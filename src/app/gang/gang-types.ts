@@ -78,5 +78,9 @@ export interface GangCoordinatorDeps {
    * Capacity a preemption holds for a gang: lent to the gang's planner while it plans; the returned
    * function holds it again when the plan failed.
    */
-  readonly held?: { lend(gangKey: string): (() => void) | undefined };
+  readonly held?: {
+    lend(gangKey: string): (() => void) | undefined;
+    /** Held slots whose victims are not gone yet; undefined without a hold. */
+    awaitingVictims(gangKey: string): number | undefined;
+  };
 }

@@ -50,14 +50,14 @@ export class MemberConstraints {
    */
   offered(gangKey: string, pod: PodShape, nodeNames: readonly string[]): void {
     if (this.lookup === undefined || nodeNames.length < 2) return;
-    this.facts(gangKey).offered.set(constraintKey(pod), this.offeredSet(nodeNames));
+    this.facts(gangKey).offered.set(constraintKey(pod), this.nodeSet(nodeNames));
   }
 
   /**
    * The offer as a Set, built once per list: the extender hands every member the same (frozen) list
    * object while the scheduler sends the same names, so 64 members do not build 64 Sets of them.
    */
-  private offeredSet(nodeNames: readonly string[]): ReadonlySet<string> {
+  nodeSet(nodeNames: readonly string[]): ReadonlySet<string> {
     // Only a frozen list cannot change under the Set kept for it.
     if (!Object.isFrozen(nodeNames)) return new Set(nodeNames);
     let set = this.offerSets.get(nodeNames);

@@ -103,6 +103,14 @@ export class PreemptionHolds {
     };
   }
 
+  /**
+   * Slots of a hold still waiting for their victims to be gone; undefined without a hold. A
+   * preemptor that fails while this is above 0 will be retried by the victims' deletion events.
+   */
+  awaitingVictims(key: string): number | undefined {
+    return this.#holds.get(key)?.slots.filter((s) => s.state === 'waiting').length;
+  }
+
   /** Ends a hold; its reservations still held are released (a bound pod's commitment stays). */
   finish(key: string): HoldSpec | undefined {
     const hold = this.#holds.get(key);

@@ -97,9 +97,11 @@ export class GangTracker {
   }
 
   /** An open slot planned for this shape, else any open slot (to be refitted), else none. */
-  openSlotFor(gang: GangRecord, shape: string): GangSlot | undefined {
+  /** An open slot of the shape, preferably on one of the `offered` nodes; else any open slot. */
+  openSlotFor(gang: GangRecord, shape: string, offered?: ReadonlySet<string>): GangSlot | undefined {
     const open = gang.slots.filter((s) => s.phase === 'open');
-    return open.find((s) => s.shape === shape) ?? open[0];
+    const same = open.filter((s) => s.shape === shape);
+    return (offered && same.find((s) => offered.has(s.node))) ?? same[0] ?? open[0];
   }
 
   claim(gang: GangRecord, slot: GangSlot, member: MemberRef): void {
