@@ -54,17 +54,22 @@ function world(replanBackoffMs = 0) {
   return { state, api, holds, noRoom, service };
 }
 
+/** A hold of both nodes of clique a for the gang `key`. */
+function holdCliqueFor(holds: PreemptionHolds, key: string): void {
+  holds.add({
+    key,
+    gangKey: key,
+    assignments: [whole('a0', ...ALL8), whole('a1', ...ALL8)],
+    expiresAt: 2_000_000,
+    decidedAt: 1_000_000,
+    domain: 'a',
+  });
+}
+
 describe('gang planning with a preemption hold', () => {
   it('plans the gang on the capacity held for it; another gang finds none and is handed to preemption', () => {
     const { api, holds, noRoom, service } = world();
-    holds.add({
-      key: 'ml/hi',
-      gangKey: 'ml/hi',
-      assignments: [whole('a0', ...ALL8), whole('a1', ...ALL8)],
-      expiresAt: 2_000_000,
-      decidedAt: 1_000_000,
-      domain: 'a',
-    });
+    holdCliqueFor(holds, 'ml/hi');
     expect(holds.get('ml/hi')?.slots.map((s) => s.state)).toEqual(['reserved', 'reserved']);
     const other = [0, 1].map((i) => gangPod(`lo-${i}`, 'lo', 2, { gpus: 8 }));
     for (const p of other) api.add(p);
@@ -85,14 +90,7 @@ describe('gang planning with a preemption hold', () => {
     const { api, holds, state, service } = world(1_000);
     // A victim still runs on a1 (terminating: it keeps its GPUs until it is gone).
     expect(state.reserve('victim', whole('a1', ...ALL8), 9_000_000).ok).toBe(true);
-    holds.add({
-      key: 'ml/hi',
-      gangKey: 'ml/hi',
-      assignments: [whole('a0', ...ALL8), whole('a1', ...ALL8)],
-      expiresAt: 2_000_000,
-      decidedAt: 1_000_000,
-      domain: 'a',
-    });
+    holdCliqueFor(holds, 'ml/hi');
     expect(holds.awaitingVictims('ml/hi')).toBe(1);
     const mine = [0, 1].map((i) => gangPod(`hi-${i}`, 'hi', 2, { gpus: 8 }));
     for (const p of mine) api.add(p);
@@ -117,14 +115,7 @@ describe('gang planning with a preemption hold', () => {
 
   it('gives each member the held slot on the node offered to it (the one it was nominated to)', () => {
     const { api, holds, service } = world();
-    holds.add({
-      key: 'ml/hi',
-      gangKey: 'ml/hi',
-      assignments: [whole('a0', ...ALL8), whole('a1', ...ALL8)],
-      expiresAt: 2_000_000,
-      decidedAt: 1_000_000,
-      domain: 'a',
-    });
+    holdCliqueFor(holds, 'ml/hi');
     const mine = [0, 1].map((i) => gangPod(`hi-${i}`, 'hi', 2, { gpus: 8 }));
     for (const p of mine) api.add(p);
     // kube-scheduler counts the other member's nomination on each node: hi-0 is offered a1 only.
