@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { BindingWriter } from '../../src/app/binding/binding-writer.js';
 import { SchedulingService } from '../../src/app/scheduling/scheduling-service.js';
 import type { ClusterState } from '../../src/core/cluster-state.js';
+import type { PlacementPolicy } from '../../src/core/policies/policy.js';
 import { policyByName } from '../../src/core/policies/registry.js';
 import { createExtenderHandler } from '../../src/extender/routes.js';
 import { createExtenderMetrics, createRegistry } from '../../src/metrics/registry.js';
@@ -17,11 +18,14 @@ export interface InProcessOptions {
   readonly bodyLimitBytes: number;
 }
 
-export function inProcessExtenderApp(state: ClusterState, opts: InProcessOptions): RequestListener {
+/** The scheduling service `phalanx serve` runs, over `state`, with one policy for every pod. */
+export function benchSchedulingService(
+  state: ClusterState,
+  policy: PlacementPolicy,
+  levels: readonly string[],
+): SchedulingService {
   const noPods = { getPod: () => Promise.resolve(undefined) };
-  // One instance for the process, as `phalanx serve` keeps it: a learning policy must see the pods.
-  const policy = policyByName(opts.policy);
-  const service = new SchedulingService({
+  return new SchedulingService({
     state,
     policyFor: () => policy,
     pods: noPods,
@@ -35,9 +39,14 @@ export function inProcessExtenderApp(state: ClusterState, opts: InProcessOptions
     }),
     clock: { now: () => Date.now() },
     reservationTtlMs: 30_000,
-    levels: opts.levels,
+    levels,
     notServingReason: () => undefined,
   });
+}
+
+export function inProcessExtenderApp(state: ClusterState, opts: InProcessOptions): RequestListener {
+  // One instance for the process, as `phalanx serve` keeps it: a learning policy must see the pods.
+  const service = benchSchedulingService(state, policyByName(opts.policy), opts.levels);
   const handler = createExtenderHandler({
     verbs: service,
     metrics: createExtenderMetrics(createRegistry(false)),

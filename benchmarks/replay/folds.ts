@@ -26,5 +26,4 @@ export function readCrossValidation(file: string): CrossValidationRecord | undef
   return JSON.parse(readFileSync(file, 'utf8')) as CrossValidationRecord;
 }
 
-export const sameWeights = (a: PhalanxWeights, b: PhalanxWeights): boolean =>
-  a.bestFit === b.bestFit && a.constrainedDemand === b.constrainedDemand;
+export const sameWeights = (a: PhalanxWeights, b: PhalanxWeights): boolean => a.bestFit === b.bestFit;

@@ -33,9 +33,25 @@ export interface LedgerTotals {
 const OK: LedgerResult = Object.freeze({ ok: true });
 const fail = (reason: string): LedgerResult => ({ ok: false, reason });
 
+/**
+ * What the holdings table keeps per pod: a bound pod whose devices are counted (nearly every pod)
+ * is kept as its bare assignment, the rest as a Holding. A wrapper per bound pod cost ~46 B of heap
+ * each, ~370 B per node at 8 pods (bench:extender); Holdings are rebuilt when asked for.
+ */
+type Held = Holding | Assignment;
+
+function isHolding(held: Held): held is Holding {
+  return 'state' in held;
+}
+
+function expand(uid: string, held: Held): Holding {
+  return isHolding(held) ? held : { uid, assignment: held, state: 'committed' };
+}
+
 export class GpuLedger {
   private readonly accounts = new Map<string, NodeAccount>();
-  private readonly holdings = new Map<string, Holding>();
+  /** See Held. Read through get(), written through set(). */
+  private readonly held = new Map<string, Held>();
   /**
    * Every holding per node, applied or displaced, in arrival order. Arrays, not Sets: a node holds a
    * few dozen pods at most, and a Set per node cost ~90 B more heap per node (8 pods each).
@@ -53,7 +69,7 @@ export class GpuLedger {
     const account = new NodeAccount(inventory);
     this.accounts.set(inventory.name, account);
     const uids = [...(this.onNode.get(inventory.name) ?? [])];
-    const held = uids.map((uid) => this.holdings.get(uid)).filter((h): h is Holding => h !== undefined);
+    const held = uids.map((uid) => this.get(uid)).filter((h): h is Holding => h !== undefined);
     const ordered = [
       ...held.filter((h) => h.state === 'committed' && h.displaced !== true),
       ...held.filter((h) => h.state === 'committed' && h.displaced === true),
@@ -63,13 +79,12 @@ export class GpuLedger {
     for (const h of ordered) {
       if (account.fitProblem(h.assignment) === undefined) {
         account.apply(h.assignment, 1);
-        if (h.displaced === true)
-          this.holdings.set(h.uid, { uid: h.uid, assignment: h.assignment, state: h.state });
+        if (h.displaced === true) this.set({ uid: h.uid, assignment: h.assignment, state: h.state });
       } else if (h.state === 'reserved') {
         this.forget(h.uid, inventory.name);
         noLongerFit.push(h.uid);
       } else if (h.displaced !== true) {
-        this.holdings.set(h.uid, { ...h, displaced: true });
+        this.set({ ...h, displaced: true });
         noLongerFit.push(h.uid);
       }
     }
@@ -92,12 +107,12 @@ export class GpuLedger {
    * expiry (or does nothing when already committed); a different assignment must be released first.
    */
   reserve(uid: string, a: Assignment, expiresAt: number): LedgerResult {
-    const existing = this.holdings.get(uid);
+    const existing = this.get(uid);
     if (existing !== undefined) {
       if (!sameAssignment(existing.assignment, a)) {
         return fail(`pod ${uid} already holds ${describeAssignment(existing.assignment)}; release it first`);
       }
-      if (existing.state === 'reserved') this.holdings.set(uid, { ...existing, expiresAt });
+      if (existing.state === 'reserved') this.set({ ...existing, expiresAt });
       return OK;
     }
     return this.place({ uid, assignment: a, state: 'reserved', expiresAt });
@@ -110,7 +125,7 @@ export class GpuLedger {
    * assignment for a committed pod is refused.
    */
   commit(uid: string, a?: Assignment): LedgerResult {
-    const existing = this.holdings.get(uid);
+    const existing = this.get(uid);
     if (a === undefined) {
       if (existing === undefined) return fail(`pod ${uid} has no reservation to commit`);
       if (existing.state === 'reserved') this.promote(existing);
@@ -134,7 +149,7 @@ export class GpuLedger {
 
   /** Drops whatever the pod holds. True when it held something. */
   release(uid: string): boolean {
-    const existing = this.holdings.get(uid);
+    const existing = this.get(uid);
     if (existing === undefined) return false;
     const node = existing.assignment.node;
     if (existing.displaced !== true) this.accounts.get(node)?.apply(existing.assignment, -1);
@@ -147,7 +162,7 @@ export class GpuLedger {
   expire(now: number): string[] {
     const expired: string[] = [];
     for (const uid of this.reservationUids) {
-      const h = this.holdings.get(uid);
+      const h = this.get(uid);
       if (h?.expiresAt !== undefined && h.expiresAt <= now) expired.push(uid);
     }
     for (const uid of expired) this.release(uid);
@@ -155,7 +170,7 @@ export class GpuLedger {
   }
 
   holding(uid: string): Holding | undefined {
-    return this.holdings.get(uid);
+    return this.get(uid);
   }
 
   /** Cached immutable state; the same object until the node changes. */
@@ -173,11 +188,14 @@ export class GpuLedger {
 
   /** Committed holdings, displaced ones included (flagged), in arrival order. */
   committed(): Holding[] {
-    return [...this.holdings.values()].filter((h) => h.state === 'committed');
+    const out: Holding[] = [];
+    for (const [uid, held] of this.held)
+      if (!isHolding(held) || held.state === 'committed') out.push(expand(uid, held));
+    return out;
   }
 
   reservations(): Holding[] {
-    return [...this.reservationUids].map((uid) => this.holdings.get(uid)).filter((h) => h !== undefined);
+    return [...this.reservationUids].map((uid) => this.get(uid)).filter((h) => h !== undefined);
   }
 
   totals(): LedgerTotals {
@@ -190,9 +208,10 @@ export class GpuLedger {
       }
     }
     let committedMilli = 0;
-    for (const h of this.holdings.values()) {
-      if (h.state !== 'committed' || h.displaced === true) continue;
-      for (const share of h.assignment.devices) committedMilli += share.milli;
+    for (const held of this.held.values()) {
+      if (isHolding(held) && (held.state !== 'committed' || held.displaced === true)) continue;
+      const assignment = isHolding(held) ? held.assignment : held;
+      for (const share of assignment.devices) committedMilli += share.milli;
     }
     return { capacityMilli, usedMilli, committedMilli };
   }
@@ -212,7 +231,7 @@ export class GpuLedger {
     const problem = account.fitProblem(a);
     if (problem !== undefined) return fail(problem);
     account.apply(a, 1);
-    this.holdings.set(h.uid, h);
+    this.set(h);
     if (h.state === 'reserved') this.reservationUids.add(h.uid);
     const uids = this.onNode.get(a.node);
     if (uids === undefined) this.onNode.set(a.node, [h.uid]);
@@ -221,13 +240,23 @@ export class GpuLedger {
     return OK;
   }
 
+  private get(uid: string): Holding | undefined {
+    const held = this.held.get(uid);
+    return held === undefined ? undefined : expand(uid, held);
+  }
+
+  private set(h: Holding): void {
+    const plain = h.state === 'committed' && h.displaced !== true && h.expiresAt === undefined;
+    this.held.set(h.uid, plain ? h.assignment : h);
+  }
+
   private promote(h: Holding): void {
-    this.holdings.set(h.uid, { uid: h.uid, assignment: h.assignment, state: 'committed' });
+    this.set({ uid: h.uid, assignment: h.assignment, state: 'committed' });
     this.reservationUids.delete(h.uid);
   }
 
   private forget(uid: string, node: string): void {
-    this.holdings.delete(uid);
+    this.held.delete(uid);
     this.reservationUids.delete(uid);
     const uids = this.onNode.get(node);
     const at = uids?.indexOf(uid) ?? -1;

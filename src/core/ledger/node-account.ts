@@ -10,14 +10,35 @@ import {
   type NodeInventory,
 } from '../types.js';
 
-/** Numbers kept per device, side by side in one array (a Map of objects per node cost ~3x more heap). */
-const USED_MILLI = 0;
+/**
+ * Two numbers per device, side by side in one array (a Map of objects per node cost ~3x more heap,
+ * four numbers per device ~130 B more per node): the counters packed into one small integer, and
+ * the memory in use.
+ */
+const COUNTERS = 0;
 const USED_MEMORY = 1;
-/** Pods holding the device whole (0 or 1). */
-const WHOLE_HOLDERS = 2;
-/** Pods holding a fraction of the device. */
-const SHARE_HOLDERS = 3;
-const FIELDS = 4;
+const FIELDS = 2;
+
+/**
+ * Packing of the counters: used milli (fitProblem keeps it at most 1000, below MILLI_SPAN), pods
+ * holding the device whole (fitProblem keeps it 0 or 1) and pods holding a fraction (the rest).
+ * Exact integers whatever the count; a small integer (no boxed number) below 262 144 holders.
+ */
+const MILLI_SPAN = 2048;
+const WHOLE_UNIT = MILLI_SPAN;
+const SHARE_UNIT = 2 * MILLI_SPAN;
+
+function usedMilliOf(counters: number): number {
+  return counters % MILLI_SPAN;
+}
+
+function wholeHoldersOf(counters: number): number {
+  return Math.floor(counters / WHOLE_UNIT) % 2;
+}
+
+function shareHoldersOf(counters: number): number {
+  return Math.floor(counters / SHARE_UNIT);
+}
 
 /**
  * Device states are immutable and repeat across nodes (every free 80 GiB device 0 looks alike), so
@@ -72,11 +93,12 @@ export class NodeAccount {
     for (const share of a.devices) {
       const o = this.offset(share.index);
       if (o < 0) return `node ${node} has no device ${share.index}`;
-      if (this.at(o, WHOLE_HOLDERS) > 0)
+      const counters = this.at(o, COUNTERS);
+      if (wholeHoldersOf(counters) > 0)
         return `device ${share.index} on node ${node} is given whole to another pod`;
-      const usedMilli = this.at(o, USED_MILLI);
+      const usedMilli = usedMilliOf(counters);
       if (a.whole) {
-        if (this.at(o, SHARE_HOLDERS) > 0) {
+        if (shareHoldersOf(counters) > 0) {
           return `device ${share.index} on node ${node} holds fractions (${usedMilli}m used), pod needs it whole`;
         }
         continue;
@@ -101,14 +123,14 @@ export class NodeAccount {
     for (const share of a.devices) {
       const o = this.offset(share.index);
       if (o < 0) continue;
+      // Counters change by whole units and milli together, so they never borrow from each other:
+      // a removal only undoes what an earlier addition of the same assignment added.
       if (a.whole) {
-        use[o + WHOLE_HOLDERS] = this.at(o, WHOLE_HOLDERS) + sign;
-        use[o + USED_MILLI] = this.at(o, USED_MILLI) + sign * MILLI_PER_GPU;
+        use[o + COUNTERS] = this.at(o, COUNTERS) + sign * (WHOLE_UNIT + MILLI_PER_GPU);
         const memory = this.inventory.devices[o / FIELDS]?.memoryBytes ?? 0;
         use[o + USED_MEMORY] = this.at(o, USED_MEMORY) + sign * memory;
       } else {
-        use[o + SHARE_HOLDERS] = this.at(o, SHARE_HOLDERS) + sign;
-        use[o + USED_MILLI] = this.at(o, USED_MILLI) + sign * share.milli;
+        use[o + COUNTERS] = this.at(o, COUNTERS) + sign * (SHARE_UNIT + share.milli);
         use[o + USED_MEMORY] = this.at(o, USED_MEMORY) + sign * share.memoryBytes;
       }
     }
@@ -120,9 +142,9 @@ export class NodeAccount {
     if (this.cached !== undefined) return this.cached;
     const devices: DeviceState[] = this.inventory.devices.map((spec, i) => {
       const o = i * FIELDS;
-      const mode =
-        this.at(o, WHOLE_HOLDERS) > 0 ? 'whole' : this.at(o, SHARE_HOLDERS) > 0 ? 'shared' : 'free';
-      return deviceState(spec.index, spec.memoryBytes, this.at(o, USED_MILLI), this.at(o, USED_MEMORY), mode);
+      const counters = this.at(o, COUNTERS);
+      const mode = wholeHoldersOf(counters) > 0 ? 'whole' : shareHoldersOf(counters) > 0 ? 'shared' : 'free';
+      return deviceState(spec.index, spec.memoryBytes, usedMilliOf(counters), this.at(o, USED_MEMORY), mode);
     });
     this.cached = Object.freeze({ inventory: this.inventory, devices: Object.freeze(devices) });
     return this.cached;

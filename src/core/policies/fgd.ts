@@ -5,6 +5,7 @@ import { FragmentCache } from './fragment-cache.js';
 import { deviceChangeKey, freeView, freeViewAfter, totalFreeMilli, viewKey } from './node-view.js';
 import type { Candidate, PlacementPolicy } from './policy.js';
 import { PodTypeStats, podTypeKey } from './pod-types.js';
+import { markScoredByFreeView } from './score-class-cache.js';
 import type { NodeGpuState, PodDemand } from '../types.js';
 
 export interface FragmentationScorer {
@@ -112,10 +113,11 @@ export function fgdNodeScore(fragmentIncrease: number): number {
 
 export function createFgdPolicy(stats?: PodTypeStats): PlacementPolicy {
   const scorer = createFragmentationScorer(stats);
-  return {
+  // Expected fragment growth reads only the free view and the (free, taken) milli of used devices.
+  return markScoredByFreeView({
     name: 'fgd',
     score: (candidate) => fgdNodeScore(scorer.fragmentIncrease(candidate)),
     observe: (demand) => scorer.observe(demand),
     version: () => scorer.version(),
-  };
+  });
 }

@@ -1,33 +1,47 @@
-// How much of the learned workload is tied to a GPU model, and how much of a node a placement takes.
-// Together they price a placement on capacity that model-constrained pods depend on.
+// How scarce a GPU model is for the model-constrained part of the learned workload, and how much of
+// a node a placement takes. Together they price a placement on capacity that constrained pods need.
 import type { Candidate } from './policy.js';
-import type { PodTypeStats } from './pod-types.js';
+import type { PodTypeStats, PodTypeTable } from './pod-types.js';
 import { MILLI_PER_GPU } from '../types.js';
 
 /**
- * Share of the observed pods (by the table's weights) that are constrained to a set of GPU models
- * containing `model`; 0 when no pod named models. Memoised per table version.
+ * Scarcity of a GPU model for constrained pods, derived from what the policy observes: the share of
+ * the learned GPU demand (milli, by the table's weights) whose allowed models include the model,
+ * over the share of capacity the model would hold if each GPU model known to the policy held an
+ * equal part (1/M). A policy sees one node at a time, never the cluster's capacity per model, so the
+ * equal split is its prior; M counts the models pods named and the models of nodes it was asked to
+ * score. Dimensionless: 1 means the constrained demand alone would fill the model's assumed share,
+ * so a milli of it taken by another pod is, on average, a milli of demand turned away later. 0 when
+ * no pod names the model. Recomputed when the table's version changes, so scores between two
+ * versions stay equal (models seen meanwhile count from the next version on).
  */
-export function createModelDemand(stats: PodTypeStats): (model: string) => number {
+export function createModelScarcity(stats: PodTypeStats): (model: string) => number {
+  const seenModels = new Set<string>();
   let version = -1;
-  let shares = new Map<string, number>();
+  let scarcity = new Map<string, number>();
   return (model) => {
+    if (model !== '') seenModels.add(model);
     const table = stats.table();
     if (table.version !== version) {
       version = table.version;
-      shares = new Map();
+      scarcity = scarcityByModel(table, seenModels);
     }
-    let share = shares.get(model);
-    if (share === undefined) {
-      let constrained = 0;
-      for (const { type, count } of table.types) {
-        if (type.models.length > 0 && type.models.includes(model)) constrained += count;
-      }
-      share = table.total > 0 ? constrained / table.total : 0;
-      shares.set(model, share);
-    }
-    return share;
+    return scarcity.get(model) ?? 0;
   };
+}
+
+function scarcityByModel(table: PodTypeTable, seenModels: ReadonlySet<string>): Map<string, number> {
+  const constrained = new Map<string, number>();
+  let all = 0;
+  for (const { type, count } of table.types) {
+    const milli = count * type.gpuCount * type.gpuMilli;
+    all += milli;
+    for (const model of new Set(type.models)) constrained.set(model, (constrained.get(model) ?? 0) + milli);
+  }
+  const known = new Set([...seenModels, ...constrained.keys()]).size;
+  const scarcity = new Map<string, number>();
+  if (all > 0) for (const [model, milli] of constrained) scarcity.set(model, (milli / all) * known);
+  return scarcity;
 }
 
 /**

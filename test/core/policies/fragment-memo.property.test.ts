@@ -7,7 +7,7 @@ import { candidateAssignments } from '../../../src/core/ledger/device-fit.js';
 import { leftover, REFERENCE_CPU_MILLI, REFERENCE_GPU_MILLI } from '../../../src/core/policies/bestfit.js';
 import { createFragmentationScorer } from '../../../src/core/policies/fgd.js';
 import { expectedFragment } from '../../../src/core/policies/fragmentation.js';
-import { createModelDemand, displacedGpuMilli } from '../../../src/core/policies/model-demand.js';
+import { createModelScarcity, displacedGpuMilli } from '../../../src/core/policies/model-demand.js';
 import { freeView, freeViewAfter, totalFreeMilli } from '../../../src/core/policies/node-view.js';
 import { createPhalanxPolicy, PHALANX_WEIGHTS } from '../../../src/core/policies/phalanx.js';
 import type { Candidate } from '../../../src/core/policies/policy.js';
@@ -145,7 +145,7 @@ describe('fragmentation memo and best-fit sums', () => {
       fc.property(cluster, fc.array(demand, { minLength: 1, maxLength: 8 }), (nodes, demands) => {
         const policy = createPhalanxPolicy();
         const stats = new PodTypeStats();
-        const modelDemand = createModelDemand(stats);
+        const modelScarcity = createModelScarcity(stats);
         for (const d of demands) {
           policy.observe?.(d);
           stats.observe(d);
@@ -154,9 +154,7 @@ describe('fragmentation memo and best-fit sums', () => {
           const expected =
             -directFragmentIncrease(candidate, stats.table()) -
             PHALANX_WEIGHTS.bestFit * directLeftover(candidate) -
-            PHALANX_WEIGHTS.constrainedDemand *
-              modelDemand(candidate.node.inventory.model) *
-              displacedGpuMilli(candidate);
+            modelScarcity(candidate.node.inventory.model) * displacedGpuMilli(candidate);
           expect(policy.score(candidate)).toBe(expected);
         }
       }),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createModelDemand, displacedGpuMilli } from '../../../src/core/policies/model-demand.js';
+import { createModelScarcity, displacedGpuMilli } from '../../../src/core/policies/model-demand.js';
 import { createPhalanxPolicy, PHALANX_WEIGHTS } from '../../../src/core/policies/phalanx.js';
 import type { Candidate } from '../../../src/core/policies/policy.js';
 import { PodTypeStats } from '../../../src/core/policies/pod-types.js';
@@ -48,19 +48,53 @@ function onDevice0(n: NodeGpuState, demand: PodDemand, milli = 1000): Candidate 
   };
 }
 
-describe('createModelDemand', () => {
-  it('is the share of observed pods whose allowed models include the model', () => {
+describe('createModelScarcity', () => {
+  const fraction = (milli: number, models?: string[]): PodDemand => ({
+    gpu: { kind: 'fraction', milli },
+    topology: {},
+    ...(models ? { models } : {}),
+  });
+  const cpuOnly: PodDemand = { gpu: { kind: 'none' }, topology: {}, cpuMilli: 4000 };
+
+  it('is the share of learned GPU demand naming the model times the number of known models', () => {
     const stats = new PodTypeStats();
-    const share = createModelDemand(stats);
-    expect(share('T4')).toBe(0);
+    const scarcity = createModelScarcity(stats);
+    expect(scarcity('T4')).toBe(0);
     stats.observe(whole(1, ['T4']));
     stats.observe(whole(2, ['T4']));
     stats.observe(whole(1, ['T4', 'V100']));
     stats.observe(whole(1));
-    // Table published after 4 observations: 3 of 4 name T4, 1 of 4 names V100, none names G2.
-    expect(share('T4')).toBe(0.75);
-    expect(share('V100')).toBe(0.25);
-    expect(share('G2')).toBe(0);
+    // Published after 4 observations: 5000 milli learned, 4000 may run on T4, 1000 on V100; the
+    // pods named 2 models. T4: 0.8 x 2, V100: 0.2 x 2, G2 (named by no pod): 0.
+    expect(scarcity('T4')).toBeCloseTo(1.6, 12);
+    expect(scarcity('V100')).toBeCloseTo(0.4, 12);
+    expect(scarcity('G2')).toBe(0);
+  });
+
+  it('weighs pods by the GPU milli they ask for, not by count; CPU-only pods ask for none', () => {
+    const stats = new PodTypeStats();
+    const scarcity = createModelScarcity(stats);
+    stats.observe(fraction(250, ['T4']));
+    stats.observe(whole(1));
+    stats.observe(cpuOnly);
+    stats.observe(cpuOnly);
+    // 250 of 1250 milli name T4, 1 model known: 0.2 (by pod count it would be 1 of 4).
+    expect(scarcity('T4')).toBeCloseTo(0.2, 12);
+  });
+
+  it('counts the models of the nodes it was asked about from the next table version on', () => {
+    const stats = new PodTypeStats();
+    const scarcity = createModelScarcity(stats);
+    stats.observe(whole(1, ['T4']));
+    stats.observe(whole(1));
+    expect(scarcity('T4')).toBeCloseTo(0.5, 12); // 1 known model
+    expect(scarcity('G2')).toBe(0);
+    expect(scarcity('A10')).toBe(0);
+    expect(scarcity('T4')).toBeCloseTo(0.5, 12); // unchanged until the table changes
+    stats.observe(whole(1, ['T4']));
+    stats.observe(whole(1));
+    // Published at 4: still half the demand names T4, now among 3 known models.
+    expect(scarcity('T4')).toBeCloseTo(1.5, 12);
   });
 });
 
@@ -89,25 +123,31 @@ describe('displacedGpuMilli', () => {
 describe('phalanx on capacity that model-constrained pods need', () => {
   // A 2-GPU T4 node and an 8-GPU G2 node, both empty, host resources untracked. Learned table
   // (16 observations, published at 16): `rest` unconstrained 1-GPU pods, 2 unconstrained 8-GPU
-  // pods, `t4Only` 1-GPU pods constrained to T4.
+  // pods, `t4Only` 1-GPU pods constrained to T4. Both nodes are shown to the policy first, so it
+  // knows 2 GPU models when the table is published.
   const t4 = node('t4', 'T4', 2);
   const g2 = node('g2', 'G2', 8);
   const learned = (t4Only: number) => {
     const policy = createPhalanxPolicy();
-    for (let i = 0; i < 16 - 2 - t4Only; i++) policy.observe?.(whole(1));
+    policy.observe?.(whole(1));
+    policy.score(onDevice0(t4, whole(1)));
+    policy.score(onDevice0(g2, whole(1)));
+    for (let i = 1; i < 16 - 2 - t4Only; i++) policy.observe?.(whole(1));
     for (let i = 0; i < 2; i++) policy.observe?.(whole(8));
     for (let i = 0; i < t4Only; i++) policy.observe?.(whole(1, ['T4']));
     return policy;
   };
 
   it('sends a pod that can run anywhere away from a model constrained pods need', () => {
-    const policy = learned(6);
+    const policy = learned(10);
     // T4: fragment for the 8-GPU type falls 2000 -> 1000 (x2 pods): increase -125 per pod;
-    // best-fit leftover 0.5 * 1000/8000 = 0.0625 (x80); constrained share 6/16 x 1000 milli x 3.
-    expect(policy.score(onDevice0(t4, whole(1)))).toBeCloseTo(125 - 5 - 1125, 9);
-    // G2: 8-GPU type 0 -> 7000 (x2), T4-only type 8000 -> 7000 (x6): increase 8000/16 = 500;
+    // best-fit leftover 0.5 * 1000/8000 = 0.0625 (x80); scarcity of T4: 10000 of 30000 learned
+    // milli name it, 2 models known: 2/3, x 1000 milli taken.
+    expect(policy.score(onDevice0(t4, whole(1)))).toBeCloseTo(125 - 5 - 2000 / 3, 9);
+    // G2: 8-GPU type 0 -> 7000 (x2), T4-only type 8000 -> 7000 (x10): increase 4000/16 = 250;
     // leftover 0.5 * 7000/8000 = 0.4375 (x80); no pod is constrained to G2.
-    expect(policy.score(onDevice0(g2, whole(1)))).toBeCloseTo(-500 - 35, 9);
+    expect(policy.score(onDevice0(g2, whole(1)))).toBeCloseTo(-250 - 35, 9);
+    expect(policy.score(onDevice0(t4, whole(1)))).toBeLessThan(policy.score(onDevice0(g2, whole(1))));
   });
 
   it('keeps preferring the small node when no pod names a model', () => {
@@ -117,19 +157,20 @@ describe('phalanx on capacity that model-constrained pods need', () => {
     expect(policy.score(onDevice0(g2, whole(1)))).toBeCloseTo(-875 - 35, 9);
   });
 
-  it('takes its two weights from the caller (cross-validation) and defaults to the shipped ones', () => {
-    const withWeights = (bestFit: number, constrainedDemand: number) => {
-      const policy = createPhalanxPolicy({ bestFit, constrainedDemand });
+  it('takes its best-fit weight from the caller (cross-validation) and defaults to the shipped one', () => {
+    const withWeight = (bestFit: number) => {
+      const policy = createPhalanxPolicy({ bestFit });
       for (let i = 0; i < 8; i++) policy.observe?.(whole(1));
       for (let i = 0; i < 2; i++) policy.observe?.(whole(8));
       for (let i = 0; i < 6; i++) policy.observe?.(whole(1, ['T4']));
       return policy;
     };
-    // T4 as in the first case: fragment -125, leftover 0.0625, constrained 6/16 x 1000 milli.
-    expect(withWeights(0, 0).score(onDevice0(t4, whole(1)))).toBeCloseTo(125, 9);
-    expect(withWeights(160, 6).score(onDevice0(t4, whole(1)))).toBeCloseTo(125 - 10 - 2250, 9);
-    expect(
-      withWeights(PHALANX_WEIGHTS.bestFit, PHALANX_WEIGHTS.constrainedDemand).score(onDevice0(t4, whole(1))),
-    ).toBeCloseTo(learned(6).score(onDevice0(t4, whole(1))), 9);
+    // T4 as in the first case, but only T4 is known (named by pods): scarcity 0.2.
+    expect(withWeight(0).score(onDevice0(t4, whole(1)))).toBeCloseTo(125 - 200, 9);
+    expect(withWeight(160).score(onDevice0(t4, whole(1)))).toBeCloseTo(125 - 10 - 200, 9);
+    expect(withWeight(PHALANX_WEIGHTS.bestFit).score(onDevice0(t4, whole(1)))).toBeCloseTo(
+      125 - PHALANX_WEIGHTS.bestFit * 0.0625 - 200,
+      9,
+    );
   });
 });
