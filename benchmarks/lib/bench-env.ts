@@ -9,10 +9,12 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { stringify } from 'yaml';
 import { clusterDown, clusterUp } from '../../testbed/cluster.js';
 import { startPhalanx, stopPhalanx, PHALANX_LOG } from '../../testbed/phalanx-process.js';
 import { binaryPaths, REPO_ROOT, selectedK8sVersion } from '../../testbed/versions.js';
 import { NodeLabel, Resource } from '../../src/core/names.js';
+import { PooledKubeConfig } from '../../src/kube/kube-config.js';
 import { ensureNamespace, forceDeletePods } from './namespaces.js';
 import { watchPods } from './pod-watch.js';
 import { cpuSampler, findPid, type CpuSampler } from './process-cpu.js';
@@ -30,6 +32,8 @@ export interface BenchEnvOptions {
   readonly runtimeConfig?: string;
   /** Phalanx placement policy (default: its configured default). */
   readonly policy?: string;
+  /** Further Phalanx settings (config file sections, e.g. `{ filter: { mode: 'bestTier' } }`). */
+  readonly phalanxConfig?: Readonly<Record<string, unknown>>;
   /** Run Phalanx under `node --cpu-prof`; the profile lands in benchmarks/results/. */
   readonly cpuProf?: boolean;
   readonly keepCluster?: boolean;
@@ -101,7 +105,9 @@ export async function startBenchEnv(opts: BenchEnvOptions): Promise<BenchEnv> {
     kwokManagedNodes: false,
     log: opts.log,
   });
-  const kc = new KubeConfig();
+  // One connection pool for the bench's own requests (pod creations, watches): with client-node's
+  // Agent per call, each created pod cost the API server a TLS handshake inside a streamed run's window.
+  const kc = new PooledKubeConfig();
   kc.loadFromFile(cluster.kubeconfig);
   const dir = join(cluster.stateDir, 'bench');
   await mkdir(dir, { recursive: true });
@@ -123,7 +129,7 @@ export async function startBenchEnv(opts: BenchEnvOptions): Promise<BenchEnv> {
   // No kubelet runs the bench nodes, so no GPU reservation pod would ever report its device: shares
   // stay ledger entries, as before reservations existed (bench:fractions measures reservations).
   const configFile = join(dir, 'phalanx-config.yaml');
-  await writeFile(configFile, 'reservations:\n  enabled: false\n');
+  await writeFile(configFile, stringify({ ...opts.phalanxConfig, reservations: { enabled: false } }));
   const command =
     `cd '${REPO_ROOT}' && exec '${process.execPath}' ${prof}--import tsx src/cli/main.ts serve` +
     ` --config '${configFile}' --kubeconfig '${cluster.kubeconfig}' --extender-host 127.0.0.1` +

@@ -3,16 +3,18 @@
 // ../lib/bench-env.ts for how nodes are kept free of heartbeat load). Results: human table or --json,
 // and benchmarks/results/scheduler.json (+ scheduler.svg).
 import { mkdir, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { Command } from 'commander';
 import { stateDirOf } from '../../testbed/cluster.js';
 import { startBenchEnv } from '../lib/bench-env.js';
 import { note, progressBar } from '../lib/progress.js';
 import { commandLine, machineDescription, writeJsonResult, writeResult } from '../lib/results.js';
+import { cpuPerPod, type CpuSampler } from '../lib/process-cpu.js';
 import { round } from '../lib/stats.js';
 import { schedulerChart } from '../lib/charts.js';
 import { syntheticFabricYaml } from '../lib/synthetic-fabric.js';
-import { measureThroughput, type ThroughputResult } from './throughput.js';
+import { measureThroughput, netOfIdle, type ThroughputResult } from './throughput.js';
 
 const opts = new Command()
   .option('--nodes <n>', 'fake GPU nodes (8 GPUs each)', '1000')
@@ -22,6 +24,12 @@ const opts = new Command()
   .option('--max-seconds <n>', 'time bound per configuration', '600')
   .option('--kubeconfig <file>', 'run against this cluster (Phalanx and phalanx-scheduler deployed)')
   .option('--streaming', 'create pods while the scheduler runs (default in local mode: a paused backlog)')
+  .option(
+    '--filter-mode <mode>',
+    "Phalanx's filter answer: allFeasible or bestTier (local mode)",
+    'allFeasible',
+  )
+  .option('--best-tier-max <n>', 'nodes a bestTier answer keeps at most (local mode)', '16')
   .option('--cpu-prof', 'profile Phalanx (node --cpu-prof) into benchmarks/results/')
   .option('--keep-cluster', 'leave the local cluster running')
   .option('--json', 'print one JSON object on stdout')
@@ -34,10 +42,26 @@ const opts = new Command()
     maxSeconds: string;
     kubeconfig?: string;
     streaming?: boolean;
+    filterMode: string;
+    bestTierMax: string;
     cpuProf?: boolean;
     keepCluster?: boolean;
     json?: boolean;
   }>();
+
+if (opts.filterMode !== 'allFeasible' && opts.filterMode !== 'bestTier') {
+  throw new Error(`--filter-mode must be allFeasible or bestTier, got ${opts.filterMode}`);
+}
+const filter = { mode: opts.filterMode, bestTierMaxNodes: Number(opts.bestTierMax) };
+const IDLE_SETTLE_MS = 10_000;
+const IDLE_SAMPLE_MS = 10_000;
+
+async function idleCpu(sample: CpuSampler, ms: number): Promise<Record<string, number>> {
+  const before = sample();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const after = sample();
+  return cpuPerPod(before, after, ms / 1000);
+}
 
 const nodes = Number(opts.nodes);
 const pods = Number(opts.pods);
@@ -53,6 +77,9 @@ const env = await startBenchEnv({
   name,
   fabricFile,
   ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+  // No gpu-milli node-status writes: the bench's pods need none (the scheduler ignores the resource),
+  // and the first pass over every node would land in the stock configuration's measured window.
+  phalanxConfig: { filter, advertiseGpuMilli: false },
   cpuProf: opts.cpuProf === true,
   keepCluster: opts.keepCluster === true,
   log,
@@ -62,6 +89,7 @@ const backlogOf = (profile: string) => {
   return process ? { backlog: process } : {};
 };
 let without: ThroughputResult;
+let idleCpuMsPerSec: Record<string, number> | undefined;
 let withPhalanx: ThroughputResult;
 const progress = progressBar('bench:scheduler', pods);
 try {
@@ -90,6 +118,13 @@ try {
     ...(env.cpu ? { cpu: env.cpu(env.phalanxScheduler) } : {}),
     ...backlogOf(env.phalanxScheduler),
   });
+  // What each process spends with no pod in flight (watch bookmarks, controller resyncs, etcd's own
+  // ticks), in CPU ms per second, once the deletions have settled. A slower run spreads more of it
+  // over each pod, so the per-pod figures are also given net of it.
+  if (env.cpu) {
+    await new Promise((resolve) => setTimeout(resolve, IDLE_SETTLE_MS));
+    idleCpuMsPerSec = await idleCpu(env.cpu(env.phalanxScheduler), IDLE_SAMPLE_MS);
+  }
 } finally {
   progress.stop();
   await env.stop();
@@ -104,16 +139,20 @@ const result = {
     : 'local cluster (kwokctl, kwok-controller disabled): nodes created Ready, no kubelet simulation, no heartbeats',
   nodes: env.nodes.length,
   pods,
+  loadAverage1m: round(loadavg()[0] ?? 0, 2),
+  phalanxFilter: env.external ? 'as deployed' : filter,
   withPhalanxPodsPerSec: withPhalanx.podsPerSec,
   withoutPhalanxPodsPerSec: without.podsPerSec,
   ratio: without.podsPerSec > 0 ? round(withPhalanx.podsPerSec / without.podsPerSec, 3) : 0,
   bindP50Ms: withPhalanx.bindP50Ms,
   bindP99Ms: withPhalanx.bindP99Ms,
   withoutPhalanxBindP99Ms: without.bindP99Ms,
-  runs: [withPhalanx, without],
+  idleCpuMsPerSec,
+  runs: [withPhalanx, without].map((r) => ({ ...r, ...netOfIdle(r, idleCpuMsPerSec) })),
 };
 writeJsonResult('scheduler', result);
-writeJsonResult(`scheduler-n${result.nodes}${opts.streaming ? '-streaming' : ''}`, result);
+const tierSuffix = filter.mode === 'bestTier' ? `-besttier${filter.bestTierMaxNodes}` : '';
+writeJsonResult(`scheduler-n${result.nodes}${opts.streaming ? '-streaming' : ''}${tierSuffix}`, result);
 writeResult('scheduler.svg', schedulerChart(result));
 if (opts.json) console.log(JSON.stringify(result));
 else {

@@ -160,3 +160,20 @@ export function throughputSamples(counts: readonly { at: number; bound: number }
   while (last > first && !(rates[last]?.grew ?? false)) last--;
   return rates.slice(first, last + 1).map((r) => r.rate);
 }
+
+/**
+ * CPU per pod minus what each process spends idle (`idleMsPerSec`) over the run's duration: a slower
+ * run spreads more background work over each pod, which says nothing about the pod's own cost.
+ */
+export function netOfIdle(
+  r: Pick<ThroughputResult, 'cpuMsPerPod' | 'seconds' | 'bound'>,
+  idleMsPerSec: Readonly<Record<string, number>> | undefined,
+): { netCpuMsPerPod?: Record<string, number> } {
+  if (!r.cpuMsPerPod || !idleMsPerSec || r.bound === 0) return {};
+  const net: Record<string, number> = {};
+  for (const [name, ms] of Object.entries(r.cpuMsPerPod)) {
+    const idle = idleMsPerSec[name] ?? 0;
+    net[name] = round(ms - (idle * r.seconds) / r.bound, 2);
+  }
+  return { netCpuMsPerPod: net };
+}

@@ -243,6 +243,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     gangs,
     limits: config.limits,
     ...(preemptionHolds ? { noRoom: preemptFor } : {}),
+    filterAnswer: config.filter,
   });
 
   const quota = createQuotaMetrics(registry, () =>

@@ -97,6 +97,20 @@ export const configSchema = z.strictObject({
     .prefault({}),
   policy: z.string().min(1).default('phalanx'),
   /**
+   * What the filter verb answers for a single pod (gang members keep their plan). `allFeasible`:
+   * every node where it fits; prioritize ranks them and kube-scheduler adds its own plugin scores.
+   * `bestTier`: only the nodes prioritize would score highest, at most `bestTierMaxNodes` of them in
+   * the scheduler's order; kube-scheduler then scores only those (none when one is left, skipping
+   * prioritize too), which costs it and the extender less CPU per pod, but its own preferences
+   * (spreading, preferred affinity, balanced allocation) then choose only within that tier.
+   */
+  filter: z
+    .strictObject({
+      mode: z.enum(['allFeasible', 'bestTier']).default('allFeasible'),
+      bestTierMaxNodes: z.number().int().min(1).max(10_000).default(16),
+    })
+    .prefault({}),
+  /**
    * Bounds on what one pod may ask for, enforced by the webhook (a denial naming the field) and
    * again by the extender (filter answers "invalid request" naming the field), so no request costs
    * memory in proportion to a number it states.

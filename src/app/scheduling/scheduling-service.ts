@@ -22,6 +22,7 @@ import {
   type NodeFit,
 } from '../placement/placement.js';
 import type { BindingWriter } from '../binding/binding-writer.js';
+import { ALL_FEASIBLE, bestTier, type FilterAnswer } from './best-tier.js';
 import type { GangVerbs } from '../gang/gang-types.js';
 import type { PodReader, PodRef } from '../ports.js';
 import type { BindRequest, FilterOutcome, HostScore, SchedulingVerbs } from '../verbs.js';
@@ -48,6 +49,8 @@ export interface SchedulingServiceDeps {
    * preempts for GPU shares, which kube-scheduler's preemption never sees short).
    */
   readonly noRoom?: (pod: PodShape, demand: PodDemand, offered: readonly string[]) => void;
+  /** All feasible nodes (default) or only Phalanx's best tier of them (see best-tier.ts). */
+  readonly filterAnswer?: FilterAnswer;
 }
 
 const DEFAULT_LIMITS: DemandLimits = {
@@ -136,6 +139,11 @@ export class SchedulingService implements SchedulingVerbs {
       this.filterSingle(demand, shape, fits, nodeNames),
     );
     if (outcome.feasible.length === 0) this.deps.noRoom?.(pod, demand, nodeNames);
+    const answer = this.deps.filterAnswer ?? ALL_FEASIBLE;
+    if (answer.mode === 'bestTier' && outcome.feasible.length > 1) {
+      const scored = this.scoreManaged(demand, outcome.feasible);
+      return { ...outcome, feasible: bestTier(scored, answer.bestTierMaxNodes) };
+    }
     return outcome;
   }
 
@@ -172,6 +180,11 @@ export class SchedulingService implements SchedulingVerbs {
       return nodeNames.map((host) => ({ host, score: 0 }));
     }
     if (!isManaged(demand)) return nodeNames.map((host) => ({ host, score: 0 }));
+    return this.scoreManaged(demand, nodeNames);
+  }
+
+  /** Extender scores of a managed pod over `nodeNames`, memoized per list as prioritize answers. */
+  private scoreManaged(demand: PodDemand, nodeNames: readonly string[]): HostScore[] {
     const policy = this.deps.policyFor(demand);
     const shape = demandShapeKey(demand);
     const table = this.placement.scoresFor(policy, shape);

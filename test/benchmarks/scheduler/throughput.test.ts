@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { throughputSamples } from '../../../benchmarks/scheduler/throughput.js';
+import { netOfIdle, throughputSamples } from '../../../benchmarks/scheduler/throughput.js';
 
 describe('throughputSamples', () => {
   it('keeps the intervals from the first binding to the last, as pods per second', () => {
@@ -31,5 +31,21 @@ describe('throughputSamples', () => {
         { at: 1000, bound: 0 },
       ]),
     ).toEqual([]);
+  });
+});
+
+describe('netOfIdle', () => {
+  it("subtracts each process's idle CPU over the run, spread over the bound pods", () => {
+    const run = { cpuMsPerPod: { apiserver: 6, etcd: 2, phalanx: 4 }, seconds: 100, bound: 2000 };
+    // apiserver idles at 20 ms/s: 2000 ms over 2000 pods is 1 ms each; etcd at 8 ms/s: 0.4 ms.
+    expect(netOfIdle(run, { apiserver: 20, etcd: 8 })).toEqual({
+      netCpuMsPerPod: { apiserver: 5, etcd: 1.6, phalanx: 4 },
+    });
+  });
+
+  it('gives nothing without an idle sample or without bound pods', () => {
+    const run = { cpuMsPerPod: { apiserver: 6 }, seconds: 10, bound: 0 };
+    expect(netOfIdle(run, { apiserver: 1 })).toEqual({});
+    expect(netOfIdle({ ...run, bound: 5 }, undefined)).toEqual({});
   });
 });
