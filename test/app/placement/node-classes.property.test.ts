@@ -14,6 +14,7 @@ import { createPhalanxPolicy } from '../../../src/core/policies/phalanx.js';
 import type { PlacementPolicy } from '../../../src/core/policies/policy.js';
 import { isScoredByFreeView, markScoredByFreeView } from '../../../src/core/policies/score-class-cache.js';
 import type { GpuRequest, NodeGpuState, NodeInventory, PodDemand } from '../../../src/core/types.js';
+import { churn } from '../../support/ledger-churn.js';
 
 const GIB = 2 ** 30;
 
@@ -116,8 +117,6 @@ describe('PlacementCache answers shared per node class', () => {
             const cache = new PlacementCache(state);
             const used = make();
             const names = inventories.map((i) => i.name);
-            const bound: string[] = [];
-            let uid = 0;
             const check = (): void => {
               for (const [i, d] of asked.entries()) {
                 const policy = used[i % used.length]!;
@@ -138,21 +137,7 @@ describe('PlacementCache answers shared per node class', () => {
               }
             };
             check();
-            for (const s of steps) {
-              if (s.kind === 'bind') {
-                const node = names[s.node % names.length]!;
-                const candidates = candidateAssignments(state.nodeState(node)!, s.demand);
-                const assignment = candidates[s.pick % Math.max(1, candidates.length)];
-                if (assignment === undefined) continue;
-                const id = `pod-${uid++}`;
-                expect(state.commit(id, assignment).ok).toBe(true);
-                bound.push(id);
-              } else if (bound.length > 0) {
-                const [id] = bound.splice(s.pick % bound.length, 1);
-                expect(state.release(id!)).toBe(true);
-              }
-              check();
-            }
+            churn(state, names, steps, check);
           },
         ),
         { numRuns: 200 },

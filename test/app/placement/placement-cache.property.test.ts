@@ -13,6 +13,7 @@ import { ClusterState } from '../../../src/core/cluster-state.js';
 import { candidateAssignments } from '../../../src/core/ledger/device-fit.js';
 import { createPhalanxPolicy } from '../../../src/core/policies/phalanx.js';
 import type { GpuRequest, NodeInventory, PodDemand } from '../../../src/core/types.js';
+import { churn } from '../../support/ledger-churn.js';
 
 const GIB = 2 ** 30;
 
@@ -69,8 +70,6 @@ describe('PlacementCache after binds and releases', () => {
           const memo = new NodeListMemo<(number | undefined)[]>(cache);
           const policy = createPhalanxPolicy();
           const names = inventories.map((i) => i.name);
-          const bound: string[] = [];
-          let uid = 0;
           const check = (): void => {
             for (const d of asked) {
               policy.observe?.(d);
@@ -92,21 +91,7 @@ describe('PlacementCache after binds and releases', () => {
             }
           };
           check();
-          for (const s of steps) {
-            if (s.kind === 'bind') {
-              const name = names[s.node % names.length]!;
-              const candidates = candidateAssignments(state.nodeState(name)!, s.demand);
-              const assignment = candidates[s.pick % Math.max(1, candidates.length)];
-              if (assignment === undefined) continue;
-              const id = `pod-${uid++}`;
-              expect(state.commit(id, assignment).ok).toBe(true);
-              bound.push(id);
-            } else if (bound.length > 0) {
-              const [id] = bound.splice(s.pick % bound.length, 1);
-              expect(state.release(id!)).toBe(true);
-            }
-            check();
-          }
+          churn(state, names, steps, check);
         },
       ),
       { numRuns: 150 },

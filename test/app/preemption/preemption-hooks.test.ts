@@ -1,16 +1,13 @@
 // Where preemption meets single-pod scheduling: a share that fits nowhere is handed over with the
 // nodes it was offered, and capacity held for a preemptor (its own reservation) is offered to it alone.
 import { describe, expect, it } from 'vitest';
-import { BindingWriter } from '../../../src/app/binding/binding-writer.js';
-import { SchedulingService } from '../../../src/app/scheduling/scheduling-service.js';
 import { ClusterState } from '../../../src/core/cluster-state.js';
 import { nodeInventory } from '../../../src/core/inventory.js';
 import type { PodShape } from '../../../src/core/kube-shapes.js';
-import { policyByName } from '../../../src/core/policies/registry.js';
 import type { PodDemand } from '../../../src/core/types.js';
 import { FakeApi } from '../../fakes/app-ports.js';
-import { FakeClock } from '../../fakes/kube-clock.js';
 import { share } from '../../support/assignments.js';
+import { binpackService } from '../../support/scheduling-fixtures.js';
 
 const gpuNode = (name: string) =>
   nodeInventory({
@@ -30,15 +27,7 @@ function world() {
   state.applyNode(gpuNode('n2'));
   const api = new FakeApi();
   const handed: { pod: string; demand: PodDemand; offered: readonly string[] }[] = [];
-  const service = new SchedulingService({
-    state,
-    policyFor: () => policyByName('binpack'),
-    pods: api,
-    binding: new BindingWriter({ state, binder: api, pods: api }),
-    clock: new FakeClock(1_000_000),
-    reservationTtlMs: 30_000,
-    levels: [],
-    notServingReason: () => undefined,
+  const service = binpackService(state, api, {
     noRoom: (pod, demand, offered) => handed.push({ pod: pod.metadata?.name ?? '', demand, offered }),
   });
   return { state, service, handed };

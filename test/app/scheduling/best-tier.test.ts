@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { BindingWriter } from '../../../src/app/binding/binding-writer.js';
 import { bestTier, type FilterAnswer } from '../../../src/app/scheduling/best-tier.js';
-import { SchedulingService } from '../../../src/app/scheduling/scheduling-service.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { ClusterState } from '../../../src/core/cluster-state.js';
-import { nodeInventory } from '../../../src/core/inventory.js';
 import type { PodShape } from '../../../src/core/kube-shapes.js';
-import { policyByName } from '../../../src/core/policies/registry.js';
 import { FakeApi } from '../../fakes/app-ports.js';
-import { FakeClock } from '../../fakes/kube-clock.js';
+import { binpackService, h100Node, pendingGpuPod } from '../../support/scheduling-fixtures.js';
 
 describe('filter settings', () => {
   it('default to every feasible node and bound the tier', () => {
@@ -45,47 +41,16 @@ describe('bestTier', () => {
   });
 });
 
-function gpuNode(name: string, gpus: number, labels: Record<string, string> = {}) {
-  return nodeInventory({
-    metadata: {
-      name,
-      labels: { 'nvidia.com/gpu.memory': '81920', 'nvidia.com/gpu.product': 'H100', ...labels },
-    },
-    status: { allocatable: { 'nvidia.com/gpu': String(gpus) } },
-  });
-}
-
-function pod(name: string, opts: { fraction?: string; gpus?: number }): PodShape {
-  const annotations: Record<string, string> = {};
-  if (opts.fraction) annotations['phalanx.dev/gpu-fraction'] = opts.fraction;
-  const limits = opts.gpus ? { 'nvidia.com/gpu': String(opts.gpus) } : {};
-  return {
-    metadata: { name, namespace: 'ml', uid: `uid-${name}`, annotations },
-    spec: { containers: [{ name: 'main', resources: { limits } }] },
-    status: { phase: 'Pending' },
-  };
-}
-
 /** A mixed cluster: two 8-GPU pools, a 4-GPU node, CPU-only nodes; some GPUs already in use. */
 function cluster(answer: FilterAnswer) {
   const state = new ClusterState();
-  for (let i = 0; i < 6; i++) state.applyNode(gpuNode(`a100-${i}`, 8, { pool: 'a' }));
-  for (let i = 0; i < 4; i++) state.applyNode(gpuNode(`h100-${i}`, 8, { pool: 'b' }));
-  state.applyNode(gpuNode('small-0', 4));
-  state.applyNode(gpuNode('cpu-0', 0));
-  state.applyNode(gpuNode('cpu-1', 0));
+  for (let i = 0; i < 6; i++) state.applyNode(h100Node(`a100-${i}`, 8, { pool: 'a' }));
+  for (let i = 0; i < 4; i++) state.applyNode(h100Node(`h100-${i}`, 8, { pool: 'b' }));
+  state.applyNode(h100Node('small-0', 4));
+  state.applyNode(h100Node('cpu-0', 0));
+  state.applyNode(h100Node('cpu-1', 0));
   const api = new FakeApi();
-  const service = new SchedulingService({
-    state,
-    policyFor: () => policyByName('binpack'),
-    pods: api,
-    binding: new BindingWriter({ state, binder: api, pods: api }),
-    clock: new FakeClock(1_000_000),
-    reservationTtlMs: 30_000,
-    levels: [],
-    notServingReason: () => undefined,
-    filterAnswer: answer,
-  });
+  const service = binpackService(state, api, { filterAnswer: answer });
   const bind = async (p: PodShape, node: string): Promise<string> => {
     api.add(p);
     return service.bind({ namespace: 'ml', name: p.metadata!.name!, uid: p.metadata!.uid!, node });
@@ -107,10 +72,10 @@ describe('filter in bestTier mode', () => {
     const all = cluster({ mode: 'allFeasible', bestTierMaxNodes: 16 });
     // The same partial fill in both: two nodes with some GPUs taken, so binpack prefers them.
     for (const c of [tier, all]) {
-      expect(await c.bind(pod('w1', { gpus: 6 }), 'a100-2')).toBe('');
-      expect(await c.bind(pod('w2', { gpus: 2 }), 'h100-1')).toBe('');
+      expect(await c.bind(pendingGpuPod('w1', { gpus: 6 }), 'a100-2')).toBe('');
+      expect(await c.bind(pendingGpuPod('w2', { gpus: 2 }), 'h100-1')).toBe('');
     }
-    const probe = pod('p', { gpus: 1 });
+    const probe = pendingGpuPod('p', { gpus: 1 });
     const feasible = all.service.filter(probe, NAMES).feasible;
     expect(feasible).not.toContain('cpu-0');
     expect(feasible.length).toBeGreaterThan(2);
@@ -129,8 +94,8 @@ describe('filter in bestTier mode', () => {
 
   it('binds on a tier node and keeps the ledger in step', async () => {
     const c = cluster({ mode: 'bestTier', bestTierMaxNodes: 16 });
-    expect(await c.bind(pod('w1', { gpus: 4 }), 'h100-3')).toBe('');
-    const share = pod('s1', { fraction: '0.5' });
+    expect(await c.bind(pendingGpuPod('w1', { gpus: 4 }), 'h100-3')).toBe('');
+    const share = pendingGpuPod('s1', { fraction: '0.5' });
     const { feasible } = c.service.filter(share, NAMES);
     expect(feasible).toEqual(['h100-3']);
     expect(await c.bind(share, 'h100-3')).toBe('');
@@ -141,7 +106,7 @@ describe('filter in bestTier mode', () => {
   it('caps a tier of equals at bestTierMaxNodes, in the order the scheduler sent', () => {
     const c = cluster({ mode: 'bestTier', bestTierMaxNodes: 3 });
     const rotated = [...NAMES.slice(5), ...NAMES.slice(0, 5)];
-    const { feasible } = c.service.filter(pod('p', { gpus: 8 }), rotated);
+    const { feasible } = c.service.filter(pendingGpuPod('p', { gpus: 8 }), rotated);
     expect(feasible).toHaveLength(3);
     const eligible = rotated.filter((n) => n.startsWith('a100') || n.startsWith('h100'));
     expect(feasible).toEqual(eligible.slice(0, 3));
@@ -149,13 +114,13 @@ describe('filter in bestTier mode', () => {
 
   it('still reports every node with its reason when none fits', () => {
     const c = cluster({ mode: 'bestTier', bestTierMaxNodes: 1 });
-    const out = c.service.filter(pod('huge', { gpus: 16 }), NAMES);
+    const out = c.service.filter(pendingGpuPod('huge', { gpus: 16 }), NAMES);
     expect(out.feasible).toEqual([]);
     expect(Object.keys(out.unresolvable).sort()).toEqual([...NAMES].sort());
   });
 
   it('leaves pods without GPU requests untouched', () => {
     const c = cluster({ mode: 'bestTier', bestTierMaxNodes: 1 });
-    expect(c.service.filter(pod('web', {}), NAMES).feasible).toEqual(NAMES);
+    expect(c.service.filter(pendingGpuPod('web', {}), NAMES).feasible).toEqual(NAMES);
   });
 });

@@ -3,36 +3,15 @@ import { BindingWriter } from '../../../src/app/binding/binding-writer.js';
 import { BindError } from '../../../src/app/ports.js';
 import { SchedulingService } from '../../../src/app/scheduling/scheduling-service.js';
 import { ClusterState } from '../../../src/core/cluster-state.js';
-import { nodeInventory } from '../../../src/core/inventory.js';
 import type { PodShape } from '../../../src/core/kube-shapes.js';
 import type { PlacementPolicy } from '../../../src/core/policies/policy.js';
 import { policyByName } from '../../../src/core/policies/registry.js';
 import { FakeApi } from '../../fakes/app-ports.js';
 import { FakeClock } from '../../fakes/kube-clock.js';
+import { h100Node, pendingGpuPod } from '../../support/scheduling-fixtures.js';
 
-function gpuNode(name: string, gpus: number, extra: Record<string, string> = {}) {
-  return nodeInventory({
-    metadata: {
-      name,
-      labels: { 'nvidia.com/gpu.memory': '81920', 'nvidia.com/gpu.product': 'H100', ...extra },
-    },
-    status: { allocatable: { 'nvidia.com/gpu': String(gpus) } },
-  });
-}
-
-function pod(
-  name: string,
-  opts: { fraction?: string; gpus?: number; annotations?: Record<string, string> } = {},
-): PodShape {
-  const annotations: Record<string, string> = { ...(opts.annotations ?? {}) };
-  if (opts.fraction) annotations['phalanx.dev/gpu-fraction'] = opts.fraction;
-  const limits = opts.gpus ? { 'nvidia.com/gpu': String(opts.gpus) } : {};
-  return {
-    metadata: { name, namespace: 'ml', uid: `uid-${name}`, annotations },
-    spec: { containers: [{ name: 'main', resources: { limits } }] },
-    status: { phase: 'Pending' },
-  };
-}
+const gpuNode = h100Node;
+const pod = pendingGpuPod;
 
 let state: ClusterState;
 let api: FakeApi;
