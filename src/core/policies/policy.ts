@@ -12,10 +12,10 @@ export interface Candidate {
 export interface PlacementPolicy {
   readonly name: string;
   /**
-   * Rank one candidate; higher is better. Pure with respect to the candidate: nothing it records may
-   * change a score before `version()` changes. Called for every feasible device set on every feasible node, so keep it cheap. A
-   * policy whose score reads the node only through its model and free view may declare it
-   * (score-class-cache.ts): placement then scores one node per class of look-alike nodes.
+   * Rank one candidate; higher is better. Pure with respect to the candidate: nothing it records
+   * may change a score before `version()` changes. Called for every feasible device set on every
+   * feasible node, so keep it cheap. A policy whose score reads the node only through its model and
+   * free view may declare it (score-class-cache.ts): placement then scores one node per class.
    */
   score(candidate: Candidate): number;
   /**
