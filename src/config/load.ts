@@ -26,6 +26,8 @@ const ENV_PATHS: Readonly<Record<string, string>> = {
   PHALANX_KUBECONFIG: 'kube.kubeconfig',
   PHALANX_SCHEDULER_NAME: 'schedulerName',
   PHALANX_POLICY: 'policy',
+  PHALANX_FILTER_MODE: 'filter.mode',
+  PHALANX_FILTER_BEST_TIER_MAX_NODES: 'filter.bestTierMaxNodes',
   PHALANX_LOG_LEVEL: 'logLevel',
   PHALANX_LEADER_ELECTION: 'leaderElection.enabled',
   PHALANX_POD_NAME: 'leaderElection.podName',

@@ -7,16 +7,11 @@
 // leaf-r1 pool a (one node cordoned, one node's CPU taken by a pod bound to it directly) and rack
 // leaf-r2 pool b (tainted pool=b:NoSchedule), as an admin would through the API: every clique of
 // pool a keeps exactly 2 usable nodes.
-import {
-  PatchStrategy,
-  setHeaderOptions,
-  type V1Pod,
-  type V1Taint,
-  type V1Toleration,
-} from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, type V1Pod, type V1Toleration } from '@kubernetes/client-node';
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { selectedK8sVersion } from '../../testbed/versions.js';
 import { useE2E } from './support/e2e-cluster.js';
+import { CORDONED, CPU_FULL, POOL, POOL_A_USABLE, POOLS_FABRIC, setUpPools } from './support/pool-setup.js';
 import {
   CLIQUE_LABEL,
   domainsOf,
@@ -28,20 +23,17 @@ import {
 import {
   fetchLedger,
   isBound,
-  isRunning,
   PLACEMENT_LEVEL,
   podsWithLabel,
   waitForEmptyLedger,
 } from '../../testbed/observe.js';
 import { firstViolationWithin, waitFor } from '../../testbed/wait.js';
-import { gangPod, PAUSE_IMAGE } from '../../testbed/workloads.js';
+import { gangPod } from '../../testbed/workloads.js';
 
 const CLUSTER = 'phalanx-e2e-pools';
 const NS = 'pools';
-const FABRIC = 'testbed/fabric/pools.yaml';
 const LEAF_LABEL = 'network.topology.nvidia.com/leaf';
 const TOPOLOGY_REQUIRED = 'phalanx.dev/topology-required';
-const POOL = 'pool';
 /** How long a waiting gang is watched for any member being bound. */
 const HOLD_MS = 6_000;
 const GPUS = 8;
@@ -52,51 +44,14 @@ const GPUS = 8;
  */
 const LATE_MEMBER_EXPLAINED_WITHIN_MS = 20_000;
 
-const POOL_A_RACK = 'leaf-r1';
-const POOL_B_RACK = 'leaf-r2';
-const CORDONED = 'leaf-r1-c1-n0';
-const CPU_FULL = 'leaf-r1-c2-n0';
-/** Pool a minus the cordoned node and the node whose CPU is taken. */
-const POOL_A_USABLE = ['leaf-r1-c1-n1', 'leaf-r1-c1-n2', 'leaf-r1-c2-n1', 'leaf-r1-c2-n2'];
-const POOL_B_TAINT: V1Taint = { key: POOL, value: 'b', effect: 'NoSchedule' };
 const TOLERATE_POOL_B: V1Toleration = { key: POOL, operator: 'Equal', value: 'b', effect: 'NoSchedule' };
 
-const e2e = useE2E(CLUSTER, { namespaces: [NS], fabricFile: FABRIC });
+const e2e = useE2E(CLUSTER, { namespaces: [NS], fabricFile: POOLS_FABRIC });
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 /** The admin's work: pools by label, pool b tainted, one pool-a node cordoned, another's CPU taken. */
 beforeAll(async () => {
-  for (const node of (await e2e.core.listNode()).items) {
-    const name = node.metadata?.name ?? '';
-    const rack = node.metadata?.labels?.[LEAF_LABEL];
-    if (rack !== POOL_A_RACK && rack !== POOL_B_RACK) continue;
-    const pool = rack === POOL_A_RACK ? 'a' : 'b';
-    const spec =
-      pool === 'b'
-        ? { taints: [...(node.spec?.taints ?? []), POOL_B_TAINT] }
-        : name === CORDONED
-          ? { unschedulable: true }
-          : {};
-    await e2e.core.patchNode({ name, body: { metadata: { labels: { [POOL]: pool } }, spec } }, mergePatch);
-  }
-  // A CPU-only pod bound by name (no scheduler, no Phalanx), as a DaemonSet or a static pod would be.
-  await e2e.core.createNamespacedPod({
-    namespace: NS,
-    body: {
-      metadata: { name: 'cpu-hog', labels: { app: 'cpu-hog' } },
-      spec: {
-        nodeName: CPU_FULL,
-        terminationGracePeriodSeconds: 0,
-        containers: [
-          { name: 'main', image: PAUSE_IMAGE, resources: { requests: { cpu: '95500m', memory: '1Gi' } } },
-        ],
-      },
-    },
-  });
-  await waitFor('cpu-hog Running on its node', async () => {
-    const pod = await e2e.core.readNamespacedPod({ name: 'cpu-hog', namespace: NS });
-    return isRunning(pod) ? true : undefined;
-  });
+  await setUpPools(e2e.core, NS);
   const labels = await nodeLabels(e2e.core);
   expect([...labels.values()].filter((l) => l[POOL] === 'a')).toHaveLength(6);
   expect([...labels.values()].filter((l) => l[POOL] === 'b')).toHaveLength(6);
