@@ -14,13 +14,8 @@ import {
   type DemandLimits,
 } from '../../core/pod-demand.js';
 import type { Assignment, Clock, PodDemand } from '../../core/types.js';
-import {
-  NodeListMemo,
-  PlacementCache,
-  RejectCause,
-  demandShapeKey,
-  type NodeFit,
-} from '../placement/placement.js';
+import { PlacementCache, RejectCause, demandShapeKey, type NodeFit } from '../placement/placement.js';
+import { NodeListMemo } from '../placement/node-list-memo.js';
 import type { BindingWriter } from '../binding/binding-writer.js';
 import { ALL_FEASIBLE, bestTier, type FilterAnswer } from './best-tier.js';
 import type { GangVerbs } from '../gang/gang-types.js';

@@ -1,0 +1,74 @@
+// A verb's last answer over a whole node list, reused while nothing changed: kube-scheduler sends the
+// same list for pod after pod.
+import { LRUCache } from 'lru-cache';
+import { MAX_KEYS } from './placement.js';
+
+/**
+ * Node names the NodeListMemo keeps across all its entries (each entry holds its request's list):
+ * enough for every key over a 15 000-node cluster's lists many times over, yet bounded whatever
+ * requests send. Least recently used entries go first.
+ */
+const MEMO_MAX_NAMES = 1_000_000;
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** What the memo needs of the placement cache: a count that moves whenever any node changed. */
+interface ChangeCounter {
+  generation(): number;
+}
+
+interface MemoEntry<T> {
+  readonly table: object;
+  readonly generation: number;
+  readonly names: readonly string[];
+  readonly value: T;
+}
+
+/**
+ * A verb's last result per key (demand shape, or policy + shape) over a whole node list.
+ * kube-scheduler asks again over the same list for every pod; while no node changed and the key's
+ * cache table is the same one (same policy version), the answer is the same, so it costs one string
+ * comparison per node instead of a hashed lookup plus a new result. Values are shared: callers must
+ * not mutate them.
+ */
+export class NodeListMemo<T> {
+  readonly #cache: ChangeCounter;
+  /** Bounded by entries and by the node names they hold (a request's list can be long). */
+  readonly #entries = new LRUCache<string, MemoEntry<T>>({
+    max: MAX_KEYS,
+    maxSize: MEMO_MAX_NAMES,
+    sizeCalculation: (entry) => entry.names.length + 1,
+  });
+
+  constructor(cache: ChangeCounter) {
+    this.#cache = cache;
+  }
+
+  /** Entries held and the node names they keep, for tests and status pages. */
+  size(): { readonly entries: number; readonly names: number } {
+    return { entries: this.#entries.size, names: this.#entries.calculatedSize };
+  }
+
+  get(key: string, table: object, names: readonly string[], compute: () => T): T {
+    const generation = this.#cache.generation();
+    const entry = this.#entries.get(key);
+    if (
+      entry !== undefined &&
+      entry.table === table &&
+      entry.generation === generation &&
+      sameNames(entry.names, names)
+    ) {
+      return entry.value;
+    }
+    const value = compute();
+    // A list longer than the whole budget is not kept (lru-cache refuses it): computed each time.
+    if (names.length + 1 <= MEMO_MAX_NAMES) this.#entries.set(key, { table, generation, names, value });
+    else this.#entries.delete(key);
+    return value;
+  }
+}
