@@ -16,6 +16,7 @@ import { quantile, round } from '../lib/stats.js';
 import { gangChart } from '../lib/charts.js';
 import { syntheticFabricYaml } from '../lib/synthetic-fabric.js';
 import { runGang } from './gang-latency.js';
+import { histogramTotals, type HistogramTotals } from '../lib/metric-sum.js';
 import { startKueueForBench, type KueueForBench } from '../lib/kueue-bench.js';
 import { KUEUE_GANG_NAMESPACE, runKueuePeer } from './kueue-peer.js';
 
@@ -63,7 +64,11 @@ interface Row {
   bound: number;
   p50Ms: number;
   p99Ms: number;
+  /** Phalanx only: the commit (barrier open → every Binding written), as Phalanx measured it. */
+  commitP50Ms?: number;
+  commitP99Ms?: number;
   samplesMs: number[];
+  commitSamplesMs?: number[];
 }
 
 const env = await startBenchEnv({
@@ -75,7 +80,7 @@ const env = await startBenchEnv({
   log,
 });
 /** One configuration and gang size: `repeats` gangs offered, the bound ones' latencies. */
-const row = (config: string, gangSize: number, samples: number[]): Row => ({
+const row = (config: string, gangSize: number, samples: number[], commits: number[] = []): Row => ({
   config,
   gangSize,
   nodes: env.nodes.length,
@@ -83,8 +88,15 @@ const row = (config: string, gangSize: number, samples: number[]): Row => ({
   bound: samples.length,
   p50Ms: round(quantile(samples, 0.5), 1),
   p99Ms: round(quantile(samples, 0.99), 1),
+  ...(commits.length > 0
+    ? { commitP50Ms: round(quantile(commits, 0.5), 1), commitP99Ms: round(quantile(commits, 0.99), 1) }
+    : {}),
   samplesMs: samples.map((s) => round(s, 1)),
+  ...(commits.length > 0 ? { commitSamplesMs: commits.map((s) => round(s, 1)) } : {}),
 });
+/** Phalanx's own commit histogram across one gang (local mode, where its metrics are reachable). */
+const commitTotals = async (phalanx: boolean): Promise<HistogramTotals | undefined> =>
+  phalanx && env.metricsUrl ? histogramTotals(env.metricsUrl, 'phalanx_gang_commit_seconds') : undefined;
 const asked = opts.configs.split(',');
 const configs = [
   { config: 'phalanx', schedulerName: env.phalanxScheduler, phalanx: true },
@@ -102,7 +114,9 @@ try {
     for (const size of sizes) {
       for (const c of configs) {
         const samples: number[] = [];
+        const commits: number[] = [];
         for (let r = 0; r < repeats; r++) {
+          const before = await commitTotals(c.phalanx);
           const ms = await runGang({
             kc: env.kc,
             watch,
@@ -115,9 +129,13 @@ try {
             timeoutMs: Number(opts.timeoutSeconds) * 1000,
           });
           if (ms !== undefined) samples.push(ms);
+          const after = await commitTotals(c.phalanx);
+          if (ms !== undefined && before && after && after.count === before.count + 1) {
+            commits.push((after.sum - before.sum) * 1000);
+          }
           progress.increment(`${c.config} gang of ${size}`);
         }
-        rows.push(row(c.config, size, samples));
+        rows.push(row(c.config, size, samples, commits));
       }
     }
   } finally {
@@ -163,4 +181,4 @@ const result = {
 writeJsonResult('gang', result);
 writeResult('gang.svg', gangChart(result));
 if (opts.json) console.log(JSON.stringify(result));
-else console.table(rows.map(({ samplesMs: _s, ...rest }) => rest));
+else console.table(rows.map(({ samplesMs: _s, commitSamplesMs: _c, ...rest }) => rest));

@@ -55,6 +55,8 @@ export interface BenchEnv {
   readonly stockScheduler: string;
   readonly nodes: readonly BenchNode[];
   readonly phalanxLog?: string;
+  /** Local mode only: Phalanx's Prometheus metrics (admin port). */
+  readonly metricsUrl?: string;
   /** Local mode only: the scheduler process of a profile, to pause while a backlog is created. */
   scheduler(profile: string): SchedulerProcess | undefined;
   /** Local mode only: CPU time of the processes a pod of `profile` goes through. */
@@ -176,6 +178,7 @@ export async function startBenchEnv(opts: BenchEnvOptions): Promise<BenchEnv> {
     stockScheduler: STOCK_SCHEDULER,
     nodes: await listGpuNodes(kc),
     phalanxLog: join(cluster.stateDir, PHALANX_LOG),
+    metricsUrl: `http://127.0.0.1:${adminPort}/metrics`,
     scheduler: (profile) => schedulers.find((s) => s.profile === profile),
     cpu: (profile) =>
       cpuSampler({

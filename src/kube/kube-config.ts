@@ -10,8 +10,19 @@ import {
   KubeConfig,
   type RequestContext,
 } from '@kubernetes/client-node';
+import { Agent } from 'undici';
 
 type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
+type AgentConnect = NonNullable<NonNullable<ConstructorParameters<typeof Agent>[0]>['connect']>;
+type DispatcherFactory = (cluster: unknown, agentOptions: unknown) => Dispatcher | undefined;
+
+/**
+ * How long an idle connection to the API server is kept. undici's default (4 s, when the server
+ * sends no Keep-Alive hint, which Go servers never do) closed the pool between two gangs, so each
+ * gang's commit (one Binding per member, in parallel) paid a TLS handshake per member on both ends.
+ * The API server closes idle connections after 90 s; 30 s stays under common load-balancer idle limits.
+ */
+export const API_KEEP_ALIVE_MS = 30_000;
 
 /**
  * A KubeConfig whose API calls share one connection pool. client-node 2.0.1 builds a new undici
@@ -24,6 +35,24 @@ type Dispatcher = NonNullable<ReturnType<RequestContext['getDispatcher']>>;
  */
 export class PooledKubeConfig extends KubeConfig {
   #pooled: { readonly key: string; readonly dispatcher: Dispatcher } | undefined;
+
+  constructor() {
+    super();
+    // client-node's dispatcher factory is private: shadowed per instance so the plain-TLS Agent it
+    // builds keeps idle connections API_KEEP_ALIVE_MS; proxies and SOCKS keep client-node's own.
+    const self = this as unknown as { createDispatcher: DispatcherFactory };
+    const original = self.createDispatcher.bind(this);
+    self.createDispatcher = (cluster, agentOptions) => {
+      const opts = this.createDispatcherOptions(
+        cluster as Parameters<KubeConfig['createDispatcherOptions']>[0],
+        agentOptions as Parameters<KubeConfig['createDispatcherOptions']>[1],
+      );
+      if (opts.type !== 'agent') return original(cluster, agentOptions);
+      // client-node types its TLS options with optional fields undici's types want set or absent.
+      const connect = opts.connect as AgentConnect;
+      return new Agent({ connect, keepAliveTimeout: API_KEEP_ALIVE_MS });
+    };
+  }
 
   override async applySecurityAuthentication(context: RequestContext): Promise<void> {
     await super.applySecurityAuthentication(context);

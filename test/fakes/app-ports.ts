@@ -22,6 +22,8 @@ export class FakeApi implements PodReader, Binder {
   finishOnBind = false;
   /** Set to make the next annotateAndBind calls fail with this error. */
   failNext: BindError | undefined;
+  /** Each Binding takes this long to be written (timers: fake ones in tests that advance them). */
+  bindLatencyMs = 0;
 
   add(pod: PodShape): void {
     const copy = structuredClone(pod) as unknown as MutablePod;
@@ -49,7 +51,8 @@ export class FakeApi implements PodReader, Binder {
     stored.spec.nodeName = node;
     if (this.finishOnBind) stored.status = { phase: 'Succeeded' };
     this.bindings.push({ pod, node, annotations: { ...annotations } });
-    return Promise.resolve();
+    if (this.bindLatencyMs === 0) return Promise.resolve();
+    return new Promise((resolve) => setTimeout(resolve, this.bindLatencyMs));
   }
 
   removeSchedulingGate(pod: PodRef, gate: string): Promise<void> {

@@ -59,6 +59,8 @@ describe('connection reuse', () => {
       res.end(JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ml' } }));
     });
     server.on('secureConnection', () => (handshakes += 1));
+    // Like the API server (Go): no Keep-Alive hint, idle connections kept for long (90 s there).
+    server.keepAliveTimeout = 0;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     port = (server.address() as AddressInfo).port;
     dir = mkdtempSync(join(tmpdir(), 'phalanx-kc-'));
@@ -90,6 +92,13 @@ describe('connection reuse', () => {
     // socket; the count stays bounded however many calls follow.
     expect(await handshakesFor(loadKubeConfig({ kubeconfig: kubeconfigFile() }), 12)).toBeLessThanOrEqual(2);
   });
+
+  it('keeps an idle connection longer than the 4 s undici defaults to (gangs come seconds apart)', async () => {
+    const kc = loadKubeConfig({ kubeconfig: kubeconfigFile() });
+    expect(await handshakesFor(kc, 1)).toBe(1);
+    await new Promise((resolve) => setTimeout(resolve, 4_600));
+    expect(await handshakesFor(kc, 1)).toBe(0);
+  }, 15_000);
 
   it('is needed: a plain client-node KubeConfig opens a connection per call', async () => {
     const plain = new KubeConfig();

@@ -30,7 +30,9 @@ export interface GangBarrierDeps {
   readonly binding: BindingWriter;
   readonly expiresAt: (gang: GangRecord) => number;
   readonly onReleased: (gang: GangRecord, cause: ReleaseCause) => void;
-  readonly onBound: (gang: GangRecord) => void;
+  /** `commitMs`: from the barrier opening to the last member's Binding written (absent when the
+   * gang's last member was bound on its own, leader-first). */
+  readonly onBound: (gang: GangRecord, commitMs?: number) => void;
   /** How long the scheduler waits for a bind (its extender httpTimeout); retries end before it. */
   readonly bindTimeoutMs: number;
   /** Evicts what is bound of a gang that cannot be bound whole. */
@@ -120,9 +122,11 @@ export class GangBarrier {
       }
       const deadline =
         (gang.firstArrival ?? this.deps.clock.now()) + this.deps.bindTimeoutMs - BIND_ANSWER_MARGIN_MS;
+      const openedAt = this.deps.clock.now();
       const outcomes = await Promise.all(waiting.map((slot) => this.bindSlot(gang, slot, deadline)));
       if (outcomes.every((o) => o.kind === 'bound')) {
-        for (const slot of waiting) this.settleBound(gang, slot);
+        const commitMs = this.deps.clock.now() - openedAt;
+        for (const slot of waiting) this.settleBound(gang, slot, commitMs);
         return;
       }
       this.unwind(gang, waiting, outcomes);
@@ -193,10 +197,10 @@ export class GangBarrier {
     });
   }
 
-  private settleBound(gang: GangRecord, slot: GangSlot): void {
+  private settleBound(gang: GangRecord, slot: GangSlot, commitMs?: number): void {
     this.deps.tracker.markBound(gang, slot);
     this.settle(slot, '');
-    if (this.deps.tracker.get(gang.key) === undefined) this.deps.onBound(gang);
+    if (this.deps.tracker.get(gang.key) === undefined) this.deps.onBound(gang, commitMs);
   }
 
   /** A failed bind: the slot goes back to an open holder for the member's next attempt. */

@@ -69,7 +69,7 @@ export class GangCoordinator implements GangVerbs {
       binding: deps.binding,
       expiresAt: (gang) => this.expiresAt(gang),
       onReleased: (gang, cause) => this.released(gang, cause),
-      onBound: (gang) => this.bound(gang),
+      onBound: (gang, commitMs) => this.bound(gang, commitMs),
       bindTimeoutMs: deps.bindTimeoutMs ?? 30_000,
       unwind: {
         sleep: deps.sleep ?? timerSleep,
@@ -405,11 +405,11 @@ export class GangCoordinator implements GangVerbs {
     this.explainer.planned(gang.key);
   }
 
-  private bound(gang: GangRecord): void {
+  private bound(gang: GangRecord, commitMs?: number): void {
     const waited = (this.deps.clock.now() - this.explainer.firstSeen(gang.key, gang.plannedAt)) / 1000;
     this.explainer.forget(gang.key);
     this.constraints.forget(gang.key);
-    this.deps.observer?.gangBound(gang.level, waited);
+    this.deps.observer?.gangBound(gang.level, waited, commitMs === undefined ? undefined : commitMs / 1000);
     for (const slot of gang.slots) {
       if (slot.member === undefined) continue;
       this.deps.events?.podEvent(

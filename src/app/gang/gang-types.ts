@@ -35,7 +35,8 @@ export interface GangObserver {
   planMade(level: string): void;
   planFailed(): void;
   planReleased(cause: ReleaseCause): void;
-  gangBound(level: string, waitSeconds: number): void;
+  /** `commitSeconds`: barrier opened → every member's Binding written (absent for leader-first). */
+  gangBound(level: string, waitSeconds: number, commitSeconds?: number): void;
 }
 
 export interface GangCoordinatorDeps {

@@ -84,9 +84,23 @@ describe('all-or-nothing bind', () => {
     expect(new Set(h.api.bindings.map((b) => cliqueOf(h, b.node))).size).toBe(1);
     expect(h.reservations()).toBe(0);
     expect(h.state.ledger.committed()).toHaveLength(4);
-    expect(h.observer.bound).toEqual([{ level: CLIQUE, waitSeconds: 5 }]);
+    expect(h.observer.bound).toEqual([{ level: CLIQUE, waitSeconds: 5, commitSeconds: 0 }]);
     expect(h.events.events.filter((e) => e.reason === 'GangPlaced')).toHaveLength(4);
     expect(h.coordinator.plans()).toEqual([]);
+  });
+
+  it('reports the commit, barrier open to the last Binding written, apart from the wait', async () => {
+    const h = new GangHarness({ inventories: fabric().inventories });
+    h.api.bindLatencyMs = 40;
+    const pods = members('llama', 4, { gpus: 8, preferred: CLIQUE });
+    h.add(...pods);
+    const binds = pods.slice(0, 3).map((p) => h.schedule(p));
+    await vi.advanceTimersByTimeAsync(2_000);
+    binds.push(h.schedule(pods[3]!));
+    await vi.advanceTimersByTimeAsync(40);
+    expect(await Promise.all(binds)).toEqual(['', '', '', '']);
+    // The four Bindings are written in parallel: the commit takes one Binding's time, not four.
+    expect(h.observer.bound).toEqual([{ level: CLIQUE, waitSeconds: 2.04, commitSeconds: 0.04 }]);
   });
 
   it('releases the plan when the barrier times out: no member binds, every waiter gets an error', async () => {

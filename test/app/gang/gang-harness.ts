@@ -46,7 +46,7 @@ export class CountingObserver implements GangObserver {
   readonly made: string[] = [];
   failed = 0;
   readonly released: ReleaseCause[] = [];
-  readonly bound: { level: string; waitSeconds: number }[] = [];
+  readonly bound: { level: string; waitSeconds: number; commitSeconds?: number }[] = [];
   planMade(level: string): void {
     this.made.push(level);
   }
@@ -56,8 +56,8 @@ export class CountingObserver implements GangObserver {
   planReleased(cause: ReleaseCause): void {
     this.released.push(cause);
   }
-  gangBound(level: string, waitSeconds: number): void {
-    this.bound.push({ level, waitSeconds });
+  gangBound(level: string, waitSeconds: number, commitSeconds?: number): void {
+    this.bound.push({ level, waitSeconds, ...(commitSeconds === undefined ? {} : { commitSeconds }) });
   }
 }
 
