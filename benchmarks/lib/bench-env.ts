@@ -36,6 +36,8 @@ export interface BenchEnvOptions {
   readonly phalanxConfig?: Readonly<Record<string, unknown>>;
   /** Run Phalanx under `node --cpu-prof`; the profile lands in benchmarks/results/. */
   readonly cpuProf?: boolean;
+  /** Serve each kube-scheduler's Go pprof on loopback (see BenchEnv.pprofUrl). */
+  readonly schedulerPprof?: boolean;
   readonly keepCluster?: boolean;
   readonly log: (line: string) => void;
 }
@@ -59,6 +61,8 @@ export interface BenchEnv {
   readonly metricsUrl?: string;
   /** Local mode only: the scheduler process of a profile, to pause while a backlog is created. */
   scheduler(profile: string): SchedulerProcess | undefined;
+  /** Local mode with schedulerPprof: the base URL of that scheduler's pprof endpoints. */
+  pprofUrl?(profile: string): string | undefined;
   /** Local mode only: CPU time of the processes a pod of `profile` goes through. */
   cpu?(profile: string): CpuSampler;
   stop(): Promise<void>;
@@ -71,6 +75,9 @@ function extenderPortFor(name: string): number {
   return 18_000 + (h % 1000);
 }
 const PHALANX_READY_MS = 120_000;
+/** Past the admin port (extender + 1000): one per scheduler profile. */
+const pprofPortOf = (extenderPort: number, profile: string): number =>
+  extenderPort + (profile === PHALANX_SCHEDULER ? 2000 : 2001);
 
 export async function startBenchEnv(opts: BenchEnvOptions): Promise<BenchEnv> {
   if (opts.kubeconfig !== undefined) {
@@ -160,10 +167,18 @@ export async function startBenchEnv(opts: BenchEnvOptions): Promise<BenchEnv> {
       ...(opts.featureGates ? { featureGates: opts.featureGates } : {}),
     };
     const extenderTls = { certFile: tls.clientCertFile, keyFile: tls.clientKeyFile, caFile: tls.caFile };
+    const pprof = (profile: string) =>
+      opts.schedulerPprof ? { pprofPort: pprofPortOf(extenderPort, profile) } : {};
     schedulers.push(
-      await startScheduler({ ...common, profile: PHALANX_SCHEDULER, extenderUrl, extenderTls }),
+      await startScheduler({
+        ...common,
+        ...pprof(PHALANX_SCHEDULER),
+        profile: PHALANX_SCHEDULER,
+        extenderUrl,
+        extenderTls,
+      }),
     );
-    schedulers.push(await startScheduler({ ...common, profile: STOCK_SCHEDULER }));
+    schedulers.push(await startScheduler({ ...common, ...pprof(STOCK_SCHEDULER), profile: STOCK_SCHEDULER }));
     await probeSchedulers(kc, [PHALANX_SCHEDULER, STOCK_SCHEDULER]);
     opts.log('both kube-schedulers bind pods');
   } catch (err) {
@@ -180,6 +195,8 @@ export async function startBenchEnv(opts: BenchEnvOptions): Promise<BenchEnv> {
     phalanxLog: join(cluster.stateDir, PHALANX_LOG),
     metricsUrl: `http://127.0.0.1:${adminPort}/metrics`,
     scheduler: (profile) => schedulers.find((s) => s.profile === profile),
+    pprofUrl: (profile) =>
+      opts.schedulerPprof ? `https://127.0.0.1:${pprofPortOf(extenderPort, profile)}` : undefined,
     cpu: (profile) =>
       cpuSampler({
         scheduler: schedulers.find((s) => s.profile === profile)?.child.pid,

@@ -60,11 +60,21 @@ export async function startScheduler(opts: {
   kubeconfig: string;
   dir: string;
   featureGates?: string;
+  /** Serve Go's pprof on this loopback port (anonymous, profiling paths only) instead of no port. */
+  pprofPort?: number;
 }): Promise<SchedulerProcess> {
   const shipped = parse(await readFile(join(REPO_ROOT, DEPLOY_SCHEDULER_CONFIG), 'utf8')) as Obj;
   const configFile = join(opts.dir, `${opts.profile}.yaml`);
   await writeFile(configFile, stringify(benchSchedulerConfig(shipped, opts)));
-  const args = ['--config', configFile, '--secure-port=0', '-v=1'];
+  const serving =
+    opts.pprofPort === undefined
+      ? ['--secure-port=0']
+      : [
+          `--secure-port=${opts.pprofPort}`,
+          '--bind-address=127.0.0.1',
+          '--authorization-always-allow-paths=/healthz,/readyz,/livez,/debug/pprof/*',
+        ];
+  const args = ['--config', configFile, ...serving, '-v=1'];
   if (opts.featureGates) args.push(`--feature-gates=${opts.featureGates}`);
   const log = openSync(join(opts.dir, `${opts.profile}.log`), 'w');
   const child = spawn(opts.binary, args, { stdio: ['ignore', log, log] });

@@ -15,6 +15,7 @@ import { round } from '../lib/stats.js';
 import { schedulerChart } from '../lib/charts.js';
 import { syntheticFabricYaml } from '../lib/synthetic-fabric.js';
 import { measureThroughput, netOfIdle, type ThroughputResult } from './throughput.js';
+import { captureSchedulerProfile } from '../lib/scheduler-pprof.js';
 
 const opts = new Command()
   .option('--nodes <n>', 'fake GPU nodes (8 GPUs each)', '1000')
@@ -31,6 +32,10 @@ const opts = new Command()
   )
   .option('--best-tier-max <n>', 'nodes a bestTier answer keeps at most (local mode)', '16')
   .option('--cpu-prof', 'profile Phalanx (node --cpu-prof) into benchmarks/results/')
+  .option(
+    '--scheduler-prof <seconds>',
+    'profile each kube-scheduler (Go pprof) for this long from the start of its measured window',
+  )
   .option('--keep-cluster', 'leave the local cluster running')
   .option('--json', 'print one JSON object on stdout')
   .parse()
@@ -45,6 +50,7 @@ const opts = new Command()
     filterMode: string;
     bestTierMax: string;
     cpuProf?: boolean;
+    schedulerProf?: string;
     keepCluster?: boolean;
     json?: boolean;
   }>();
@@ -81,9 +87,18 @@ const env = await startBenchEnv({
   // and the first pass over every node would land in the stock configuration's measured window.
   phalanxConfig: { filter, advertiseGpuMilli: false },
   cpuProf: opts.cpuProf === true,
+  schedulerPprof: opts.schedulerProf !== undefined,
   keepCluster: opts.keepCluster === true,
   log,
 });
+const profiles: Promise<string>[] = [];
+/** Starts the profile of `profile`'s scheduler when asked for (--scheduler-prof). */
+const profileOf = (profile: string) => {
+  const url = env.pprofUrl?.(profile);
+  if (url === undefined) return {};
+  const seconds = Number(opts.schedulerProf);
+  return { onMeasuring: () => void profiles.push(captureSchedulerProfile(url, profile, seconds)) };
+};
 const backlogOf = (profile: string) => {
   const process = opts.streaming ? undefined : env.scheduler(profile);
   return process ? { backlog: process } : {};
@@ -108,6 +123,7 @@ try {
     phalanx: false,
     ...(env.cpu ? { cpu: env.cpu(env.stockScheduler) } : {}),
     ...backlogOf(env.stockScheduler),
+    ...profileOf(env.stockScheduler),
   });
   progress.update(0);
   withPhalanx = await measureThroughput({
@@ -117,7 +133,9 @@ try {
     phalanx: true,
     ...(env.cpu ? { cpu: env.cpu(env.phalanxScheduler) } : {}),
     ...backlogOf(env.phalanxScheduler),
+    ...profileOf(env.phalanxScheduler),
   });
+  for (const file of await Promise.all(profiles)) log(`kube-scheduler profile: ${file}`);
   // What each process spends with no pod in flight (watch bookmarks, controller resyncs, etcd's own
   // ticks), in CPU ms per second, once the deletions have settled. A slower run spreads more of it
   // over each pod, so the per-pod figures are also given net of it.

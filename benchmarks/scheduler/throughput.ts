@@ -30,6 +30,8 @@ export interface ThroughputOptions {
   readonly backlog?: SchedulerProcess;
   /** CPU time of the processes in the loop (local mode), sampled around the measured pods. */
   readonly cpu?: CpuSampler;
+  /** Told when the measured window opens (the backlog released, or the first measured creation). */
+  readonly onMeasuring?: () => void;
 }
 
 export interface ThroughputResult {
@@ -93,7 +95,10 @@ export async function measureThroughput(opts: ThroughputOptions): Promise<Throug
     const measured = Array.from({ length: opts.pods }, (_, i) => i);
     try {
       if (opts.backlog) opts.backlog.pause();
-      else startSampling();
+      else {
+        startSampling();
+        opts.onMeasuring?.();
+      }
       await forEachBounded(measured, opts.createConcurrency, async (i) => {
         if (Date.now() < deadline) await create('m', i);
       });
@@ -107,6 +112,7 @@ export async function measureThroughput(opts: ThroughputOptions): Promise<Throug
         counts.push({ at: started, bound: measuredBound() });
         startSampling();
         opts.backlog.resume();
+        opts.onMeasuring?.();
       }
       await watch.until(() => measuredBound() >= opts.pods, Math.max(0, deadline - Date.now()));
     } finally {
