@@ -28,6 +28,7 @@ const opts = new Command()
   .option('--repeats <n>', 'gangs per size and configuration', '10')
   .option('--timeout-seconds <n>', 'time bound per gang', '60')
   .option('--kubeconfig <file>', 'run against this cluster (Phalanx and phalanx-scheduler deployed)')
+  .option('--gang-commit <mode>', "Phalanx's gangCommit: barrier or eager (local mode)", 'barrier')
   .option('--cpu-prof', 'profile Phalanx (node --cpu-prof) into benchmarks/results/')
   .option('--keep-cluster', 'leave the local cluster running')
   .option('--json', 'print one JSON object on stdout')
@@ -40,6 +41,7 @@ const opts = new Command()
     repeats: string;
     timeoutSeconds: string;
     kubeconfig?: string;
+    gangCommit: string;
     cpuProf?: boolean;
     keepCluster?: boolean;
     json?: boolean;
@@ -71,9 +73,13 @@ interface Row {
   commitSamplesMs?: number[];
 }
 
+if (opts.gangCommit !== 'barrier' && opts.gangCommit !== 'eager') {
+  throw new Error(`--gang-commit must be barrier or eager, got ${opts.gangCommit}`);
+}
 const env = await startBenchEnv({
   name,
   fabricFile,
+  phalanxConfig: { gangCommit: opts.gangCommit },
   ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
   cpuProf: opts.cpuProf === true,
   keepCluster: opts.keepCluster === true,
@@ -176,9 +182,10 @@ const result = {
     : 'local cluster (kwokctl, kwok-controller disabled): nodes created Ready, no kubelet simulation, no heartbeats',
   nodes: env.nodes.length,
   gpusPerMember: Number(opts.gpus),
+  gangCommit: env.external ? 'as deployed' : opts.gangCommit,
   runs: rows,
 };
-writeJsonResult('gang', result);
-writeResult('gang.svg', gangChart(result));
+writeJsonResult(opts.gangCommit === 'eager' ? 'gang-eager' : 'gang', result);
+writeResult(opts.gangCommit === 'eager' ? 'gang-eager.svg' : 'gang.svg', gangChart(result));
 if (opts.json) console.log(JSON.stringify(result));
 else console.table(rows.map(({ samplesMs: _s, commitSamplesMs: _c, ...rest }) => rest));

@@ -155,6 +155,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     binding,
     reservationTtlMs: config.timeouts.reservationTtlMs,
     bindBarrierMs: config.timeouts.bindBarrierMs,
+    commit: config.gangCommit,
     // A gang that cannot be bound whole after its barrier opened has its bound members evicted.
     evictor,
     fence: leadership,

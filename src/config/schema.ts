@@ -128,6 +128,15 @@ export const configSchema = z.strictObject({
    * allocatable, so Kueue's topology-aware admission and `kubectl describe node` count GPU shares.
    */
   advertiseGpuMilli: z.boolean().default(true),
+  /**
+   * When a gang's members are bound. `barrier`: none until every member has reached bind, then all
+   * at once, so a gang is bound whole or not at all; the last member pays one Binding per member
+   * after it arrives. `eager`: the plan still reserves the whole gang in one domain, but each member
+   * is bound as soon as the scheduler reaches bind for it (as a LeaderWorkerSet leader is): the gang
+   * starts about as fast as ungrouped pods, and one that cannot be completed is unwound (its bound
+   * members evicted) once every member exists and the rest stayed pending past the half-bound grace.
+   */
+  gangCommit: z.enum(['barrier', 'eager']).default('barrier'),
   timeouts: z
     .strictObject({
       /** How long a reservation made at filter time (or a gang plan) is held before bind. */

@@ -23,6 +23,12 @@ describe('loadConfig', () => {
       'topology.kubernetes.io/zone',
     ]);
     expect(config.leaderElection.enabled).toBe(false);
+    expect(config.gangCommit).toBe('barrier');
+  });
+
+  it('takes the gang commit from PHALANX_GANG_COMMIT and names it when wrong', () => {
+    expect(loadConfig({ env: { PHALANX_GANG_COMMIT: 'eager' } }).gangCommit).toBe('eager');
+    expect(() => loadConfig({ env: { PHALANX_GANG_COMMIT: 'sometimes' } })).toThrow(/gangCommit/);
   });
 
   it('layers file < env < flags', () => {

@@ -12,6 +12,9 @@
 //   at once, alone, and its workers' slots stay reserved next to it for anchoredHoldMs. The workers
 //   then claim those slots and pass the barrier among themselves. If workers already exist
 //   (LeaderCreated), the leader waits at the barrier like everyone else.
+// - With commit `eager`, every member binds as such a leader does, as soon as it reaches bind: the
+//   plan still reserves the whole gang in one domain, but binding is no longer all-or-nothing; a gang
+//   left half-bound is unwound by binding/half-bound-gangs.ts.
 // - A plan no member touches for reservationTtlMs (anchoredHoldMs once a member is bound) is
 //   released, so competing gangs never hold each other's capacity forever.
 import type { DeviceChooser } from '../../core/gang/domain-packing.js';
@@ -119,7 +122,9 @@ export class GangCoordinator implements GangVerbs {
     const { gang: record, slot } = found;
     if (slot.node !== request.node)
       return `gang ${record.name} is planned on ${slot.node}, not ${request.node}`;
-    if (this.leaderGoesFirst(pod, demand)) return this.barrier.bindAhead(record, slot);
+    if (this.deps.commit === 'eager' || this.leaderGoesFirst(pod, demand)) {
+      return this.barrier.bindAhead(record, slot);
+    }
     return this.barrier.arrive(record, slot);
   }
 

@@ -31,6 +31,9 @@ export type ReleaseCause =
   | 'leadership-lost';
 
 /** Where gang outcomes are counted (metrics/gang-metrics.ts implements it). */
+/** When a gang's members are bound (config `gangCommit`). */
+export type GangCommit = 'barrier' | 'eager';
+
 export interface GangObserver {
   planMade(level: string): void;
   planFailed(): void;
@@ -55,6 +58,11 @@ export interface GangCoordinatorDeps {
   readonly binding: BindingWriter;
   readonly reservationTtlMs: number;
   readonly bindBarrierMs: number;
+  /**
+   * `barrier` (default): members bind together once all reached bind. `eager`: each member binds as
+   * soon as it reaches bind, its peers' slots reserved next to it (as a leader-first leader's are).
+   */
+  readonly commit?: GangCommit;
   /** The scheduler's extender httpTimeout: failed binds are retried only while it waits. Default 30 s. */
   readonly bindTimeoutMs?: number;
   /** Evicts the bound members of a gang that could not be bound whole; without it they stay. */

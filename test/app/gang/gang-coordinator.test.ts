@@ -89,6 +89,26 @@ describe('all-or-nothing bind', () => {
     expect(h.coordinator.plans()).toEqual([]);
   });
 
+  it('with commit eager, binds each member as it reaches bind, all inside the planned clique', async () => {
+    const h = new GangHarness({ inventories: fabric().inventories, commit: 'eager' });
+    const pods = members('llama', 4, { gpus: 8, preferred: CLIQUE });
+    h.add(...pods);
+    const first = await h.schedule(pods[0]!);
+    expect(first).toBe('');
+    // Bound alone; its three peers' slots stay reserved next to it.
+    expect(h.api.bindings).toHaveLength(1);
+    expect(h.reservations()).toBe(3);
+    expect(h.observer.bound).toEqual([]);
+    for (const pod of pods.slice(1)) expect(await h.schedule(pod)).toBe('');
+    expect(h.api.bindings).toHaveLength(4);
+    expect(new Set(h.api.bindings.map((b) => cliqueOf(h, b.node))).size).toBe(1);
+    expect(new Set(h.api.bindings.map((b) => b.node)).size).toBe(4);
+    expect(h.reservations()).toBe(0);
+    // Bound member by member: no barrier, so no commit of its own.
+    expect(h.observer.bound).toEqual([{ level: CLIQUE, waitSeconds: 0 }]);
+    expect(h.coordinator.plans()).toEqual([]);
+  });
+
   it('reports the commit, barrier open to the last Binding written, apart from the wait', async () => {
     const h = new GangHarness({ inventories: fabric().inventories });
     h.api.bindLatencyMs = 40;

@@ -7,6 +7,7 @@ import {
   type ReleaseCause,
 } from '../../../src/app/gang/gang-coordinator.js';
 import type { EventRecorder, GangMemberIndex, PodRef } from '../../../src/app/ports.js';
+import type { GangCommit } from '../../../src/app/gang/gang-types.js';
 import { BindingWriter } from '../../../src/app/binding/binding-writer.js';
 import { SchedulingService } from '../../../src/app/scheduling/scheduling-service.js';
 import { ClusterState } from '../../../src/core/cluster-state.js';
@@ -104,6 +105,7 @@ export interface HarnessOptions {
   readonly anchoredHoldMs?: number;
   /** Node objects and usage: members are then planned by their node rules too. */
   readonly nodes?: NodeLookup;
+  readonly commit?: GangCommit;
 }
 
 export class GangHarness {
@@ -135,6 +137,7 @@ export class GangHarness {
       bindBarrierMs: opts.barrierMs ?? 25_000,
       ...(opts.anchoredHoldMs !== undefined ? { anchoredHoldMs: opts.anchoredHoldMs } : {}),
       ...(opts.nodes ? { nodes: opts.nodes } : {}),
+      ...(opts.commit ? { commit: opts.commit } : {}),
       events: this.events,
       observer: this.observer,
     });
