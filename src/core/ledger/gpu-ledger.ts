@@ -49,14 +49,10 @@ function expand(uid: string, held: Held): Holding {
 }
 
 export class GpuLedger {
+  /** Per node: its devices' use and the pods holding them, applied or displaced (NodeAccount.holders). */
   private readonly accounts = new Map<string, NodeAccount>();
   /** See Held. Read through get(), written through set(). */
   private readonly held = new Map<string, Held>();
-  /**
-   * Every holding per node, applied or displaced, in arrival order. Arrays, not Sets: a node holds a
-   * few dozen pods at most, and a Set per node cost ~90 B more heap per node (8 pods each).
-   */
-  private readonly onNode = new Map<string, string[]>();
   private readonly reservationUids = new Set<string>();
   private readonly listeners = new Set<(node: string) => void>();
 
@@ -67,8 +63,10 @@ export class GpuLedger {
    */
   upsertNode(inventory: NodeInventory): string[] {
     const account = new NodeAccount(inventory);
+    const previous = this.accounts.get(inventory.name);
+    if (previous !== undefined) account.adoptHolders(previous);
     this.accounts.set(inventory.name, account);
-    const uids = [...(this.onNode.get(inventory.name) ?? [])];
+    const uids = account.holders();
     const held = uids.map((uid) => this.get(uid)).filter((h): h is Holding => h !== undefined);
     const ordered = [
       ...held.filter((h) => h.state === 'committed' && h.displaced !== true),
@@ -94,10 +92,11 @@ export class GpuLedger {
 
   /** Forgets a node and every holding on it; returns their UIDs. */
   removeNode(name: string): string[] {
-    if (!this.accounts.delete(name)) return [];
-    const uids = [...(this.onNode.get(name) ?? [])];
+    const account = this.accounts.get(name);
+    if (account === undefined) return [];
+    this.accounts.delete(name);
+    const uids = [...account.holders()];
     for (const uid of uids) this.forget(uid, name);
-    this.onNode.delete(name);
     this.notify(name);
     return uids;
   }
@@ -233,9 +232,7 @@ export class GpuLedger {
     account.apply(a, 1);
     this.set(h);
     if (h.state === 'reserved') this.reservationUids.add(h.uid);
-    const uids = this.onNode.get(a.node);
-    if (uids === undefined) this.onNode.set(a.node, [h.uid]);
-    else if (!uids.includes(h.uid)) uids.push(h.uid);
+    account.addHolder(h.uid);
     this.notify(a.node);
     return OK;
   }
@@ -258,9 +255,7 @@ export class GpuLedger {
   private forget(uid: string, node: string): void {
     this.held.delete(uid);
     this.reservationUids.delete(uid);
-    const uids = this.onNode.get(node);
-    const at = uids?.indexOf(uid) ?? -1;
-    if (at >= 0) uids?.splice(at, 1);
+    this.accounts.get(node)?.dropHolder(uid);
   }
 
   private notify(node: string): void {

@@ -2,31 +2,20 @@
 // a value form a domain. A node without the label is a domain of its own at that level. The
 // pseudo-level "node" (each node alone) is always present, closest of all. Every domain keeps a free-
 // capacity summary, updated incrementally from node state changes; one-node domains are not stored
-// (a Set and a summary per node were a quarter of the heap per node) but read from the node's entry.
+// but read from the node's capacity.
+// Heap: a node is a slot (a small integer) in flat arrays, holding its name, capacity and one
+// domain id per level (domain-table.ts): ~170 B per node over three levels, where an object, an
+// array of domain names and a Set entry per level per node took ~350 B (bench:extender fabric).
 import {
-  MutableDomainSummary,
   NO_CAPACITY,
   nodeCapacity,
   singleNodeSummary,
   type DomainSummary,
   type NodeCapacity,
 } from './domain-summary.js';
+import { DomainTable } from './domain-table.js';
 import { NODE_LEVEL } from '../names.js';
 import type { NodeGpuState } from '../types.js';
-
-interface Domain {
-  readonly nodes: Set<string>;
-  readonly summary: MutableDomainSummary;
-}
-
-interface NodeEntry {
-  /** Domain per level, in `allLevels` order. */
-  domains: string[];
-  capacity: NodeCapacity;
-}
-
-/** Position of the "node" level in `allLevels`. */
-const NODE_INDEX = 0;
 
 /** The domain of a node that lacks a level's label. Label values cannot start with '~'. */
 export function soloDomain(node: string): string {
@@ -38,8 +27,15 @@ export class TopologyGraph {
   readonly levels: readonly string[];
   /** "node" followed by the configured levels. */
   readonly allLevels: readonly string[];
-  private readonly byLevel = new Map<string, Map<string, Domain>>();
-  private readonly nodes = new Map<string, NodeEntry>();
+  /** One table per configured level, in `levels` order. */
+  private readonly tables: readonly DomainTable[];
+  /** Node name → slot; slots of removed nodes are reused. */
+  private readonly slots = new Map<string, number>();
+  private readonly slotNames: (string | undefined)[] = [];
+  private readonly capacities: NodeCapacity[] = [];
+  /** Domain id of slot s at configured level l: memberships[s * levels.length + l]. */
+  private readonly memberships: number[] = [];
+  private readonly freeSlots: number[] = [];
 
   constructor(levels: readonly string[]) {
     if (new Set(levels).size !== levels.length)
@@ -47,86 +43,105 @@ export class TopologyGraph {
     if (levels.includes(NODE_LEVEL)) throw new Error(`"${NODE_LEVEL}" is implicit, not a configurable level`);
     this.levels = [...levels];
     this.allLevels = [NODE_LEVEL, ...levels];
-    for (const level of this.allLevels) this.byLevel.set(level, new Map());
+    this.tables = levels.map(() => new DomainTable());
   }
 
   /** Adds a node or moves it to the domains its new labels name; its capacity moves with it. */
   upsertNode(name: string, labels: Readonly<Record<string, string>>): void {
-    const domains = this.allLevels.map((level) =>
-      level === NODE_LEVEL ? name : labels[level] || soloDomain(name),
-    );
-    const existing = this.nodes.get(name);
+    const domains = this.levels.map((level) => labels[level] || soloDomain(name));
+    const existing = this.slots.get(name);
     if (existing !== undefined) {
-      if (existing.domains.every((d, i) => d === domains[i])) return;
-      this.detach(name, existing);
-      existing.domains = domains;
-      this.attach(name, existing);
+      if (domains.every((domain, l) => this.domainAt(existing, l) === domain)) return;
+      this.detach(existing);
+      this.attach(existing, domains);
       return;
     }
-    const entry: NodeEntry = { domains, capacity: NO_CAPACITY };
-    this.nodes.set(name, entry);
-    this.attach(name, entry);
+    const slot = this.freeSlots.pop() ?? this.slotNames.length;
+    this.slots.set(name, slot);
+    this.slotNames[slot] = name;
+    this.capacities[slot] = NO_CAPACITY;
+    this.attach(slot, domains);
   }
 
   removeNode(name: string): void {
-    const entry = this.nodes.get(name);
-    if (entry === undefined) return;
-    this.detach(name, entry);
-    this.nodes.delete(name);
+    const slot = this.slots.get(name);
+    if (slot === undefined) return;
+    this.detach(slot);
+    this.slots.delete(name);
+    this.slotNames[slot] = undefined;
+    this.capacities[slot] = NO_CAPACITY;
+    this.freeSlots.push(slot);
   }
 
   /** Replaces the node's contribution to its domains' summaries. False for a node not in the graph. */
   updateCapacity(name: string, state: NodeGpuState | undefined): boolean {
-    const entry = this.nodes.get(name);
-    if (entry === undefined) return false;
+    const slot = this.slots.get(name);
+    if (slot === undefined) return false;
     const capacity = nodeCapacity(state);
-    entry.domains.forEach((domain, i) => {
-      if (i === NODE_INDEX) return;
-      const summary = this.domain(i, domain)?.summary;
-      summary?.add(entry.capacity, -1);
+    const previous = this.capacities[slot] ?? NO_CAPACITY;
+    if (capacity === previous) return true;
+    this.tables.forEach((table, l) => {
+      const summary = table.summaryOf(this.domainIdAt(slot, l));
+      summary?.add(previous, -1);
       summary?.add(capacity, 1);
     });
-    entry.capacity = capacity;
+    this.capacities[slot] = capacity;
     return true;
   }
 
   hasNode(name: string): boolean {
-    return this.nodes.has(name);
+    return this.slots.has(name);
   }
 
   /** The node's domain at `level`; a node unknown to the graph is its own domain. */
   domainOf(node: string, level: string): string {
     const i = this.levelIndex(level);
-    return this.nodes.get(node)?.domains[i] ?? (level === NODE_LEVEL ? node : soloDomain(node));
+    if (i === 0) return node;
+    const slot = this.slots.get(node);
+    return (slot === undefined ? undefined : this.domainAt(slot, i - 1)) ?? soloDomain(node);
   }
 
+  /** The domain's nodes, in the order they joined it, as of this call. */
   nodesIn(level: string, domain: string): ReadonlySet<string> {
     const i = this.levelIndex(level);
-    if (i === NODE_INDEX) return new Set(this.nodes.has(domain) ? [domain] : []);
-    return this.domain(i, domain)?.nodes ?? new Set();
+    if (i === 0) return new Set(this.slots.has(domain) ? [domain] : []);
+    const table = this.tables[i - 1];
+    const id = table?.idOf(domain);
+    if (table === undefined || id === undefined) return new Set();
+    const names = new Set<string>();
+    for (const slot of table.membersOf(id)) {
+      const name = this.slotNames[slot];
+      if (name !== undefined) names.add(name);
+    }
+    return names;
   }
 
   domains(level: string): string[] {
-    if (this.levelIndex(level) === NODE_INDEX) return [...this.nodes.keys()];
-    return [...(this.byLevel.get(level)?.keys() ?? [])];
+    const i = this.levelIndex(level);
+    if (i === 0) return [...this.slots.keys()];
+    return [...(this.tables[i - 1]?.domainNames() ?? [])];
   }
 
   summary(level: string, domain: string): DomainSummary | undefined {
     const i = this.levelIndex(level);
-    if (i === NODE_INDEX) {
-      const entry = this.nodes.get(domain);
-      return entry === undefined ? undefined : singleNodeSummary(entry.capacity);
+    if (i === 0) {
+      const slot = this.slots.get(domain);
+      return slot === undefined ? undefined : singleNodeSummary(this.capacities[slot] ?? NO_CAPACITY);
     }
-    return this.domain(i, domain)?.summary;
+    const table = this.tables[i - 1];
+    const id = table?.idOf(domain);
+    return id === undefined ? undefined : table?.summaryOf(id);
   }
 
   /** Every domain of a level with its summary: the O(domains) scan a gang search starts from. */
   *summaries(level: string): Iterable<[string, DomainSummary]> {
-    if (this.levelIndex(level) === NODE_INDEX) {
-      for (const [name, entry] of this.nodes) yield [name, singleNodeSummary(entry.capacity)];
+    const i = this.levelIndex(level);
+    if (i === 0) {
+      for (const [name, slot] of this.slots)
+        yield [name, singleNodeSummary(this.capacities[slot] ?? NO_CAPACITY)];
       return;
     }
-    for (const [name, domain] of this.byLevel.get(level) ?? []) yield [name, domain.summary];
+    yield* this.tables[i - 1]?.entries() ?? [];
   }
 
   private levelIndex(level: string): number {
@@ -135,35 +150,25 @@ export class TopologyGraph {
     return i;
   }
 
-  private domain(levelIndex: number, domain: string): Domain | undefined {
-    const level = this.allLevels[levelIndex];
-    return level === undefined ? undefined : this.byLevel.get(level)?.get(domain);
+  private domainIdAt(slot: number, configuredLevel: number): number {
+    return this.memberships[slot * this.levels.length + configuredLevel] ?? -1;
   }
 
-  private attach(name: string, entry: NodeEntry): void {
-    entry.domains.forEach((domainName, i) => {
-      if (i === NODE_INDEX) return;
-      const level = this.byLevel.get(this.allLevels[i] ?? '');
-      if (level === undefined) return;
-      let domain = level.get(domainName);
-      if (domain === undefined) {
-        domain = { nodes: new Set(), summary: new MutableDomainSummary() };
-        level.set(domainName, domain);
-      }
-      domain.nodes.add(name);
-      domain.summary.add(entry.capacity, 1);
+  private domainAt(slot: number, configuredLevel: number): string | undefined {
+    return this.tables[configuredLevel]?.nameOf(this.domainIdAt(slot, configuredLevel));
+  }
+
+  private attach(slot: number, domains: readonly string[]): void {
+    const capacity = this.capacities[slot] ?? NO_CAPACITY;
+    this.tables.forEach((table, l) => {
+      const domain = domains[l];
+      if (domain === undefined) return;
+      this.memberships[slot * this.levels.length + l] = table.join(domain, slot, capacity);
     });
   }
 
-  private detach(name: string, entry: NodeEntry): void {
-    entry.domains.forEach((domainName, i) => {
-      if (i === NODE_INDEX) return;
-      const level = this.byLevel.get(this.allLevels[i] ?? '');
-      const domain = level?.get(domainName);
-      if (level === undefined || domain === undefined) return;
-      domain.nodes.delete(name);
-      domain.summary.add(entry.capacity, -1);
-      if (domain.nodes.size === 0) level.delete(domainName);
-    });
+  private detach(slot: number): void {
+    const capacity = this.capacities[slot] ?? NO_CAPACITY;
+    this.tables.forEach((table, l) => table.leave(this.domainIdAt(slot, l), slot, capacity));
   }
 }
