@@ -50,6 +50,7 @@ const CHARTS: Record<string, (r: never) => string> = {
   extender: extenderChart,
   scheduler: schedulerChart,
   gang: gangChart,
+  'gang-eager': gangChart,
   topology: topologyChart,
   'topology-pools': topologyChart,
   fractions: fractionsChart,
@@ -192,10 +193,38 @@ const sections = [
         ['bound', 'bound whole'],
         ['p50Ms', 'p50 ms'],
         ['p99Ms', 'p99 ms'],
+        ['commitP50Ms', 'commit p50 ms'],
+        ['commitP99Ms', 'commit p99 ms'],
       ]),
+      '',
+      'Commit: from the last member reaching bind to every member bound (one Binding per member, in ' +
+        'parallel), as Phalanx measured it (`phalanx_gang_commit_seconds`).',
       '',
       '![gang latency](results/gang.svg)',
     ].join('\n'),
+  ),
+  section(
+    'Gang latency, gangCommit eager (bench:gang --gang-commit eager)',
+    'gang-eager',
+    (r) =>
+      [
+        'The same measurement with `gangCommit: eager`: each member is bound as soon as the scheduler ' +
+          'reaches bind for it (the plan still reserves the whole gang in one domain), so no commit ' +
+          'follows the last member.',
+        '',
+        markdownTable(r.runs ?? [], [
+          ['config', 'configuration'],
+          ['gangSize', 'gang size'],
+          ['nodes', 'nodes'],
+          ['gangs', 'gangs'],
+          ['bound', 'bound whole'],
+          ['p50Ms', 'p50 ms'],
+          ['p99Ms', 'p99 ms'],
+        ]),
+        '',
+        '![gang latency, eager](results/gang-eager.svg)',
+      ].join('\n'),
+    'npm run bench:gang -- --gang-commit eager',
   ),
   section('Preemption of whole gangs (bench:preemption)', 'preemption', (r) =>
     [
