@@ -46,6 +46,17 @@ function provenance(r: Result): string {
   return lines.join(' ');
 }
 
+/** The columns of both gang latency tables (bench:gang, barrier and eager). */
+const GANG_COLUMNS: readonly (readonly [string, string])[] = [
+  ['config', 'configuration'],
+  ['gangSize', 'gang size'],
+  ['nodes', 'nodes'],
+  ['gangs', 'gangs'],
+  ['bound', 'bound whole'],
+  ['p50Ms', 'p50 ms'],
+  ['p99Ms', 'p99 ms'],
+];
+
 const CHARTS: Record<string, (r: never) => string> = {
   extender: extenderChart,
   scheduler: schedulerChart,
@@ -186,13 +197,7 @@ const sections = [
         'topology-aware admission.',
       '',
       markdownTable(r.runs ?? [], [
-        ['config', 'configuration'],
-        ['gangSize', 'gang size'],
-        ['nodes', 'nodes'],
-        ['gangs', 'gangs'],
-        ['bound', 'bound whole'],
-        ['p50Ms', 'p50 ms'],
-        ['p99Ms', 'p99 ms'],
+        ...GANG_COLUMNS,
         ['commitP50Ms', 'commit p50 ms'],
         ['commitP99Ms', 'commit p99 ms'],
       ]),
@@ -212,15 +217,7 @@ const sections = [
           'reaches bind for it (the plan still reserves the whole gang in one domain), so no commit ' +
           'follows the last member.',
         '',
-        markdownTable(r.runs ?? [], [
-          ['config', 'configuration'],
-          ['gangSize', 'gang size'],
-          ['nodes', 'nodes'],
-          ['gangs', 'gangs'],
-          ['bound', 'bound whole'],
-          ['p50Ms', 'p50 ms'],
-          ['p99Ms', 'p99 ms'],
-        ]),
+        markdownTable(r.runs ?? [], GANG_COLUMNS),
         '',
         '![gang latency, eager](results/gang-eager.svg)',
       ].join('\n'),

@@ -6,11 +6,11 @@
 // Fabric (testbed/fabric/pools.yaml): 2 racks × 2 cliques × 3 nodes × 8 GPUs; rack leaf-r1 becomes
 // pool a (one node cordoned, one node's CPU taken), rack leaf-r2 pool b (tainted).
 import type { V1Pod } from '@kubernetes/client-node';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { selectedK8sVersion } from '../../testbed/versions.js';
-import { useE2E } from './support/e2e-cluster.js';
-import { CORDONED, CPU_FULL, POOL, POOLS_FABRIC, setUpPools } from './support/pool-setup.js';
-import { CLIQUE_LABEL, nodeLabels } from '../../testbed/gang-checks.js';
+import { usePoolsE2E } from './support/pools-e2e.js';
+import { CORDONED, CPU_FULL, POOL } from './support/pool-setup.js';
+import { CLIQUE_LABEL } from '../../testbed/gang-checks.js';
 import { boundGpuPods, type BoundGpuPod } from '../../testbed/observe.js';
 import { waitFor } from '../../testbed/wait.js';
 import { PAUSE_IMAGE } from '../../testbed/workloads.js';
@@ -21,16 +21,7 @@ process.env['PHALANX_GANG_COMMIT'] = 'eager';
 const CLUSTER = 'phalanx-e2e-gang-eager';
 const NS = 'eager';
 
-const e2e = useE2E(CLUSTER, { namespaces: [NS], fabricFile: POOLS_FABRIC });
-let poolOf = new Map<string, string>();
-let cliqueOf = new Map<string, string>();
-
-beforeAll(async () => {
-  await setUpPools(e2e.core, NS);
-  const labels = await nodeLabels(e2e.core);
-  poolOf = new Map([...labels].map(([n, l]) => [n, l[POOL] ?? '']));
-  cliqueOf = new Map([...labels].map(([n, l]) => [n, l[CLIQUE_LABEL] ?? '']));
-});
+const { e2e, poolOf, cliqueOf } = usePoolsE2E(CLUSTER, NS);
 
 function member(group: string, index: number, size: number, gpus: number): V1Pod {
   const gpu = { 'nvidia.com/gpu': String(gpus) };
