@@ -4,7 +4,7 @@ import { DemandError, Rule } from './errors.js';
 import type { StringMap } from './kube-shapes.js';
 import { Alias, DEFAULT_TOPOLOGY_LEVELS, NODE_LEVEL, Req } from './names.js';
 import { asDemand } from './pod-resources.js';
-import type { GangRef, TopologyConstraint } from './types.js';
+import type { GangCommit, GangRef, TopologyConstraint } from './types.js';
 
 export interface AnnotationValue<T> {
   /** The annotation the value was read from (canonical when both spellings are present). */
@@ -81,7 +81,15 @@ export function readGang(
 ): GangRef | undefined {
   const group = annotations[Req.podGroup];
   const size = annotations[Req.groupSize];
-  if (group === undefined && size === undefined) return undefined;
+  const commit = readGangCommit(annotations[Req.gangCommit]);
+  if (group === undefined && size === undefined) {
+    if (commit === undefined) return undefined;
+    throw new DemandError(
+      Req.gangCommit,
+      Rule.missingPair,
+      `annotation ${Req.gangCommit}: set, but the pod is in no gang (${Req.podGroup} and ${Req.groupSize} missing)`,
+    );
+  }
   if (group === undefined) {
     throw new DemandError(
       Req.podGroup,
@@ -123,7 +131,23 @@ export function readGang(
   }
   const max = Math.min(maxGroupSize, MAX_GROUP_SIZE);
   if (count > max) throw groupSizeTooLarge(Req.groupSize, `annotation ${Req.groupSize}`, size, max);
-  return { key: `${namespace}/${name}`, name, size: count };
+  return { key: `${namespace}/${name}`, name, size: count, ...(commit === undefined ? {} : { commit }) };
+}
+
+const GANG_COMMITS: readonly GangCommit[] = ['barrier', 'eager'];
+
+function readGangCommit(value: string | undefined): GangCommit | undefined {
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  const commit = GANG_COMMITS.find((c) => c === text);
+  if (commit === undefined) {
+    throw new DemandError(
+      Req.gangCommit,
+      Rule.unknownName,
+      `annotation ${Req.gangCommit}: ${JSON.stringify(value)} must be ${GANG_COMMITS.join(' or ')}`,
+    );
+  }
+  return commit;
 }
 
 /**

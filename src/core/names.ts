@@ -11,6 +11,8 @@ export const Req = {
   groupSize: 'phalanx.dev/group-size',
   topologyRequired: 'phalanx.dev/topology-required',
   topologyPreferred: 'phalanx.dev/topology-preferred',
+  /** `barrier` or `eager`: when the gang's members are bound (overrides the gangCommit setting). */
+  gangCommit: 'phalanx.dev/gang-commit',
   policy: 'phalanx.dev/policy',
 } as const;
 

@@ -13,11 +13,16 @@ export type GpuRequest =
   /** Memory only: the share is derived per device as ceil(1000 * memoryBytes / deviceMemory). */
   | { readonly kind: 'memory'; readonly memoryBytes: number };
 
+/** When a gang's members are bound: together once all reached bind, or each as soon as it does. */
+export type GangCommit = 'barrier' | 'eager';
+
 export interface GangRef {
   /** Group key, namespaced: "<namespace>/<pod-group>". */
   readonly key: string;
   readonly name: string;
   readonly size: number;
+  /** From phalanx.dev/gang-commit; absent: the gangCommit setting. */
+  readonly commit?: GangCommit;
 }
 
 export interface TopologyConstraint {

@@ -31,6 +31,19 @@ describe('gang identity', () => {
     expect(demand.gang).toEqual({ key: 'default/g', name: 'g', size: 1 });
   });
 
+  it('reads the gang commit when a member asks for one', () => {
+    const gang = { 'phalanx.dev/pod-group': 'g', 'phalanx.dev/group-size': '2' };
+    expect(parsePodDemand(annotated({ ...gang, 'phalanx.dev/gang-commit': ' eager ' })).gang).toEqual({
+      key: 'default/g',
+      name: 'g',
+      size: 2,
+      commit: 'eager',
+    });
+    expect(parsePodDemand(annotated({ ...gang, 'phalanx.dev/gang-commit': 'barrier' })).gang?.commit).toBe(
+      'barrier',
+    );
+  });
+
   it('has no gang without the annotations', () => {
     expect(parsePodDemand(annotated({})).gang).toBeUndefined();
   });
@@ -70,6 +83,21 @@ describe('gang identity', () => {
       'phalanx.dev/group-size',
       'not-an-integer',
       'annotation phalanx.dev/group-size: "-3" must be a whole number ≥ 1',
+    ],
+    [
+      'an unknown gang commit',
+      { 'phalanx.dev/pod-group': 'g', 'phalanx.dev/group-size': '2', 'phalanx.dev/gang-commit': 'Eager!' },
+      'phalanx.dev/gang-commit',
+      'unknown-name',
+      'annotation phalanx.dev/gang-commit: "Eager!" must be barrier or eager',
+    ],
+    [
+      'a gang commit outside any gang',
+      { 'phalanx.dev/gang-commit': 'eager' },
+      'phalanx.dev/gang-commit',
+      'missing-pair',
+      'annotation phalanx.dev/gang-commit: set, but the pod is in no gang (phalanx.dev/pod-group and ' +
+        'phalanx.dev/group-size missing)',
     ],
   ])('rejects %s', (_name, annotations, field, rule, message) => {
     const error = demandError(annotated(annotations));

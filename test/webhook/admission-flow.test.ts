@@ -279,6 +279,11 @@ describe('denials', () => {
       'phalanx: annotation phalanx.dev/group-size: "0" must be a whole number ≥ 1',
     ],
     [
+      'deny-gang-commit-unknown',
+      422,
+      'phalanx: annotation phalanx.dev/gang-commit: "sometimes" must be barrier or eager',
+    ],
+    [
       'deny-group-size-not-integer',
       422,
       'phalanx: annotation leaderworkerset.sigs.k8s.io/size: "four" must be a whole number ≥ 1 (the gang size)',

@@ -122,7 +122,8 @@ export class GangCoordinator implements GangVerbs {
     const { gang: record, slot } = found;
     if (slot.node !== request.node)
       return `gang ${record.name} is planned on ${slot.node}, not ${request.node}`;
-    if (this.deps.commit === 'eager' || this.leaderGoesFirst(pod, demand)) {
+    const commit = demand.gang?.commit ?? this.deps.commit ?? 'barrier';
+    if (commit === 'eager' || this.leaderGoesFirst(pod, demand)) {
       return this.barrier.bindAhead(record, slot);
     }
     return this.barrier.arrive(record, slot);

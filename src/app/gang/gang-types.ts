@@ -4,7 +4,7 @@ import type { ClusterState } from '../../core/cluster-state.js';
 import type { PlacementPolicy } from '../../core/policies/policy.js';
 import type { NodeLookup } from '../../core/gang/member-fit.js';
 import type { PodShape } from '../../core/kube-shapes.js';
-import type { Clock, PodDemand } from '../../core/types.js';
+import type { Clock, GangCommit, PodDemand } from '../../core/types.js';
 import type { BindingWriter } from '../binding/binding-writer.js';
 import type { EventRecorder, GangMemberIndex, LeaderFence, PodReader, PodRef } from '../ports.js';
 import type { PodEvictor } from '../preemption/ports.js';
@@ -31,9 +31,6 @@ export type ReleaseCause =
   | 'leadership-lost';
 
 /** Where gang outcomes are counted (metrics/gang-metrics.ts implements it). */
-/** When a gang's members are bound (config `gangCommit`). */
-export type GangCommit = 'barrier' | 'eager';
-
 export interface GangObserver {
   planMade(level: string): void;
   planFailed(): void;
@@ -61,6 +58,7 @@ export interface GangCoordinatorDeps {
   /**
    * `barrier` (default): members bind together once all reached bind. `eager`: each member binds as
    * soon as it reaches bind, its peers' slots reserved next to it (as a leader-first leader's are).
+   * A member's phalanx.dev/gang-commit annotation wins.
    */
   readonly commit?: GangCommit;
   /** The scheduler's extender httpTimeout: failed binds are retried only while it waits. Default 30 s. */

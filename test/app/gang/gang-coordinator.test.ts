@@ -109,6 +109,23 @@ describe('all-or-nothing bind', () => {
     expect(h.coordinator.plans()).toEqual([]);
   });
 
+  it("takes a member's phalanx.dev/gang-commit over the setting, either way", async () => {
+    const eager = new GangHarness({ inventories: fabric().inventories });
+    const fast = members('fast', 2, { gpus: 8, preferred: CLIQUE, commit: 'eager' });
+    eager.add(...fast);
+    expect(await eager.schedule(fast[0]!)).toBe('');
+    expect(eager.api.bindings).toHaveLength(1);
+
+    const strict = new GangHarness({ inventories: fabric().inventories, commit: 'eager' });
+    const whole = members('whole', 2, { gpus: 8, preferred: CLIQUE, commit: 'barrier' });
+    strict.add(...whole);
+    const first = strict.schedule(whole[0]!);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(strict.api.bindings).toEqual([]);
+    expect(await Promise.all([first, strict.schedule(whole[1]!)])).toEqual(['', '']);
+    expect(strict.api.bindings).toHaveLength(2);
+  });
+
   it('reports the commit, barrier open to the last Binding written, apart from the wait', async () => {
     const h = new GangHarness({ inventories: fabric().inventories });
     h.api.bindLatencyMs = 40;

@@ -7,7 +7,7 @@ import {
   type ReleaseCause,
 } from '../../../src/app/gang/gang-coordinator.js';
 import type { EventRecorder, GangMemberIndex, PodRef } from '../../../src/app/ports.js';
-import type { GangCommit } from '../../../src/app/gang/gang-types.js';
+import type { GangCommit } from '../../../src/core/types.js';
 import { BindingWriter } from '../../../src/app/binding/binding-writer.js';
 import { SchedulingService } from '../../../src/app/scheduling/scheduling-service.js';
 import { ClusterState } from '../../../src/core/cluster-state.js';
@@ -70,6 +70,7 @@ export interface GangPodOptions {
   labels?: Record<string, string>;
   gated?: boolean;
   uid?: string;
+  commit?: GangCommit;
 }
 
 export function gangPod(name: string, group: string, size: number, opts: GangPodOptions = {}): PodShape {
@@ -80,6 +81,7 @@ export function gangPod(name: string, group: string, size: number, opts: GangPod
   if (opts.fraction) annotations['phalanx.dev/gpu-fraction'] = opts.fraction;
   if (opts.required) annotations['phalanx.dev/topology-required'] = opts.required;
   if (opts.preferred) annotations['phalanx.dev/topology-preferred'] = opts.preferred;
+  if (opts.commit) annotations['phalanx.dev/gang-commit'] = opts.commit;
   const limits = opts.gpus ? { 'nvidia.com/gpu': String(opts.gpus) } : {};
   return {
     metadata: {
