@@ -26,6 +26,7 @@ import { KubeEventRecorder } from '../kube/event-recorder.js';
 import { GpuMilliAdvertiser } from '../kube/gpu-milli-advertiser.js';
 import { createKubeClients, loadKubeConfig } from '../kube/kube-config.js';
 import { PodBinder } from '../kube/pod-binder.js';
+import { leanPodBindings } from '../kube/binding-request.js';
 import { NodeIndex } from '../kube/node-index.js';
 import { IndexedNodeLookup } from '../kube/node-lookup.js';
 import { PodIndex } from '../kube/pod-index.js';
@@ -105,7 +106,11 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     'patchNodeStatus',
   ]);
   const evictor = new ApiPodEvictor(fencedCore, clock);
-  const binder = new PodBinder({ api: clients.core, logger: kubeLog });
+  const binder = new PodBinder({
+    api: clients.core,
+    bindings: leanPodBindings(clients.config),
+    logger: kubeLog,
+  });
   const events = new KubeEventRecorder({ api: clients.core, clock, logger: kubeLog, instance: identity });
   // The informers' pod index: built first, filled by ClusterSync (created last, once its listeners exist).
   const podIndex = new PodIndex();

@@ -7,6 +7,7 @@
 // whether the pod is surely unbound ('unbound', 'other', 'gone') or may be bound ('unknown').
 import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { BindError, type Binder, type PodRef } from '../app/ports.js';
+import type { PodBindingApi } from './binding-request.js';
 import { RequestTimeoutError, describeError, httpStatusOf, withTimeout } from './api-errors.js';
 import type { KubeLogger } from './kube-logger.js';
 
@@ -17,6 +18,8 @@ export type PodWriteApi = Pick<
 
 export interface PodBinderOptions {
   readonly api: PodWriteApi;
+  /** Where Bindings are created; default `api` (serve.ts passes binding-request.ts's leaner path). */
+  readonly bindings?: PodBindingApi;
   readonly logger: KubeLogger;
   /** Per-request deadline; keep it (plus a re-read) inside the scheduler's bind timeout. Default 5 s. */
   readonly requestTimeoutMs?: number;
@@ -26,11 +29,13 @@ const GATE_PATCH_ATTEMPTS = 3;
 
 export class PodBinder implements Binder {
   readonly #api: PodWriteApi;
+  readonly #bindings: PodBindingApi;
   readonly #logger: KubeLogger;
   readonly #timeoutMs: number;
 
   constructor(options: PodBinderOptions) {
     this.#api = options.api;
+    this.#bindings = options.bindings ?? options.api;
     this.#logger = options.logger;
     this.#timeoutMs = options.requestTimeoutMs ?? 5_000;
   }
@@ -49,7 +54,10 @@ export class PodBinder implements Binder {
         metadata: { name, namespace, uid: pod.uid, annotations: { ...annotations } },
         target: { apiVersion: 'v1', kind: 'Node', name: node },
       };
-      await this.#timed(this.#api.createNamespacedPodBinding({ name, namespace, body }), `bind ${where}`);
+      await this.#timed(
+        this.#bindings.createNamespacedPodBinding({ name, namespace, body }),
+        `bind ${where}`,
+      );
     } catch (err) {
       const failure = await this.#settleFailure(err, pod, node, annotations, `bind ${where} to ${node}`);
       if (failure !== undefined) throw failure;
