@@ -1,8 +1,10 @@
 // `npx tsx benchmarks/extender/first-shape.ts` — what the first pod of a new shape costs the extender itself, in
 // process and without HTTP: CPU time of filter over every node, then prioritize over the survivors,
 // for pods of fractions no earlier pod had (every per-shape cache empty), after warm-up pods of the
-// bench:extender mix taught the policy its pod types. CPU time, not wall time: other processes on a
-// loaded machine stretch the latter. Written to benchmarks/results/extender-first-shape.json.
+// bench:extender mix taught the policy its pod types. Then each shape's second pod and a later one,
+// each right after one node changed (as after a bind: the node-list memo misses and every node is
+// asked again from the caches). CPU time, not wall time: other processes on a loaded machine stretch the latter. Written to
+// benchmarks/results/extender-first-shape.json.
 import { Command } from 'commander';
 import { fabricSpecFor } from './fabric-spec.js';
 import { benchSchedulingService } from './in-process-app.js';
@@ -78,6 +80,10 @@ interface Run {
   prioritizeCpuP50Ms: number;
   prioritizeCpuMaxMs: number;
   bothCpuP50Ms: number;
+  /** Filter + prioritize of a shape's second pod, right after one node changed. */
+  secondPodCpuP50Ms: number;
+  /** The same for its third pod (every node's answer has been read before). */
+  thirdPodCpuP50Ms: number;
 }
 
 function measure(nodes: number, policyName: string): Run {
@@ -104,6 +110,18 @@ function measure(nodes: number, policyName: string): Run {
     prioritizeMs.push(both - filtered);
     bothMs.push(both);
   }
+  const afterChangeMs: number[][] = [[], []];
+  for (const [round, times] of afterChangeMs.entries()) {
+    for (const [k, fraction] of newFractions.entries()) {
+      // Re-applying a node's inventory reports a change to it, as a bind does.
+      state.applyNode(fabric.inventories[(round * newFractions.length + k) % fabric.inventories.length]!);
+      const uid = warmup + (round + 1) * newFractions.length + k;
+      const p = pod(uid, { 'phalanx.dev/gpu-fraction': fraction }, {});
+      const start = process.cpuUsage();
+      service.prioritize(p, service.filter(p, names).feasible);
+      times.push(cpuMs(start));
+    }
+  }
   return {
     nodes: names.length,
     policy: policyName,
@@ -114,6 +132,8 @@ function measure(nodes: number, policyName: string): Run {
     prioritizeCpuP50Ms: quantile(prioritizeMs, 0.5),
     prioritizeCpuMaxMs: quantile(prioritizeMs, 1),
     bothCpuP50Ms: quantile(bothMs, 0.5),
+    secondPodCpuP50Ms: quantile(afterChangeMs[0]!, 0.5),
+    thirdPodCpuP50Ms: quantile(afterChangeMs[1]!, 0.5),
   };
 }
 

@@ -1,14 +1,27 @@
 // Nodes that look alike to placement share one answer per pod shape. Whether a pod fits a node, and
 // which of its devices a policy scored by free view prefers, depend only on the node's GPU model,
 // cordon, host resources and the multiset of its device states (mode, used milli, used and total
-// memory), not on the node's name or which index holds which state. A 5000-node cluster holds a few
-// hundred such classes, so the first pod of a new shape evaluates each class once, not each node.
+// memory; a device no pod can take anything of is one state whatever its memory), not on the node's
+// name or which index holds which state. A 5000-node cluster holds a few hundred such classes, so
+// the first pod of a new shape evaluates each class once, not each node.
 // (A node whose NVLink islands do not split its devices exactly keys by index: device-fit counts
 // whole-GPU room per island, so there the index matters.)
-import type { DeviceState, NodeGpuState, NodeInventory } from '../../core/types.js';
+import { MILLI_PER_GPU, type DeviceState, type NodeGpuState, type NodeInventory } from '../../core/types.js';
+
+/**
+ * A device no pod can take anything of: given whole, or shared with every milli used. Such devices
+ * are alike whatever their memory: no share fits (a share takes at least 1 milli), no whole-GPU pod
+ * takes them, and policies scored by free view see 0 free milli on both.
+ */
+function isFull(device: DeviceState): boolean {
+  return device.mode === 'whole' || (device.mode === 'shared' && device.usedMilli === MILLI_PER_GPU);
+}
+
+const FULL = 'full';
 
 /** A device's state apart from its index: two devices with equal signatures take a pod alike. */
 export function deviceSignature(device: DeviceState): string {
+  if (isFull(device)) return FULL;
   return `${device.mode}:${device.usedMilli}:${device.usedMemoryBytes}:${device.memoryBytes}`;
 }
 
@@ -24,53 +37,40 @@ function islandsCoverDevices(inventory: NodeInventory): boolean {
   );
 }
 
-/**
- * One class of nodes, carrying its users' per-class answers (so they die with it). Plain fields,
- * not WeakMaps keyed by classes: ephemeron tables made each garbage collection markedly slower.
- */
-export class NodeClass<Answers> {
-  readonly key: string;
-  readonly answers: Answers;
-
-  constructor(key: string, answers: Answers) {
-    this.key = key;
-    this.answers = answers;
-  }
-}
-
-/** Past this many classes the index starts afresh (classes already handed out stay valid). */
+/** Past this many classes the index starts afresh (ids are handed out from 0 again). */
 const MAX_CLASSES = 65_536;
 
 /**
- * Interns node classes. A node state object maps to its class once (the ledger hands out the same
- * object until the node changes), so a lookup per node per verb is one WeakMap access.
+ * Interns node classes as small integers, so per-class answers live in arrays indexed by class id.
+ * Ids are dense from 0; when the index starts afresh, `onReset` is called first: every id handed
+ * out before then means nothing any more.
  */
-export class NodeClasses<Answers> {
-  readonly #byKey = new Map<string, NodeClass<Answers>>();
-  readonly #byState = new WeakMap<NodeGpuState, NodeClass<Answers>>();
-  readonly #newAnswers: () => Answers;
+export class NodeClasses {
+  readonly #ids = new Map<string, number>();
+  readonly #onReset: () => void;
+  readonly #maxClasses: number;
   readonly #signatures = new WeakMap<DeviceState, string>();
   /** Per inventory: whether its islands are empty or cover every device (indices then do not matter). */
   readonly #islandsCover = new WeakMap<NodeInventory, boolean>();
 
-  /** `newAnswers` makes the answers object of each new class. */
-  constructor(newAnswers: () => Answers) {
-    this.#newAnswers = newAnswers;
+  constructor(onReset: () => void = () => undefined, maxClasses = MAX_CLASSES) {
+    this.#onReset = onReset;
+    this.#maxClasses = maxClasses;
   }
 
-  of(node: NodeGpuState): NodeClass<Answers> {
-    let cls = this.#byState.get(node);
-    if (cls === undefined) {
-      const key = this.#keyOf(node);
-      cls = this.#byKey.get(key);
-      if (cls === undefined) {
-        if (this.#byKey.size >= MAX_CLASSES) this.#byKey.clear();
-        cls = new NodeClass(key, this.#newAnswers());
-        this.#byKey.set(key, cls);
+  /** The class id of the node's current state. */
+  idOf(node: NodeGpuState): number {
+    const key = this.#keyOf(node);
+    let id = this.#ids.get(key);
+    if (id === undefined) {
+      if (this.#ids.size >= this.#maxClasses) {
+        this.#ids.clear();
+        this.#onReset();
       }
-      this.#byState.set(node, cls);
+      id = this.#ids.size;
+      this.#ids.set(key, id);
     }
-    return cls;
+    return id;
   }
 
   /** deviceSignature, remembered per (interned, immutable) device state. */
@@ -85,7 +85,7 @@ export class NodeClasses<Answers> {
 
   /** Distinct classes interned so far (for tests and benchmarks). */
   size(): number {
-    return this.#byKey.size;
+    return this.#ids.size;
   }
 
   #keyOf(node: NodeGpuState): string {

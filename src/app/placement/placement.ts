@@ -1,16 +1,27 @@
 // Feasibility and scoring of one pod on one node: the shared step under filter, prioritize and bind.
 // kube-scheduler calls filter and prioritize for every pod over every node, while a bind changes
-// only one node; so results are cached per node name and demand shape (and policy version), and a
-// node's entries are dropped whenever the ledger reports a change to it. Underneath, fits (and the
-// scores of policies scored by free view) are computed once per node class (node-classes.ts), so a
-// new shape costs one evaluation per class rather than per node.
-import { NodeClasses, type NodeClass } from './node-classes.js';
+// only one node. For policies scored by free view, fits and best scores are kept per node class
+// (node-classes.ts) and demand shape (and policy version): a new shape costs one evaluation per
+// class, and a node reaches its class's answer through its slot (node-slots.ts). Class answers
+// never go stale, since a changed node gets a new class. A policy scored node by node keeps
+// results per node name, dropped whenever the ledger reports a change to the node.
+import {
+  ClassBestOnNode,
+  evaluateClass,
+  isShareable,
+  type ClassBest,
+  type ScoredAssignment,
+} from './class-best.js';
+import { NodeClasses } from './node-classes.js';
+import { NodeSlots } from './node-slots.js';
 import type { ClusterState } from '../../core/cluster-state.js';
 import { candidateAssignments, explainNoFit } from '../../core/ledger/device-fit.js';
 import { formatMilli } from '../../core/quantity.js';
 import type { Candidate, PlacementPolicy } from '../../core/policies/policy.js';
 import { isScoredByFreeView } from '../../core/policies/score-class-cache.js';
-import type { Assignment, DeviceShare, NodeGpuState, PodDemand } from '../../core/types.js';
+import type { Assignment, NodeGpuState, PodDemand } from '../../core/types.js';
+
+export type { ScoredAssignment } from './class-best.js';
 
 /**
  * Causes of a rejection, for metrics: a fixed set (reasons name nodes, devices and gangs), so the
@@ -36,28 +47,37 @@ export const RejectCause = {
 /** Every value of RejectCause: the only `reason` labels of the filter rejection metric (besides "other"). */
 export const REJECT_CAUSES: ReadonlySet<string> = new Set(Object.values(RejectCause));
 
+/**
+ * Some device set fits on every node of a class. `node`: the node the fit was decided on, on which
+ * the class's best is scored.
+ */
+class FitsInClass {
+  readonly kind = 'fits';
+  readonly node: NodeGpuState;
+  /** The node's candidates, listed to decide the fit: kept for the first scoring only. */
+  #candidates: readonly Assignment[] | undefined;
+
+  constructor(node: NodeGpuState, candidates: readonly Assignment[]) {
+    this.node = node;
+    this.#candidates = candidates;
+  }
+
+  /** The node's candidates; the first call hands over those listed for the fit (not kept after). */
+  takeCandidates(demand: PodDemand): readonly Assignment[] {
+    const listed = this.#candidates;
+    this.#candidates = undefined;
+    return listed ?? candidateAssignments(this.node, demand);
+  }
+}
+
 export type NodeFit =
-  /**
-   * Some device set fits, on every node of the class (PlacementCache.best picks one). `candidates`:
-   * this node's, listed at filter time while the cache's scores are computed node by node.
-   */
-  | {
-      readonly kind: 'fits';
-      /** Set when the fit was decided for the node's class. */
-      readonly nodeClass?: PlacementClass;
-      /** Set when the fit was decided for this node alone: its candidates and state. */
-      readonly candidates?: readonly Assignment[];
-      readonly node?: NodeGpuState;
-    }
+  | FitsInClass
+  /** Some device set fits this node (decided for it alone): its candidates and state. */
+  | { readonly kind: 'fits'; readonly candidates: readonly Assignment[]; readonly node: NodeGpuState }
   /** Could fit if something were evicted. */
   | { readonly kind: 'unschedulable'; readonly reason: string; readonly cause: string }
   /** Cannot fit whatever is evicted. */
   | { readonly kind: 'unresolvable'; readonly reason: string; readonly cause: string };
-
-export interface ScoredAssignment {
-  readonly assignment: Assignment;
-  readonly score: number;
-}
 
 function demandSize(demand: PodDemand): string {
   switch (demand.gpu.kind) {
@@ -104,11 +124,20 @@ class NoRoom {
 const NO_ROOM_IN_CLASS: NodeFit = { kind: 'unschedulable', reason: '', cause: RejectCause.noRoom };
 
 /** Whether the pod fits a node of this class; the same for every node of it (see node-classes.ts). */
-function classFit(node: NodeGpuState, nodeClass: PlacementClass, demand: PodDemand): NodeFit {
+function classFit(node: NodeGpuState, demand: PodDemand): NodeFit {
   const fit = staticMismatch(node, demand);
   if (fit !== undefined) return fit;
-  if (candidateAssignments(node, demand).length === 0) return NO_ROOM_IN_CLASS;
-  return Object.freeze({ kind: 'fits', nodeClass });
+  const candidates = candidateAssignments(node, demand);
+  return candidates.length === 0 ? NO_ROOM_IN_CLASS : new FitsInClass(node, candidates);
+}
+
+/**
+ * Whether classes decide the demand's fit. Every share takes at least 1 milli as parsed; a share of
+ * 0 milli (possible only in a hand-built demand) would fit a shared device with every milli used but
+ * not a device given whole, which node classes do not tell apart.
+ */
+function classesDecide(demand: PodDemand): boolean {
+  return demand.gpu.kind !== 'fraction' || demand.gpu.milli >= 1;
 }
 
 /** The fit of one node alone, with its candidates. */
@@ -165,103 +194,53 @@ export function demandShapeKey(demand: PodDemand): string {
 export const MAX_KEYS = 256;
 
 /**
- * A class's best choice under a policy scored by free view: the score, and the device states whose
- * candidates reach it (with the share each takes). No winners: not shareable (a NaN score, whose
- * tie-breaking depends on order), so nodes of the class are scored one by one.
+ * Fits of one demand shape: per class id, per node slot, and per node name (the Map: nodes decided
+ * alone, and nodes read again since their fit came from their class).
  */
-interface ClassBest {
-  readonly score: number;
-  readonly winners?: ReadonlyMap<string, DeviceShare>;
-  /** Whole-device pods: every candidate scores alike, so each node's first candidate is its best. */
-  readonly firstCandidate?: true;
+class FitTable extends Map<string, NodeFit> {
+  /** Class id → a FitsInClass, a rejection the same on every node of the class, or NO_ROOM_IN_CLASS. */
+  readonly byClass: (NodeFit | undefined)[] = [];
+  /** Node slot → the node's fit from its class (until the node changes). */
+  readonly bySlot: (NodeFit | undefined)[] = [];
 }
 
-/**
- * A node's best from its class's: the score is known, the devices are picked when first read (only
- * bind reads them; prioritize over 5000 nodes reads scores alone).
- */
-class ClassBestOnNode implements ScoredAssignment {
-  readonly score: number;
-  readonly #node: NodeGpuState;
-  readonly #demand: PodDemand;
-  readonly #shared: ClassBest;
-  readonly #classes: NodeClasses<ClassAnswers>;
-  #assignment: Assignment | undefined;
-
-  constructor(node: NodeGpuState, demand: PodDemand, shared: ClassBest, classes: NodeClasses<ClassAnswers>) {
-    this.score = shared.score;
-    this.#node = node;
-    this.#demand = demand;
-    this.#shared = shared;
-    this.#classes = classes;
-  }
-
-  get assignment(): Assignment {
-    return (this.#assignment ??= this.#pick());
-  }
-
-  /**
-   * The first device (in node order) whose state reaches the best score: what scoring every
-   * candidate in order and keeping the first maximum picks. The class guarantees one exists.
-   */
-  #pick(): Assignment {
-    const node = this.#node;
-    const winners = this.#shared.winners;
-    if (winners !== undefined) {
-      for (const device of node.devices) {
-        const share = winners.get(this.#classes.signature(device));
-        if (share !== undefined) {
-          const devices = [{ index: device.index, milli: share.milli, memoryBytes: share.memoryBytes }];
-          return { node: node.inventory.name, whole: false, devices };
-        }
-      }
-    }
-    const first = candidateAssignments(node, this.#demand)[0];
-    if (first === undefined) throw new Error(`node ${node.inventory.name}: no candidate left in its class`);
-    return first;
-  }
-}
-
-/** What a node class holds for the placement cache: its answers per shape and per score table. */
-interface ClassAnswers {
-  readonly fits: Map<string, NodeFit>;
-  /** ScoresByNode.id → the class's best choice under that table's policy version. */
-  readonly best: Map<number, ClassBest>;
-}
-
-type PlacementClass = NodeClass<ClassAnswers>;
-
-/** Scores of one policy + shape at one policy version: node name → best (null: no fit). */
+/** Scores of one policy + shape at one policy version, kept as fits are (null: no fit). */
 class ScoresByNode extends Map<string, ScoredAssignment | null> {
-  /** Keys the classes' shared choices (ClassAnswers.best) without holding on to the table. */
-  readonly id: number;
   readonly version: number;
+  /** Class id → the class's best choice (see class-best.ts). */
+  readonly byClass: (ClassBest | undefined)[] = [];
+  /** Node slot → the node's best from its class's, null when it has no fit (until the node changes). */
+  readonly bySlot: (ScoredAssignment | null | undefined)[] = [];
   /** Whether the policy is scored by free view (classes share its choices); set on first use. */
   sharedByClass: boolean | undefined;
 
-  constructor(id: number, version: number) {
+  constructor(version: number) {
     super();
-    this.id = id;
     this.version = version;
   }
 }
 
+/** best() found the class's choice not shareable: the node is scored alone. */
+const SCORE_ALONE = Symbol('score alone');
+
 /**
- * Fits and best scores per node name, one table per demand shape (and per policy + shape). A verb
- * over 5000 nodes costs one Map lookup per node while nothing changed; the ledger's change
- * listener drops a node's entries the moment its state changes, and a new policy version starts its
- * table afresh. Only nodes the cluster view holds are cached: a name it does not know is answered
- * "unknown node" at once and kept nowhere, so the tables hold at most MAX_KEYS × known nodes.
- * A miss is answered from the node's class when the class was evaluated already (per shape, and per
- * policy version for scores); class answers never go stale, since a changed node has a new class.
+ * Fits and best scores, one table per demand shape (and per policy version + shape). For policies
+ * scored by free view a node's answer is its class's, reached through the node's slot (a Map lookup
+ * and a few array reads), and the first pod of a new shape evaluates each class once. An answer
+ * read a second time is also kept under the node's name, so the verbs after a bind (every node
+ * asked again) cost one Map lookup per node, as a new shape does not pay a Map insert per node
+ * (the slot path alone measured 1.5-2× the name lookup per node, at 4896 nodes). A policy scored
+ * node by node gets its results per node name. The ledger's change
+ * listener drops a node's entries the moment it changes. Only nodes the cluster view holds are
+ * cached: a name it does not know is answered "unknown node" at once and kept nowhere, so the
+ * tables hold at most MAX_KEYS × known nodes.
  */
 export class PlacementCache {
   readonly #state: ClusterState;
-  readonly #fits = new Map<string, Map<string, NodeFit>>();
+  readonly #fits = new Map<string, FitTable>();
   readonly #scores = new Map<string, ScoresByNode>();
-  readonly #classes = new NodeClasses<ClassAnswers>(() => ({ fits: new Map(), best: new Map() }));
-  /** Score tables made so far: their ids. */
-  #scoreTables = 0;
+  readonly #classes: NodeClasses;
+  readonly #slots: NodeSlots;
   /**
    * Whether the last score was computed node by node (a policy not scored by free view): then new
    * fits are decided per node and list the node's candidates, as the next prioritize needs them,
@@ -274,17 +253,20 @@ export class PlacementCache {
   /** Bumped on every ledger change to any node: a result over a node list is current while it holds. */
   #generation = 0;
 
-  constructor(state: ClusterState) {
+  /** `maxClasses`: node classes interned before ids are handed out afresh (see NodeClasses). */
+  constructor(state: ClusterState, options: { readonly maxClasses?: number } = {}) {
     this.#state = state;
+    this.#classes = new NodeClasses(() => this.#forgetClasses(), options.maxClasses);
+    this.#slots = new NodeSlots(state, this.#classes);
     state.ledger.onNodeChange((node) => this.#forget(node));
   }
 
-  /** The fit table of one demand shape: node name → fit, for nodes evaluated since they last changed. */
+  /** The fit table of one demand shape. */
   fitsFor(shape: string): Map<string, NodeFit> {
     let table = this.#fits.get(shape);
     if (table === undefined) {
       if (this.#fits.size >= MAX_KEYS) this.#fits.clear();
-      this.#fits.set(shape, (table = new Map<string, NodeFit>()));
+      this.#fits.set(shape, (table = new FitTable()));
     }
     return table;
   }
@@ -296,38 +278,60 @@ export class PlacementCache {
     shape = demandShapeKey(demand),
     table = this.fitsFor(shape),
   ): NodeFit {
+    // A policy scored node by node needs each node's candidates: listed now, with the fit, and
+    // no class is looked up (both measured slower on the first pod of a shape).
+    const kept = table.get(nodeName);
+    if (kept !== undefined) return kept;
+    if (!this.#scoredNodeByNode && table instanceof FitTable) {
+      const slot = this.#slots.slotOf(nodeName);
+      if (slot < 0) return UNKNOWN_NODE;
+      const known = table.bySlot[slot];
+      if (known !== undefined) {
+        table.set(nodeName, known);
+        return known;
+      }
+      if (classesDecide(demand)) return this.#fitFromClass(slot, nodeName, demand, table);
+    }
+    return this.#fitAlone(nodeName, demand, table);
+  }
+
+  /** The node's fit from its class's, kept for the node until it changes. */
+  #fitFromClass(slot: number, nodeName: string, demand: PodDemand, table: FitTable): NodeFit {
+    let fit = this.#fitOfClass(slot, nodeName, demand, table);
+    // A node-specific rejection: its reason (written when read) describes the node.
+    if (fit === NO_ROOM_IN_CLASS) fit = new NoRoom(this.#slots.stateOf(slot, nodeName), demand);
+    table.bySlot[slot] = fit;
+    return fit;
+  }
+
+  #fitAlone(nodeName: string, demand: PodDemand, table: Map<string, NodeFit>): NodeFit {
     let fit = table.get(nodeName);
     if (fit === undefined) {
       const node = this.#state.nodeState(nodeName);
       if (node === undefined) return UNKNOWN_NODE;
-      // A policy scored node by node needs each node's candidates: listed now, with the fit, and
-      // no class is looked up (both measured slower on the first pod of a shape).
-      fit = this.#scoredNodeByNode ? nodeFit(node, demand) : this.#classFit(node, demand, shape);
+      fit = nodeFit(node, demand);
       if (fit === NO_ROOM_IN_CLASS) fit = new NoRoom(node, demand);
       table.set(nodeName, fit);
     }
     return fit;
   }
 
-  #classFit(node: NodeGpuState, demand: PodDemand, shape: string): NodeFit {
-    const nodeClass = this.#classes.of(node);
-    const fits = nodeClass.answers.fits;
-    let fit = fits.get(shape);
-    if (fit === undefined) {
-      if (fits.size >= MAX_KEYS) fits.clear();
-      fits.set(shape, (fit = classFit(node, nodeClass, demand)));
-    }
+  /** The fit of the node's class, decided on this node when first asked for the class. */
+  #fitOfClass(slot: number, nodeName: string, demand: PodDemand, table: FitTable): NodeFit {
+    const id = this.#slots.classOf(slot, nodeName);
+    let fit = table.byClass[id];
+    if (fit === undefined) table.byClass[id] = fit = classFit(this.#slots.stateOf(slot, nodeName), demand);
     return fit;
   }
 
-  /** The score table of one policy version and demand shape: node name → best (null: no fit). */
+  /** The score table of one policy version and demand shape. */
   scoresFor(policy: PlacementPolicy, shape: string): Map<string, ScoredAssignment | null> {
     const key = `${policy.name}:${shape}`;
     const version = policy.version?.() ?? 0;
     let table = this.#scores.get(key);
     if (table === undefined || table.version !== version) {
       if (table === undefined && this.#scores.size >= MAX_KEYS) this.#scores.clear();
-      this.#scores.set(key, (table = new ScoresByNode(++this.#scoreTables, version)));
+      this.#scores.set(key, (table = new ScoresByNode(version)));
     }
     return table;
   }
@@ -341,81 +345,103 @@ export class PlacementCache {
     scores = this.scoresFor(policy, shape),
     fits = this.fitsFor(shape),
   ): ScoredAssignment | undefined {
+    const kept = scores.get(nodeName);
+    if (kept !== undefined) return kept ?? undefined;
+    if (
+      scores instanceof ScoresByNode &&
+      fits instanceof FitTable &&
+      this.#sharedByClass(scores, policy, demand)
+    ) {
+      const slot = this.#slots.slotOf(nodeName);
+      if (slot < 0) return undefined;
+      const known = scores.bySlot[slot];
+      if (known !== undefined) {
+        scores.set(nodeName, known);
+        return known ?? undefined;
+      }
+      const shared = this.#classBest(policy, slot, nodeName, demand, scores, fits);
+      if (shared !== SCORE_ALONE) return shared;
+    }
+    return this.#bestAlone(policy, nodeName, demand, shape, scores, fits);
+  }
+
+  /** Whether the table's policy shares its choices between nodes of a class (decided on first use). */
+  #sharedByClass(scores: ScoresByNode, policy: PlacementPolicy, demand: PodDemand): boolean {
+    scores.sharedByClass ??=
+      demand.gpu.kind !== 'none' && classesDecide(demand) && isScoredByFreeView(policy);
+    // Scored node by node: fits decided from now on list each node's candidates (see the field).
+    if (!scores.sharedByClass) this.#scoredNodeByNode = true;
+    return scores.sharedByClass;
+  }
+
+  /** The node's best computed for it alone (kept per node name until the node changes). */
+  #bestAlone(
+    policy: PlacementPolicy,
+    nodeName: string,
+    demand: PodDemand,
+    shape: string,
+    scores: Map<string, ScoredAssignment | null>,
+    fits: Map<string, NodeFit>,
+  ): ScoredAssignment | undefined {
     let best = scores.get(nodeName);
     if (best === undefined) {
       const fit = this.fit(nodeName, demand, shape, fits);
       if (fit === UNKNOWN_NODE) return undefined;
       const node = fit.kind === 'fits' ? this.#state.nodeState(nodeName) : undefined;
-      best =
-        node === undefined || fit.kind !== 'fits' ? null : this.#bestOn(policy, node, fit, demand, scores);
+      if (node === undefined || fit.kind !== 'fits') best = null;
+      else {
+        // A node's own candidates: a class's (FitsInClass) belong to the node it was evaluated on.
+        const candidates = fit instanceof FitsInClass ? candidateAssignments(node, demand) : fit.candidates;
+        best = bestCandidate(policy, node, candidates, demand) ?? null;
+      }
       scores.set(nodeName, best);
     }
     return best ?? undefined;
   }
 
-  #bestOn(
+  /** The node's best from its class's (kept for the node), or SCORE_ALONE when not shareable. */
+  #classBest(
     policy: PlacementPolicy,
-    node: NodeGpuState,
-    fit: Extract<NodeFit, { kind: 'fits' }>,
+    slot: number,
+    nodeName: string,
     demand: PodDemand,
-    scores: Map<string, ScoredAssignment | null>,
-  ): ScoredAssignment | null {
-    // Tables come from scoresFor; a caller's own Map is scored node by node.
-    const table = scores instanceof ScoresByNode ? scores : undefined;
-    if (table !== undefined && table.sharedByClass === undefined)
-      table.sharedByClass = demand.gpu.kind !== 'none' && isScoredByFreeView(policy);
-    let shared: ClassBest | undefined;
-    if (table?.sharedByClass === true) {
-      const best = (fit.nodeClass ?? this.#classes.of(node)).answers.best;
-      shared = best.get(table.id);
-      if (shared === undefined) {
-        if (best.size >= MAX_KEYS) best.clear();
-        best.set(table.id, (shared = this.#evaluateClass(policy, node, demand)));
-      }
-    }
-    if (shared === undefined || (shared.winners === undefined && shared.firstCandidate !== true)) {
-      this.#scoredNodeByNode = shared === undefined;
-      const candidates = fit.candidates ?? candidateAssignments(node, demand);
-      return bestCandidate(policy, node, candidates, demand) ?? null;
-    }
+    scores: ScoresByNode,
+    fits: FitTable,
+  ): ScoredAssignment | undefined | typeof SCORE_ALONE {
     this.#scoredNodeByNode = false;
-    return new ClassBestOnNode(node, demand, shared, this.#classes);
+    const fit = this.#fitOfClass(slot, nodeName, demand, fits);
+    if (!(fit instanceof FitsInClass)) {
+      scores.bySlot[slot] = null;
+      return undefined;
+    }
+    const id = this.#slots.classOf(slot, nodeName);
+    let best = scores.byClass[id];
+    if (best === undefined)
+      scores.byClass[id] = best = evaluateClass(
+        policy,
+        fit.node,
+        fit.takeCandidates(demand),
+        demand,
+        this.#classes,
+      );
+    if (!isShareable(best)) return SCORE_ALONE;
+    const mine = new ClassBestOnNode(this.#slots.stateOf(slot, nodeName), demand, best, this.#classes);
+    scores.bySlot[slot] = mine;
+    return mine;
   }
 
-  /** Scores every candidate on one node of the class (the class's representative). */
-  #evaluateClass(policy: PlacementPolicy, node: NodeGpuState, demand: PodDemand): ClassBest {
-    const candidates = candidateAssignments(node, demand);
-    if (demand.gpu.kind === 'whole') {
-      const first = candidates[0];
-      return {
-        score: first === undefined ? Number.NaN : policy.score({ node, assignment: first, demand }),
-        firstCandidate: true,
-      };
-    }
-    const scored = candidates.map((assignment) => ({
-      assignment,
-      score: policy.score({ node, assignment, demand }),
-    }));
-    if (scored.some((c) => Number.isNaN(c.score))) return { score: Number.NaN };
-    let top = -Infinity;
-    for (const c of scored) if (c.score > top) top = c.score;
-    const winners = new Map<string, DeviceShare>();
-    for (const { assignment, score } of scored) {
-      const share = assignment.devices[0];
-      const device = node.devices.find((d) => d.index === share?.index);
-      if (score === top && share !== undefined && device !== undefined) {
-        winners.set(this.#classes.signature(device), share);
-      }
-    }
-    return { score: top, winners };
-  }
-
-  /** Entries held (fits and scores, over every table): bounded by the tables × the nodes the cluster knows. */
+  /** Nodes with an answer held, over every table (fits, scores): at most the tables × known nodes. */
   size(): { readonly fits: number; readonly scores: number; readonly tables: number } {
+    const answered = (table: FitTable | ScoresByNode): number => {
+      let count = table.size;
+      for (const [name, slot] of this.#slots.entries())
+        if (table.bySlot[slot] !== undefined && !table.has(name)) count++;
+      return count;
+    };
     let fits = 0;
     let scores = 0;
-    for (const table of this.#fits.values()) fits += table.size;
-    for (const table of this.#scores.values()) scores += table.size;
+    for (const table of this.#fits.values()) fits += answered(table);
+    for (const table of this.#scores.values()) scores += answered(table);
     return { fits, scores, tables: this.#fits.size + this.#scores.size };
   }
 
@@ -431,7 +457,19 @@ export class PlacementCache {
 
   #forget(node: string): void {
     this.#generation++;
-    for (const table of this.#fits.values()) table.delete(node);
-    for (const table of this.#scores.values()) table.delete(node);
+    const slot = this.#slots.changed(node);
+    const clear = (table: FitTable | ScoresByNode): void => {
+      table.delete(node);
+      if (slot >= 0 && slot < table.bySlot.length) table.bySlot[slot] = undefined;
+    };
+    for (const table of this.#fits.values()) clear(table);
+    for (const table of this.#scores.values()) clear(table);
+  }
+
+  /** Class ids are handed out afresh: answers filed under the old ones mean nothing any more. */
+  #forgetClasses(): void {
+    this.#slots.declassifyAll();
+    for (const table of this.#fits.values()) table.byClass.length = 0;
+    for (const table of this.#scores.values()) table.byClass.length = 0;
   }
 }
