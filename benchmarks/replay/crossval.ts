@@ -1,4 +1,5 @@
-// `npm run bench:replay-crossval`: chooses the phalanx policy's constant (the best-fit weight) by
+// `npm run bench:replay-crossval`: chooses the phalanx policy's constants (the best-fit weight and
+// the weight of GPUs stranded through the host CPU) by
 // leave-one-family-out cross-validation. For each family F (gpushare, multigpu, gpuspec, cpu), the
 // grid point with the best objective on the other three families is F's fold; the point best on all
 // four is what src/core/policies/phalanx.ts ships. The model-constraint charge has no constant (it
@@ -28,12 +29,13 @@ const TUNING_TRACES: Readonly<Record<FoldFamily, readonly string[]>> = {
   cpu: ['cpu0', 'cpu050', 'cpu100', 'cpu200#1', 'cpu300#1'],
 };
 
-const BEST_FIT_GRID = [40, 60, 80, 120];
+const BEST_FIT_GRID = [40, 80, 120];
+const STRANDED_GRID = [0.125, 0.25, 0.5];
 
-const key = (w: PhalanxWeights): string => `bf${w.bestFit}`;
+const key = (w: PhalanxWeights): string => `bf${w.bestFit}-s${w.stranded}`;
 
 function grid(): PhalanxWeights[] {
-  return BEST_FIT_GRID.map((bestFit) => ({ bestFit }));
+  return BEST_FIT_GRID.flatMap((bestFit) => STRANDED_GRID.map((stranded) => ({ bestFit, stranded })));
 }
 
 /** Mean gap to fgd plus the worst positive gap (points): rewards margins, punishes any loss. */
@@ -81,7 +83,7 @@ async function main(opts: Options): Promise<void> {
     );
   const score = (families: readonly FoldFamily[], w: PhalanxWeights): number =>
     objective(families.flatMap((f) => TUNING_TRACES[f].map((t) => gap(t, w))));
-  // Ties go to the smaller weight.
+  // Ties go to the first grid point (smaller weights).
   const choose = (families: readonly FoldFamily[]): { weights: PhalanxWeights; objective: number } => {
     let best = { weights: grid()[0] as PhalanxWeights, objective: Infinity };
     for (const w of grid()) {
@@ -119,7 +121,7 @@ async function main(opts: Options): Promise<void> {
     JSON.stringify({ ...record, run, tuningTraces: TUNING_TRACES, grid: table }, null, 2) + '\n',
   );
   const md = [
-    `Leave-one-family-out cross-validation of the phalanx best-fit weight (the model-constraint charge has no constant): objective = mean(phalanx − fgd) + max(0, worst gap), in points of unallocated GPU % at 100% arrived, tuning seeds ${opts.seeds}.`,
+    `Leave-one-family-out cross-validation of the phalanx best-fit weight (bf) and host-stranding weight (s) (the model-constraint charge has no constant): objective = mean(phalanx − fgd) + max(0, worst gap), in points of unallocated GPU % at 100% arrived, tuning seeds ${opts.seeds}.`,
     `Run ${run.date}: ${run.replays} replays, ${run.wallSeconds} s on ${run.workers} workers, load ${JSON.stringify(run.loadAverageBefore)} → ${JSON.stringify(run.loadAverageAfter)}.`,
     '',
     '| held-out family | chosen on the other three | training objective |',

@@ -26,4 +26,5 @@ export function readCrossValidation(file: string): CrossValidationRecord | undef
   return JSON.parse(readFileSync(file, 'utf8')) as CrossValidationRecord;
 }
 
-export const sameWeights = (a: PhalanxWeights, b: PhalanxWeights): boolean => a.bestFit === b.bestFit;
+export const sameWeights = (a: PhalanxWeights, b: PhalanxWeights): boolean =>
+  a.bestFit === b.bestFit && a.stranded === b.stranded;

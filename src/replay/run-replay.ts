@@ -3,7 +3,7 @@ import { curveOf, mean, unallocatedPctAt, type CurvePoint } from './metrics.js';
 import { createReplayPolicy, type ReplayPolicyName } from './replay-policies.js';
 import { seededRng } from './seeded-rng.js';
 import { SimCluster } from './sim-cluster.js';
-import { simulate } from './simulate.js';
+import { simulate, type SimulationSeries } from './simulate.js';
 import { podDemand } from './trace-convert.js';
 import type { TraceNode, TracePod } from './trace-csv.js';
 import { buildWorkload } from './workload.js';
@@ -53,13 +53,29 @@ export interface ReplayResult {
 /** Workload and tie-breaking draw from separate streams so policies see the same pod sequence. */
 const TIE_STREAM = 0x5eed;
 
-export function replaySeed(input: ReplayInput, seed: number, clock: () => number): SeedResult {
-  const started = clock();
+/** One seed's replay as it ran: the cluster in its final state, the pods submitted, the series. */
+export interface SeedRun {
+  readonly cluster: SimCluster;
+  readonly pods: readonly TracePod[];
+  readonly series: SimulationSeries;
+}
+
+/**
+ * Replays one seed. `podsOf` may cut the submitted sequence (diagnostics stop where arrivals reach a
+ * share of capacity); the pods and the tie-breaking draws are the ones the full replay uses.
+ */
+export function simulateSeed(
+  input: ReplayInput,
+  seed: number,
+  podsOf: (pods: TracePod[], capacityMilli: number) => TracePod[] = (pods) => pods,
+): SeedRun {
   const cluster = new SimCluster(input.nodes);
-  const pods = buildWorkload(input.pods, cluster.capacityMilli, INFLATION_RATIO, seededRng(seed));
+  const workload = buildWorkload(input.pods, cluster.capacityMilli, INFLATION_RATIO, seededRng(seed));
+  const pods = podsOf(workload, cluster.capacityMilli);
   const rng = seededRng(seed ^ TIE_STREAM);
   const { policy, pure, knowsWorkload } = createReplayPolicy(input.policy, rng, input.phalanxWeights);
-  if (knowsWorkload) for (const pod of pods) policy.observe?.(podDemand(pod));
+  // A policy given the workload is given all of it, however much of it is replayed.
+  if (knowsWorkload) for (const pod of workload) policy.observe?.(podDemand(pod));
   const step = Math.max(1, Math.floor(pods.length / 200));
   const series = simulate(cluster, pods, policy, {
     pureScores: pure,
@@ -69,6 +85,12 @@ export function replaySeed(input: ReplayInput, seed: number, clock: () => number
       if ((i + 1) % step === 0 || i + 1 === pods.length) input.onProgress?.(i + 1, pods.length, seed);
     },
   });
+  return { cluster, pods, series };
+}
+
+export function replaySeed(input: ReplayInput, seed: number, clock: () => number): SeedResult {
+  const started = clock();
+  const { cluster, pods, series } = simulateSeed(input, seed);
   return {
     seed,
     unallocatedPctAt100: unallocatedPctAt(series, cluster.capacityMilli, 100),

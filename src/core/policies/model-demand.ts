@@ -45,16 +45,54 @@ function scarcityByModel(table: PodTypeTable, seenModels: ReadonlySet<string>): 
 }
 
 /**
- * The node's GPU capacity (milli) the placement makes unavailable to others: the GPU milli it takes,
- * or its host-CPU share of the node in GPU terms when CPU is the tighter resource (a CPU-heavy pod
- * on a CPU-poor node strands the node's GPUs).
+ * Share of the learned GPU demand (milli) that names no GPU model, recomputed when the table's
+ * version changes. 1 while nothing is learned.
  */
-export function displacedGpuMilli(candidate: Candidate): number {
-  let gpu = 0;
-  for (const share of candidate.assignment.devices) gpu += share.milli;
+export function createUnconstrainedShare(stats: PodTypeStats): () => number {
+  let version = -1;
+  let share = 1;
+  return () => {
+    const table = stats.table();
+    if (table.version !== version) {
+      version = table.version;
+      let all = 0;
+      let named = 0;
+      for (const { type, count } of table.types) {
+        const milli = count * type.gpuCount * type.gpuMilli;
+        all += milli;
+        if (type.models.length > 0) named += milli;
+      }
+      share = all > 0 ? 1 - named / all : 1;
+    }
+    return share;
+  };
+}
+
+/**
+ * GPU milli of the node the placement strands through its host CPU: the node's GPU capacity in
+ * proportion to the share of the node's CPU the pod takes, beyond the GPU milli it takes itself
+ * (a CPU-heavy pod on a CPU-poor node leaves GPUs no later pod can get CPU for). 0 when host
+ * resources are not tracked.
+ */
+export function strandedGpuMilli(candidate: Candidate): number {
   const host = candidate.node.host;
   const cpu = candidate.demand.cpuMilli ?? 0;
-  if (host === undefined || host.cpuMilli <= 0 || cpu === 0) return gpu;
-  const nodeGpuMilli = candidate.node.devices.length * MILLI_PER_GPU;
-  return Math.max(gpu, (nodeGpuMilli * cpu) / host.cpuMilli);
+  if (host === undefined || host.cpuMilli <= 0 || cpu === 0) return 0;
+  const cpuShare = (candidate.node.devices.length * MILLI_PER_GPU * cpu) / host.cpuMilli;
+  return Math.max(0, cpuShare - takenGpuMilli(candidate));
+}
+
+/** GPU milli the placement takes on its devices. */
+export function takenGpuMilli(candidate: Candidate): number {
+  let gpu = 0;
+  for (const share of candidate.assignment.devices) gpu += share.milli;
+  return gpu;
+}
+
+/**
+ * The node's GPU capacity (milli) the placement makes unavailable to others: the GPU milli it takes
+ * plus what it strands through the host CPU (strandedGpuMilli).
+ */
+export function displacedGpuMilli(candidate: Candidate): number {
+  return takenGpuMilli(candidate) + strandedGpuMilli(candidate);
 }

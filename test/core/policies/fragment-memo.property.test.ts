@@ -7,7 +7,7 @@ import { candidateAssignments } from '../../../src/core/ledger/device-fit.js';
 import { leftover, REFERENCE_CPU_MILLI, REFERENCE_GPU_MILLI } from '../../../src/core/policies/bestfit.js';
 import { createFragmentationScorer } from '../../../src/core/policies/fgd.js';
 import { expectedFragment } from '../../../src/core/policies/fragmentation.js';
-import { createModelScarcity, displacedGpuMilli } from '../../../src/core/policies/model-demand.js';
+import { createModelScarcity } from '../../../src/core/policies/model-demand.js';
 import { freeView, freeViewAfter, totalFreeMilli } from '../../../src/core/policies/node-view.js';
 import { createPhalanxPolicy, PHALANX_WEIGHTS } from '../../../src/core/policies/phalanx.js';
 import type { Candidate } from '../../../src/core/policies/policy.js';
@@ -97,6 +97,26 @@ function directLeftover(candidate: Candidate): number {
   return 0.5 * cpu + 0.5 * (totalFreeMilli(after) / REFERENCE_GPU_MILLI);
 }
 
+/** GPU milli taken, and GPU milli the pod's CPU share of the node stands for beyond that. */
+function directTakenAndStranded(candidate: Candidate): [number, number] {
+  const taken = candidate.assignment.devices.reduce((sum, d) => sum + d.milli, 0);
+  const host = candidate.node.host;
+  const cpu = candidate.demand.cpuMilli ?? 0;
+  if (host === undefined || host.cpuMilli <= 0 || cpu === 0) return [taken, 0];
+  return [taken, Math.max(0, (candidate.node.devices.length * 1000 * cpu) / host.cpuMilli - taken)];
+}
+
+/** Share of the table's GPU milli that names no model (1 when it holds none). */
+function directUnconstrainedShare(table: PodTypeTable): number {
+  let all = 0;
+  let named = 0;
+  for (const { type, count } of table.types) {
+    all += count * type.gpuCount * type.gpuMilli;
+    if (type.models.length > 0) named += count * type.gpuCount * type.gpuMilli;
+  }
+  return all > 0 ? 1 - named / all : 1;
+}
+
 /** Every feasible candidate of every demand on every node, in generation order. */
 function candidatesOf(nodes: readonly NodeGpuState[], demands: readonly PodDemand[]): Candidate[] {
   const out: Candidate[] = [];
@@ -151,10 +171,12 @@ describe('fragmentation memo and best-fit sums', () => {
           stats.observe(d);
         }
         for (const candidate of candidatesOf(nodes, demands)) {
+          const [taken, stranded] = directTakenAndStranded(candidate);
           const expected =
             -directFragmentIncrease(candidate, stats.table()) -
             PHALANX_WEIGHTS.bestFit * directLeftover(candidate) -
-            modelScarcity(candidate.node.inventory.model) * displacedGpuMilli(candidate);
+            PHALANX_WEIGHTS.stranded * directUnconstrainedShare(stats.table()) * stranded -
+            modelScarcity(candidate.node.inventory.model) * (taken + stranded);
           expect(policy.score(candidate)).toBe(expected);
         }
       }),

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createModelScarcity, displacedGpuMilli } from '../../../src/core/policies/model-demand.js';
+import {
+  createModelScarcity,
+  createUnconstrainedShare,
+  displacedGpuMilli,
+  strandedGpuMilli,
+} from '../../../src/core/policies/model-demand.js';
 import { createPhalanxPolicy, PHALANX_WEIGHTS } from '../../../src/core/policies/phalanx.js';
 import type { Candidate } from '../../../src/core/policies/policy.js';
 import { PodTypeStats } from '../../../src/core/policies/pod-types.js';
@@ -120,7 +125,63 @@ describe('displacedGpuMilli', () => {
   });
 });
 
+describe('strandedGpuMilli', () => {
+  const cpuHeavy = (cpuMilli: number): PodDemand => ({
+    gpu: { kind: 'whole', count: 1 },
+    topology: {},
+    cpuMilli,
+  });
+
+  it('is the GPU milli the CPU share of the node stands for beyond the GPU milli taken', () => {
+    // 12 of 16 vCPU stand for 1500 of the node's 2000 milli; 1000 taken: 500 stranded.
+    expect(strandedGpuMilli(onDevice0(node('a', 'P100', 2, 16000), cpuHeavy(12000)))).toBe(500);
+    // 12 of 64 vCPU stand for 375 milli, less than the GPU taken: nothing stranded.
+    expect(strandedGpuMilli(onDevice0(node('b', 'P100', 2, 64000), cpuHeavy(12000)))).toBe(0);
+    expect(strandedGpuMilli(onDevice0(node('c', 'P100', 2), cpuHeavy(12000)))).toBe(0);
+  });
+
+  it('makes phalanx pay each stranded milli at its weight', () => {
+    const poor = node('poor', 'G2', 2, 16000);
+    const rich = node('rich', 'G2', 2, 64000);
+    const score = (stranded: number, n: NodeGpuState): number => {
+      const policy = createPhalanxPolicy({ ...PHALANX_WEIGHTS, stranded });
+      for (let i = 0; i < 4; i++) policy.observe?.(cpuHeavy(12000));
+      return policy.score(onDevice0(n, cpuHeavy(12000)));
+    };
+    expect(score(0, poor) - score(1, poor)).toBeCloseTo(500, 9);
+    expect(score(0, poor) - score(0.5, poor)).toBeCloseTo(250, 9);
+    expect(score(0, rich) - score(1, rich)).toBe(0);
+  });
+
+  it('prices stranding for the share of learned GPU demand that names no model', () => {
+    const poor = node('poor', 'G2', 2, 16000);
+    const score = (stranded: number): number => {
+      const policy = createPhalanxPolicy({ ...PHALANX_WEIGHTS, stranded });
+      // 3000 of 4000 learned milli name a model: a quarter is free to go anywhere.
+      for (let i = 0; i < 3; i++) policy.observe?.({ ...cpuHeavy(12000), models: ['T4'] });
+      policy.observe?.(cpuHeavy(12000));
+      return policy.score(onDevice0(poor, cpuHeavy(12000)));
+    };
+    expect(score(0) - score(1)).toBeCloseTo(500 / 4, 9);
+  });
+});
+
+describe('createUnconstrainedShare', () => {
+  it('is the share of learned GPU milli naming no model, 1 before anything is learned', () => {
+    const stats = new PodTypeStats();
+    const share = createUnconstrainedShare(stats);
+    expect(share()).toBe(1);
+    stats.observe(whole(2, ['T4']));
+    stats.observe(whole(1));
+    stats.observe({ gpu: { kind: 'none' }, topology: {}, cpuMilli: 4000 });
+    stats.observe({ gpu: { kind: 'fraction', milli: 500 }, topology: {} });
+    // Published at 4: 2000 of 3500 milli name T4; CPU-only pods ask for none.
+    expect(share()).toBeCloseTo(1500 / 3500, 12);
+  });
+});
+
 describe('phalanx on capacity that model-constrained pods need', () => {
+  const bf = PHALANX_WEIGHTS.bestFit;
   // A 2-GPU T4 node and an 8-GPU G2 node, both empty, host resources untracked. Learned table
   // (16 observations, published at 16): `rest` unconstrained 1-GPU pods, 2 unconstrained 8-GPU
   // pods, `t4Only` 1-GPU pods constrained to T4. Both nodes are shown to the policy first, so it
@@ -141,25 +202,25 @@ describe('phalanx on capacity that model-constrained pods need', () => {
   it('sends a pod that can run anywhere away from a model constrained pods need', () => {
     const policy = learned(10);
     // T4: fragment for the 8-GPU type falls 2000 -> 1000 (x2 pods): increase -125 per pod;
-    // best-fit leftover 0.5 * 1000/8000 = 0.0625 (x80); scarcity of T4: 10000 of 30000 learned
-    // milli name it, 2 models known: 2/3, x 1000 milli taken.
-    expect(policy.score(onDevice0(t4, whole(1)))).toBeCloseTo(125 - 5 - 2000 / 3, 9);
+    // best-fit leftover 0.5 * 1000/8000 = 0.0625; scarcity of T4: 10000 of 30000 learned milli
+    // name it, 2 models known: 2/3, x 1000 milli taken. No host: nothing stranded.
+    expect(policy.score(onDevice0(t4, whole(1)))).toBeCloseTo(125 - bf * 0.0625 - 2000 / 3, 9);
     // G2: 8-GPU type 0 -> 7000 (x2), T4-only type 8000 -> 7000 (x10): increase 4000/16 = 250;
-    // leftover 0.5 * 7000/8000 = 0.4375 (x80); no pod is constrained to G2.
-    expect(policy.score(onDevice0(g2, whole(1)))).toBeCloseTo(-250 - 35, 9);
+    // leftover 0.5 * 7000/8000 = 0.4375; no pod is constrained to G2.
+    expect(policy.score(onDevice0(g2, whole(1)))).toBeCloseTo(-250 - bf * 0.4375, 9);
     expect(policy.score(onDevice0(t4, whole(1)))).toBeLessThan(policy.score(onDevice0(g2, whole(1))));
   });
 
   it('keeps preferring the small node when no pod names a model', () => {
     const policy = learned(0);
     // T4 as above without the constrained charge; G2: 8-GPU type 0 -> 7000 (x2) = 14000/16.
-    expect(policy.score(onDevice0(t4, whole(1)))).toBeCloseTo(125 - 5, 9);
-    expect(policy.score(onDevice0(g2, whole(1)))).toBeCloseTo(-875 - 35, 9);
+    expect(policy.score(onDevice0(t4, whole(1)))).toBeCloseTo(125 - bf * 0.0625, 9);
+    expect(policy.score(onDevice0(g2, whole(1)))).toBeCloseTo(-875 - bf * 0.4375, 9);
   });
 
   it('takes its best-fit weight from the caller (cross-validation) and defaults to the shipped one', () => {
     const withWeight = (bestFit: number) => {
-      const policy = createPhalanxPolicy({ bestFit });
+      const policy = createPhalanxPolicy({ ...PHALANX_WEIGHTS, bestFit });
       for (let i = 0; i < 8; i++) policy.observe?.(whole(1));
       for (let i = 0; i < 2; i++) policy.observe?.(whole(8));
       for (let i = 0; i < 6; i++) policy.observe?.(whole(1, ['T4']));
