@@ -9,12 +9,15 @@ import { stepDown } from '../app/binding/step-down.js';
 import { AdmissionWaits } from '../app/admission/admission-waits.js';
 import { GangCoordinator } from '../app/gang/gang-coordinator.js';
 import { GangGates } from '../app/gang/gang-gates.js';
+import { pendingGangMembers } from '../app/gang/gang-membership.js';
 import { GangPreemption } from '../app/preemption/preempt-gangs.js';
 import { PreemptService } from '../app/preemption/preempt-service.js';
 import { PreemptionHolds } from '../app/preemption/preemption-holds.js';
 import { SchedulingService } from '../app/scheduling/scheduling-service.js';
 import type { Config } from '../config/schema.js';
 import { ClusterState } from '../core/cluster-state.js';
+import { DemandError } from '../core/errors.js';
+import { parsePodDemand } from '../core/pod-demand.js';
 import type { PodShape } from '../core/kube-shapes.js';
 import type { PlacementPolicy } from '../core/policies/policy.js';
 import { policyByName } from '../core/policies/registry.js';
@@ -361,6 +364,24 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
   synced = () => informers.isSynced();
   notLive = () => informers.notLive();
 
+  // Once per term as leader, with a current view: plan the gangs whose members wait, before the
+  // scheduler's retries let other pods into the domains they need (GangCoordinator.planAhead).
+  let plannedAhead = false;
+  const planAhead = (): void => {
+    if (plannedAhead || !synced() || !leadership.holdsLeaseWithMargin()) return;
+    plannedAhead = true;
+    const pending = pendingGangMembers(podIndex, config.schedulerName).flatMap((pod) => {
+      try {
+        return [{ pod, demand: parsePodDemand(pod, { levels, ...config.limits }) }];
+      } catch (err) {
+        if (err instanceof DemandError) return []; // its own filter explains it
+        throw err;
+      }
+    });
+    const planned = gangs.planAhead(pending);
+    if (planned > 0) logger.info({ gangs: planned }, 'gangs planned ahead of their members');
+  };
+
   // Housekeeping: return expired reservations and publish ledger totals.
   const housekeeping = setInterval(() => {
     const expired = state.expire(clock.now());
@@ -369,6 +390,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
       logger.info({ pods: expired.length }, 'reservations expired');
     }
     gangs.sweep();
+    planAhead();
     if (leadership.holdsLeaseWithMargin()) halfBound.sweep();
     admissionWaits.sweep();
     preemption?.sweep();
@@ -407,6 +429,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
   leadership.whileLeading({
     start: () => undefined,
     stop: () => {
+      plannedAhead = false;
       http.closeExtenderConnections();
       preemptionHolds?.clear();
       const dropped = stepDown(state, gangs);

@@ -84,6 +84,11 @@ export class PodIndex implements NodePods, GangMemberIndex {
     return this.#byKey.get(podKey(namespace, name));
   }
 
+  /** The keys of every gang with a known pod. */
+  gangKeys(): IterableIterator<string> {
+    return this.#byGang.keys();
+  }
+
   /** Every known pod of the gang, in no particular order. */
   members(gangKey: string): PodShape[] {
     const keys = this.#byGang.get(gangKey);

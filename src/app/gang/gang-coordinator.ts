@@ -218,6 +218,23 @@ export class GangCoordinator implements GangVerbs {
     }
   }
 
+  /**
+   * Plans each given gang that has no plan yet, from one of its pending members, before any member
+   * asks. After a restart or a change of leader, members that waited at the old leader's barrier
+   * retry on kube-scheduler's error backoff; until the first is filtered again, other pods could take
+   * the domain the whole gang needs. Members still claim their slots at their own filter; a plan none
+   * claims expires after reservationTtlMs. Returns how many gangs were planned.
+   */
+  planAhead(pending: Iterable<{ readonly pod: PodShape; readonly demand: PodDemand }>): number {
+    let planned = 0;
+    for (const { pod, demand } of pending) {
+      const gang = demand.gang;
+      if (gang === undefined || this.tracker.get(gang.key) !== undefined) continue;
+      if (!('reason' in this.plan(pod, demand, gang, []))) planned += 1;
+    }
+    return planned;
+  }
+
   /** Releases every plan (this replica stopped leading); binds in flight finish, fenced. */
   abandonPlans(reason: string): void {
     for (const gang of this.tracker.all()) this.barrier.release(gang, 'leadership-lost', reason);

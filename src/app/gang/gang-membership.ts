@@ -46,6 +46,30 @@ export function gangOf(pod: PodShape): GangRef | undefined {
   }
 }
 
+/**
+ * One member per gang that waits for the scheduler named `schedulerName`: live, not bound, not held
+ * back by a scheduling gate. The gangs a new leader plans ahead (GangCoordinator.planAhead).
+ */
+export function pendingGangMembers(
+  index: GangMemberIndex & { gangKeys(): Iterable<string> },
+  schedulerName: string,
+): PodShape[] {
+  const pending: PodShape[] = [];
+  for (const key of index.gangKeys()) {
+    const member = index
+      .members(key)
+      .find(
+        (p) =>
+          isLiveMember(p) &&
+          !p.spec?.nodeName &&
+          (p.spec?.schedulingGates ?? []).length === 0 &&
+          p.spec?.schedulerName === schedulerName,
+      );
+    if (member !== undefined) pending.push(member);
+  }
+  return pending;
+}
+
 /** Pods that still count for the gang: not finished, not being deleted. */
 export function isLiveMember(pod: PodShape): boolean {
   const phase = pod.status?.phase;
