@@ -427,7 +427,8 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
   // Service to the new leader instead of a kept-alive socket to this replica.
   // Its plans and reservations go too (app/binding/step-down.ts): only the API server's view stays.
   leadership.whileLeading({
-    start: () => undefined,
+    // At once when the view is already current; else the first housekeeping tick after it is.
+    start: () => planAhead(),
     stop: () => {
       plannedAhead = false;
       http.closeExtenderConnections();
