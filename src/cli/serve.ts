@@ -318,11 +318,31 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
   const kueueQueues = apiKueueQueueSource(clients.config, clients.customObjects, clock, kubeLog);
   createKueueMetrics(registry, () => kueueQueues.borrowed());
 
+  // Once per term as leader, with a current view: plan the gangs whose members wait, before the
+  // scheduler's retries let other pods into the domains they need (GangCoordinator.planAhead).
+  let plannedAhead = false;
+  const planAhead = (viewCurrent: boolean): void => {
+    if (plannedAhead || !viewCurrent || !leadership.holdsLeaseWithMargin()) return;
+    plannedAhead = true;
+    const pending = pendingGangMembers(podIndex, config.schedulerName).flatMap((pod) => {
+      try {
+        return [{ pod, demand: parsePodDemand(pod, { levels, ...config.limits }) }];
+      } catch (err) {
+        if (err instanceof DemandError) return []; // its own filter explains it
+        throw err;
+      }
+    });
+    const planned = gangs.planAhead(pending);
+    if (planned > 0) logger.info({ gangs: planned }, 'gangs planned ahead of their members');
+  };
+
   const sync = new ClusterSync(
     state,
     kubeLog,
     {
       onRejectedFact: () => metrics.ledgerRejectedFacts.inc(),
+      // The ledger now holds every bound pod: the earliest moment a new process can plan ahead.
+      onAccounted: () => planAhead(true),
       gpusCountedElsewhere: (pod) =>
         reservations !== undefined && observeReservation(pod, config.reservations.namespace) !== undefined,
       onNodeSeen: (node) => advertiser?.nodeSeen(node),
@@ -364,24 +384,6 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
   synced = () => informers.isSynced();
   notLive = () => informers.notLive();
 
-  // Once per term as leader, with a current view: plan the gangs whose members wait, before the
-  // scheduler's retries let other pods into the domains they need (GangCoordinator.planAhead).
-  let plannedAhead = false;
-  const planAhead = (): void => {
-    if (plannedAhead || !synced() || !leadership.holdsLeaseWithMargin()) return;
-    plannedAhead = true;
-    const pending = pendingGangMembers(podIndex, config.schedulerName).flatMap((pod) => {
-      try {
-        return [{ pod, demand: parsePodDemand(pod, { levels, ...config.limits }) }];
-      } catch (err) {
-        if (err instanceof DemandError) return []; // its own filter explains it
-        throw err;
-      }
-    });
-    const planned = gangs.planAhead(pending);
-    if (planned > 0) logger.info({ gangs: planned }, 'gangs planned ahead of their members');
-  };
-
   // Housekeeping: return expired reservations and publish ledger totals.
   const housekeeping = setInterval(() => {
     const expired = state.expire(clock.now());
@@ -390,7 +392,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
       logger.info({ pods: expired.length }, 'reservations expired');
     }
     gangs.sweep();
-    planAhead();
+    planAhead(synced());
     if (leadership.holdsLeaseWithMargin()) halfBound.sweep();
     admissionWaits.sweep();
     preemption?.sweep();
@@ -428,7 +430,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
   // Its plans and reservations go too (app/binding/step-down.ts): only the API server's view stays.
   leadership.whileLeading({
     // At once when the view is already current; else the first housekeeping tick after it is.
-    start: () => planAhead(),
+    start: () => planAhead(synced()),
     stop: () => {
       plannedAhead = false;
       http.closeExtenderConnections();
