@@ -180,6 +180,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     members: podIndex,
     clock,
     levels,
+    graceMs: config.timeouts.halfBoundGraceMs,
     planned: () => new Set(gangs.plans().map((g) => g.key)),
     unwind: {
       evictor,

@@ -145,6 +145,12 @@ export const configSchema = z.strictObject({
       bindBarrierMs: z.number().int().positive().default(25_000),
       /** Informer silence after which the watch is restarted. */
       watchStallMs: z.number().int().positive().default(300_000),
+      /**
+       * How long a gang may stay half-bound, every member created and the rest pending, before its
+       * bound members are evicted so it is placed again whole; with `gangCommit: eager` this bounds
+       * how long a gang that cannot be completed holds what it bound.
+       */
+      halfBoundGraceMs: z.number().int().min(10_000).max(3_600_000).default(120_000),
     })
     .prefault({}),
   leaderElection: z

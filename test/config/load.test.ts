@@ -24,6 +24,7 @@ describe('loadConfig', () => {
     ]);
     expect(config.leaderElection.enabled).toBe(false);
     expect(config.gangCommit).toBe('barrier');
+    expect(config.timeouts.halfBoundGraceMs).toBe(120_000);
   });
 
   it('takes the gang commit from PHALANX_GANG_COMMIT and names it when wrong', () => {
@@ -45,6 +46,9 @@ describe('loadConfig', () => {
 
   it('names the offending setting', () => {
     expect(() => loadConfig({ overrides: { 'extender.port': 70000 } })).toThrow(/extender\.port/);
+    expect(() => loadConfig({ overrides: { 'timeouts.halfBoundGraceMs': 1_000 } })).toThrow(
+      /timeouts\.halfBoundGraceMs/,
+    );
     expect(() => loadConfig({ env: { PHALANX_LOG_LEVEL: 'loud' } })).toThrow(/logLevel/);
     const file = tempFile('topology:\n  levels: []\n');
     expect(() => loadConfig({ file })).toThrow(/topology\.levels/);
