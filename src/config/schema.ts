@@ -5,6 +5,7 @@ import { DEFAULT_PROVISIONING_CLASS } from '../core/autoscaling/provisioning-req
 import { DEFAULT_MAX_GROUP_SIZE, MAX_GROUP_SIZE } from '../core/demand-annotations.js';
 import { DEFAULT_SCHEDULER_NAME, DEFAULT_TOPOLOGY_LEVELS } from '../core/names.js';
 import { DEFAULT_MAX_GPUS_PER_POD, MAX_GPUS_PER_POD } from '../core/pod-demand.js';
+import { GANG_COMMITS } from '../core/types.js';
 
 const port = z.number().int().min(0).max(65535);
 const host = z.string().min(1);
@@ -136,7 +137,7 @@ export const configSchema = z.strictObject({
    * starts about as fast as ungrouped pods, and one that cannot be completed is unwound (its bound
    * members evicted) once every member exists and the rest stayed pending past the half-bound grace.
    */
-  gangCommit: z.enum(['barrier', 'eager']).default('barrier'),
+  gangCommit: z.enum(GANG_COMMITS).default('barrier'),
   timeouts: z
     .strictObject({
       /** How long a reservation made at filter time (or a gang plan) is held before bind. */

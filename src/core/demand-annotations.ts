@@ -4,7 +4,7 @@ import { DemandError, Rule } from './errors.js';
 import type { StringMap } from './kube-shapes.js';
 import { Alias, DEFAULT_TOPOLOGY_LEVELS, NODE_LEVEL, Req } from './names.js';
 import { asDemand } from './pod-resources.js';
-import type { GangCommit, GangRef, TopologyConstraint } from './types.js';
+import { GANG_COMMITS, type GangCommit, type GangRef, type TopologyConstraint } from './types.js';
 
 export interface AnnotationValue<T> {
   /** The annotation the value was read from (canonical when both spellings are present). */
@@ -133,8 +133,6 @@ export function readGang(
   if (count > max) throw groupSizeTooLarge(Req.groupSize, `annotation ${Req.groupSize}`, size, max);
   return { key: `${namespace}/${name}`, name, size: count, ...(commit === undefined ? {} : { commit }) };
 }
-
-const GANG_COMMITS: readonly GangCommit[] = ['barrier', 'eager'];
 
 function readGangCommit(value: string | undefined): GangCommit | undefined {
   if (value === undefined) return undefined;

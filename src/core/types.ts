@@ -14,7 +14,8 @@ export type GpuRequest =
   | { readonly kind: 'memory'; readonly memoryBytes: number };
 
 /** When a gang's members are bound: together once all reached bind, or each as soon as it does. */
-export type GangCommit = 'barrier' | 'eager';
+export const GANG_COMMITS = ['barrier', 'eager'] as const;
+export type GangCommit = (typeof GANG_COMMITS)[number];
 
 export interface GangRef {
   /** Group key, namespaced: "<namespace>/<pod-group>". */
