@@ -9,7 +9,8 @@ import {
   DEFAULT_FABRIC,
   stateDirOf,
 } from './cluster.js';
-import { freePort, runPhalanx } from './environment.js';
+import { freePort } from './free-port.js';
+import { runPhalanx } from './environment.js';
 import { installKueue, stopKueue } from './kueue/kueue-install.js';
 import { binaryPaths, selectedK8sVersion } from './versions.js';
 

@@ -3,7 +3,6 @@
 // files, and deploy/'s webhook configuration registered by URL. The e2e suite (one environment per
 // test file), the demo and `cluster:up` build it; callers talk to the API as admin, like a user would.
 import { copyFile, mkdir } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
@@ -11,6 +10,7 @@ import { clusterDown, clusterUp, stateDirOf, type Cluster } from './cluster.js';
 import { startDetached } from './detached-process.js';
 import { DEVICE_PLUGIN_LOG, DEVICE_PLUGIN_PROCESS, PHALANX_LOG } from './phalanx-process.js';
 import { REPO_ROOT } from './versions.js';
+import { freePort } from './free-port.js';
 import { registerWebhook } from './webhook-registration.js';
 import { applyPhalanxRbac, PHALANX_NAMESPACE, PHALANX_SERVICE_ACCOUNT } from './deploy-rbac.js';
 import { PHALANX_STAND_IN_POD, phalanxRunner, type PhalanxRunner } from './phalanx-runner.js';
@@ -35,20 +35,6 @@ export interface E2E {
   readonly devicePlugin: DevicePluginStandIn;
   /** Seconds each bring-up step took, for the report. */
   readonly timings: Readonly<Record<string, number>>;
-}
-
-/** A free TCP port on 127.0.0.1 (the kernel picks it; it is released before the caller binds it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 /** Progress of the environment on stderr, prefixed like the rest of the harness. */

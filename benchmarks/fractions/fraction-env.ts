@@ -13,7 +13,8 @@ import { parse } from 'yaml';
 import { configSchema } from '../../src/config/schema.js';
 import { clusterDown, clusterUp, type Cluster } from '../../testbed/cluster.js';
 import type { DevicePluginStandIn } from '../../testbed/device-plugin.js';
-import { freePort, runPhalanx } from '../../testbed/environment.js';
+import { freePort } from '../../testbed/free-port.js';
+import { runPhalanx } from '../../testbed/environment.js';
 import type { PhalanxRunner } from '../../testbed/phalanx-runner.js';
 
 export interface FractionEnv {

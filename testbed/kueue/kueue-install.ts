@@ -5,7 +5,6 @@
 // webhook fails closed.
 import { execFile } from 'node:child_process';
 import { access, readFile, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import {
@@ -19,6 +18,7 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import { parseAllDocuments, stringify } from 'yaml';
+import { freePort } from '../free-port.js';
 import { binaryPaths, selectedK8sVersion } from '../versions.js';
 import { writeKueueCertificates, writeTlsPair } from './kueue-certs.js';
 import { ensureKueue, KUEUE_VERSION } from './kueue-build.js';
@@ -95,7 +95,7 @@ export async function installKueue(opts: KueueInstallOptions): Promise<KueueInst
   const dir = join(opts.stateDir, 'kueue');
   const certs = await writeKueueCertificates(join(dir, 'certs'));
   await ensureMetricsCertificates(certs.certPem, certs.keyPem);
-  const [webhookPort, healthPort] = [await freeLoopbackPort(), await freeLoopbackPort()];
+  const [webhookPort, healthPort] = [await freePort(), await freePort()];
   const configFile = join(dir, 'config.yaml');
   await writeFile(configFile, stringify(kueueConfiguration({ webhookPort, healthPort, certDir: certs.dir })));
 
@@ -184,19 +184,6 @@ async function ensureMetricsCertificates(certPem: string, keyPem: string): Promi
       `Kueue needs a certificate pair in ${KUEUE_METRICS_CERT_DIR} and it could not be written ` +
         `(${err instanceof Error ? err.message : String(err)}); create it once as root`,
     );
-  });
-}
-
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
   });
 }
 
