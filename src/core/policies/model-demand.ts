@@ -20,7 +20,10 @@ export function createModelScarcity(stats: PodTypeStats): (model: string) => num
   let version = -1;
   let scarcity = new Map<string, number>();
   return (model) => {
-    if (model !== '') seenModels.add(model);
+    if (model !== '' && !seenModels.has(model)) {
+      seenModels.add(model);
+      stats.markChanged();
+    }
     const table = stats.table();
     if (table.version !== version) {
       version = table.version;

@@ -124,16 +124,48 @@ describe('placement policies on crafted nodes', () => {
     expect(fgd.score(candidates[1]!)).toBeLessThan(fgd.score(candidates[0]!));
   });
 
-  it('fgd changes its version only when the learned table changes', () => {
+  it('fgd changes its version only when the learned shares move', () => {
     const stats = new PodTypeStats({ refreshEvery: 4 });
     const fgd = createFgdPolicy(stats);
     const versions: number[] = [];
-    for (let i = 0; i < 6; i++) {
-      fgd.observe?.(share(500));
+    const observe = (demand: PodDemand) => {
+      fgd.observe?.(demand);
       versions.push(fgd.version?.() ?? -1);
+    };
+    // One shape only: its share stays 1, so the steps at 2, 4 and 8 publish nothing new.
+    for (let i = 0; i < 8; i++) observe(share(500));
+    expect(versions).toEqual([1, 1, 1, 1, 1, 1, 1, 1]);
+    // A second shape: at 12 observations it holds 4/12 of the table, a shift of 1/3.
+    for (let i = 0; i < 4; i++) observe(share(200));
+    expect(versions.slice(8)).toEqual([1, 1, 1, 2]);
+    // The next step, at 16: 6/16 against the published 4/12, a shift of 0.04.
+    for (let i = 0; i < 4; i++) observe(i % 2 === 0 ? share(200) : share(500));
+    expect(versions.slice(12)).toEqual([2, 2, 2, 3]);
+  });
+
+  it('republishes at every step with minShift 0, and at the next step after markChanged', () => {
+    const eager = new PodTypeStats({ refreshEvery: 4, minShift: 0 });
+    const versions: number[] = [];
+    for (let i = 0; i < 6; i++) {
+      eager.observe(share(500));
+      versions.push(eager.table().version);
     }
     // Published after 1, 2 and 4 observations, then every 4.
     expect(versions).toEqual([1, 2, 2, 3, 3, 3]);
+    // A shift under 1 %: 97 to 95 at the step of 192 against the 64:64 published at 128.
+    const steady = new PodTypeStats({ refreshEvery: 64 });
+    for (let i = 0; i < 128; i++) steady.observe(i % 2 === 0 ? share(500) : share(200));
+    const published = steady.table().version;
+    for (let i = 0; i < 64; i++) steady.observe(i < 33 ? share(500) : share(200));
+    expect(steady.table().version).toBe(published);
+    const marked = new PodTypeStats({ refreshEvery: 4 });
+    marked.observe(share(500));
+    marked.markChanged();
+    marked.observe(share(500));
+    expect(marked.table().version).toBe(2);
+    marked.observe(share(500));
+    marked.observe(share(500));
+    expect(marked.table().version).toBe(2);
   });
 
   it('phalanx shares fgd preference and breaks equal fragmentation by best fit', () => {
