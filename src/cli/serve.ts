@@ -17,7 +17,6 @@ import { SchedulingService } from '../app/scheduling/scheduling-service.js';
 import type { Config } from '../config/schema.js';
 import { ClusterState } from '../core/cluster-state.js';
 import { DemandError } from '../core/errors.js';
-import { parsePodDemand } from '../core/pod-demand.js';
 import type { PodShape } from '../core/kube-shapes.js';
 import type { PlacementPolicy } from '../core/policies/policy.js';
 import { policyByName } from '../core/policies/registry.js';
@@ -327,7 +326,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     plannedAhead = true;
     const pending = pendingGangMembers(podIndex, config.schedulerName).flatMap((pod) => {
       try {
-        return [{ pod, demand: parsePodDemand(pod, { levels, ...config.limits }) }];
+        return [{ pod, demand: scheduling.demandOf(pod) }];
       } catch (err) {
         if (err instanceof DemandError) return []; // its own filter explains it
         throw err;

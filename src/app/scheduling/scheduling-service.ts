@@ -96,7 +96,8 @@ export class SchedulingService implements SchedulingVerbs {
     policy.observe(demand);
   }
 
-  private demandOf(pod: PodShape): PodDemand {
+  /** The pod's demand as the verbs read it, within the configured limits; throws DemandError. */
+  demandOf(pod: PodShape): PodDemand {
     return parsePodDemand(pod, { levels: this.deps.levels, ...(this.deps.limits ?? DEFAULT_LIMITS) });
   }
 
