@@ -2,7 +2,14 @@
 // fragmentation of the node, measured against the workload's pod-type distribution, grows the
 // least. The distribution is learned from observed demands (PodTypeStats).
 import { FragmentCache } from './fragment-cache.js';
-import { deviceChangeKey, freeView, freeViewAfter, totalFreeMilli, viewKey } from './node-view.js';
+import {
+  deviceChangeKey,
+  freeMilliOf,
+  freeView,
+  freeViewAfter,
+  totalFreeMilli,
+  viewKey,
+} from './node-view.js';
 import type { Candidate, PlacementPolicy } from './policy.js';
 import { PodTypeStats, podTypeKey } from './pod-types.js';
 import { markScoredByFreeView } from './score-class-cache.js';
@@ -49,7 +56,7 @@ export function createFragmentationScorer(stats = new PodTypeStats()): Fragmenta
     const before = cache.ofNode(candidate.node, table);
     const afterView = freeViewAfter(candidate);
     const after = cache.ofView(afterView, table);
-    const taken = totalFreeMilli(freeView(candidate.node)) - totalFreeMilli(afterView);
+    const taken = freeMilliOf(candidate.node) - totalFreeMilli(afterView);
     return (after - before - table.gpuLess * taken) / table.total;
   };
   const nodeKey = (node: NodeGpuState): string => {

@@ -40,11 +40,13 @@ export function freeView(node: NodeGpuState): FreeView {
 export function freeViewAfter(candidate: Candidate): FreeView {
   const { node, assignment, demand } = candidate;
   const host = node.host;
-  const free = node.devices.map((d) => {
-    const share = assignment.devices.find((s) => s.index === d.index);
+  const free = new Array<number>(node.devices.length);
+  for (let i = 0; i < free.length; i++) {
+    const d = node.devices[i]!;
+    const share = shareFor(assignment.devices, d.index);
     const left = deviceFree(d.mode, d.usedMilli);
-    return share === undefined ? left : left - share.milli;
-  });
+    free[i] = share === undefined ? left : left - share.milli;
+  }
   return {
     model: node.inventory.model,
     cpuFree: host ? host.cpuMilli - host.cpuMilliUsed - (demand.cpuMilli ?? 0) : Infinity,
@@ -57,6 +59,13 @@ export function freeViewAfter(candidate: Candidate): FreeView {
 function shareFor(shares: readonly DeviceShare[], index: number): DeviceShare | undefined {
   for (const share of shares) if (share.index === index) return share;
   return undefined;
+}
+
+/** totalFreeMilli(freeView(node)), without building the view. */
+export function freeMilliOf(node: NodeGpuState): number {
+  let sum = 0;
+  for (const d of node.devices) sum += deviceFree(d.mode, d.usedMilli);
+  return sum;
 }
 
 /** totalFreeMilli(freeViewAfter(candidate)), without building the view. */
