@@ -10,7 +10,7 @@ import { clusterDown, clusterUp, stateDirOf, type Cluster } from './cluster.js';
 import { startDetached } from './detached-process.js';
 import { DEVICE_PLUGIN_LOG, DEVICE_PLUGIN_PROCESS, PHALANX_LOG } from './phalanx-process.js';
 import { REPO_ROOT } from './versions.js';
-import { freePort } from './free-port.js';
+import { holdFreePort, type PortHold } from './free-port.js';
 import { registerWebhook } from './webhook-registration.js';
 import { applyPhalanxRbac, PHALANX_NAMESPACE, PHALANX_SERVICE_ACCOUNT } from './deploy-rbac.js';
 import { PHALANX_STAND_IN_POD, phalanxRunner, type PhalanxRunner } from './phalanx-runner.js';
@@ -59,7 +59,9 @@ export async function startE2E(name: string, opts: StartOptions = {}): Promise<E
     log(`${name}: ${label} in ${timings[label].toFixed(1)} s`);
     return value;
   };
-  const [extenderPort, webhookPort] = [await freePort(), await freePort()];
+  // Held until Phalanx starts: kwokctl picks its control plane's ports while the cluster comes up.
+  const [extenderHold, webhookHold] = [await holdFreePort(), await holdFreePort()];
+  const [extenderPort, webhookPort] = [extenderHold.port, webhookHold.port];
   // One retry: on a loaded 2-core machine kwokctl's API server has (rarely) missed its 2-minute start.
   const up = () =>
     clusterUp({
@@ -82,6 +84,7 @@ export async function startE2E(name: string, opts: StartOptions = {}): Promise<E
   const { phalanx, phalanxUser, devicePlugin } = await runPhalanx(cluster, {
     extenderPort,
     webhookPort,
+    portHolds: [extenderHold, webhookHold],
     ...(opts.policy === undefined ? {} : { policy: opts.policy }),
     step,
   });
@@ -106,6 +109,8 @@ export interface PhalanxOptions {
   /** Where the cluster's scheduler configuration expects the extender. */
   readonly extenderPort: number;
   readonly webhookPort: number;
+  /** Placeholders holding those ports, released right before Phalanx starts. */
+  readonly portHolds?: readonly PortHold[];
   readonly policy?: string;
   /** Runs and times one bring-up step (default: just runs it). */
   readonly step?: <T>(label: string, fn: () => Promise<T>) => Promise<T>;
@@ -154,17 +159,19 @@ export async function runPhalanx(
       if ((err as { code?: number }).code !== 409) throw err;
     });
   const certs = await writeWebhookCertificates(dir);
+  const adminHold = await holdFreePort();
   const phalanx = phalanxRunner({
     stateDir: cluster.stateDir,
     kubeconfig: saKubeconfig,
     extenderPort: opts.extenderPort,
-    adminPort: await freePort(),
+    adminPort: adminHold.port,
     extenderTls: cluster.extenderTls,
     webhookPort: opts.webhookPort,
     certFile: certs.certFile,
     keyFile: certs.keyFile,
     ...(opts.policy === undefined ? {} : { policy: opts.policy }),
   });
+  await Promise.all([...(opts.portHolds ?? []), adminHold].map((hold) => hold.release()));
   await step('Phalanx ready', () => phalanx.start());
   await step('webhook registered', () =>
     registerWebhook(cluster.kubeconfig, DEPLOY_WEBHOOK, `https://127.0.0.1:${opts.webhookPort}`, certs.caPem),
