@@ -13,7 +13,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fabricSpecFor } from './fabric-spec.js';
 import { inProcessExtenderApp } from './in-process-app.js';
+import { tuneGarbageCollector } from '../../src/cli/gc-tuning.js';
 
+// The collector as `phalanx serve` tunes it.
+tuneGarbageCollector();
 const nodes = Number(process.argv[2] ?? '1000');
 const policy = process.argv[3] ?? 'binpack';
 const tls = process.argv[4] === 'tls';

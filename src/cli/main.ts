@@ -4,6 +4,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
 import { createLogger } from '../logging/logger.js';
 import { serve } from './serve.js';
+import { tuneGarbageCollector } from './gc-tuning.js';
 import { DEFAULT_LIST_COMMAND, runReserve } from './reserve.js';
 import { runMapCommand } from './map-command.js';
 
@@ -55,6 +56,7 @@ program
       }
       throw err;
     }
+    tuneGarbageCollector();
     const logger = createLogger(config.logLevel);
     // Handlers are guarded where events enter; this is the last line of defence: log, keep serving.
     process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
