@@ -91,11 +91,3 @@ export function takenGpuMilli(candidate: Candidate): number {
   for (const share of candidate.assignment.devices) gpu += share.milli;
   return gpu;
 }
-
-/**
- * The node's GPU capacity (milli) the placement makes unavailable to others: the GPU milli it takes
- * plus what it strands through the host CPU (strandedGpuMilli).
- */
-export function displacedGpuMilli(candidate: Candidate): number {
-  return takenGpuMilli(candidate) + strandedGpuMilli(candidate);
-}

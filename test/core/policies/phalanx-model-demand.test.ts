@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   createModelScarcity,
   createUnconstrainedShare,
-  displacedGpuMilli,
   strandedGpuMilli,
+  takenGpuMilli,
 } from '../../../src/core/policies/model-demand.js';
 import { createPhalanxPolicy, PHALANX_WEIGHTS } from '../../../src/core/policies/phalanx.js';
 import type { Candidate } from '../../../src/core/policies/policy.js';
@@ -103,7 +103,8 @@ describe('createModelScarcity', () => {
   });
 });
 
-describe('displacedGpuMilli', () => {
+describe('GPU milli a placement displaces (taken plus stranded, what the model charge prices)', () => {
+  const displacedGpuMilli = (c: Candidate): number => takenGpuMilli(c) + strandedGpuMilli(c);
   const share300 = (cpuMilli?: number): PodDemand => ({
     gpu: { kind: 'fraction', milli: 300 },
     topology: {},
