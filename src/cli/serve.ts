@@ -9,14 +9,13 @@ import { stepDown } from '../app/binding/step-down.js';
 import { AdmissionWaits } from '../app/admission/admission-waits.js';
 import { GangCoordinator } from '../app/gang/gang-coordinator.js';
 import { GangGates } from '../app/gang/gang-gates.js';
-import { pendingGangMembers } from '../app/gang/gang-membership.js';
+import { PlanAheadOnce } from '../app/gang/plan-ahead-once.js';
 import { GangPreemption } from '../app/preemption/preempt-gangs.js';
 import { PreemptService } from '../app/preemption/preempt-service.js';
 import { PreemptionHolds } from '../app/preemption/preemption-holds.js';
 import { SchedulingService } from '../app/scheduling/scheduling-service.js';
 import type { Config } from '../config/schema.js';
 import { ClusterState } from '../core/cluster-state.js';
-import { DemandError } from '../core/errors.js';
 import type { PodShape } from '../core/kube-shapes.js';
 import type { PlacementPolicy } from '../core/policies/policy.js';
 import { policyByName } from '../core/policies/registry.js';
@@ -320,21 +319,14 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
 
   // Once per term as leader, with a current view: plan the gangs whose members wait, before the
   // scheduler's retries let other pods into the domains they need (GangCoordinator.planAhead).
-  let plannedAhead = false;
-  const planAhead = (viewCurrent: boolean): void => {
-    if (plannedAhead || !viewCurrent || !leadership.holdsLeaseWithMargin()) return;
-    plannedAhead = true;
-    const pending = pendingGangMembers(podIndex, config.schedulerName).flatMap((pod) => {
-      try {
-        return [{ pod, demand: scheduling.demandOf(pod) }];
-      } catch (err) {
-        if (err instanceof DemandError) return []; // its own filter explains it
-        throw err;
-      }
-    });
-    const planned = gangs.planAhead(pending);
-    if (planned > 0) logger.info({ gangs: planned }, 'gangs planned ahead of their members');
-  };
+  const planAhead = new PlanAheadOnce({
+    members: podIndex,
+    schedulerName: config.schedulerName,
+    gangs,
+    demandOf: (pod) => scheduling.demandOf(pod),
+    leading: () => leadership.holdsLeaseWithMargin(),
+    onPlanned: (planned) => logger.info({ gangs: planned }, 'gangs planned ahead of their members'),
+  });
 
   const sync = new ClusterSync(
     state,
@@ -342,7 +334,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     {
       onRejectedFact: () => metrics.ledgerRejectedFacts.inc(),
       // The ledger now holds every bound pod: the earliest moment a new process can plan ahead.
-      onAccounted: () => planAhead(true),
+      onAccounted: () => planAhead.trigger(true),
       gpusCountedElsewhere: (pod) =>
         reservations !== undefined && observeReservation(pod, config.reservations.namespace) !== undefined,
       onNodeSeen: (node) => advertiser?.nodeSeen(node),
@@ -392,7 +384,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
       logger.info({ pods: expired.length }, 'reservations expired');
     }
     gangs.sweep();
-    planAhead(synced());
+    planAhead.trigger(synced());
     if (leadership.holdsLeaseWithMargin()) halfBound.sweep();
     admissionWaits.sweep();
     preemption?.sweep();
@@ -430,9 +422,9 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
   // Its plans and reservations go too (app/binding/step-down.ts): only the API server's view stays.
   leadership.whileLeading({
     // At once when the view is already current; else the first housekeeping tick after it is.
-    start: () => planAhead(synced()),
+    start: () => planAhead.trigger(synced()),
     stop: () => {
-      plannedAhead = false;
+      planAhead.reset();
       http.closeExtenderConnections();
       preemptionHolds?.clear();
       const dropped = stepDown(state, gangs);
