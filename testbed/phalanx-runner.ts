@@ -116,11 +116,16 @@ export function phalanxRunner(opts: PhalanxRunOptions): PhalanxRunner {
     logTail,
     async start() {
       await writeFile(configFile, stringify(await e2eConfig(opts)));
-      await startPhalanx({ command, kubeconfig: opts.kubeconfig, stateDir: opts.stateDir });
+      const pid = await startPhalanx({ command, kubeconfig: opts.kubeconfig, stateDir: opts.stateDir });
       await waitFor(
         `Phalanx /readyz on ${adminUrl}`,
         async () => ((await fetch(`${adminUrl}/readyz`)).status === 200 ? true : undefined),
-        { timeoutMs: READY_TIMEOUT_MS, intervalMs: 300, describe: () => logTail(15) },
+        {
+          timeoutMs: READY_TIMEOUT_MS,
+          intervalMs: 300,
+          describe: () => logTail(15),
+          hopeless: () => (groupAlive(pid) ? undefined : `Phalanx (pid ${pid}) exited`),
+        },
       );
     },
     async kill() {

@@ -6,14 +6,22 @@ export interface WaitOptions {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+export interface WaitForOptions extends WaitOptions {
+  /** What the state is, for the failure message. */
+  readonly describe?: () => Promise<string>;
+  /** Says why waiting longer is pointless (e.g. the process waited for has exited), or undefined. */
+  readonly hopeless?: () => string | undefined;
+}
+
 /**
- * Calls `probe` until it returns a value other than undefined and returns it. After `timeoutMs`
- * throws, naming `what` and the last thing `describe` said about the state (for a useful failure).
+ * Calls `probe` until it returns a value other than undefined and returns it. After `timeoutMs`,
+ * or as soon as `hopeless` names a reason, throws, naming `what` and the last thing `describe` said
+ * about the state (for a useful failure).
  */
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined>,
-  opts: WaitOptions & { readonly describe?: () => Promise<string> } = {},
+  opts: WaitForOptions = {},
 ): Promise<T> {
   const timeoutMs = opts.timeoutMs ?? 60_000;
   const deadline = Date.now() + timeoutMs;
@@ -25,12 +33,12 @@ export async function waitFor<T>(
     } catch (err) {
       lastError = err;
     }
-    if (Date.now() > deadline) {
+    const hopeless = opts.hopeless?.();
+    if (hopeless !== undefined || Date.now() > deadline) {
       const state = opts.describe ? await opts.describe().catch((e: unknown) => String(e)) : '';
       const error = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
-      throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${what}${error}${state ? `: ${state}` : ''}`,
-      );
+      const why = hopeless ?? `timed out after ${timeoutMs} ms`;
+      throw new Error(`${why} waiting for ${what}${error}${state ? `: ${state}` : ''}`);
     }
     await sleep(opts.intervalMs ?? 250);
   }

@@ -1,6 +1,6 @@
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { freePort, holdFreePort } from '../../testbed/free-port.js';
+import { ephemeralRangeStart, freePort, holdFreePort } from '../../testbed/free-port.js';
 
 /** Binds the port on 127.0.0.1 and closes it again; rejects with the bind error. */
 function bindOnce(port: number): Promise<number> {
@@ -18,10 +18,16 @@ function bindOnce(port: number): Promise<number> {
 describe('freePort', () => {
   it('never hands out the same port twice in one process, and each can be bound', async () => {
     const ports: number[] = [];
-    // Enough draws that the kernel's released ports come back (16 repeats in 500 measured).
     for (let i = 0; i < 600; i++) ports.push(await freePort());
     expect(new Set(ports).size).toBe(ports.length);
     await expect(bindOnce(ports.at(-1)!)).resolves.toBe(ports.at(-1));
+  });
+
+  it('draws below the ephemeral range, where no outgoing connection or port-0 bind can take the port', async () => {
+    const start = ephemeralRangeStart();
+    const ports: number[] = [];
+    for (let i = 0; i < 200; i++) ports.push(await freePort());
+    expect(ports.every((port) => port >= 1024 && port < start)).toBe(true);
   });
 });
 
