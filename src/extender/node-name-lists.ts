@@ -12,6 +12,11 @@
 // array's order, which the scheduler does not depend on (it looks each name up in its own list, and
 // prioritize scores are per host).
 //
+// The scheduler's prioritize request lists exactly the nodes the filter reply named, in the reply's
+// order (it maps each returned name back onto its own node list). After answering a filter, the
+// extender announces that list (`expect`): the following prioritize is then a byte match, not a parse
+// of a list no earlier request held, which is every pod whose feasible nodes changed.
+//
 // Why a byte match cannot change the meaning: the remembered tail is a complete `"NodeNames":[…]}`
 // and the byte before it must be `,` or `{`. Were that byte inside a string, the tail's first quote
 // would close the string and the bare NodeNames after it make the body invalid JSON either way; so
@@ -50,11 +55,41 @@ function isNameList(v: unknown): v is string[] {
   return true;
 }
 
+/** Where `tail` starts in `body` when the body ends with it as the top-level object's last member. */
+function tailStart(body: Buffer, tail: Buffer): number | undefined {
+  const start = body.length - tail.length;
+  if (start < 1) return undefined;
+  const before = body[start - 1];
+  if (before !== COMMA && before !== OPEN_BRACE) return undefined;
+  return body.compare(tail, 0, tail.length, start) === 0 ? start : undefined;
+}
+
+/** The body with its tail replaced by `names`: only the part before the tail is parsed. */
+function withNames(
+  body: Buffer,
+  start: number,
+  names: readonly string[],
+): Record<string, unknown> | undefined {
+  let head: unknown;
+  try {
+    head = JSON.parse(`${body.toString('utf8', 0, start)}${KEY}null}`);
+  } catch {
+    return undefined; // invalid either way: the full parse reports it
+  }
+  if (!isObject(head) || head['NodeNames'] !== null) return undefined;
+  head['NodeNames'] = names;
+  return head;
+}
+
 export class NodeNameLists {
   readonly #maxEntries: number;
   readonly #maxBytes: number;
   /** Most recently used first. */
   readonly #recent: Remembered[] = [];
+  /** The list the last filter reply named: what the next prioritize request should carry. */
+  #expected: Remembered | undefined;
+  /** The tail of each announced list, by the array announced (a filter outcome reused pod after pod). */
+  readonly #announced = new WeakMap<readonly string[], Remembered>();
   #bytes = 0;
   #hits = 0;
   #reordered = 0;
@@ -81,6 +116,25 @@ export class NodeNameLists {
       entries: this.#recent.length,
       bytes: this.#bytes,
     };
+  }
+
+  /**
+   * Announces the list a request will likely end with next: `names` as the filter reply wrote them,
+   * `namesJson` their JSON (the reply's own bytes, so nothing is encoded twice). Kept apart from the
+   * lists remembered from requests, one at a time; a list over the byte budget is not kept.
+   */
+  expect(names: readonly string[], namesJson: string): void {
+    let entry = this.#announced.get(names);
+    if (entry === undefined) {
+      const tail = Buffer.from(`${KEY}${namesJson}}`);
+      if (tail.length > this.#maxBytes) {
+        this.#expected = undefined;
+        return;
+      }
+      entry = { tail, names: Object.freeze(names.slice()) };
+      this.#announced.set(names, entry);
+    }
+    this.#expected = entry;
   }
 
   /**
@@ -113,23 +167,16 @@ export class NodeNameLists {
   }
 
   #fromRemembered(body: Buffer): Record<string, unknown> | undefined {
+    if (this.#expected !== undefined) {
+      const start = tailStart(body, this.#expected.tail);
+      if (start !== undefined) return withNames(body, start, this.#expected.names);
+    }
     for (let i = 0; i < this.#recent.length; i++) {
       const entry = this.#recent[i]!;
-      const start = body.length - entry.tail.length;
-      if (start < 1) continue;
-      const before = body[start - 1];
-      if (before !== COMMA && before !== OPEN_BRACE) continue;
-      if (body.compare(entry.tail, 0, entry.tail.length, start) !== 0) continue;
-      let head: unknown;
-      try {
-        head = JSON.parse(`${body.toString('utf8', 0, start)}${KEY}null}`);
-      } catch {
-        return undefined; // invalid either way: the full parse reports it
-      }
-      if (!isObject(head) || head['NodeNames'] !== null) return undefined;
-      head['NodeNames'] = entry.names;
+      const start = tailStart(body, entry.tail);
+      if (start === undefined) continue;
       if (i > 0) this.#recent.unshift(...this.#recent.splice(i, 1));
-      return head;
+      return withNames(body, start, entry.names);
     }
     return undefined;
   }

@@ -39,11 +39,11 @@ function podName(args: Pick<ExtenderArgs, 'Pod'>): string {
   return `${args.Pod.metadata?.namespace ?? ''}/${args.Pod.metadata?.name ?? ''}`;
 }
 
-function filterReply(
+/** A filter reply in node-objects form: the request's own objects of the feasible nodes. */
+function nodesReply(
   args: ExtenderArgs,
   feasible: string[],
 ): Pick<ExtenderFilterResult, 'Nodes' | 'NodeNames'> {
-  if (args.NodeNames !== null) return { Nodes: null, NodeNames: feasible };
   const keep = new Set(feasible);
   const items = (args.Nodes?.items ?? []).filter((n) => keep.has(n.metadata?.name ?? ''));
   return { Nodes: { metadata: {}, items }, NodeNames: null };
@@ -123,6 +123,13 @@ function cachedReply<K extends object>(cache: WeakMap<K, Buffer>, key: K, build:
   return body;
 }
 
+/** A filter reply in node-names form, encoded once per verb result. */
+interface FilterReplyBytes {
+  readonly body: Buffer;
+  readonly names: readonly string[];
+  readonly namesJson: string;
+}
+
 /** JSON of a body; an empty body reads as `{}` (then fails on the first required field). */
 function parseJson(body: Buffer, lists?: NodeNameLists): unknown {
   if (body.length === 0) return {};
@@ -153,7 +160,7 @@ export type ExtenderHandler = (req: IncomingMessage, res: ServerResponse, next?:
 
 export function createExtenderHandler(deps: ExtenderRouteDeps): ExtenderHandler {
   const { verbs, metrics, logger } = deps;
-  const filterReplies = new WeakMap<FilterOutcome, Buffer>();
+  const filterReplies = new WeakMap<FilterOutcome, FilterReplyBytes>();
   const prioritizeReplies = new WeakMap<readonly HostScore[], Buffer>();
   const nameLists = new NodeNameLists();
   const bodies = new BodyReader(deps.bodyLimitBytes);
@@ -163,8 +170,8 @@ export function createExtenderHandler(deps: ExtenderRouteDeps): ExtenderHandler 
     const args = parseExtenderArgs(parseJson(body, nameLists));
     const names = nodeNamesOf(args);
     const outcome = verbs.filter(args.Pod, names);
-    const reply = (): ExtenderFilterResult => ({
-      ...filterReply(args, outcome.error ? [] : outcome.feasible),
+    const feasible = outcome.error ? [] : outcome.feasible;
+    const failures = (): Omit<ExtenderFilterResult, 'Nodes' | 'NodeNames'> => ({
       FailedNodes: outcome.failed,
       FailedAndUnresolvableNodes: outcome.unresolvable,
       Error: outcome.error ?? '',
@@ -177,12 +184,23 @@ export function createExtenderHandler(deps: ExtenderRouteDeps): ExtenderHandler 
       );
     }
     // With node objects the reply echoes this request's objects: nothing to reuse.
-    const result: Reply =
-      args.NodeNames === null
-        ? json(200, reply())
-        : { status: 200, body: cachedReply(filterReplies, outcome, reply) };
+    if (args.NodeNames === null) {
+      end({ outcome: outcome.error ? 'error' : 'ok' });
+      return json(200, { ...nodesReply(args, feasible), ...failures() });
+    }
+    let cached = filterReplies.get(outcome);
+    if (cached === undefined) {
+      const namesJson = JSON.stringify(feasible);
+      // Written as JSON.stringify writes the whole reply, with the names' JSON made once: the
+      // prioritize request that follows is expected to end with it.
+      const body = Buffer.from(
+        `{"Nodes":null,"NodeNames":${namesJson},${JSON.stringify(failures()).slice(1)}`,
+      );
+      filterReplies.set(outcome, (cached = { body, names: feasible, namesJson }));
+    }
+    if (cached.names.length > 0) nameLists.expect(cached.names, cached.namesJson);
     end({ outcome: outcome.error ? 'error' : 'ok' });
-    return result;
+    return { status: 200, body: cached.body };
   }
 
   function prioritize(body: Buffer): Reply {

@@ -50,29 +50,38 @@ describe('NodeNameLists', () => {
     const sorted = (names: unknown): unknown =>
       Array.isArray(names) ? [...(names as string[])].sort() : names;
     fc.assert(
-      fc.property(fc.array(body, { minLength: 1, maxLength: 12 }), fc.boolean(), (bodies, shuffle) => {
-        const lists = new NodeNameLists({ maxEntries: 3 });
-        const handedOut: unknown[] = [];
-        for (const original of bodies) {
-          const text = shuffle
-            ? original.replace(/"NodeNames":\[(.*)\]\}$/, (_m, items: string) => {
-                const names = JSON.parse(`[${items}]`) as string[];
-                return `"NodeNames":${JSON.stringify([...names].reverse())}}`;
-              })
-            : original;
-          const expected = JSON.parse(text) as Record<string, unknown>;
-          const got = lists.parse(Buffer.from(text)) as Record<string, unknown>;
-          expect({ ...got, NodeNames: sorted(got['NodeNames']) }).toEqual({
-            ...expected,
-            NodeNames: sorted(expected['NodeNames']),
-          });
-          // A list in another order than sent is one handed out before, never a new arrangement.
-          if (JSON.stringify(got['NodeNames']) !== JSON.stringify(expected['NodeNames'])) {
-            expect(handedOut).toContain(got['NodeNames']);
+      fc.property(
+        fc.array(fc.tuple(body, fc.option(list, { nil: undefined })), { minLength: 1, maxLength: 12 }),
+        fc.boolean(),
+        (steps, shuffle) => {
+          const lists = new NodeNameLists({ maxEntries: 3 });
+          const handedOut: unknown[] = [];
+          for (const [original, announced] of steps) {
+            // A filter reply announcing its list before this request, whatever the request holds.
+            if (announced !== undefined) {
+              lists.expect(announced, JSON.stringify(announced));
+              handedOut.push(announced);
+            }
+            const text = shuffle
+              ? original.replace(/"NodeNames":\[(.*)\]\}$/, (_m, items: string) => {
+                  const names = JSON.parse(`[${items}]`) as string[];
+                  return `"NodeNames":${JSON.stringify([...names].reverse())}}`;
+                })
+              : original;
+            const expected = JSON.parse(text) as Record<string, unknown>;
+            const got = lists.parse(Buffer.from(text)) as Record<string, unknown>;
+            expect({ ...got, NodeNames: sorted(got['NodeNames']) }).toEqual({
+              ...expected,
+              NodeNames: sorted(expected['NodeNames']),
+            });
+            // A list in another order than sent is one handed out before, never a new arrangement.
+            if (JSON.stringify(got['NodeNames']) !== JSON.stringify(expected['NodeNames'])) {
+              expect(handedOut).toContain(got['NodeNames']);
+            }
+            handedOut.push(got['NodeNames']);
           }
-          handedOut.push(got['NodeNames']);
-        }
-      }),
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -109,6 +118,45 @@ describe('NodeNameLists', () => {
     expect(second.Pod.metadata.name).toBe('b');
     expect(Object.isFrozen(second.NodeNames)).toBe(true);
     expect(lists.stats()).toMatchObject({ hits: 1, misses: 1, entries: 1 });
+  });
+
+  it('answers a request ending with the announced filter list without parsing it', () => {
+    const lists = new NodeNameLists();
+    const everyNode = Array.from({ length: 300 }, (_, i) => `node-${i}`);
+    const request = (pod: string, names: readonly string[]) =>
+      Buffer.from(JSON.stringify({ Pod: { metadata: { name: pod } }, Nodes: null, NodeNames: names }));
+    lists.parse(request('a', everyNode)); // the filter request: a new list
+    const feasible = everyNode.filter((_, i) => i % 3 === 0);
+    lists.expect(feasible, JSON.stringify(feasible));
+    const prioritize = lists.parse(request('a', feasible)) as { NodeNames: string[]; Pod: unknown };
+    expect(prioritize).toEqual({ Pod: { metadata: { name: 'a' } }, Nodes: null, NodeNames: feasible });
+    expect(Object.isFrozen(prioritize.NodeNames)).toBe(true);
+    expect(lists.stats()).toMatchObject({ hits: 1, misses: 1, reordered: 0 });
+    // The same list announced again (one filter result reused) is the same remembered array.
+    lists.expect(feasible, JSON.stringify(feasible));
+    expect((lists.parse(request('b', feasible)) as { NodeNames: string[] }).NodeNames).toBe(
+      prioritize.NodeNames,
+    );
+    // A later mutation of the announced array does not reach what was remembered.
+    const other = ['node-1', 'node-2'];
+    lists.expect(other, JSON.stringify(other));
+    other.push('node-3');
+    expect((lists.parse(request('c', ['node-1', 'node-2'])) as { NodeNames: string[] }).NodeNames).toEqual([
+      'node-1',
+      'node-2',
+    ]);
+    expect(lists.stats()).toMatchObject({ hits: 3, misses: 1 });
+  });
+
+  it('keeps no announced list over the byte budget', () => {
+    const lists = new NodeNameLists({ maxBytes: 100 });
+    const long = ['x'.repeat(200)];
+    lists.expect(long, JSON.stringify(long));
+    expect(lists.parse(Buffer.from(JSON.stringify({ Pod: {}, NodeNames: long })))).toEqual({
+      Pod: {},
+      NodeNames: long,
+    });
+    expect(lists.stats()).toMatchObject({ hits: 0, misses: 1 });
   });
 
   it('rejects invalid JSON like JSON.parse, also when its tail is a remembered list', () => {
