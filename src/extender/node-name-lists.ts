@@ -37,6 +37,8 @@ interface Remembered {
   positions?: Map<string, number>;
   /** Per position, the check that last saw the name (duplicates make a list no permutation). */
   seen?: Uint32Array;
+  /** listFingerprint of the names, built at the first permutation check of this list. */
+  fingerprint?: number;
 }
 
 export interface NodeNameListsOptions {
@@ -53,6 +55,27 @@ function isNameList(v: unknown): v is string[] {
   if (!Array.isArray(v)) return false;
   for (const item of v) if (typeof item !== 'string') return false;
   return true;
+}
+
+/**
+ * A sum over the names of their length and last three characters: equal for two lists holding the
+ * same names in any order, so a different sum rules a remembered list out without a lookup per name.
+ * Lists that differ by a node or two (the scheduler's feasible nodes after a bind) are told apart
+ * here: node names differ mostly at their end. Equal sums are only a hint; the names are compared.
+ */
+function listFingerprint(names: readonly string[]): number {
+  let sum = 0;
+  for (const name of names) {
+    const n = name.length;
+    sum =
+      (sum +
+        Math.imul(n, 0x9e3779b1) +
+        Math.imul(name.charCodeAt(n - 1) | 0, 0x85ebca6b) +
+        Math.imul(name.charCodeAt(n - 2) | 0, 0xc2b2ae35) +
+        Math.imul(name.charCodeAt(n - 3) | 0, 0x27d4eb2f)) |
+      0;
+  }
+  return sum;
 }
 
 /** Where `tail` starts in `body` when the body ends with it as the top-level object's last member. */
@@ -183,8 +206,12 @@ export class NodeNameLists {
 
   /** The remembered list holding exactly these names in another order, if any. */
   #sameNamesAs(names: readonly string[]): readonly string[] | undefined {
+    let fingerprint: number | undefined;
     for (const entry of this.#recent) {
       if (entry.names.length !== names.length || names.length === 0) continue;
+      fingerprint ??= listFingerprint(names);
+      entry.fingerprint ??= listFingerprint(entry.names);
+      if (entry.fingerprint !== fingerprint) continue;
       entry.positions ??= new Map(entry.names.map((n, i) => [n, i]));
       if (entry.positions.size !== entry.names.length) continue; // a list with repeats
       const seen = (entry.seen ??= new Uint32Array(entry.names.length));

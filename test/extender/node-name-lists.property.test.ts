@@ -105,6 +105,22 @@ describe('NodeNameLists', () => {
     expect(lists.stats()).toMatchObject({ reordered: 1 });
   });
 
+  it('compares the names when two lists agree at the end of every name, so only the same names match', () => {
+    const lists = new NodeNameLists();
+    const request = (names: string[]) =>
+      Buffer.from(JSON.stringify({ Pod: {}, Nodes: null, NodeNames: names }));
+    lists.parse(request(['x-node-1', 'z-node-2', 'w-node-3']));
+    // Same lengths and endings: only the first letters tell them apart.
+    const got = (lists.parse(request(['w-node-3', 'y-node-1', 'z-node-2'])) as { NodeNames: string[] })
+      .NodeNames;
+    expect(got).toEqual(['w-node-3', 'y-node-1', 'z-node-2']);
+    expect(lists.stats()).toMatchObject({ reordered: 0 });
+    const again = (lists.parse(request(['z-node-2', 'w-node-3', 'x-node-1'])) as { NodeNames: string[] })
+      .NodeNames;
+    expect(again).toEqual(['x-node-1', 'z-node-2', 'w-node-3']);
+    expect(lists.stats()).toMatchObject({ reordered: 1 });
+  });
+
   it('hands back the very same frozen list for a list sent again, and parses it once', () => {
     const names = Array.from({ length: 500 }, (_, i) => `node-${i}`);
     const lists = new NodeNameLists();
