@@ -111,8 +111,8 @@ export class NodeNameLists {
   readonly #recent: Remembered[] = [];
   /** The list the last filter reply named: what the next prioritize request should carry. */
   #expected: Remembered | undefined;
-  /** The tail of each announced list, by the array announced (a filter outcome reused pod after pod). */
-  readonly #announced = new WeakMap<readonly string[], Remembered>();
+  /** The tail of each announced list by the array announced (null: over the byte budget). */
+  readonly #announced = new WeakMap<readonly string[], Remembered | null>();
   #bytes = 0;
   #hits = 0;
   #reordered = 0;
@@ -143,21 +143,18 @@ export class NodeNameLists {
 
   /**
    * Announces the list a request will likely end with next: `names` as the filter reply wrote them,
-   * `namesJson` their JSON (the reply's own bytes, so nothing is encoded twice). Kept apart from the
-   * lists remembered from requests, one at a time; a list over the byte budget is not kept.
+   * with `namesJson` their JSON when the caller has it (the reply's own bytes). An array announced
+   * before (a filter outcome reused pod after pod) costs a lookup. Kept apart from the lists
+   * remembered from requests, one at a time; a list over the byte budget is not kept.
    */
-  expect(names: readonly string[], namesJson: string): void {
+  expect(names: readonly string[], namesJson?: string): void {
     let entry = this.#announced.get(names);
     if (entry === undefined) {
-      const tail = Buffer.from(`${KEY}${namesJson}}`);
-      if (tail.length > this.#maxBytes) {
-        this.#expected = undefined;
-        return;
-      }
-      entry = { tail, names: Object.freeze(names.slice()) };
+      const tail = Buffer.from(`${KEY}${namesJson ?? JSON.stringify(names)}}`);
+      entry = tail.length > this.#maxBytes ? null : { tail, names: Object.freeze(names.slice()) };
       this.#announced.set(names, entry);
     }
-    this.#expected = entry;
+    this.#expected = entry ?? undefined;
   }
 
   /**

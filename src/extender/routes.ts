@@ -123,13 +123,6 @@ function cachedReply<K extends object>(cache: WeakMap<K, Buffer>, key: K, build:
   return body;
 }
 
-/** A filter reply in node-names form, encoded once per verb result. */
-interface FilterReplyBytes {
-  readonly body: Buffer;
-  readonly names: readonly string[];
-  readonly namesJson: string;
-}
-
 /** JSON of a body; an empty body reads as `{}` (then fails on the first required field). */
 function parseJson(body: Buffer, lists?: NodeNameLists): unknown {
   if (body.length === 0) return {};
@@ -160,7 +153,7 @@ export type ExtenderHandler = (req: IncomingMessage, res: ServerResponse, next?:
 
 export function createExtenderHandler(deps: ExtenderRouteDeps): ExtenderHandler {
   const { verbs, metrics, logger } = deps;
-  const filterReplies = new WeakMap<FilterOutcome, FilterReplyBytes>();
+  const filterReplies = new WeakMap<FilterOutcome, Buffer>();
   const prioritizeReplies = new WeakMap<readonly HostScore[], Buffer>();
   const nameLists = new NodeNameLists();
   const bodies = new BodyReader(deps.bodyLimitBytes);
@@ -188,19 +181,19 @@ export function createExtenderHandler(deps: ExtenderRouteDeps): ExtenderHandler 
       end({ outcome: outcome.error ? 'error' : 'ok' });
       return json(200, { ...nodesReply(args, feasible), ...failures() });
     }
-    let cached = filterReplies.get(outcome);
-    if (cached === undefined) {
+    let reply = filterReplies.get(outcome);
+    if (reply === undefined) {
       const namesJson = JSON.stringify(feasible);
       // Written as JSON.stringify writes the whole reply, with the names' JSON made once: the
       // prioritize request that follows is expected to end with it.
-      const body = Buffer.from(
-        `{"Nodes":null,"NodeNames":${namesJson},${JSON.stringify(failures()).slice(1)}`,
-      );
-      filterReplies.set(outcome, (cached = { body, names: feasible, namesJson }));
+      reply = Buffer.from(`{"Nodes":null,"NodeNames":${namesJson},${JSON.stringify(failures()).slice(1)}`);
+      filterReplies.set(outcome, reply);
+      if (feasible.length > 0) nameLists.expect(feasible, namesJson);
+    } else if (feasible.length > 0) {
+      nameLists.expect(feasible);
     }
-    if (cached.names.length > 0) nameLists.expect(cached.names, cached.namesJson);
     end({ outcome: outcome.error ? 'error' : 'ok' });
-    return { status: 200, body: cached.body };
+    return { status: 200, body: reply };
   }
 
   function prioritize(body: Buffer): Reply {
