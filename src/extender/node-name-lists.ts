@@ -8,9 +8,10 @@
 //
 // kube-scheduler's parallel filter also sends the same nodes in a different order from one pod to the
 // next. A list that holds exactly the names of a remembered one (same length, each name once) is
-// answered with the remembered array: the verbs' results, and so their replies, list nodes in that
-// array's order, which the scheduler does not depend on (it looks each name up in its own list, and
-// prioritize scores are per host).
+// answered with the remembered array, found by reading the list's bytes against a table of the
+// remembered names (name-list-bytes.ts) instead of parsing it: the verbs' results, and so their
+// replies, list nodes in that array's order, which the scheduler does not depend on (it looks each
+// name up in its own list, and prioritize scores are per host).
 //
 // The scheduler's prioritize request lists exactly the nodes the filter reply named, in the reply's
 // order (it maps each returned name back onto its own node list). After answering a filter, the
@@ -22,10 +23,15 @@
 // would close the string and the bare NodeNames after it make the body invalid JSON either way; so
 // the tail is the last member of the top-level object in both parses, and last members win.
 
+import { deepFreeze } from '../core/deep-freeze.js';
+import { NameIndex, NameSpans } from './name-list-bytes.js';
+
 /** `,` and `{`: the only bytes that may precede the top-level object's last member in Go's output. */
 const COMMA = 0x2c;
 const OPEN_BRACE = 0x7b;
+const CLOSE_BRACE = 0x7d;
 const KEY = '"NodeNames":';
+const LIST_OPENING = Buffer.from(`${KEY}[`);
 /** Misses always remembered first, and the sampling of misses once lists stop repeating. */
 const WARM_UP_MISSES = 16;
 const SAMPLE_EVERY = 16;
@@ -33,12 +39,8 @@ const SAMPLE_EVERY = 16;
 interface Remembered {
   readonly tail: Buffer;
   readonly names: readonly string[];
-  /** name → position, built at the first permutation check of this list. */
-  positions?: Map<string, number>;
-  /** Per position, the check that last saw the name (duplicates make a list no permutation). */
-  seen?: Uint32Array;
-  /** listFingerprint of the names, built at the first permutation check of this list. */
-  fingerprint?: number;
+  /** Its names by hash, built at the first rearrangement check (null: not plain, or repeats). */
+  index?: NameIndex | null;
 }
 
 export interface NodeNameListsOptions {
@@ -57,27 +59,6 @@ function isNameList(v: unknown): v is string[] {
   return true;
 }
 
-/**
- * A sum over the names of their length and last three characters: equal for two lists holding the
- * same names in any order, so a different sum rules a remembered list out without a lookup per name.
- * Lists that differ by a node or two (the scheduler's feasible nodes after a bind) are told apart
- * here: node names differ mostly at their end. Equal sums are only a hint; the names are compared.
- */
-function listFingerprint(names: readonly string[]): number {
-  let sum = 0;
-  for (const name of names) {
-    const n = name.length;
-    sum =
-      (sum +
-        Math.imul(n, 0x9e3779b1) +
-        Math.imul(name.charCodeAt(n - 1) | 0, 0x85ebca6b) +
-        Math.imul(name.charCodeAt(n - 2) | 0, 0xc2b2ae35) +
-        Math.imul(name.charCodeAt(n - 3) | 0, 0x27d4eb2f)) |
-      0;
-  }
-  return sum;
-}
-
 /** Where `tail` starts in `body` when the body ends with it as the top-level object's last member. */
 function tailStart(body: Buffer, tail: Buffer): number | undefined {
   const start = body.length - tail.length;
@@ -87,12 +68,11 @@ function tailStart(body: Buffer, tail: Buffer): number | undefined {
   return body.compare(tail, 0, tail.length, start) === 0 ? start : undefined;
 }
 
-/** The body with its tail replaced by `names`: only the part before the tail is parsed. */
-function withNames(
-  body: Buffer,
-  start: number,
-  names: readonly string[],
-): Record<string, unknown> | undefined {
+/**
+ * The members of the body before its tail (`start`), parsed with NodeNames null; undefined when that
+ * part is not the head of a JSON object (the full parse then reports the body).
+ */
+function parseHead(body: Buffer, start: number): Record<string, unknown> | undefined {
   let head: unknown;
   try {
     head = JSON.parse(`${body.toString('utf8', 0, start)}${KEY}null}`);
@@ -100,7 +80,6 @@ function withNames(
     return undefined; // invalid either way: the full parse reports it
   }
   if (!isObject(head) || head['NodeNames'] !== null) return undefined;
-  head['NodeNames'] = names;
   return head;
 }
 
@@ -117,14 +96,18 @@ export class NodeNameLists {
   #hits = 0;
   #reordered = 0;
   #misses = 0;
-  #check = 0;
+  /** The names of the request being read, and of a remembered list being indexed. */
+  readonly #requestSpans = new NameSpans();
+  readonly #indexSpans = new NameSpans();
+  /** The last head parsed: its bytes, and its members frozen (shared by the requests that repeat it). */
+  #lastHead: { readonly bytes: Buffer; readonly members: Record<string, unknown> } | undefined;
 
   constructor(opts: NodeNameListsOptions = {}) {
     this.#maxEntries = Math.max(1, Math.min(opts.maxEntries ?? 8, 64));
     this.#maxBytes = Math.max(0, opts.maxBytes ?? 64 * 2 ** 20);
   }
 
-  /** Requests whose list was not parsed, parsed but found reordered, and parsed and new. */
+  /** Requests whose list was matched byte for byte, read as bytes and found rearranged, and parsed. */
   stats(): {
     readonly hits: number;
     readonly reordered: number;
@@ -167,18 +150,14 @@ export class NodeNameLists {
       this.#hits++;
       return hit;
     }
-    const parsed: unknown = JSON.parse(body.toString('utf8'));
-    if (!isObject(parsed) || !isNameList(parsed['NodeNames'])) {
-      this.#misses++;
-      return parsed;
-    }
-    const same = this.#sameNamesAs(parsed['NodeNames']);
-    if (same !== undefined) {
+    const rearranged = this.#rearranged(body);
+    if (rearranged !== undefined) {
       this.#reordered++;
-      parsed['NodeNames'] = same;
-      return parsed;
+      return rearranged;
     }
+    const parsed: unknown = JSON.parse(body.toString('utf8'));
     this.#misses++;
+    if (!isObject(parsed) || !isNameList(parsed['NodeNames'])) return parsed;
     if (this.#worthRemembering()) {
       const names = this.#remember(body, parsed['NodeNames']);
       if (names !== undefined) parsed['NodeNames'] = names;
@@ -189,45 +168,65 @@ export class NodeNameLists {
   #fromRemembered(body: Buffer): Record<string, unknown> | undefined {
     if (this.#expected !== undefined) {
       const start = tailStart(body, this.#expected.tail);
-      if (start !== undefined) return withNames(body, start, this.#expected.names);
+      if (start !== undefined) return this.#withNames(body, start, this.#expected.names);
     }
     for (let i = 0; i < this.#recent.length; i++) {
       const entry = this.#recent[i]!;
       const start = tailStart(body, entry.tail);
       if (start === undefined) continue;
       if (i > 0) this.#recent.unshift(...this.#recent.splice(i, 1));
-      return withNames(body, start, entry.names);
+      return this.#withNames(body, start, entry.names);
     }
     return undefined;
   }
 
-  /** The remembered list holding exactly these names in another order, if any. */
-  #sameNamesAs(names: readonly string[]): readonly string[] | undefined {
-    let fingerprint: number | undefined;
-    for (const entry of this.#recent) {
-      if (entry.names.length !== names.length || names.length === 0) continue;
-      fingerprint ??= listFingerprint(names);
-      entry.fingerprint ??= listFingerprint(entry.names);
-      if (entry.fingerprint !== fingerprint) continue;
-      entry.positions ??= new Map(entry.names.map((n, i) => [n, i]));
-      if (entry.positions.size !== entry.names.length) continue; // a list with repeats
-      const seen = (entry.seen ??= new Uint32Array(entry.names.length));
-      // A fresh mark per check, so `seen` needs no clearing; on wrap-around, clear once.
-      this.#check = (this.#check + 1) >>> 0;
-      if (this.#check === 0) {
-        for (const e of this.#recent) e.seen?.fill(0);
-        this.#check = 1;
-      }
-      let same = true;
-      for (const name of names) {
-        const at = entry.positions.get(name);
-        if (at === undefined || seen[at] === this.#check) {
-          same = false;
-          break;
-        }
-        seen[at] = this.#check;
-      }
-      if (same) return entry.names;
+  /**
+   * The body with its tail (from `start`) replaced by `names`: only the part before the tail is
+   * parsed, and not even that when it repeats the last head byte for byte — kube-scheduler sends a
+   * pod's filter and prioritize requests with the same pod. A repeated head hands back the same
+   * frozen members (the same Pod object), which validation and demand parsing recognise.
+   */
+  #withNames(body: Buffer, start: number, names: readonly string[]): Record<string, unknown> | undefined {
+    const last = this.#lastHead;
+    let members: Record<string, unknown> | undefined;
+    if (
+      last !== undefined &&
+      last.bytes.length === start &&
+      body.compare(last.bytes, 0, start, 0, start) === 0
+    ) {
+      members = last.members;
+    } else {
+      members = parseHead(body, start);
+      if (members === undefined) return undefined;
+      // A copy: the body's buffer is reused for the next request.
+      this.#lastHead = { bytes: Buffer.from(body.subarray(0, start)), members: deepFreeze(members) };
+    }
+    return { ...members, NodeNames: names };
+  }
+
+  /**
+   * The body with its list replaced by a remembered list of the same names in another order, if any:
+   * the list must be the body's tail `"NodeNames":[…]}` of plain names (see tailStart for why the
+   * tail's meaning cannot change), checked name by name against the remembered list's table.
+   */
+  #rearranged(body: Buffer): Record<string, unknown> | undefined {
+    if (this.#recent.length === 0 && this.#expected === undefined) return undefined;
+    const start = body.lastIndexOf(LIST_OPENING);
+    if (start < 1) return undefined;
+    const before = body[start - 1];
+    if (before !== COMMA && before !== OPEN_BRACE) return undefined;
+    const spans = this.#requestSpans;
+    const end = spans.scan(body, start + KEY.length);
+    if (end !== body.length - 1 || body[end] !== CLOSE_BRACE || spans.count === 0) return undefined;
+    const candidates = this.#expected === undefined ? this.#recent : [this.#expected, ...this.#recent];
+    for (const entry of candidates) {
+      if (entry.names.length !== spans.count) continue;
+      if (entry.index === undefined)
+        entry.index = NameIndex.of(entry.tail, KEY.length, this.#indexSpans) ?? null;
+      if (entry.index === null || !entry.index.matches(body, spans)) continue;
+      const at = this.#recent.indexOf(entry);
+      if (at > 0) this.#recent.unshift(...this.#recent.splice(at, 1));
+      return this.#withNames(body, start, entry.names);
     }
     return undefined;
   }

@@ -58,14 +58,22 @@ function parsePodIdentity(v: unknown, field: string): PodShape {
 }
 
 /**
+ * Frozen pods already checked: a pod's filter and prioritize requests carry the same pod, handed on
+ * as the same frozen object (node-name-lists.ts), which cannot have changed since.
+ */
+const checkedPods = new WeakSet<object>();
+
+/**
  * The pod being scheduled: its identity, then every field core reads checked for its JSON type
  * (app/scheduling/pod-shape.ts), so a malformed one is a 400 naming the path
  * (`Pod.spec.containers: must be an array`), never an internal error.
  */
 export function parsePod(v: unknown, field: string): PodShape {
+  if (isObj(v) && checkedPods.has(v)) return v;
   const pod = parsePodIdentity(v, field);
   const issue = podShapeIssue(pod, field);
   if (issue !== undefined) throw new WireError(issue.path, issue.message);
+  if (Object.isFrozen(pod)) checkedPods.add(pod);
   return pod;
 }
 

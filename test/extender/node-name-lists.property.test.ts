@@ -1,7 +1,7 @@
 // The node-name list memo must read every body exactly as JSON.parse does, whatever the bodies in
 // between: lists repeated, reordered, nested in strings, given twice, or written with other spacing.
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { NodeNameLists } from '../../src/extender/node-name-lists.js';
 
 const name = fc.oneof(
@@ -119,6 +119,76 @@ describe('NodeNameLists', () => {
       .NodeNames;
     expect(again).toEqual(['x-node-1', 'z-node-2', 'w-node-3']);
     expect(lists.stats()).toMatchObject({ reordered: 1 });
+  });
+
+  it('reads a rearranged list as bytes: JSON.parse sees only the pod before it', () => {
+    const names = Array.from({ length: 400 }, (_, i) => `gpu-node-${i}.rack-${i % 7}`);
+    const lists = new NodeNameLists();
+    const request = (pod: string, list: readonly string[]) =>
+      Buffer.from(JSON.stringify({ Pod: { metadata: { name: pod } }, Nodes: null, NodeNames: list }));
+    const first = (lists.parse(request('a', names)) as { NodeNames: string[] }).NodeNames;
+    const shuffled = [...names.slice(200), ...names.slice(0, 200).reverse()];
+    const parse = vi.spyOn(JSON, 'parse');
+    try {
+      const got = lists.parse(request('b', shuffled)) as { NodeNames: string[]; Pod: unknown };
+      expect(got.NodeNames).toBe(first);
+      expect(got.Pod).toEqual({ metadata: { name: 'b' } });
+      const longest = Math.max(...parse.mock.calls.map(([text]) => String(text).length));
+      expect(longest).toBeLessThan(100);
+    } finally {
+      parse.mockRestore();
+    }
+    expect(lists.stats()).toMatchObject({ reordered: 1, misses: 1 });
+    // One name swapped for another of the same length, a name twice, or one missing: not the same list.
+    const swapped = [...shuffled.slice(1), 'gpu-node-9.rack-9'];
+    const twice = [...shuffled.slice(1), shuffled[1]!];
+    for (const list of [swapped, twice, shuffled.slice(1)]) {
+      expect((lists.parse(request('c', list)) as { NodeNames: string[] }).NodeNames).toEqual(list);
+    }
+    expect(lists.stats()).toMatchObject({ reordered: 1, misses: 4 });
+  });
+
+  it('parses a list with names that are not plain ASCII, escaped or not, as JSON.parse does', () => {
+    const lists = new NodeNameLists();
+    const odd = ['n\u00e9', 'a"b', 'é', 'tab\t', 'plain'];
+    const request = (list: readonly string[]) => Buffer.from(JSON.stringify({ Pod: {}, NodeNames: list }));
+    lists.parse(request(odd));
+    const reversed = [...odd].reverse();
+    expect((lists.parse(request(reversed)) as { NodeNames: string[] }).NodeNames).toEqual(reversed);
+    expect(lists.stats()).toMatchObject({ reordered: 0, misses: 2 });
+  });
+
+  it('hands a repeated head back as the same frozen members, without parsing it again', () => {
+    const lists = new NodeNameLists();
+    const names = ['node-1', 'node-2', 'node-3'];
+    const pod = { metadata: { name: 'a', uid: 'u', annotations: { k: 'v' } }, spec: { containers: [{}] } };
+    const request = (p: unknown, list: readonly string[]) =>
+      Buffer.from(JSON.stringify({ Pod: p, Nodes: null, NodeNames: list }));
+    lists.parse(request(pod, names)); // remembers the list
+    const filter = request(pod, [...names].reverse());
+    const first = lists.parse(filter) as { Pod: typeof pod };
+    expect(Object.isFrozen(first.Pod.metadata.annotations)).toBe(true);
+    expect(() => {
+      (first.Pod.metadata.annotations as Record<string, string>)['k'] = 'changed';
+    }).toThrow(TypeError);
+    filter.fill(0x20); // the body's buffer is reused for the next request
+    lists.expect(['node-2', 'node-1']);
+    const parse = vi.spyOn(JSON, 'parse');
+    let second: { Pod: unknown; NodeNames: unknown };
+    try {
+      second = lists.parse(request(pod, ['node-2', 'node-1'])) as { Pod: unknown; NodeNames: unknown };
+      expect(parse).not.toHaveBeenCalled();
+    } finally {
+      parse.mockRestore();
+    }
+    expect(second.Pod).toBe(first.Pod);
+    expect(second.NodeNames).toEqual(['node-2', 'node-1']);
+    // Another pod is parsed: a new object with its own content.
+    const other = lists.parse(request({ ...pod, metadata: { ...pod.metadata, name: 'b' } }, names)) as {
+      Pod: typeof pod;
+    };
+    expect(other.Pod).not.toBe(first.Pod);
+    expect(other.Pod.metadata.name).toBe('b');
   });
 
   it('hands back the very same frozen list for a list sent again, and parses it once', () => {

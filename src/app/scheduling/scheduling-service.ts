@@ -2,6 +2,7 @@
 // coordinator. Filter and prioritize only read state; bind is the one step with side effects:
 // reserve, then the BindingWriter writes the Binding and commits, or releases on any failure.
 import type { ClusterState } from '../../core/cluster-state.js';
+import { deepFreeze } from '../../core/deep-freeze.js';
 import { DemandError } from '../../core/errors.js';
 import type { PodShape } from '../../core/kube-shapes.js';
 import { scaleToExtenderScores } from '../../core/policies/normalize.js';
@@ -73,6 +74,11 @@ export class SchedulingService implements SchedulingVerbs {
   /** Filter outcomes and prioritize scores over the last node list, per demand shape (see NodeListMemo). */
   private readonly filterMemo: NodeListMemo<FilterOutcome>;
   private readonly prioritizeMemo: NodeListMemo<HostScore[]>;
+  /**
+   * Demands of frozen pods: the extender hands a pod's filter and prioritize requests the same frozen
+   * pod, which cannot have changed in between. Frozen too, as they are shared.
+   */
+  private readonly frozenPodDemands = new WeakMap<PodShape, PodDemand>();
   /** Pod UIDs already shown to the policy, oldest first (a Set keeps insertion order). */
   private readonly observed = new Set<string>();
 
@@ -98,7 +104,11 @@ export class SchedulingService implements SchedulingVerbs {
 
   /** The pod's demand as the verbs read it, within the configured limits; throws DemandError. */
   demandOf(pod: PodShape): PodDemand {
-    return parsePodDemand(pod, { levels: this.deps.levels, ...(this.deps.limits ?? DEFAULT_LIMITS) });
+    const known = this.frozenPodDemands.get(pod);
+    if (known !== undefined) return known;
+    const demand = parsePodDemand(pod, { levels: this.deps.levels, ...(this.deps.limits ?? DEFAULT_LIMITS) });
+    if (Object.isFrozen(pod)) this.frozenPodDemands.set(pod, deepFreeze(demand));
+    return demand;
   }
 
   filter(pod: PodShape, nodeNames: readonly string[]): FilterOutcome {

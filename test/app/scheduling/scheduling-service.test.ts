@@ -3,6 +3,7 @@ import { BindingWriter } from '../../../src/app/binding/binding-writer.js';
 import { BindError } from '../../../src/app/ports.js';
 import { SchedulingService } from '../../../src/app/scheduling/scheduling-service.js';
 import { ClusterState } from '../../../src/core/cluster-state.js';
+import { deepFreeze } from '../../../src/core/deep-freeze.js';
 import type { PodShape } from '../../../src/core/kube-shapes.js';
 import type { PlacementPolicy } from '../../../src/core/policies/policy.js';
 import { policyByName } from '../../../src/core/policies/registry.js';
@@ -253,5 +254,20 @@ describe('learning policies', () => {
     svc.filter(pod('b', { gpus: 1 }), ['node-1']);
     svc.filter(pod('web'), ['node-1']);
     expect(seen).toEqual(['fraction', 'whole']);
+  });
+});
+
+describe('demand of a frozen pod', () => {
+  it('is parsed once and shared frozen; a pod that is not frozen is parsed on every call', () => {
+    const frozen = deepFreeze(pod('p-frozen', { gpus: 1 }));
+    const first = service.demandOf(frozen);
+    expect(service.demandOf(frozen)).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(Object.isFrozen(first.gpu)).toBe(true);
+    const open = pod('p-open', { gpus: 1 });
+    const demand = service.demandOf(open);
+    expect(service.demandOf(open)).not.toBe(demand);
+    expect(service.demandOf(open)).toEqual(demand);
+    expect(Object.isFrozen(demand)).toBe(false);
   });
 });
