@@ -134,36 +134,46 @@ function onePoolAgainstTwo(pooled: Result): Row[] {
   return configs.flatMap((c) => rows.filter((x) => x['config'] === c));
 }
 
+function extenderTable(r: Result, after: string): string {
+  return (
+    markdownTable(r.runs ?? [], [
+      ['nodes', 'nodes'],
+      ['mode', 'mode'],
+      ['coldFilterPrioritizeP99Ms', 'cold filter+prioritize p99 ms'],
+      ['filterP99Ms', 'filter p99 ms'],
+      ['prioritizeP99Ms', 'prioritize p99 ms'],
+      ['filterPrioritizeP50Ms', 'filter+prioritize p50 ms'],
+      ['filterPrioritizeP99Ms', 'filter+prioritize p99 ms'],
+      ['serviceFilterPrioritizeP50Ms', 'service p50 ms'],
+      ['serviceFilterPrioritizeP99Ms', 'service p99 ms'],
+      ['serviceCpuPerPodMs', 'CPU ms/pod'],
+      ['firstOfShapeMs', 'first pod of a new shape ms'],
+      ['requestsPerSec', 'requests/s'],
+      ['heapBytesPerNode', 'heap bytes/node'],
+      ['heapBytesPerEmptyNode', 'heap bytes/node without pods'],
+      ['podsPerNode', 'bound pods/node'],
+    ]) +
+    "\n\nRound trip: the load generator's view over loopback (it shares the machine). Service: the " +
+    "extender's own time per request, from its headers in to its reply written. Policy: " +
+    `${cell(r['policy'])}; node lists: ${cell(r['order'] ?? 'one node list for every pod')}. Measured after ` +
+    `${cell(r['warmup'] ?? 0)} warm-up pods per run; cold: ` +
+    'the round trips of those warm-up pods (JIT, empty caches, the policy learning its pod types). ' +
+    'CPU ms/pod: user + system time of the extender process over the measured pods, what a loaded ' +
+    'machine distorts least. First pod of a new shape: after the measured pods, pods of fractions ' +
+    'no earlier pod asked for, each meeting empty per-shape caches.' +
+    after
+  );
+}
+
 const sections = [
+  section('Extender service alone (bench:extender)', 'extender', (r) =>
+    extenderTable(r, '\n\n![extender filter + prioritize](results/extender.svg)'),
+  ),
   section(
-    'Extender service alone (bench:extender)',
-    'extender',
-    (r) =>
-      markdownTable(r.runs ?? [], [
-        ['nodes', 'nodes'],
-        ['mode', 'mode'],
-        ['coldFilterPrioritizeP99Ms', 'cold filter+prioritize p99 ms'],
-        ['filterP99Ms', 'filter p99 ms'],
-        ['prioritizeP99Ms', 'prioritize p99 ms'],
-        ['filterPrioritizeP50Ms', 'filter+prioritize p50 ms'],
-        ['filterPrioritizeP99Ms', 'filter+prioritize p99 ms'],
-        ['serviceFilterPrioritizeP50Ms', 'service p50 ms'],
-        ['serviceFilterPrioritizeP99Ms', 'service p99 ms'],
-        ['serviceCpuPerPodMs', 'CPU ms/pod'],
-        ['firstOfShapeMs', 'first pod of a new shape ms'],
-        ['requestsPerSec', 'requests/s'],
-        ['heapBytesPerNode', 'heap bytes/node'],
-        ['heapBytesPerEmptyNode', 'heap bytes/node without pods'],
-        ['podsPerNode', 'bound pods/node'],
-      ]) +
-      "\n\nRound trip: the load generator's view over loopback (it shares the machine). Service: the " +
-      "extender's own time per request, from its headers in to its reply written. Policy: " +
-      `${cell(r['policy'])}. Measured after ${cell(r['warmup'] ?? 0)} warm-up pods per run; cold: ` +
-      'the round trips of those warm-up pods (JIT, empty caches, the policy learning its pod types). ' +
-      'CPU ms/pod: user + system time of the extender process over the measured pods, what a loaded ' +
-      'machine distorts least. First pod of a new shape: after the measured pods, pods of fractions ' +
-      'no earlier pod asked for, each meeting empty per-shape caches.' +
-      '\n\n![extender filter + prioritize](results/extender.svg)',
+    'Extender service alone, the node list in a new order per pod (bench:extender -- --order shuffled)',
+    'extender-shuffled',
+    (r) => extenderTable(r, ''),
+    'npm run bench:extender -- --order shuffled',
   ),
   section('Real kube-scheduler throughput (bench:scheduler)', 'scheduler', (r) =>
     [

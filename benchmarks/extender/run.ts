@@ -63,6 +63,11 @@ const program = new Command()
   )
   .option('--max-seconds <n>', "time bound of each run's warm-up, and again of its measured pods", '60')
   .option('--policy <name>', 'placement policy', 'binpack')
+  .option(
+    '--order <order>',
+    "each filter's node list: same (one list for every pod) or shuffled (a new order per pod, as kube-scheduler's parallel filter sends it; written to extender-shuffled.json)",
+    'same',
+  )
   .option('--tls', 'HTTPS with a client certificate, as kube-scheduler reaches `phalanx serve`')
   .option('--cpu-prof', 'profile the extender process (node --cpu-prof) into benchmarks/results/')
   .option('--json', 'print one JSON object on stdout')
@@ -74,6 +79,7 @@ const opts = program.opts<{
   warmup: string;
   maxSeconds: string;
   policy: string;
+  order: string;
   tls?: boolean;
   cpuProf?: boolean;
   json?: boolean;
@@ -255,7 +261,7 @@ async function measure(nodes: number, mode: 'names' | 'objects', bar: SingleBar)
   /** One pod as kube-scheduler handles it: filter over every node, prioritize over the survivors. */
   const schedule = async (i: number, p: unknown = pod(i)): Promise<[filter: number, prioritize: number]> => {
     // The request body is the scheduler's cost, not the extender's: built before the clock starts.
-    const filterBody = args(p, info.nodeNames);
+    const filterBody = args(p, shuffled ? shuffledCopy(info.nodeNames, i + 1) : info.nodeNames);
     const t0 = performance.now();
     const filtered = (await post(`${base}/filter`, filterBody)) as {
       NodeNames: string[] | null;
@@ -331,6 +337,18 @@ async function measure(nodes: number, mode: 'names' | 'objects', bar: SingleBar)
   };
 }
 
+/** The names in an order of their own per seed (Fisher-Yates over a linear congruential sequence). */
+function shuffledCopy(names: readonly string[], seed: number): string[] {
+  const out = [...names];
+  let x = seed >>> 0;
+  for (let i = out.length - 1; i > 0; i--) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    const j = x % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
 /** Largest fabric simulated: 15 000 nodes fit in a few hundred MB of heap and seconds of setup. */
 const MAX_NODES = 20_000;
 const sizes = opts.nodes.split(',').map(Number);
@@ -338,6 +356,9 @@ for (const n of sizes) {
   if (!Number.isInteger(n) || n < 1 || n > MAX_NODES)
     throw new Error(`--nodes: each count must be an integer from 1 to ${MAX_NODES}, got ${n}`);
 }
+if (opts.order !== 'same' && opts.order !== 'shuffled')
+  throw new Error(`--order: same or shuffled, got ${opts.order}`);
+const shuffled = opts.order === 'shuffled';
 const modes: ('names' | 'objects')[] =
   opts.mode === 'both' ? ['names', 'objects'] : [opts.mode as 'names' | 'objects'];
 const bar = new SingleBar(
@@ -354,11 +375,15 @@ const result = {
   command: commandLine('bench:extender'),
   policy: opts.policy,
   transport: opts.tls ? 'HTTPS with client certificates (mutual TLS, as deployed)' : 'plain HTTP',
+  order: shuffled ? 'a new order of the node list per pod' : 'one node list for every pod',
   warmup: Number(opts.warmup),
   machine: machineDescription(),
   runs,
 };
-writeJsonResult('extender', result);
-writeResult('extender.svg', extenderChart(result));
+if (shuffled) writeJsonResult('extender-shuffled', result);
+else {
+  writeJsonResult('extender', result);
+  writeResult('extender.svg', extenderChart(result));
+}
 if (opts.json) console.log(JSON.stringify(result));
 else console.table(runs);
