@@ -17,9 +17,31 @@ function sameNames(a: readonly string[], b: readonly string[]): boolean {
   return true;
 }
 
-/** What the memo needs of the placement cache: a count that moves whenever any node changed. */
+/** What the memo needs of the placement cache: a count that moves whenever any node changed, and which nodes did. */
 interface ChangeCounter {
   generation(): number;
+  changedSince(generation: number): readonly string[] | undefined;
+}
+
+/**
+ * Brings an earlier result up to date after a few nodes changed: the same value when those changes
+ * leave it as it was, a value patched at those nodes, or undefined to have it computed afresh.
+ * `positionOf` gives a node's index in the request's list (undefined: not listed, its change does
+ * not matter here).
+ */
+export type Refresh<T> = (
+  previous: T,
+  changed: readonly string[],
+  positionOf: (node: string) => number | undefined,
+) => T | undefined;
+
+/** Each list's names by position, per list array (lists are kept and reused, so built once each). */
+const positionsByList = new WeakMap<readonly string[], ReadonlyMap<string, number>>();
+
+function positions(names: readonly string[]): ReadonlyMap<string, number> {
+  let map = positionsByList.get(names);
+  if (map === undefined) positionsByList.set(names, (map = new Map(names.map((name, i) => [name, i]))));
+  return map;
 }
 
 interface MemoEntry<T> {
@@ -29,13 +51,6 @@ interface MemoEntry<T> {
   readonly value: T;
 }
 
-/**
- * A verb's last result per key (demand shape, or policy + shape) over a whole node list.
- * kube-scheduler asks again over the same list for every pod; while no node changed and the key's
- * cache table is the same one (same policy version), the answer is the same, so it costs one string
- * comparison per node instead of a hashed lookup plus a new result. Values are shared: callers must
- * not mutate them.
- */
 export class NodeListMemo<T> {
   readonly #cache: ChangeCounter;
   /** Bounded by entries and by the node names they hold (a request's list can be long). */
@@ -54,16 +69,30 @@ export class NodeListMemo<T> {
     return { entries: this.#entries.size, names: this.#entries.calculatedSize };
   }
 
-  get(key: string, table: object, names: readonly string[], compute: () => T): T {
+  /** The entry's value brought up to date by `refresh`, if the changes since it are still logged. */
+  #refreshed(entry: MemoEntry<T>, refresh: Refresh<T>): T | undefined {
+    const changed = this.#cache.changedSince(entry.generation);
+    if (changed === undefined) return undefined;
+    const at = positions(entry.names);
+    // A list naming a node twice is not patched: the map holds one position per name.
+    if (at.size !== entry.names.length) return undefined;
+    return refresh(entry.value, changed, (node) => at.get(node));
+  }
+
+  /**
+   * The result for `names`: the last one while no node changed; with `refresh`, the last one brought
+   * up to date when only a few nodes changed since; else `compute()`.
+   */
+  get(key: string, table: object, names: readonly string[], compute: () => T, refresh?: Refresh<T>): T {
     const generation = this.#cache.generation();
     const entry = this.#entries.get(key);
-    if (
-      entry !== undefined &&
-      entry.table === table &&
-      entry.generation === generation &&
-      sameNames(entry.names, names)
-    ) {
-      return entry.value;
+    if (entry !== undefined && entry.table === table && sameNames(entry.names, names)) {
+      if (entry.generation === generation) return entry.value;
+      const value = refresh && this.#refreshed(entry, refresh);
+      if (value !== undefined) {
+        this.#entries.set(key, { ...entry, generation, value });
+        return value;
+      }
     }
     const value = compute();
     // A list longer than the whole budget is not kept (lru-cache refuses it): computed each time.

@@ -192,6 +192,11 @@ export function demandShapeKey(demand: PodDemand): string {
 
 /** Past this many demand shapes (or policy/shape keys) a cache starts afresh; real clusters have few. */
 export const MAX_KEYS = 256;
+/**
+ * Node changes remembered in order: a result over a node list computed a few binds ago is brought up
+ * to date by looking at those nodes alone (NodeListMemo), not at every node of the list.
+ */
+const CHANGE_LOG = 64;
 
 /**
  * Fits of one demand shape: per class id, per node slot, and per node name (the Map: nodes decided
@@ -252,6 +257,8 @@ export class PlacementCache {
 
   /** Bumped on every ledger change to any node: a result over a node list is current while it holds. */
   #generation = 0;
+  /** The node of each of the last CHANGE_LOG changes, at its generation modulo CHANGE_LOG. */
+  readonly #changeLog: string[] = [];
 
   /** `maxClasses`: node classes interned before ids are handed out afresh (see NodeClasses). */
   constructor(state: ClusterState, options: { readonly maxClasses?: number } = {}) {
@@ -455,8 +462,21 @@ export class PlacementCache {
     return this.#generation;
   }
 
+  /**
+   * The nodes changed after `generation` (a node once per change, oldest first), or undefined when
+   * more changes happened since than the log keeps.
+   */
+  changedSince(generation: number): readonly string[] | undefined {
+    const count = this.#generation - generation;
+    if (count < 0 || count > CHANGE_LOG) return undefined;
+    const nodes: string[] = [];
+    for (let g = generation + 1; g <= this.#generation; g++) nodes.push(this.#changeLog[g % CHANGE_LOG]!);
+    return nodes;
+  }
+
   #forget(node: string): void {
     this.#generation++;
+    this.#changeLog[this.#generation % CHANGE_LOG] = node;
     const slot = this.#slots.changed(node);
     const clear = (table: FitTable | ScoresByNode): void => {
       table.delete(node);

@@ -65,6 +65,29 @@ function withGangCauses(outcome: FilterOutcome): FilterOutcome {
   return { ...outcome, rejected };
 }
 
+/**
+ * The nodes a filter outcome rejected, by position in its list (ascending) with each one's cause:
+ * two pushes per rejected node while filtering, where a map by name would hash every one.
+ */
+interface RejectedPositions {
+  readonly positions: number[];
+  readonly causes: string[];
+}
+
+/** The cause the node at `at` was rejected for, or undefined if it fit. */
+function causeAt(rejected: RejectedPositions, at: number): string | undefined {
+  let low = 0;
+  let high = rejected.positions.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >>> 1;
+    const position = rejected.positions[mid]!;
+    if (position === at) return rejected.causes[mid];
+    if (position < at) low = mid + 1;
+    else high = mid - 1;
+  }
+  return undefined;
+}
+
 /** How many pod UIDs observeOnce remembers; far more than are ever pending at once. */
 const OBSERVED_MEMORY = 100_000;
 
@@ -79,6 +102,10 @@ export class SchedulingService implements SchedulingVerbs {
    * pod, which cannot have changed in between. Frozen too, as they are shared.
    */
   private readonly frozenPodDemands = new WeakMap<PodShape, PodDemand>();
+  /** The policy's raw scores behind each prioritize answer, aligned with its list (for a patch). */
+  private readonly rawScores = new WeakMap<readonly HostScore[], number[]>();
+  /** Per filter outcome with feasible nodes, the cause of each node it rejected (see unchangedBy). */
+  private readonly rejectedNodes = new WeakMap<FilterOutcome, RejectedPositions>();
   /** Pod UIDs already shown to the policy, oldest first (a Set keeps insertion order). */
   private readonly observed = new Set<string>();
 
@@ -141,8 +168,12 @@ export class SchedulingService implements SchedulingVerbs {
       return { feasible: [held.assignment.node], failed: {}, unresolvable: {} };
     const shape = demandShapeKey(demand);
     const fits = this.placement.fitsFor(shape);
-    const outcome = this.filterMemo.get(shape, fits, nodeNames, () =>
-      this.filterSingle(demand, shape, fits, nodeNames),
+    const outcome = this.filterMemo.get(
+      shape,
+      fits,
+      nodeNames,
+      () => this.filterSingle(demand, shape, fits, nodeNames),
+      (previous, changed, positionOf) => this.unchangedBy(previous, changed, positionOf, demand, shape, fits),
     );
     if (outcome.feasible.length === 0) this.deps.noRoom?.(pod, demand, nodeNames);
     const answer = this.deps.filterAnswer ?? ALL_FEASIBLE;
@@ -161,12 +192,21 @@ export class SchedulingService implements SchedulingVerbs {
   ): FilterOutcome {
     const feasible: string[] = [];
     const rejected = new Map<string, number>();
-    for (const name of nodeNames) {
-      const fit = this.placement.fit(name, demand, shape, fits);
-      if (fit.kind === 'fits') feasible.push(name);
-      else rejected.set(fit.cause, (rejected.get(fit.cause) ?? 0) + 1);
+    const rejectedAt: RejectedPositions = { positions: [], causes: [] };
+    for (let i = 0; i < nodeNames.length; i++) {
+      const fit = this.placement.fit(nodeNames[i]!, demand, shape, fits);
+      if (fit.kind === 'fits') feasible.push(nodeNames[i]!);
+      else {
+        rejected.set(fit.cause, (rejected.get(fit.cause) ?? 0) + 1);
+        rejectedAt.positions.push(i);
+        rejectedAt.causes.push(fit.cause);
+      }
     }
-    if (feasible.length > 0) return { feasible, failed: {}, unresolvable: {}, rejected };
+    if (feasible.length > 0) {
+      const outcome = { feasible, failed: {}, unresolvable: {}, rejected };
+      this.rejectedNodes.set(outcome, rejectedAt);
+      return outcome;
+    }
     // No node fits: the reasons are what the pod's FailedScheduling event and preemption go by.
     const failed: Record<string, string> = {};
     const unresolvable: Record<string, string> = {};
@@ -176,6 +216,33 @@ export class SchedulingService implements SchedulingVerbs {
       else if (fit.kind === 'unresolvable') unresolvable[name] = fit.reason;
     }
     return { feasible, failed, unresolvable, rejected };
+  }
+
+  /**
+   * `previous` again when the nodes changed since it was computed still fit, or are still rejected
+   * for the same cause: after a bind that leaves its node open to the shape (most binds), the next
+   * pod's filter looks at one node instead of the whole list, and its reply is the one already
+   * written. Undefined (compute afresh) otherwise, and for outcomes with no feasible node, whose
+   * per-node reasons may have changed.
+   */
+  private unchangedBy(
+    previous: FilterOutcome,
+    changed: readonly string[],
+    positionOf: (node: string) => number | undefined,
+    demand: PodDemand,
+    shape: string,
+    fits: Map<string, NodeFit>,
+  ): FilterOutcome | undefined {
+    const rejectedAt = this.rejectedNodes.get(previous);
+    if (rejectedAt === undefined) return undefined;
+    for (const node of changed) {
+      const at = positionOf(node);
+      if (at === undefined) continue;
+      const fit = this.placement.fit(node, demand, shape, fits);
+      const before = causeAt(rejectedAt, at);
+      if (fit.kind === 'fits' ? before !== undefined : fit.cause !== before) return undefined;
+    }
+    return previous;
   }
 
   prioritize(pod: PodShape, nodeNames: readonly string[]): HostScore[] {
@@ -195,13 +262,36 @@ export class SchedulingService implements SchedulingVerbs {
     const shape = demandShapeKey(demand);
     const table = this.placement.scoresFor(policy, shape);
     const fits = this.placement.fitsFor(shape);
-    return this.prioritizeMemo.get(`${policy.name}:${shape}`, table, nodeNames, () => {
-      const raw = nodeNames.map(
-        (name) => this.placement.best(policy, name, demand, shape, table, fits)?.score ?? Number.NaN,
-      );
-      const scores = scaleToExtenderScores(raw);
-      return nodeNames.map((host, i) => ({ host, score: scores[i] ?? 0 }));
+    const rawScore = (name: string): number =>
+      this.placement.best(policy, name, demand, shape, table, fits)?.score ?? Number.NaN;
+    return this.prioritizeMemo.get(
+      `${policy.name}:${shape}`,
+      table,
+      nodeNames,
+      () => this.scaled(nodeNames.map(rawScore), nodeNames),
+      // After a few nodes changed, only theirs are scored again; the scale is taken over all anew.
+      (previous, changed, positionOf) => {
+        const raw = this.rawScores.get(previous)?.slice();
+        if (raw === undefined) return undefined;
+        for (const node of changed) {
+          const at = positionOf(node);
+          if (at !== undefined) raw[at] = rawScore(node);
+        }
+        return this.scaled(raw, nodeNames, previous);
+      },
+    );
+  }
+
+  /** Extender scores of `raw` (aligned with `nodeNames`), reusing `previous`'s entries that stay. */
+  private scaled(raw: number[], nodeNames: readonly string[], previous?: readonly HostScore[]): HostScore[] {
+    const scores = scaleToExtenderScores(raw);
+    const out = nodeNames.map((host, i) => {
+      const score = scores[i] ?? 0;
+      const before = previous?.[i];
+      return before?.score === score ? before : { host, score };
     });
+    this.rawScores.set(out, raw);
+    return out;
   }
 
   async bind(request: BindRequest): Promise<string> {

@@ -112,6 +112,25 @@ describe('filter', () => {
     expect(after.feasible).toEqual(['node-2']);
   });
 
+  it('keeps its outcome after a bind that leaves every node where it was, and only then', async () => {
+    const names = ['node-1', 'node-2', 'cpu-1'];
+    const first = service.filter(pod('p1', { fraction: '0.5' }), names);
+    expect(first.feasible).toEqual(['node-1', 'node-2']);
+    // node-1 keeps a free device: the half-GPU shape still fits there, the outcome stands.
+    expect(await schedule(pod('a', { gpus: 1 }), 'node-1')).toBe('');
+    expect(service.filter(pod('p2', { fraction: '0.5' }), names)).toBe(first);
+    // Now node-1 is full: the outcome is computed afresh and drops it.
+    expect(await schedule(pod('b', { gpus: 1 }), 'node-1')).toBe('');
+    const after = service.filter(pod('p3', { fraction: '0.5' }), names);
+    expect(after.feasible).toEqual(['node-2']);
+    expect(new Map(after.rejected)).toEqual(
+      new Map([
+        ['node has no GPUs', 1],
+        ['no free GPU capacity', 1],
+      ]),
+    );
+  });
+
   it('explains an invalid request on every node instead of failing the call', () => {
     const out = service.filter(pod('bad', { fraction: '1.5' }), ['node-1', 'node-2']);
     expect(out.feasible).toEqual([]);
