@@ -1,6 +1,7 @@
-// Random assignments and reservation lifecycles shared by the ledger and cluster-state property tests.
+// Random assignments, reservation lifecycles and nodes shared by the ledger, cluster-state and placement
+// property tests.
 import fc from 'fast-check';
-import type { Assignment } from '../../src/core/types.js';
+import type { Assignment, NodeInventory } from '../../src/core/types.js';
 import { GIB } from '../../testbed/gpu-fabric.js';
 
 export interface AssignmentSpace {
@@ -72,4 +73,25 @@ export function lifecycleOps(
     { weight: 2, arbitrary: uid.map((u) => ({ op: 'release' as const, uid: u })) },
     { weight: 1, arbitrary: fc.integer({ min: 0, max: 10 }).map((now) => ({ op: 'expire' as const, now })) },
   ];
+}
+
+/**
+ * A node of up to `maxDevices` 16 GiB devices of model A or B, some cordoned: enough variety for
+ * fits to differ by count, model and schedulability.
+ */
+export function nodeInventoryArbitrary(name: string, maxDevices: number): fc.Arbitrary<NodeInventory> {
+  return fc
+    .record({
+      devices: fc.integer({ min: 0, max: maxDevices }),
+      model: fc.constantFrom('A', 'B'),
+      cordoned: fc.boolean(),
+    })
+    .map(({ devices, model, cordoned }) => ({
+      name,
+      devices: Array.from({ length: devices }, (_, index) => ({ index, memoryBytes: 16 * GIB })),
+      model,
+      islands: [],
+      labels: {},
+      unschedulable: cordoned && devices % 2 === 1,
+    }));
 }

@@ -8,26 +8,11 @@ import { NodeListMemo } from '../../../src/app/placement/node-list-memo.js';
 import { ClusterState } from '../../../src/core/cluster-state.js';
 import { candidateAssignments } from '../../../src/core/ledger/device-fit.js';
 import { createPhalanxPolicy } from '../../../src/core/policies/phalanx.js';
-import type { GpuRequest, NodeInventory, PodDemand } from '../../../src/core/types.js';
+import type { GpuRequest, PodDemand } from '../../../src/core/types.js';
+import { nodeInventoryArbitrary } from '../../support/ledger-arbitraries.js';
 import { churn } from '../../support/ledger-churn.js';
 
-const GIB = 2 ** 30;
-
-const inventory = (name: string) =>
-  fc
-    .record({
-      devices: fc.integer({ min: 0, max: 6 }),
-      model: fc.constantFrom('A', 'B'),
-      cordoned: fc.boolean(),
-    })
-    .map(({ devices, model, cordoned }): NodeInventory => ({
-      name,
-      devices: Array.from({ length: devices }, (_, index) => ({ index, memoryBytes: 16 * GIB })),
-      model,
-      islands: [],
-      labels: {},
-      unschedulable: cordoned && devices % 2 === 1,
-    }));
+const inventory = (name: string) => nodeInventoryArbitrary(name, 6);
 
 const gpu: fc.Arbitrary<GpuRequest> = fc.oneof(
   fc.record({ kind: fc.constant('whole' as const), count: fc.integer({ min: 1, max: 3 }) }),

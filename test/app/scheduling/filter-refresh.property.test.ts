@@ -4,36 +4,17 @@
 // same feasible nodes and rejection counts, the same scores.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { BindingWriter } from '../../../src/app/binding/binding-writer.js';
 import { PlacementCache } from '../../../src/app/placement/placement.js';
-import { SchedulingService } from '../../../src/app/scheduling/scheduling-service.js';
 import { ClusterState } from '../../../src/core/cluster-state.js';
 import type { PodShape } from '../../../src/core/kube-shapes.js';
 import { parsePodDemand } from '../../../src/core/pod-demand.js';
-import { policyByName } from '../../../src/core/policies/registry.js';
-import type { NodeInventory } from '../../../src/core/types.js';
 import type { HostScore } from '../../../src/app/verbs.js';
 import { FakeApi } from '../../fakes/app-ports.js';
-import { FakeClock } from '../../fakes/kube-clock.js';
+import { nodeInventoryArbitrary } from '../../support/ledger-arbitraries.js';
+import { binpackService } from '../../support/scheduling-fixtures.js';
 import { churn, type ChurnStep } from '../../support/ledger-churn.js';
 
-const GIB = 2 ** 30;
-
-const inventory = (name: string) =>
-  fc
-    .record({
-      devices: fc.integer({ min: 0, max: 4 }),
-      model: fc.constantFrom('A', 'B'),
-      cordoned: fc.boolean(),
-    })
-    .map(({ devices, model, cordoned }): NodeInventory => ({
-      name,
-      devices: Array.from({ length: devices }, (_, index) => ({ index, memoryBytes: 16 * GIB })),
-      model,
-      islands: [],
-      labels: {},
-      unschedulable: cordoned && devices % 2 === 1,
-    }));
+const inventory = (name: string) => nodeInventoryArbitrary(name, 4);
 
 /** Pods of the shapes filtered: whole GPUs or a share, any model or model A. */
 const podOf = fc
@@ -81,17 +62,7 @@ describe('filter outcome and scores kept across node changes', () => {
         (inventories, pods, steps) => {
           const { state } = ClusterState.restore({}, inventories, []);
           const api = new FakeApi();
-          const serviceOverState = () =>
-            new SchedulingService({
-              state,
-              policyFor: () => policyByName('binpack'),
-              pods: api,
-              binding: new BindingWriter({ state, binder: api, pods: api }),
-              clock: new FakeClock(0),
-              reservationTtlMs: 30_000,
-              levels: [],
-              notServingReason: () => undefined,
-            });
+          const serviceOverState = () => binpackService(state, api);
           const service = serviceOverState();
           const lastScores = new Map<PodShape, HostScore[]>();
           const names = inventories.map((i) => i.name);
