@@ -175,6 +175,16 @@ const sections = [
     (r) => extenderTable(r, ''),
     'npm run bench:extender -- --order shuffled',
   ),
+  section(
+    'Extender service alone as kube-scheduler drives it: a new order per pod, each pod bound (bench:extender -- --order shuffled --bind)',
+    'extender-shuffled-bind',
+    (r) =>
+      extenderTable(
+        r,
+        '\n\nEach pod is bound to its top-scored node (the ledger alone, no API server), so every filter meets the node the pod before it changed; CPU ms/pod includes the bind.',
+      ),
+    'npm run bench:extender -- --order shuffled --bind',
+  ),
   section('Real kube-scheduler throughput (bench:scheduler)', 'scheduler', (r) =>
     [
       markdownTable(schedulerRuns(r), [

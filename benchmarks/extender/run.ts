@@ -45,6 +45,8 @@ interface Run {
   serviceCpuPerPodMs: number;
   /** Round trip filter + prioritize of the first pod of each shape, once warm: per-shape caches empty. */
   firstOfShapeMs: number[];
+  /** With --bind: binds answered with an error (none expected: each goes to a node prioritize offered). */
+  bindErrors?: number;
   /** Heap of the cluster state per node: with the fabric's bound pods, and with none. */
   heapBytesPerNode: number;
   heapBytesPerEmptyNode: number;
@@ -68,6 +70,10 @@ const program = new Command()
     "each filter's node list: same (one list for every pod) or shuffled (a new order per pod, as kube-scheduler's parallel filter sends it; written to extender-shuffled.json)",
     'same',
   )
+  .option(
+    '--bind',
+    "bind each pod to prioritize's top node, as kube-scheduler does, so every pod meets the node the one before it changed (binds go to the ledger alone; CPU per pod includes them; written to extender[-shuffled]-bind.json)",
+  )
   .option('--tls', 'HTTPS with a client certificate, as kube-scheduler reaches `phalanx serve`')
   .option('--cpu-prof', 'profile the extender process (node --cpu-prof) into benchmarks/results/')
   .option('--json', 'print one JSON object on stdout')
@@ -80,6 +86,7 @@ const opts = program.opts<{
   maxSeconds: string;
   policy: string;
   order: string;
+  bind?: boolean;
   tls?: boolean;
   cpuProf?: boolean;
   json?: boolean;
@@ -104,7 +111,7 @@ interface Server {
 function startServer(nodes: number): Promise<Server> {
   const child = fork(
     join(import.meta.dirname, 'server.ts'),
-    [String(nodes), opts.policy, opts.tls ? 'tls' : 'plain'],
+    [String(nodes), opts.policy, opts.tls ? 'tls' : 'plain', opts.bind ? 'bind' : 'no-bind'],
     {
       execArgv: [
         '--import',
@@ -259,6 +266,22 @@ async function measure(nodes: number, mode: 'names' | 'objects', bar: SingleBar)
   const bound = Number(opts.maxSeconds) * 1000;
   let deadline = performance.now() + bound;
   /** One pod as kube-scheduler handles it: filter over every node, prioritize over the survivors. */
+  let bindErrors = 0;
+  /** The pod onto the node with the highest extender score (the first survivor when none scored). */
+  const bind = async (p: unknown, scores: { Host: string; Score: number }[], survivors: string[]) => {
+    let node = survivors[0]!;
+    let best = -1;
+    for (const s of scores) if (s.Score > best) [node, best] = [s.Host, s.Score];
+    const meta = (p as { metadata: { name: string; namespace: string; uid: string } }).metadata;
+    const body = JSON.stringify({
+      PodName: meta.name,
+      PodNamespace: meta.namespace,
+      PodUID: meta.uid,
+      Node: node,
+    });
+    const reply = (await post(`${base}/bind`, body)) as { Error?: string };
+    if (reply.Error) bindErrors++;
+  };
   const schedule = async (i: number, p: unknown = pod(i)): Promise<[filter: number, prioritize: number]> => {
     // The request body is the scheduler's cost, not the extender's: built before the clock starts.
     const filterBody = args(p, shuffled ? shuffledCopy(info.nodeNames, i + 1) : info.nodeNames);
@@ -271,8 +294,9 @@ async function measure(nodes: number, mode: 'names' | 'objects', bar: SingleBar)
     const survivors = filtered.NodeNames ?? filtered.Nodes?.items.map((n) => n.metadata.name) ?? [];
     const prioritizeBody = args(p, survivors);
     const t2 = performance.now();
-    await post(`${base}/prioritize`, prioritizeBody);
+    const scores = (await post(`${base}/prioritize`, prioritizeBody)) as { Host: string; Score: number }[];
     const t3 = performance.now();
+    if (opts.bind && survivors.length > 0) await bind(p, scores, survivors);
     return [t1 - t0, t3 - t2];
   };
   let elapsed: number;
@@ -291,7 +315,7 @@ async function measure(nodes: number, mode: 'names' | 'objects', bar: SingleBar)
     const cpuBefore = await cpuMicros();
     for (let n = 0; n < pods && performance.now() < deadline; n++, i++) {
       const [f, p] = await schedule(i);
-      requests += 2;
+      requests += opts.bind ? 3 : 2;
       filterMs.push(f);
       prioritizeMs.push(p);
       bothMs.push(f + p);
@@ -331,6 +355,7 @@ async function measure(nodes: number, mode: 'names' | 'objects', bar: SingleBar)
     requestsPerSec: Math.round(requests / elapsed),
     serviceCpuPerPodMs: round(cpuPerPodMs),
     firstOfShapeMs,
+    ...(opts.bind ? { bindErrors } : {}),
     heapBytesPerNode: info.heapBytesPerNode,
     heapBytesPerEmptyNode: info.heapBytesPerEmptyNode,
     podsPerNode: info.podsPerNode,
@@ -376,11 +401,13 @@ const result = {
   policy: opts.policy,
   transport: opts.tls ? 'HTTPS with client certificates (mutual TLS, as deployed)' : 'plain HTTP',
   order: shuffled ? 'a new order of the node list per pod' : 'one node list for every pod',
+  binds: opts.bind ? 'each pod bound to its top-scored node (ledger only)' : 'none',
   warmup: Number(opts.warmup),
   machine: machineDescription(),
   runs,
 };
-if (shuffled) writeJsonResult('extender-shuffled', result);
+if (shuffled || opts.bind)
+  writeJsonResult(`extender${shuffled ? '-shuffled' : ''}${opts.bind ? '-bind' : ''}`, result);
 else {
   writeJsonResult('extender', result);
   writeResult('extender.svg', extenderChart(result));

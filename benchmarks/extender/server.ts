@@ -20,6 +20,7 @@ tuneGarbageCollector();
 const nodes = Number(process.argv[2] ?? '1000');
 const policy = process.argv[3] ?? 'binpack';
 const tls = process.argv[4] === 'tls';
+// argv[5] 'bind': binds are served against the ledger (in-process-app.ts).
 
 function heapUsed(): number {
   globalThis.gc?.();
@@ -37,7 +38,12 @@ function heapPerNode(holdings: typeof fabric.occupied): { state: ClusterState; b
 const heapBytesPerEmptyNode = heapPerNode([]).bytes;
 const { state, bytes: heapBytesPerNode } = heapPerNode(fabric.occupied);
 
-const app = inProcessExtenderApp(state, { policy, levels: [], bodyLimitBytes: 256 * 1024 * 1024 });
+const app = inProcessExtenderApp(state, {
+  policy,
+  levels: [],
+  bodyLimitBytes: 256 * 1024 * 1024,
+  binds: process.argv[5] === 'bind',
+});
 /** Certificates for mutual TLS on loopback; the client's pair goes to the load generator. */
 async function tlsServer() {
   const ca = await loopbackCa('bench-extender-ca', 1);

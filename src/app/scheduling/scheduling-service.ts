@@ -19,6 +19,13 @@ import { PlacementCache, RejectCause, demandShapeKey, type NodeFit } from '../pl
 import { NodeListMemo } from '../placement/node-list-memo.js';
 import type { BindingWriter } from '../binding/binding-writer.js';
 import { ALL_FEASIBLE, bestTier, type FilterAnswer } from './best-tier.js';
+import {
+  causeAt,
+  countCauses,
+  feasibleNames,
+  withVerdicts,
+  type RejectedPositions,
+} from './rejected-positions.js';
 import type { GangVerbs } from '../gang/gang-types.js';
 import type { PodReader, PodRef } from '../ports.js';
 import type { BindRequest, FilterOutcome, HostScore, SchedulingVerbs } from '../verbs.js';
@@ -65,29 +72,6 @@ function withGangCauses(outcome: FilterOutcome): FilterOutcome {
   return { ...outcome, rejected };
 }
 
-/**
- * The nodes a filter outcome rejected, by position in its list (ascending) with each one's cause:
- * two pushes per rejected node while filtering, where a map by name would hash every one.
- */
-interface RejectedPositions {
-  readonly positions: number[];
-  readonly causes: string[];
-}
-
-/** The cause the node at `at` was rejected for, or undefined if it fit. */
-function causeAt(rejected: RejectedPositions, at: number): string | undefined {
-  let low = 0;
-  let high = rejected.positions.length - 1;
-  while (low <= high) {
-    const mid = (low + high) >>> 1;
-    const position = rejected.positions[mid]!;
-    if (position === at) return rejected.causes[mid];
-    if (position < at) low = mid + 1;
-    else high = mid - 1;
-  }
-  return undefined;
-}
-
 /** How many pod UIDs observeOnce remembers; far more than are ever pending at once. */
 const OBSERVED_MEMORY = 100_000;
 
@@ -104,7 +88,7 @@ export class SchedulingService implements SchedulingVerbs {
   private readonly frozenPodDemands = new WeakMap<PodShape, PodDemand>();
   /** The policy's raw scores behind each prioritize answer, aligned with its list (for a patch). */
   private readonly rawScores = new WeakMap<readonly HostScore[], number[]>();
-  /** Per filter outcome with feasible nodes, the cause of each node it rejected (see unchangedBy). */
+  /** Per filter outcome with feasible nodes, the cause of each node it rejected (see refreshed). */
   private readonly rejectedNodes = new WeakMap<FilterOutcome, RejectedPositions>();
   /** Pod UIDs already shown to the policy, oldest first (a Set keeps insertion order). */
   private readonly observed = new Set<string>();
@@ -173,7 +157,8 @@ export class SchedulingService implements SchedulingVerbs {
       fits,
       nodeNames,
       () => this.filterSingle(demand, shape, fits, nodeNames),
-      (previous, changed, positionOf) => this.unchangedBy(previous, changed, positionOf, demand, shape, fits),
+      (previous, changed, positionOf) =>
+        this.refreshed(previous, changed, positionOf, nodeNames, demand, shape, fits),
     );
     if (outcome.feasible.length === 0) this.deps.noRoom?.(pod, demand, nodeNames);
     const answer = this.deps.filterAnswer ?? ALL_FEASIBLE;
@@ -192,16 +177,18 @@ export class SchedulingService implements SchedulingVerbs {
   ): FilterOutcome {
     const feasible: string[] = [];
     const rejected = new Map<string, number>();
-    const rejectedAt: RejectedPositions = { positions: [], causes: [] };
+    const positions: number[] = [];
+    const causes: string[] = [];
     for (let i = 0; i < nodeNames.length; i++) {
       const fit = this.placement.fit(nodeNames[i]!, demand, shape, fits);
       if (fit.kind === 'fits') feasible.push(nodeNames[i]!);
       else {
         rejected.set(fit.cause, (rejected.get(fit.cause) ?? 0) + 1);
-        rejectedAt.positions.push(i);
-        rejectedAt.causes.push(fit.cause);
+        positions.push(i);
+        causes.push(fit.cause);
       }
     }
+    const rejectedAt: RejectedPositions = { positions, causes };
     if (feasible.length > 0) {
       const outcome = { feasible, failed: {}, unresolvable: {}, rejected };
       this.rejectedNodes.set(outcome, rejectedAt);
@@ -219,30 +206,43 @@ export class SchedulingService implements SchedulingVerbs {
   }
 
   /**
-   * `previous` again when the nodes changed since it was computed still fit, or are still rejected
-   * for the same cause: after a bind that leaves its node open to the shape (most binds), the next
-   * pod's filter looks at one node instead of the whole list, and its reply is the one already
-   * written. Undefined (compute afresh) otherwise, and for outcomes with no feasible node, whose
-   * per-node reasons may have changed.
+   * `previous` brought up to date after a few nodes changed: the same outcome (and so the reply
+   * already written) when each changed node still fits, or is rejected for the same cause, as after
+   * most binds; else a new outcome patched at those nodes, the others not asked again. Undefined
+   * (compute afresh) when no node would be feasible: then every node's reason is needed.
    */
-  private unchangedBy(
+  private refreshed(
     previous: FilterOutcome,
     changed: readonly string[],
     positionOf: (node: string) => number | undefined,
+    nodeNames: readonly string[],
     demand: PodDemand,
     shape: string,
     fits: Map<string, NodeFit>,
   ): FilterOutcome | undefined {
     const rejectedAt = this.rejectedNodes.get(previous);
     if (rejectedAt === undefined) return undefined;
+    const verdicts = new Map<number, string | undefined>();
+    let moved = false;
     for (const node of changed) {
       const at = positionOf(node);
       if (at === undefined) continue;
       const fit = this.placement.fit(node, demand, shape, fits);
-      const before = causeAt(rejectedAt, at);
-      if (fit.kind === 'fits' ? before !== undefined : fit.cause !== before) return undefined;
+      const now = fit.kind === 'fits' ? undefined : fit.cause;
+      if (now !== causeAt(rejectedAt, at)) moved = true;
+      verdicts.set(at, now);
     }
-    return previous;
+    if (!moved) return previous;
+    const patched = withVerdicts(rejectedAt, verdicts);
+    if (patched.positions.length >= nodeNames.length) return undefined;
+    const outcome = {
+      feasible: feasibleNames(nodeNames, patched),
+      failed: {},
+      unresolvable: {},
+      rejected: countCauses(patched),
+    };
+    this.rejectedNodes.set(outcome, patched);
+    return outcome;
   }
 
   prioritize(pod: PodShape, nodeNames: readonly string[]): HostScore[] {

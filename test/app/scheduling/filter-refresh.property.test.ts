@@ -1,7 +1,7 @@
 // A filter outcome over a node list is kept across binds and releases that leave every changed node
-// where it was (still fitting, or rejected for the same cause), and prioritize scores are patched at
-// the changed nodes. After any sequence of changes both must equal a computation from scratch: the
-// same feasible nodes and rejection counts, the same scores.
+// where it was (still fitting, or rejected for the same cause) and patched at the changed nodes when
+// one moved; prioritize scores are patched at the changed nodes. After any sequence of changes both
+// must equal a computation from scratch: the same feasible nodes and rejection counts, the same scores.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { PlacementCache } from '../../../src/app/placement/placement.js';

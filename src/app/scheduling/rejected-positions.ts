@@ -1,0 +1,57 @@
+// The nodes a filter outcome rejected, by position in its node list, with each one's cause: two
+// pushes per rejected node while filtering (a map by name would hash every one), and enough to
+// bring the outcome up to date when a few nodes change, without asking the other nodes again.
+
+export interface RejectedPositions {
+  /** Ascending positions in the outcome's node list. */
+  readonly positions: readonly number[];
+  /** The rejection cause of each position, aligned. */
+  readonly causes: readonly string[];
+}
+
+/** The cause the node at `at` was rejected for, or undefined if it fit. */
+export function causeAt(rejected: RejectedPositions, at: number): string | undefined {
+  let low = 0;
+  let high = rejected.positions.length - 1;
+  while (low <= high) {
+    const mid = (low + high) >>> 1;
+    const position = rejected.positions[mid]!;
+    if (position === at) return rejected.causes[mid];
+    if (position < at) low = mid + 1;
+    else high = mid - 1;
+  }
+  return undefined;
+}
+
+/** `rejected` with new verdicts at some positions (undefined: the node fits now). */
+export function withVerdicts(
+  rejected: RejectedPositions,
+  verdicts: ReadonlyMap<number, string | undefined>,
+): RejectedPositions {
+  const entries: [number, string][] = [];
+  for (let i = 0; i < rejected.positions.length; i++) {
+    const at = rejected.positions[i]!;
+    if (!verdicts.has(at)) entries.push([at, rejected.causes[i]!]);
+  }
+  for (const [at, cause] of verdicts) if (cause !== undefined) entries.push([at, cause]);
+  entries.sort((a, b) => a[0] - b[0]);
+  return { positions: entries.map(([at]) => at), causes: entries.map(([, cause]) => cause) };
+}
+
+/** The names at every position `rejected` does not hold, in list order. */
+export function feasibleNames(names: readonly string[], rejected: RejectedPositions): string[] {
+  const feasible: string[] = [];
+  let next = 0;
+  for (let i = 0; i < names.length; i++) {
+    if (rejected.positions[next] === i) next++;
+    else feasible.push(names[i]!);
+  }
+  return feasible;
+}
+
+/** Rejected nodes per cause. */
+export function countCauses(rejected: RejectedPositions): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const cause of rejected.causes) counts.set(cause, (counts.get(cause) ?? 0) + 1);
+  return counts;
+}
