@@ -51,6 +51,13 @@ interface MemoEntry<T> {
   readonly value: T;
 }
 
+/**
+ * A verb's last result per key (demand shape, or policy + shape) over a whole node list.
+ * kube-scheduler asks again over the same list for every pod; while no node changed and the key's
+ * cache table is the same one (same policy version), the answer is the same, so it costs one string
+ * comparison per node instead of a hashed lookup plus a new result. After a bind, a caller's refresh
+ * brings it up to date at the changed nodes. Values are shared: callers must not mutate them.
+ */
 export class NodeListMemo<T> {
   readonly #cache: ChangeCounter;
   /** Bounded by entries and by the node names they hold (a request's list can be long). */

@@ -188,10 +188,9 @@ export class SchedulingService implements SchedulingVerbs {
         causes.push(fit.cause);
       }
     }
-    const rejectedAt: RejectedPositions = { positions, causes };
     if (feasible.length > 0) {
       const outcome = { feasible, failed: {}, unresolvable: {}, rejected };
-      this.rejectedNodes.set(outcome, rejectedAt);
+      this.rejectedNodes.set(outcome, { positions, causes });
       return outcome;
     }
     // No node fits: the reasons are what the pod's FailedScheduling event and preemption go by.
