@@ -1,6 +1,6 @@
 // What a node has left, reduced to the numbers placement policies compare: GPU model, host CPU and
-// memory, and free milli per device. Also the same view after a candidate assignment is applied,
-// so a policy can score "before" and "after" without touching the ledger.
+// memory, and free milli per device; and what a candidate assignment would leave, read from the node
+// and the candidate without touching the ledger.
 import type { Candidate } from './policy.js';
 import { MILLI_PER_GPU, type DeviceShare, type NodeGpuState } from '../types.js';
 
@@ -19,7 +19,8 @@ export interface NodeCapacity {
   readonly gpuMilli: number;
 }
 
-function deviceFree(mode: string, usedMilli: number): number {
+/** Free milli of a device: none when given whole. */
+export function deviceFree(mode: string, usedMilli: number): number {
   return mode === 'whole' ? 0 : MILLI_PER_GPU - usedMilli;
 }
 
@@ -36,39 +37,13 @@ export function freeView(node: NodeGpuState): FreeView {
   };
 }
 
-/** The node as it would be with the candidate placed on it. */
-export function freeViewAfter(candidate: Candidate): FreeView {
-  const { node, assignment, demand } = candidate;
-  const host = node.host;
-  const free = new Array<number>(node.devices.length);
-  for (let i = 0; i < free.length; i++) {
-    const d = node.devices[i]!;
-    const share = shareFor(assignment.devices, d.index);
-    const left = deviceFree(d.mode, d.usedMilli);
-    free[i] = share === undefined ? left : left - share.milli;
-  }
-  return {
-    model: node.inventory.model,
-    cpuFree: host ? host.cpuMilli - host.cpuMilliUsed - (demand.cpuMilli ?? 0) : Infinity,
-    memFree: host ? host.memoryBytes - host.memoryBytesUsed - (demand.memoryBytes ?? 0) : Infinity,
-    freeMilli: free.sort(ascending),
-  };
-}
-
-/** The first share naming the device, as freeViewAfter takes it (a plain loop: called per device). */
-function shareFor(shares: readonly DeviceShare[], index: number): DeviceShare | undefined {
+/** The first share naming the device (a plain loop: called per device). */
+export function shareFor(shares: readonly DeviceShare[], index: number): DeviceShare | undefined {
   for (const share of shares) if (share.index === index) return share;
   return undefined;
 }
 
-/** totalFreeMilli(freeView(node)), without building the view. */
-export function freeMilliOf(node: NodeGpuState): number {
-  let sum = 0;
-  for (const d of node.devices) sum += deviceFree(d.mode, d.usedMilli);
-  return sum;
-}
-
-/** totalFreeMilli(freeViewAfter(candidate)), without building the view. */
+/** Free milli over the node's devices with the candidate placed. */
 export function freeMilliAfter(candidate: Candidate): number {
   const shares = candidate.assignment.devices;
   let sum = 0;
@@ -78,22 +53,6 @@ export function freeMilliAfter(candidate: Candidate): number {
     if (share !== undefined) sum -= share.milli;
   }
   return sum;
-}
-
-/**
- * What the candidate changes on its node's devices: (free milli before, milli taken) per device it
- * uses. Two candidates whose nodes have the same viewKey and whose demands have the same pod type
- * lead to equal after-views when these strings are equal, so fragmentation results can be shared
- * between nodes of the same state.
- */
-export function deviceChangeKey(candidate: Candidate): string {
-  const shares = candidate.assignment.devices;
-  let key = '';
-  for (const d of candidate.node.devices) {
-    const share = shareFor(shares, d.index);
-    if (share !== undefined) key += `${deviceFree(d.mode, d.usedMilli)}-${share.milli},`;
-  }
-  return key;
 }
 
 /** Total capacity; host dimensions are 0 when untracked. */
@@ -109,9 +68,4 @@ export function totalFreeMilli(view: FreeView): number {
   let sum = 0;
   for (const f of view.freeMilli) sum += f;
   return sum;
-}
-
-/** A string equal for two views exactly when fragmentation cannot tell them apart. */
-export function viewKey(view: FreeView): string {
-  return `${view.model}|${view.cpuFree}|${view.memFree}|${view.freeMilli.join(',')}`;
 }

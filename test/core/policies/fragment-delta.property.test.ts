@@ -1,6 +1,6 @@
-// The fragmentation scorer shares results between nodes in the same state and the best-fit term
-// sums instead of building views; both must give exactly the figures of the straightforward
-// computation (views before and after, expected fragment of each) on any ledger.
+// The fragmentation scorer counts a candidate's growth from the devices it changes (fragment-delta.ts)
+// and the best-fit term sums instead of building views; both must give exactly the figures of the
+// straightforward computation (views before and after, expected fragment of each) on any ledger.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { candidateAssignments } from '../../../src/core/ledger/device-fit.js';
@@ -8,7 +8,13 @@ import { leftover, REFERENCE_CPU_MILLI, REFERENCE_GPU_MILLI } from '../../../src
 import { createFragmentationScorer } from '../../../src/core/policies/fgd.js';
 import { expectedFragment } from '../../../src/core/policies/fragmentation.js';
 import { createModelScarcity } from '../../../src/core/policies/model-demand.js';
-import { freeView, freeViewAfter, totalFreeMilli } from '../../../src/core/policies/node-view.js';
+import {
+  deviceFree,
+  freeView,
+  shareFor,
+  totalFreeMilli,
+  type FreeView,
+} from '../../../src/core/policies/node-view.js';
 import { createPhalanxPolicy, PHALANX_WEIGHTS } from '../../../src/core/policies/phalanx.js';
 import type { Candidate } from '../../../src/core/policies/policy.js';
 import { PodTypeStats, type PodTypeTable } from '../../../src/core/policies/pod-types.js';
@@ -80,6 +86,20 @@ const demand: fc.Arbitrary<PodDemand> = fc.record({
   models: fc.constantFrom<readonly string[]>([], ['A'], ['A', 'B']),
 });
 
+/** The node as it would be with the candidate placed on it. */
+function freeViewAfter(candidate: Candidate): FreeView {
+  const { node, assignment, demand } = candidate;
+  const host = node.host;
+  return {
+    model: node.inventory.model,
+    cpuFree: host ? host.cpuMilli - host.cpuMilliUsed - (demand.cpuMilli ?? 0) : Infinity,
+    memFree: host ? host.memoryBytes - host.memoryBytesUsed - (demand.memoryBytes ?? 0) : Infinity,
+    freeMilli: node.devices
+      .map((d) => deviceFree(d.mode, d.usedMilli) - (shareFor(assignment.devices, d.index)?.milli ?? 0))
+      .sort((a, b) => a - b),
+  };
+}
+
 /** Expected fragment growth computed from the two views, with nothing cached. */
 function directFragmentIncrease(candidate: Candidate, table: PodTypeTable): number {
   if (table.total === 0) return 0;
@@ -132,7 +152,7 @@ const cluster = fc
   .integer({ min: 1, max: 12 })
   .chain((count) => fc.tuple(...Array.from({ length: count }, (_, i) => node(`n${i}`))));
 
-describe('fragmentation memo and best-fit sums', () => {
+describe('fragmentation counted from the changed devices, and best-fit sums', () => {
   it('give exactly the straightforward figures while the learned table changes between pods', () => {
     fc.assert(
       fc.property(
