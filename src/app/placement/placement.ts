@@ -15,7 +15,7 @@ import {
 import { NodeClasses } from './node-classes.js';
 import { NodeSlots } from './node-slots.js';
 import type { ClusterState } from '../../core/cluster-state.js';
-import { candidateAssignments, explainNoFit } from '../../core/ledger/device-fit.js';
+import { candidateAssignments, distinctStateCandidates, explainNoFit } from '../../core/ledger/device-fit.js';
 import { formatMilli } from '../../core/quantity.js';
 import type { Candidate, PlacementPolicy } from '../../core/policies/policy.js';
 import { isScoredByFreeView } from '../../core/policies/score-class-cache.js';
@@ -127,7 +127,8 @@ const NO_ROOM_IN_CLASS: NodeFit = { kind: 'unschedulable', reason: '', cause: Re
 function classFit(node: NodeGpuState, demand: PodDemand): NodeFit {
   const fit = staticMismatch(node, demand);
   if (fit !== undefined) return fit;
-  const candidates = candidateAssignments(node, demand);
+  // The class's evaluation scores one candidate per device state (class-best.ts): only those are listed.
+  const candidates = distinctStateCandidates(node, demand);
   return candidates.length === 0 ? NO_ROOM_IN_CLASS : new FitsInClass(node, candidates);
 }
 

@@ -109,6 +109,35 @@ export function candidateAssignments(node: NodeGpuState, demand: PodDemand): Ass
   }
 }
 
+/**
+ * candidateAssignments, keeping for a shared GPU only the first device of each distinct state (mode,
+ * used milli, used and total memory): devices alike in all of these take a share alike, so a policy
+ * that reads only what a device had free and what it takes scores their candidates alike.
+ */
+export function distinctStateCandidates(node: NodeGpuState, demand: PodDemand): Assignment[] {
+  const gpu = demand.gpu;
+  if (gpu.kind !== 'fraction' && gpu.kind !== 'memory') return candidateAssignments(node, demand);
+  if (node.inventory.unschedulable || !modelAllowed(node, demand)) return [];
+  const out: Assignment[] = [];
+  const seen: DeviceState[] = [];
+  for (const device of node.devices) {
+    if (seen.some((other) => sameState(other, device))) continue;
+    seen.push(device);
+    const share = shareOn(device, demand);
+    if (share !== undefined) out.push({ node: node.inventory.name, whole: false, devices: [share] });
+  }
+  return out;
+}
+
+function sameState(a: DeviceState, b: DeviceState): boolean {
+  return (
+    a.mode === b.mode &&
+    a.usedMilli === b.usedMilli &&
+    a.usedMemoryBytes === b.usedMemoryBytes &&
+    a.memoryBytes === b.memoryBytes
+  );
+}
+
 function explainShare(node: NodeGpuState, demand: PodDemand): string {
   const name = node.inventory.name;
   const open = node.devices.filter((d) => d.mode !== 'whole');

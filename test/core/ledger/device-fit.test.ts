@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { candidateAssignments, explainNoFit, memoryShareMilli } from '../../../src/core/ledger/device-fit.js';
+import {
+  candidateAssignments,
+  distinctStateCandidates,
+  explainNoFit,
+  memoryShareMilli,
+} from '../../../src/core/ledger/device-fit.js';
 import { GpuLedger } from '../../../src/core/ledger/gpu-ledger.js';
 import type { Assignment, GpuRequest, PodDemand } from '../../../src/core/types.js';
 import { GIB, nodeInventory } from '../../../testbed/gpu-fabric.js';
@@ -45,6 +50,44 @@ describe('candidateAssignments: fractions', () => {
     expect(explainNoFit(node, demand({ kind: 'memory', memoryBytes: GIB }))).toBe(
       'node a does not report GPU memory, pod asks for GPU memory',
     );
+  });
+});
+
+describe('distinctStateCandidates', () => {
+  it('keeps the first device of each state that takes the share, in device order', () => {
+    const node = stateOf(
+      nodeInventory('a', 8),
+      share('a', 1, 500),
+      share('a', 2, 250),
+      share('a', 4, 500),
+      whole('a', 5),
+      share('a', 6, 250),
+    );
+    const half = demand({ kind: 'fraction', milli: 500 });
+    // 0, 3, 7 free; 1, 4 half used; 2, 6 a quarter used; 5 whole.
+    expect(indicesOf(distinctStateCandidates(node, half))).toEqual([[0], [1], [2]]);
+    expect(indicesOf(candidateAssignments(node, half))).toEqual([[0], [1], [2], [3], [4], [6], [7]]);
+    const most = demand({ kind: 'fraction', milli: 700 });
+    expect(indicesOf(distinctStateCandidates(node, most))).toEqual([[0], [2]]);
+  });
+
+  it('tells devices apart by used and total memory too', () => {
+    const node = stateOf(
+      nodeInventory('a', 3, { memoryBytes: 40 * GIB }),
+      share('a', 1, 250, 20 * GIB),
+      share('a', 2, 250, 5 * GIB),
+    );
+    const got = distinctStateCandidates(
+      node,
+      demand({ kind: 'fraction', milli: 250, memoryBytes: 10 * GIB }),
+    );
+    expect(indicesOf(got)).toEqual([[0], [1], [2]]);
+  });
+
+  it('lists whole-device candidates as candidateAssignments does', () => {
+    const node = stateOf(nodeInventory('a', 4), whole('a', 0));
+    const two = demand({ kind: 'whole', count: 2 });
+    expect(distinctStateCandidates(node, two)).toEqual(candidateAssignments(node, two));
   });
 });
 
