@@ -29,10 +29,8 @@ interface Encoded<T> {
   /**
    * ends[i]: the offset just past entry i and its separator (',' or, for the last written entry, the
    * closing ']'); entry i starts at ends[i - 1] (or 1, after '['). An entry not written takes none.
-   * Counted when the array first serves as a base: through the real scheduler most lists come in a
-   * new order and are written whole, and are never patched from.
    */
-  ends?: Uint32Array;
+  readonly ends: Uint32Array;
 }
 
 /** Recent arrays tried as bases for the next, newest first: a few shapes in flight. */
@@ -125,7 +123,6 @@ export class JsonArrayPatcher<T> {
 
   #assemble(entries: readonly T[], base: Encoded<T>, steps: readonly Step[]): Encoded<T> {
     const codec = this.#codec;
-    const baseEnds = this.#endsOf(base);
     const ends = new Uint32Array(entries.length);
     const parts = new Array<string | undefined>(steps.length);
     let offset = 1;
@@ -133,9 +130,9 @@ export class JsonArrayPatcher<T> {
     for (let s = 0; s < steps.length; s++) {
       const step = steps[s]!;
       if (step.kind === 'copy') {
-        const start = step.from === 0 ? 1 : baseEnds[step.from - 1]!;
-        for (let j = step.from; j < step.to; j++, i++) ends[i] = offset + baseEnds[j]! - start;
-        offset += baseEnds[step.to - 1]! - start;
+        const start = step.from === 0 ? 1 : base.ends[step.from - 1]!;
+        for (let j = step.from; j < step.to; j++, i++) ends[i] = offset + base.ends[j]! - start;
+        offset += base.ends[step.to - 1]! - start;
       } else {
         const entry = entries[i]!;
         const json = codec.written(entry) ? `${codec.json(entry)},` : '';
@@ -151,8 +148,8 @@ export class JsonArrayPatcher<T> {
     for (let s = 0; s < steps.length; s++) {
       const step = steps[s]!;
       if (step.kind === 'copy') {
-        const start = step.from === 0 ? 1 : baseEnds[step.from - 1]!;
-        const end = baseEnds[step.to - 1]!;
+        const start = step.from === 0 ? 1 : base.ends[step.from - 1]!;
+        const end = base.ends[step.to - 1]!;
         if (end === start) continue;
         base.body.copy(body, at, start, end);
         at += end - start;
@@ -166,36 +163,31 @@ export class JsonArrayPatcher<T> {
     return { entries, body, ends };
   }
 
-  /** `entries` written whole by JSON.stringify (entry offsets counted when first needed). */
-  #fresh(entries: readonly T[]): Encoded<T> {
-    return { entries, body: Buffer.from(this.#codec.stringify(entries)) };
-  }
-
   /**
-   * The array's entry offsets: counted from plain entries' sizes; when the body's size says some
-   * entry was not plain, entry by entry.
+   * `entries` written whole by JSON.stringify. Entry offsets are counted from plain entries' sizes;
+   * when the body's size says some entry was not plain, entry by entry.
    */
-  #endsOf(encoded: Encoded<T>): Uint32Array {
-    if (encoded.ends !== undefined) return encoded.ends;
+  #fresh(entries: readonly T[]): Encoded<T> {
     const codec = this.#codec;
-    const { entries, body } = encoded;
-    const ends = new Uint32Array(entries.length);
+    const n = entries.length;
+    const ends = new Uint32Array(n);
     let offset = 1;
-    for (let i = 0; i < entries.length; i++) {
+    for (let i = 0; i < n; i++) {
       const entry = entries[i]!;
       if (codec.written(entry)) offset += codec.plainBytes(entry) + 1;
       ends[i] = offset;
     }
-    // An array with no entry written is `[]`: every offset 1.
-    if (offset !== 1 && offset !== body.length) {
+    if (offset === 1) return { entries, body: EMPTY, ends };
+    const body = Buffer.from(codec.stringify(entries));
+    if (body.length !== offset) {
       offset = 1;
-      for (let i = 0; i < entries.length; i++) {
+      for (let i = 0; i < n; i++) {
         const entry = entries[i]!;
         if (codec.written(entry)) offset += Buffer.byteLength(codec.json(entry)) + 1;
         ends[i] = offset;
       }
     }
-    return (encoded.ends = ends);
+    return { entries, body, ends };
   }
 }
 
