@@ -32,7 +32,6 @@ const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const KEY = '"NodeNames":';
 const LIST_OPENING = Buffer.from(`${KEY}[`);
-const KEY_BYTES = Buffer.from(KEY);
 /** Misses always remembered first, and the sampling of misses once lists stop repeating. */
 const WARM_UP_MISSES = 16;
 const SAMPLE_EVERY = 16;
@@ -131,14 +130,10 @@ export class NodeNameLists {
    * before (a filter outcome reused pod after pod) costs a lookup. Kept apart from the lists
    * remembered from requests, one at a time; a list over the byte budget is not kept.
    */
-  expect(names: readonly string[], namesJson?: Buffer): void {
+  expect(names: readonly string[], namesJson?: string): void {
     let entry = this.#announced.get(names);
     if (entry === undefined) {
-      const tail = Buffer.concat([
-        KEY_BYTES,
-        namesJson ?? Buffer.from(JSON.stringify(names)),
-        Buffer.of(CLOSE_BRACE),
-      ]);
+      const tail = Buffer.from(`${KEY}${namesJson ?? JSON.stringify(names)}}`);
       entry = tail.length > this.#maxBytes ? null : { tail, names: Object.freeze(names.slice()) };
       this.#announced.set(names, entry);
     }

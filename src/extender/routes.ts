@@ -12,8 +12,7 @@ import { REJECT_CAUSES } from '../app/placement/placement.js';
 import type { FilterOutcome, SchedulingVerbs } from '../app/verbs.js';
 import type { ExtenderMetrics } from '../metrics/registry.js';
 import { NodeNameLists } from './node-name-lists.js';
-import { JsonArrayPatcher } from './json-array-patch.js';
-import { hostScoreCodec, nodeNameCodec } from './reply-codecs.js';
+import { ScoreReplyEncoder } from './score-reply.js';
 import { parseBindingArgs, parseExtenderArgs, parsePreemptionArgs, WireError } from './parse-args.js';
 import { BodyReader, hasBody } from './read-body.js';
 import type {
@@ -123,9 +122,6 @@ function parseJson(body: Buffer, lists?: NodeNameLists): unknown {
   }
 }
 
-/** A filter reply in node-names form up to its list. */
-const FILTER_REPLY_HEAD = Buffer.from('{"Nodes":null,"NodeNames":');
-
 type Verb = 'filter' | 'prioritize' | 'bind' | 'preempt';
 
 const VERB_PATHS: ReadonlyMap<string, Verb> = new Map([
@@ -149,8 +145,7 @@ export function createExtenderHandler(deps: ExtenderRouteDeps): ExtenderHandler 
   // The verbs hand back the same result object while the node list and the ledger are unchanged
   // (NodeListMemo): the ~60 KB filter reply at 5000 nodes is encoded once per outcome.
   const filterReplies = new WeakMap<FilterOutcome, Buffer>();
-  const scoreReplies = new JsonArrayPatcher(hostScoreCodec);
-  const feasibleLists = new JsonArrayPatcher(nodeNameCodec);
+  const scoreReplies = new ScoreReplyEncoder();
   const nameLists = new NodeNameLists();
   const bodies = new BodyReader(deps.bodyLimitBytes);
 
@@ -179,11 +174,10 @@ export function createExtenderHandler(deps: ExtenderRouteDeps): ExtenderHandler 
     }
     let reply = filterReplies.get(outcome);
     if (reply === undefined) {
-      // Written as JSON.stringify writes the whole reply; the prioritize request that follows is
-      // expected to end with the names' bytes.
-      const namesJson = feasibleLists.encode(feasible);
-      const rest = Buffer.from(`,${JSON.stringify(failures()).slice(1)}`);
-      reply = Buffer.concat([FILTER_REPLY_HEAD, namesJson, rest]);
+      const namesJson = JSON.stringify(feasible);
+      // Written as JSON.stringify writes the whole reply, with the names' JSON made once: the
+      // prioritize request that follows is expected to end with it.
+      reply = Buffer.from(`{"Nodes":null,"NodeNames":${namesJson},${JSON.stringify(failures()).slice(1)}`);
       filterReplies.set(outcome, reply);
       if (feasible.length > 0) nameLists.expect(feasible, namesJson);
     } else if (feasible.length > 0) {
@@ -200,6 +194,8 @@ export function createExtenderHandler(deps: ExtenderRouteDeps): ExtenderHandler 
     if (logger.isLevelEnabled('debug')) {
       logger.debug({ verb: 'prioritize', pod: podName(args), nodes: scores.length }, 'prioritize');
     }
+    // A host missing from the reply gets 0 from the extender (prioritizeNodes adds only listed
+    // hosts), so zero scores are left out: a smaller reply for us to write and the scheduler to read.
     const reply = scoreReplies.encode(scores);
     end({ outcome: 'ok' });
     return { status: 200, body: reply };

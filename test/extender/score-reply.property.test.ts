@@ -1,11 +1,10 @@
-// A reply array written from a recent one's bytes must be byte for byte JSON.stringify's — for the
-// prioritize reply the JSON of the non-zero scores, for the filter reply the feasible names — whatever changed between the two arrays (scores, hosts leaving or joining the list, another
+// The prioritize reply written from a recent one's bytes must be byte for byte the JSON of the non-zero
+// scores, whatever changed between the two arrays (scores, hosts leaving or joining the list, another
 // list altogether), and that path must be the one taken when few entries changed (as after a bind).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { HostScore } from '../../src/app/verbs.js';
-import { JsonArrayPatcher } from '../../src/extender/json-array-patch.js';
-import { hostScoreCodec, nodeNameCodec } from '../../src/extender/reply-codecs.js';
+import { ScoreReplyEncoder } from '../../src/extender/score-reply.js';
 
 /** What the route wrote before the encoder: JSON.stringify of the non-zero entries. */
 function expected(scores: readonly HostScore[]): string {
@@ -37,7 +36,7 @@ function cut(hosts: readonly string[], kept: readonly boolean[], scores: readonl
   return hosts.flatMap((host, i) => (kept[i] ? [{ host, score: scores[i]! }] : []));
 }
 
-describe('JsonArrayPatcher over host scores (the prioritize reply)', () => {
+describe('ScoreReplyEncoder', () => {
   it('writes the JSON of the non-zero scores as hosts leave and join the list and scores move', () => {
     fc.assert(
       fc.property(
@@ -53,7 +52,7 @@ describe('JsonArrayPatcher over host scores (the prioritize reply)', () => {
         ),
         fc.array(score, { minLength: 40, maxLength: 40 }),
         (hosts, rounds, initial) => {
-          const encoder = new JsonArrayPatcher(hostScoreCodec);
+          const encoder = new ScoreReplyEncoder();
           const kept = hosts.map(() => true);
           const scores = initial.slice(0, hosts.length);
           for (const { toggle, edits } of [{ toggle: [], edits: [] }, ...rounds]) {
@@ -74,7 +73,7 @@ describe('JsonArrayPatcher over host scores (the prioritize reply)', () => {
         fc.array(fc.record({ host, score }), { minLength: 1, maxLength: 40 }),
         fc.array(fc.array(edit, { maxLength: 6 }), { maxLength: 12 }),
         (first, rounds) => {
-          const encoder = new JsonArrayPatcher(hostScoreCodec);
+          const encoder = new ScoreReplyEncoder();
           let scores: HostScore[] = first;
           expect(encoder.encode(scores).toString('utf8')).toBe(expected(scores));
           for (const edits of rounds) {
@@ -88,7 +87,7 @@ describe('JsonArrayPatcher over host scores (the prioritize reply)', () => {
   });
 
   it('patches the reply when one entry of many changed, and answers the same array with the same bytes', () => {
-    const encoder = new JsonArrayPatcher(hostScoreCodec);
+    const encoder = new ScoreReplyEncoder();
     const scores = Array.from({ length: 500 }, (_, i) => ({ host: `node-${i}`, score: i % 11 }));
     const first = encoder.encode(scores);
     expect(encoder.encode(scores)).toBe(first);
@@ -107,7 +106,7 @@ describe('JsonArrayPatcher over host scores (the prioritize reply)', () => {
   });
 
   it('patches the reply when a host left the list or joined it, with fresh entry objects', () => {
-    const encoder = new JsonArrayPatcher(hostScoreCodec);
+    const encoder = new ScoreReplyEncoder();
     const hosts = Array.from({ length: 500 }, (_, i) => `node-${i}`);
     const scores = hosts.map((_, i) => 1 + (i % 10));
     const kept = hosts.map(() => true);
@@ -124,7 +123,7 @@ describe('JsonArrayPatcher over host scores (the prioritize reply)', () => {
   });
 
   it('encodes afresh when most entries changed or the list is another', () => {
-    const encoder = new JsonArrayPatcher(hostScoreCodec);
+    const encoder = new ScoreReplyEncoder();
     const scores = Array.from({ length: 100 }, (_, i) => ({ host: `node-${i}`, score: 1 + (i % 10) }));
     encoder.encode(scores);
     const rescaled = scores.map((s) => ({ host: s.host, score: 11 - s.score }));
@@ -135,42 +134,12 @@ describe('JsonArrayPatcher over host scores (the prioritize reply)', () => {
   });
 
   it('writes [] when every score is zero, also after a patch', () => {
-    const encoder = new JsonArrayPatcher(hostScoreCodec);
+    const encoder = new ScoreReplyEncoder();
     const scores = Array.from({ length: 10 }, (_, i) => ({ host: `n${i}`, score: i === 3 ? 4 : 0 }));
     expect(encoder.encode(scores).toString()).toBe(expected(scores));
     const zero = edited(scores, [{ at: 3, score: 0 }]);
     expect(encoder.encode(zero).toString()).toBe('[]');
     const back = edited(zero, [{ at: 9, score: 2 }]);
     expect(encoder.encode(back).toString()).toBe(expected(back));
-  });
-});
-
-describe('JsonArrayPatcher over node names (the filter reply)', () => {
-  it('writes JSON.stringify of the names as names leave and join the list', () => {
-    fc.assert(
-      fc.property(
-        fc.array(host, { minLength: 1, maxLength: 40 }),
-        fc.array(fc.array(fc.nat(), { maxLength: 7 }), { maxLength: 10 }),
-        (hosts, rounds) => {
-          const patcher = new JsonArrayPatcher(nodeNameCodec);
-          const kept = hosts.map(() => true);
-          for (const toggle of [[], ...rounds]) {
-            for (const t of toggle) kept[t % hosts.length] = !kept[t % hosts.length];
-            const names = hosts.filter((_, i) => kept[i]);
-            expect(patcher.encode(names).toString('utf8')).toBe(JSON.stringify(names));
-          }
-        },
-      ),
-      { numRuns: 1000 },
-    );
-  });
-
-  it('patches a long list when one name left it', () => {
-    const patcher = new JsonArrayPatcher(nodeNameCodec);
-    const names = Array.from({ length: 1000 }, (_, i) => `gpu-node-${i}`);
-    patcher.encode(names);
-    const fewer = names.filter((n) => n !== 'gpu-node-500');
-    expect(patcher.encode(fewer).toString()).toBe(JSON.stringify(fewer));
-    expect(patcher.patched).toBe(1);
   });
 });
