@@ -9,10 +9,9 @@ import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import type { NodeShape } from '../core/kube-shapes.js';
 import { REJECT_CAUSES } from '../app/placement/placement.js';
-import type { FilterOutcome, SchedulingVerbs } from '../app/verbs.js';
+import type { FilterOutcome, HostScore, SchedulingVerbs } from '../app/verbs.js';
 import type { ExtenderMetrics } from '../metrics/registry.js';
 import { NodeNameLists } from './node-name-lists.js';
-import { ScoreReplyEncoder } from './score-reply.js';
 import { parseBindingArgs, parseExtenderArgs, parsePreemptionArgs, WireError } from './parse-args.js';
 import { BodyReader, hasBody } from './read-body.js';
 import type {
@@ -21,6 +20,7 @@ import type {
   ExtenderFilterResult,
   ExtenderPreemptionArgs,
   ExtenderPreemptionResult,
+  HostPriority,
 } from './wire.js';
 
 export interface ExtenderRouteDeps {
@@ -112,6 +112,17 @@ function send(res: ServerResponse, reply: Reply): void {
   res.end(reply.body);
 }
 
+/**
+ * Replies serialized once per verb result. The verbs hand back the same result object while the node
+ * list and the ledger are unchanged (NodeListMemo), so at 5000 nodes the ~60 KB filter reply and the
+ * prioritize reply are encoded once, not on every pod.
+ */
+function cachedReply<K extends object>(cache: WeakMap<K, Buffer>, key: K, build: () => unknown): Buffer {
+  let body = cache.get(key);
+  if (body === undefined) cache.set(key, (body = Buffer.from(JSON.stringify(build()))));
+  return body;
+}
+
 /** JSON of a body; an empty body reads as `{}` (then fails on the first required field). */
 function parseJson(body: Buffer, lists?: NodeNameLists): unknown {
   if (body.length === 0) return {};
@@ -142,10 +153,8 @@ export type ExtenderHandler = (req: IncomingMessage, res: ServerResponse, next?:
 
 export function createExtenderHandler(deps: ExtenderRouteDeps): ExtenderHandler {
   const { verbs, metrics, logger } = deps;
-  // The verbs hand back the same result object while the node list and the ledger are unchanged
-  // (NodeListMemo): the ~60 KB filter reply at 5000 nodes is encoded once per outcome.
   const filterReplies = new WeakMap<FilterOutcome, Buffer>();
-  const scoreReplies = new ScoreReplyEncoder();
+  const prioritizeReplies = new WeakMap<readonly HostScore[], Buffer>();
   const nameLists = new NodeNameLists();
   const bodies = new BodyReader(deps.bodyLimitBytes);
 
@@ -194,9 +203,13 @@ export function createExtenderHandler(deps: ExtenderRouteDeps): ExtenderHandler 
     if (logger.isLevelEnabled('debug')) {
       logger.debug({ verb: 'prioritize', pod: podName(args), nodes: scores.length }, 'prioritize');
     }
-    // A host missing from the reply gets 0 from the extender (prioritizeNodes adds only listed
-    // hosts), so zero scores are left out: a smaller reply for us to write and the scheduler to read.
-    const reply = scoreReplies.encode(scores);
+    const reply = cachedReply(prioritizeReplies, scores, () => {
+      // A host missing from the reply gets 0 from the extender (prioritizeNodes adds only listed
+      // hosts), so zero scores are left out: a smaller reply for us to write and the scheduler to read.
+      const hosts: HostPriority[] = [];
+      for (const s of scores) if (s.score !== 0) hosts.push({ Host: s.host, Score: s.score });
+      return hosts;
+    });
     end({ outcome: 'ok' });
     return { status: 200, body: reply };
   }
