@@ -4,15 +4,14 @@
 // state (its basis), stay as they were. A candidate then costs types × devices used, not a new view
 // of the node re-counted for every type. Sums are taken in the table's order, as expectedFragment
 // takes them, over integer milli: both give the same number to the last bit.
+import { countedFragment } from './fragmentation.js';
 import { deviceFree, shareFor } from './node-view.js';
 import type { Candidate } from './policy.js';
-import type { PodType, PodTypeTable } from './pod-types.js';
+import type { PodTypeTable } from './pod-types.js';
 import type { NodeGpuState } from '../types.js';
 
 /** What fragmentation reads of one node state, per type of one table. */
 export interface FragmentBasis {
-  /** The table version the per-type arrays follow. */
-  readonly version: number;
   /** Free milli over all devices. */
   readonly total: number;
   /** Per type: free milli on devices that take its per-device share. */
@@ -23,22 +22,6 @@ export interface FragmentBasis {
   readonly modelAllowed: Uint8Array;
   /** expectedFragment of the node as it is. */
   readonly fragment: number;
-}
-
-/** F(n, m) of fragmentation.ts from the counted figures. */
-function typeFragment(
-  type: PodType,
-  total: number,
-  usable: number,
-  usableDevices: number,
-  modelAllowed: boolean,
-  cpuFree: number,
-  memFree: number,
-): number {
-  if (type.gpuCount === 0 || total === 0) return 0;
-  const runnable =
-    usableDevices >= type.gpuCount && cpuFree >= type.cpuMilli && memFree >= type.memoryBytes && modelAllowed;
-  return runnable ? total - usable : total;
 }
 
 export function fragmentBasis(node: NodeGpuState, table: PodTypeTable): FragmentBasis {
@@ -68,9 +51,9 @@ export function fragmentBasis(node: NodeGpuState, table: PodTypeTable): Fragment
     usableDevices[t] = d;
     const allowed = type.models.length === 0 || type.models.includes(model);
     modelAllowed[t] = allowed ? 1 : 0;
-    fragment += count * typeFragment(type, total, u, d, allowed, cpuFree, memFree);
+    fragment += count * countedFragment(type, total, u, d, allowed, cpuFree, memFree);
   }
-  return { version: table.version, total, usable, usableDevices, modelAllowed, fragment };
+  return { total, usable, usableDevices, modelAllowed, fragment };
 }
 
 /** A device the candidate takes from: what it had free and what it has left. */
@@ -81,7 +64,7 @@ interface Change {
 
 /**
  * expectedFragment of the candidate's node with the candidate placed, and the free milli it takes,
- * from the node's basis under `table` (basis.version === table.version).
+ * from the node's basis under the same `table`.
  */
 export function fragmentAfter(
   basis: FragmentBasis,
@@ -119,7 +102,7 @@ export function fragmentAfter(
       }
     }
     const allowed = basis.modelAllowed[t] === 1;
-    fragment += count * typeFragment(type, total, usable, usableDevices, allowed, cpuFree, memFree);
+    fragment += count * countedFragment(type, total, usable, usableDevices, allowed, cpuFree, memFree);
   }
   return { fragment, taken: basis.total - total };
 }

@@ -12,7 +12,6 @@ import type { PodType, PodTypeTable } from './pod-types.js';
 
 /** F(n, m) in milli-GPU. */
 export function typeFragment(view: FreeView, type: PodType): number {
-  if (type.gpuCount === 0) return 0;
   let total = 0;
   let usable = 0;
   let usableDevices = 0;
@@ -24,12 +23,27 @@ export function typeFragment(view: FreeView, type: PodType): number {
       usableDevices += 1;
     }
   }
-  if (total === 0) return 0;
+  const modelAllowed = type.models.length === 0 || type.models.includes(view.model);
+  return countedFragment(type, total, usable, usableDevices, modelAllowed, view.cpuFree, view.memFree);
+}
+
+/**
+ * F(n, m) from figures counted beforehand: the node's free milli in total, the free milli and the
+ * number of devices that take m's per-device share, whether m allows the node's model, and the
+ * host's free CPU and memory. Scalar arguments: fragment-delta.ts calls it per type per candidate.
+ */
+export function countedFragment(
+  type: PodType,
+  total: number,
+  usable: number,
+  usableDevices: number,
+  modelAllowed: boolean,
+  cpuFree: number,
+  memFree: number,
+): number {
+  if (type.gpuCount === 0 || total === 0) return 0;
   const runnable =
-    usableDevices >= type.gpuCount &&
-    view.cpuFree >= type.cpuMilli &&
-    view.memFree >= type.memoryBytes &&
-    (type.models.length === 0 || type.models.includes(view.model));
+    usableDevices >= type.gpuCount && cpuFree >= type.cpuMilli && memFree >= type.memoryBytes && modelAllowed;
   return runnable ? total - usable : total;
 }
 
