@@ -29,14 +29,7 @@ const TUNING_TRACES: Readonly<Record<FoldFamily, readonly string[]>> = {
   cpu: ['cpu0', 'cpu050', 'cpu100', 'cpu200#1', 'cpu300#1'],
 };
 
-const BEST_FIT_GRID = [40, 80, 120];
-const STRANDED_GRID = [0.125, 0.25, 0.5];
-
 const key = (w: PhalanxWeights): string => `bf${w.bestFit}-s${w.stranded}`;
-
-function grid(): PhalanxWeights[] {
-  return BEST_FIT_GRID.flatMap((bestFit) => STRANDED_GRID.map((stranded) => ({ bestFit, stranded })));
-}
 
 /** Mean gap to fgd plus the worst positive gap (points): rewards margins, punishes any loss. */
 function objective(gaps: readonly number[]): number {
@@ -44,6 +37,8 @@ function objective(gaps: readonly number[]): number {
 }
 
 interface Options {
+  bestFitGrid: number[];
+  strandedGrid: number[];
   seeds: string;
   workers: number;
   out: string;
@@ -51,6 +46,8 @@ interface Options {
 
 async function main(opts: Options): Promise<void> {
   const seeds = parseSeedList(opts.seeds);
+  const grid = (): PhalanxWeights[] =>
+    opts.bestFitGrid.flatMap((bestFit) => opts.strandedGrid.map((stranded) => ({ bestFit, stranded })));
   const traces = FOLD_FAMILIES.flatMap((f) => TUNING_TRACES[f]);
   const jobs: ReplayJob[] = [];
   for (const trace of traces) {
@@ -144,6 +141,18 @@ async function main(opts: Options): Promise<void> {
   process.stdout.write(md + '\n');
 }
 
+/** A comma-separated list of 1-8 distinct weights, each finite and in [0, 10 000]. */
+function weightList(text: string): number[] {
+  const values = text.split(',').map((part) => Number(part.trim()));
+  if (values.length < 1 || values.length > 8)
+    throw new InvalidArgumentError('1 to 8 comma-separated numbers');
+  for (const v of values)
+    if (!Number.isFinite(v) || v < 0 || v > 10_000)
+      throw new InvalidArgumentError(`each weight a number in 0..10000, got ${JSON.stringify(text)}`);
+  if (new Set(values).size !== values.length) throw new InvalidArgumentError('weights must be distinct');
+  return values;
+}
+
 function positiveInt(text: string): number {
   const n = Number(text);
   if (!Number.isSafeInteger(n) || n < 1 || n > 64) throw new InvalidArgumentError('an integer in 1..64');
@@ -152,6 +161,8 @@ function positiveInt(text: string): number {
 
 await new Command('bench:replay-crossval')
   .description('Choose the phalanx constants by leave-one-family-out cross-validation')
+  .option('--best-fit-grid <list>', 'best-fit weights tried', weightList, [40, 80, 120])
+  .option('--stranded-grid <list>', 'host-stranding weights tried', weightList, [0.125, 0.25, 0.5])
   .option('--seeds <list>', 'tuning seeds (keep them apart from the reporting seeds)', '1-4')
   .option('--workers <n>', 'worker threads', positiveInt, defaultWorkers())
   .option('--out <name>', 'results/<name>.json and .md, or <path>', 'replay-crossval')

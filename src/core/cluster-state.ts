@@ -15,6 +15,8 @@ export interface ClusterStateOptions {
 export class ClusterState {
   readonly ledger: GpuLedger;
   readonly graph: TopologyGraph;
+  /** Schedulable GPUs per model; a new map object whenever a count changes (see gpusByModel). */
+  private capacity: ReadonlyMap<string, number> = new Map();
 
   constructor(options: ClusterStateOptions = {}, ledger: GpuLedger = new GpuLedger()) {
     this.ledger = ledger;
@@ -25,6 +27,7 @@ export class ClusterState {
       this.graph.updateCapacity(name, ledger.nodeState(name));
     }
     ledger.onNodeChange((node) => this.graph.updateCapacity(node, ledger.nodeState(node)));
+    for (const name of ledger.nodes()) this.countCapacity(undefined, ledger.inventory(name));
   }
 
   /** Restart recovery: state rebuilt from inventories and bound pods' decisions, plus what was refused. */
@@ -39,15 +42,42 @@ export class ClusterState {
 
   /** Adds or updates a node. Returns the UIDs whose holdings no longer fit (see GpuLedger.upsertNode). */
   applyNode(inventory: NodeInventory): string[] {
+    this.countCapacity(this.ledger.inventory(inventory.name), inventory);
     this.graph.upsertNode(inventory.name, inventory.labels);
     return this.ledger.upsertNode(inventory);
   }
 
   /** Removes a node; returns the UIDs that held devices on it. */
   deleteNode(name: string): string[] {
+    this.countCapacity(this.ledger.inventory(name), undefined);
     const uids = this.ledger.removeNode(name);
     this.graph.removeNode(name);
     return uids;
+  }
+
+  /**
+   * The GPUs of schedulable (not cordoned) nodes per GPU model. The same map object until a count
+   * changes, so a caller may compare it by identity.
+   */
+  gpusByModel(): ReadonlyMap<string, number> {
+    return this.capacity;
+  }
+
+  /** Moves a node's GPUs from its old inventory's model to its new one's (cordoned nodes hold none). */
+  private countCapacity(before: NodeInventory | undefined, after: NodeInventory | undefined): void {
+    const gpus = (n: NodeInventory | undefined): number =>
+      n === undefined || n.unschedulable ? 0 : n.devices.length;
+    if (before?.model === after?.model && gpus(before) === gpus(after)) return;
+    const next = new Map(this.capacity);
+    const add = (n: NodeInventory | undefined, sign: number): void => {
+      if (n === undefined || gpus(n) === 0) return;
+      const count = (next.get(n.model) ?? 0) + sign * gpus(n);
+      if (count > 0) next.set(n.model, count);
+      else next.delete(n.model);
+    };
+    add(before, -1);
+    add(after, 1);
+    this.capacity = next;
   }
 
   inventory(name: string): NodeInventory | undefined {

@@ -60,6 +60,13 @@ export interface SeedRun {
   readonly series: SimulationSeries;
 }
 
+/** The trace's GPUs per model, as the extender's informer would count them (every node schedulable). */
+function gpusByModel(nodes: readonly TraceNode[]): Map<string, number> {
+  const gpus = new Map<string, number>();
+  for (const n of nodes) if (n.gpus > 0) gpus.set(n.model, (gpus.get(n.model) ?? 0) + n.gpus);
+  return gpus;
+}
+
 /**
  * Replays one seed. `podsOf` may cut the submitted sequence (diagnostics stop where arrivals reach a
  * share of capacity); the pods and the tie-breaking draws are the ones the full replay uses.
@@ -74,6 +81,7 @@ export function simulateSeed(
   const pods = podsOf(workload, cluster.capacityMilli);
   const rng = seededRng(seed ^ TIE_STREAM);
   const { policy, pure, knowsWorkload } = createReplayPolicy(input.policy, rng, input.phalanxWeights);
+  policy.observeCapacity?.(gpusByModel(input.nodes));
   // A policy given the workload is given all of it, however much of it is replayed.
   if (knowsWorkload) for (const pod of workload) policy.observe?.(podDemand(pod));
   const step = Math.max(1, Math.floor(pods.length / 200));

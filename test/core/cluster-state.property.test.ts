@@ -60,7 +60,19 @@ function recompute(
   return out;
 }
 
+/** Schedulable GPUs per model, counted here from the inventories applied. */
+function recountCapacity(inventories: Map<string, NodeInventory>): Map<string, number> {
+  const gpus = new Map<string, number>();
+  for (const inv of inventories.values())
+    if (!inv.unschedulable && inv.devices.length > 0)
+      gpus.set(inv.model, (gpus.get(inv.model) ?? 0) + inv.devices.length);
+  return gpus;
+}
+
 function checkSummaries(state: ClusterState, inventories: Map<string, NodeInventory>): void {
+  const capacity = recountCapacity(inventories);
+  if (!isDeepStrictEqual(new Map(state.gpusByModel()), capacity))
+    expect(new Map(state.gpusByModel())).toEqual(capacity);
   for (const [level, domains] of recompute(state, inventories)) {
     const got = new Map([...state.graph.summaries(level)].map(([d, s]) => [d, s.toJSON()]));
     if (!isDeepStrictEqual(got, domains)) expect(got).toEqual(domains);
@@ -89,13 +101,14 @@ const inventoryArb = fc
     leaf: labelValue(['l0', 'l1']),
     zone: labelValue(['z0']),
     unschedulable: fc.integer({ min: 0, max: 4 }).map((n) => n === 0),
+    model: fc.constantFrom('A100', 'T4', ''),
   })
-  .map(({ name, gpus, clique, leaf, zone, unschedulable }) => {
+  .map(({ name, gpus, clique, leaf, zone, unschedulable, model }) => {
     const labels: Record<string, string> = {};
     if (clique !== undefined) labels[NodeLabel.clique] = clique;
     if (leaf !== undefined) labels[NodeLabel.leaf] = leaf;
     if (zone !== undefined) labels[NodeLabel.zone] = zone;
-    return nodeInventory(name, gpus, { memoryBytes: 16 * GIB, labels, unschedulable });
+    return nodeInventory(name, gpus, { memoryBytes: 16 * GIB, labels, unschedulable, model });
   });
 
 const assignmentArb = assignmentArbitrary({
@@ -139,7 +152,7 @@ function run(state: ClusterState, inventories: Map<string, NodeInventory>, op: O
 }
 
 describe('ClusterState + TopologyGraph properties', () => {
-  it('keeps every domain summary equal to a recomputation after each step (1000 sequences)', () => {
+  it('keeps every domain summary and the GPUs per model equal to a recomputation after each step (1000 sequences)', () => {
     let placedSomething = 0;
     fc.assert(
       fc.property(

@@ -56,3 +56,55 @@ describe('ClusterState', () => {
     expect(state.inventory('a')?.devices).toHaveLength(2);
   });
 });
+
+describe('ClusterState.gpusByModel', () => {
+  it('counts schedulable GPUs per model and keeps the same map until a count changes', () => {
+    const state = new ClusterState();
+    const empty = state.gpusByModel();
+    expect([...empty]).toEqual([]);
+    state.applyNode(nodeInventory('a', 8, { model: 'G2' }));
+    state.applyNode(nodeInventory('b', 2, { model: 'T4' }));
+    state.applyNode(nodeInventory('c', 2, { model: 'T4' }));
+    state.applyNode(nodeInventory('cpu', 0, { model: '' }));
+    const counted = state.gpusByModel();
+    expect(new Map(counted)).toEqual(
+      new Map([
+        ['G2', 8],
+        ['T4', 4],
+      ]),
+    );
+    // A label change that leaves model and devices alone keeps the same object (callers compare by identity).
+    state.applyNode(nodeInventory('b', 2, { model: 'T4', labels }));
+    expect(state.gpusByModel()).toBe(counted);
+    // Cordoned: its GPUs leave the count; relabelled to another model: they move.
+    state.applyNode(nodeInventory('c', 2, { model: 'T4', unschedulable: true }));
+    expect(new Map(state.gpusByModel())).toEqual(
+      new Map([
+        ['G2', 8],
+        ['T4', 2],
+      ]),
+    );
+    state.applyNode(nodeInventory('a', 8, { model: 'G3' }));
+    expect(new Map(state.gpusByModel())).toEqual(
+      new Map([
+        ['G3', 8],
+        ['T4', 2],
+      ]),
+    );
+    state.deleteNode('b');
+    expect(new Map(state.gpusByModel())).toEqual(new Map([['G3', 8]]));
+    expect(counted).not.toBe(state.gpusByModel());
+  });
+
+  it('is counted from the inventories a restore starts from', () => {
+    const { state } = ClusterState.restore(
+      {},
+      [
+        nodeInventory('a', 4, { model: 'A100' }),
+        nodeInventory('b', 4, { model: 'A100', unschedulable: true }),
+      ],
+      [],
+    );
+    expect(new Map(state.gpusByModel())).toEqual(new Map([['A100', 4]]));
+  });
+});

@@ -110,6 +110,7 @@ export class SchedulingService implements SchedulingVerbs {
       const oldest = this.observed.values().next().value;
       if (oldest !== undefined) this.observed.delete(oldest);
     }
+    policy.observeCapacity?.(this.deps.state.gpusByModel());
     policy.observe(demand);
   }
 

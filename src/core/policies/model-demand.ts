@@ -4,36 +4,71 @@ import type { Candidate } from './policy.js';
 import type { PodTypeStats, PodTypeTable } from './pod-types.js';
 import { MILLI_PER_GPU } from '../types.js';
 
+/** How scarce each GPU model is for constrained pods, and what the policy knows of capacity. */
+export interface ModelScarcity {
+  /** The model's scarcity: see createModelScarcity. */
+  of(model: string): number;
+  /**
+   * The cluster's schedulable GPUs per model, as it holds them now. Takes effect at the next table
+   * version (scores between two versions stay equal); an unchanged map is ignored.
+   */
+  observeCapacity(gpusByModel: ReadonlyMap<string, number>): void;
+}
+
 /**
- * Scarcity of a GPU model for constrained pods, derived from what the policy observes: the share of
- * the learned GPU demand (milli, by the table's weights) whose allowed models include the model,
- * over the share of capacity the model would hold if each GPU model known to the policy held an
- * equal part (1/M). A policy sees one node at a time, never the cluster's capacity per model, so the
- * equal split is its prior; M counts the models pods named and the models of nodes it was asked to
- * score. Dimensionless: 1 means the constrained demand alone would fill the model's assumed share,
- * so a milli of it taken by another pod is, on average, a milli of demand turned away later. 0 when
- * no pod names the model. Recomputed when the table's version changes, so scores between two
- * versions stay equal (models seen meanwhile count from the next version on).
+ * Scarcity of a GPU model for constrained pods: the share of the learned GPU demand (milli, by the
+ * table's weights) whose allowed models include the model, over the share of capacity assumed for
+ * the model. Dimensionless: 1 means the constrained demand alone would fill the model's assumed
+ * share, so a milli of it taken by another pod is, on average, a milli of demand turned away later.
+ * 0 when no pod names the model.
+ *
+ * The assumed share is half the model's share of the cluster's GPUs (observeCapacity) and half an
+ * equal split over the M known models (1/M; M counts the models pods named, the models of nodes the
+ * policy was asked to score and the models the cluster holds). Without capacity it is 1/M alone.
+ * Why not the cluster's share alone: on openb's model-constrained mixes (gpuspec family, tuning
+ * seeds) it made the charge on the model most GPUs are of (G2, 71 %) so small that CPU-heavy work
+ * stranded its GPUs, and lost to fgd on gpuspec05/10; the equal split alone overcharged that model
+ * and pushed work onto the models constrained pods need (gpuspec33 lost to fgd). Half of each
+ * beat fgd on every gpuspec trace (benchmarks/HISTORY.md, session 11). Recomputed when the table's
+ * version changes.
  */
-export function createModelScarcity(stats: PodTypeStats): (model: string) => number {
+export function createModelScarcity(stats: PodTypeStats): ModelScarcity {
   const seenModels = new Set<string>();
+  let capacity: ReadonlyMap<string, number> = new Map();
   let version = -1;
   let scarcity = new Map<string, number>();
-  return (model) => {
-    if (model !== '' && !seenModels.has(model)) {
-      seenModels.add(model);
+  return {
+    of(model) {
+      if (model !== '' && !seenModels.has(model)) {
+        seenModels.add(model);
+        stats.markChanged();
+      }
+      const table = stats.table();
+      if (table.version !== version) {
+        version = table.version;
+        scarcity = scarcityByModel(table, seenModels, capacity);
+      }
+      return scarcity.get(model) ?? 0;
+    },
+    observeCapacity(gpusByModel) {
+      if (gpusByModel === capacity || sameCounts(gpusByModel, capacity)) return;
+      capacity = new Map(gpusByModel);
       stats.markChanged();
-    }
-    const table = stats.table();
-    if (table.version !== version) {
-      version = table.version;
-      scarcity = scarcityByModel(table, seenModels);
-    }
-    return scarcity.get(model) ?? 0;
+    },
   };
 }
 
-function scarcityByModel(table: PodTypeTable, seenModels: ReadonlySet<string>): Map<string, number> {
+function sameCounts(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, number>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [model, gpus] of a) if (b.get(model) !== gpus) return false;
+  return true;
+}
+
+function scarcityByModel(
+  table: PodTypeTable,
+  seenModels: ReadonlySet<string>,
+  capacity: ReadonlyMap<string, number>,
+): Map<string, number> {
   const constrained = new Map<string, number>();
   let all = 0;
   for (const { type, count } of table.types) {
@@ -41,9 +76,16 @@ function scarcityByModel(table: PodTypeTable, seenModels: ReadonlySet<string>): 
     all += milli;
     for (const model of new Set(type.models)) constrained.set(model, (constrained.get(model) ?? 0) + milli);
   }
-  const known = new Set([...seenModels, ...constrained.keys()]).size;
+  let capacityGpus = 0;
+  for (const gpus of capacity.values()) capacityGpus += gpus;
+  // A node without a model label holds capacity but is no model a pod can name.
+  const capacityModels = [...capacity.keys()].filter((model) => model !== '');
+  const known = new Set([...seenModels, ...constrained.keys(), ...capacityModels]).size;
+  const assumedShare = (model: string): number =>
+    capacityGpus > 0 ? 0.5 * ((capacity.get(model) ?? 0) / capacityGpus) + 0.5 / known : 1 / known;
   const scarcity = new Map<string, number>();
-  if (all > 0) for (const [model, milli] of constrained) scarcity.set(model, (milli / all) * known);
+  if (all > 0)
+    for (const [model, milli] of constrained) scarcity.set(model, milli / all / assumedShare(model));
   return scarcity;
 }
 

@@ -22,10 +22,10 @@ import { markScoredByFreeView } from './score-class-cache.js';
  * 8 GPUs and 128 vCPU) is worth. Chosen with STRANDED_WEIGHT by leave-one-family-out
  * cross-validation on openb traces (benchmarks/replay/crossval.ts, grid {40, 80, 120} x
  * {0.125, 0.25, 0.5}, tuning seeds 1-4): tuned on all four families (gpushare, multigpu, gpuspec,
- * cpu) the choice is 40 and 0.25; with gpushare held out 40 and 0.125, with gpuspec held out 40 and
- * 0.5 (benchmarks/results/replay-crossval.md). `default` is never tuned on.
+ * cpu) the choice is 80 and 0.25; with gpushare or multigpu held out 80 and 0.25, with gpuspec or
+ * cpu held out 40 and 0.5 (benchmarks/results/replay-crossval.md). `default` is never tuned on.
  */
-const BEST_FIT_WEIGHT = 40;
+const BEST_FIT_WEIGHT = 80;
 
 /**
  * Milli-GPU of expected fragment growth that one milli of GPU stranded through the host CPU
@@ -49,9 +49,10 @@ export const PHALANX_WEIGHTS: PhalanxWeights = { bestFit: BEST_FIT_WEIGHT, stran
  * priced in full, stranding sent CPU-heavy pods onto the CPU-rich models constrained pods need
  * (gpuspec33: T4 pods turned away, G2 left idle). Zero on nodes whose host resources are not tracked.
  *
- * The model charge has no constant: each milli the placement takes on a node of model m costs the
- * model's scarcity for constrained pods (createModelScarcity), in milli of expected demand turned
- * away, the unit FGD's fragment growth is counted in. FGD counts constrained types only where a
+ * The model charge has no tuned constant: each milli the placement takes (or strands) on a node of
+ * model m costs the model's scarcity for constrained pods (createModelScarcity: their demand's share
+ * over the share of GPUs assumed for m, half what the cluster holds and half an equal split), in milli
+ * of expected demand turned away, the unit FGD's fragment growth is counted in. FGD counts constrained types only where a
  * placement strands GPUs they cannot use, not where it uses up GPUs only they can use; and best fit
  * favours the small nodes scarce models often come in. Zero when no pod names a model.
  */
@@ -71,10 +72,11 @@ export function createPhalanxPolicy(weights: PhalanxWeights = PHALANX_WEIGHTS): 
         -scorer.fragmentIncrease(candidate) -
         bestFit * leftover(candidate) -
         stranded * unconstrained() * strandedMilli -
-        scarcity(candidate.node.inventory.model) * (takenGpuMilli(candidate) + strandedMilli)
+        scarcity.of(candidate.node.inventory.model) * (takenGpuMilli(candidate) + strandedMilli)
       );
     },
     observe: (demand) => scorer.observe(demand),
+    observeCapacity: (gpusByModel) => scarcity.observeCapacity(gpusByModel),
     version: () => scorer.version(),
   });
 }

@@ -24,6 +24,12 @@ export interface PlacementPolicy {
    */
   observe?(demand: PodDemand): void;
   /**
+   * The cluster's schedulable GPUs per GPU model, given before a pod is observed whenever callers
+   * know it (the extender from its node informer, the replayer from the trace's nodes). A policy
+   * that reads it changes `version()` before any score follows it.
+   */
+  observeCapacity?(gpusByModel: ReadonlyMap<string, number>): void;
+  /**
    * For policies whose scores depend on learned state: a number that changes whenever scores for
    * the same candidate may change. Callers cache scores per node state and policy version; a policy
    * without this method promises its scores depend on the candidate alone.

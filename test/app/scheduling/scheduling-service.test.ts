@@ -276,6 +276,30 @@ describe('learning policies', () => {
   });
 });
 
+describe('capacity for learning policies', () => {
+  it('is the schedulable GPUs per model, given before each observed pod and current at that moment', () => {
+    const calls: string[] = [];
+    const learning: PlacementPolicy = {
+      name: 'learning',
+      score: () => 0,
+      observeCapacity: (gpus) => calls.push(`capacity ${JSON.stringify([...gpus])}`),
+      observe: (demand) => calls.push(`observe ${demand.gpu.kind}`),
+    };
+    const svc = serviceWith(learning);
+    const model = state.inventory('node-1')!.model;
+    svc.filter(pod('a', { gpus: 1 }), ['node-1']);
+    state.applyNode({ ...gpuNode('node-2', 2), unschedulable: true });
+    svc.filter(pod('b', { fraction: '0.5' }), ['node-1']);
+    svc.filter(pod('b', { fraction: '0.5' }), ['node-1']);
+    expect(calls).toEqual([
+      `capacity ${JSON.stringify([[model, 4]])}`,
+      'observe whole',
+      `capacity ${JSON.stringify([[model, 2]])}`,
+      'observe fraction',
+    ]);
+  });
+});
+
 describe('demand of a frozen pod', () => {
   it('is parsed once and shared frozen; a pod that is not frozen is parsed on every call', () => {
     const frozen = deepFreeze(pod('p-frozen', { gpus: 1 }));

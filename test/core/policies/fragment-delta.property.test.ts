@@ -196,7 +196,7 @@ describe('fragmentation counted from the changed devices, and best-fit sums', ()
             -directFragmentIncrease(candidate, stats.table()) -
             PHALANX_WEIGHTS.bestFit * directLeftover(candidate) -
             PHALANX_WEIGHTS.stranded * directUnconstrainedShare(stats.table()) * stranded -
-            modelScarcity(candidate.node.inventory.model) * (taken + stranded);
+            modelScarcity.of(candidate.node.inventory.model) * (taken + stranded);
           expect(policy.score(candidate)).toBe(expected);
         }
       }),

@@ -64,16 +64,16 @@ describe('createModelScarcity', () => {
   it('is the share of learned GPU demand naming the model times the number of known models', () => {
     const stats = new PodTypeStats();
     const scarcity = createModelScarcity(stats);
-    expect(scarcity('T4')).toBe(0);
+    expect(scarcity.of('T4')).toBe(0);
     stats.observe(whole(1, ['T4']));
     stats.observe(whole(2, ['T4']));
     stats.observe(whole(1, ['T4', 'V100']));
     stats.observe(whole(1));
     // Published after 4 observations: 5000 milli learned, 4000 may run on T4, 1000 on V100; the
     // pods named 2 models. T4: 0.8 x 2, V100: 0.2 x 2, G2 (named by no pod): 0.
-    expect(scarcity('T4')).toBeCloseTo(1.6, 12);
-    expect(scarcity('V100')).toBeCloseTo(0.4, 12);
-    expect(scarcity('G2')).toBe(0);
+    expect(scarcity.of('T4')).toBeCloseTo(1.6, 12);
+    expect(scarcity.of('V100')).toBeCloseTo(0.4, 12);
+    expect(scarcity.of('G2')).toBe(0);
   });
 
   it('weighs pods by the GPU milli they ask for, not by count; CPU-only pods ask for none', () => {
@@ -84,7 +84,7 @@ describe('createModelScarcity', () => {
     stats.observe(cpuOnly);
     stats.observe(cpuOnly);
     // 250 of 1250 milli name T4, 1 model known: 0.2 (by pod count it would be 1 of 4).
-    expect(scarcity('T4')).toBeCloseTo(0.2, 12);
+    expect(scarcity.of('T4')).toBeCloseTo(0.2, 12);
   });
 
   it('counts the models of the nodes it was asked about from the next table version on', () => {
@@ -92,14 +92,81 @@ describe('createModelScarcity', () => {
     const scarcity = createModelScarcity(stats);
     stats.observe(whole(1, ['T4']));
     stats.observe(whole(1));
-    expect(scarcity('T4')).toBeCloseTo(0.5, 12); // 1 known model
-    expect(scarcity('G2')).toBe(0);
-    expect(scarcity('A10')).toBe(0);
-    expect(scarcity('T4')).toBeCloseTo(0.5, 12); // unchanged until the table changes
+    expect(scarcity.of('T4')).toBeCloseTo(0.5, 12); // 1 known model
+    expect(scarcity.of('G2')).toBe(0);
+    expect(scarcity.of('A10')).toBe(0);
+    expect(scarcity.of('T4')).toBeCloseTo(0.5, 12); // unchanged until the table changes
     stats.observe(whole(1, ['T4']));
     stats.observe(whole(1));
     // Published at 4: still half the demand names T4, now among 3 known models.
-    expect(scarcity('T4')).toBeCloseTo(1.5, 12);
+    expect(scarcity.of('T4')).toBeCloseTo(1.5, 12);
+  });
+});
+
+describe('createModelScarcity with the cluster capacity', () => {
+  it('assumes for each model half its share of the GPUs and half an equal split', () => {
+    const stats = new PodTypeStats();
+    const scarcity = createModelScarcity(stats);
+    scarcity.observeCapacity(
+      new Map([
+        ['G2', 6],
+        ['T4', 2],
+      ]),
+    );
+    for (const models of [['T4'], ['T4'], undefined, undefined]) stats.observe(whole(1, models));
+    // Half of the 4000 milli names T4. Known models: G2 and T4. Assumed T4 share:
+    // 0.5 x 2/8 + 0.5 x 1/2 = 0.375, so 0.5 / 0.375; the equal split alone would give 0.5 x 2 = 1.
+    expect(scarcity.of('T4')).toBeCloseTo(4 / 3, 12);
+    expect(scarcity.of('G2')).toBe(0);
+  });
+
+  it('follows a changed capacity from the next table version on; an equal one changes nothing', () => {
+    const stats = new PodTypeStats();
+    const scarcity = createModelScarcity(stats);
+    scarcity.observeCapacity(
+      new Map([
+        ['G2', 6],
+        ['T4', 2],
+      ]),
+    );
+    for (const models of [['T4'], ['T4'], undefined, undefined]) stats.observe(whole(1, models));
+    expect(scarcity.of('T4')).toBeCloseTo(4 / 3, 12);
+    scarcity.observeCapacity(
+      new Map([
+        ['G2', 2],
+        ['T4', 2],
+      ]),
+    );
+    expect(scarcity.of('T4')).toBeCloseTo(4 / 3, 12); // scores between two versions stay equal
+    const before = stats.table().version;
+    // The shares do not move, but the capacity did: the step at 8 observations publishes.
+    for (const models of [['T4'], ['T4'], undefined, undefined]) stats.observe(whole(1, models));
+    expect(stats.table().version).toBe(before + 1);
+    expect(scarcity.of('T4')).toBeCloseTo(0.5 / (0.5 * 0.5 + 0.5 * 0.5), 12);
+    scarcity.observeCapacity(
+      new Map([
+        ['T4', 2],
+        ['G2', 2],
+      ]),
+    );
+    for (let i = 0; i < 2; i++)
+      for (const models of [['T4'], ['T4'], undefined, undefined]) stats.observe(whole(1, models));
+    expect(stats.table().version).toBe(before + 1); // step at 16: nothing moved, nothing published
+  });
+
+  it('counts GPUs of nodes without a model label in the total but not as a model', () => {
+    const stats = new PodTypeStats();
+    const scarcity = createModelScarcity(stats);
+    scarcity.observeCapacity(
+      new Map([
+        ['T4', 2],
+        ['', 6],
+      ]),
+    );
+    stats.observe(whole(1, ['T4']));
+    stats.observe(whole(1));
+    // Known models: T4 alone. Assumed share 0.5 x 2/8 + 0.5 x 1 = 0.625; half the demand names T4.
+    expect(scarcity.of('T4')).toBeCloseTo(0.5 / 0.625, 12);
   });
 });
 
