@@ -104,16 +104,22 @@ describe('createModelScarcity', () => {
 });
 
 describe('createModelScarcity with the cluster capacity', () => {
-  it('assumes for each model half its share of the GPUs and half an equal split', () => {
+  const gpus = (counts: Record<string, number>): Map<string, number> => new Map(Object.entries(counts));
+  /** Four whole-GPU pods, half of them naming T4: shares that never move from step to step. */
+  const observeHalfOnT4 = (stats: PodTypeStats): void => {
+    for (const models of [['T4'], ['T4'], undefined, undefined]) stats.observe(whole(1, models));
+  };
+  /** A scarcity given G2: 6, T4: 2 before the half-on-T4 pods. */
+  const learned = (): { stats: PodTypeStats; scarcity: ReturnType<typeof createModelScarcity> } => {
     const stats = new PodTypeStats();
     const scarcity = createModelScarcity(stats);
-    scarcity.observeCapacity(
-      new Map([
-        ['G2', 6],
-        ['T4', 2],
-      ]),
-    );
-    for (const models of [['T4'], ['T4'], undefined, undefined]) stats.observe(whole(1, models));
+    scarcity.observeCapacity(gpus({ G2: 6, T4: 2 }));
+    observeHalfOnT4(stats);
+    return { stats, scarcity };
+  };
+
+  it('assumes for each model half its share of the GPUs and half an equal split', () => {
+    const { scarcity } = learned();
     // Half of the 4000 milli names T4. Known models: G2 and T4. Assumed T4 share:
     // 0.5 x 2/8 + 0.5 x 1/2 = 0.375, so 0.5 / 0.375; the equal split alone would give 0.5 x 2 = 1.
     expect(scarcity.of('T4')).toBeCloseTo(4 / 3, 12);
@@ -121,48 +127,25 @@ describe('createModelScarcity with the cluster capacity', () => {
   });
 
   it('follows a changed capacity from the next table version on; an equal one changes nothing', () => {
-    const stats = new PodTypeStats();
-    const scarcity = createModelScarcity(stats);
-    scarcity.observeCapacity(
-      new Map([
-        ['G2', 6],
-        ['T4', 2],
-      ]),
-    );
-    for (const models of [['T4'], ['T4'], undefined, undefined]) stats.observe(whole(1, models));
+    const { stats, scarcity } = learned();
     expect(scarcity.of('T4')).toBeCloseTo(4 / 3, 12);
-    scarcity.observeCapacity(
-      new Map([
-        ['G2', 2],
-        ['T4', 2],
-      ]),
-    );
+    scarcity.observeCapacity(gpus({ G2: 2, T4: 2 }));
     expect(scarcity.of('T4')).toBeCloseTo(4 / 3, 12); // scores between two versions stay equal
     const before = stats.table().version;
     // The shares do not move, but the capacity did: the step at 8 observations publishes.
-    for (const models of [['T4'], ['T4'], undefined, undefined]) stats.observe(whole(1, models));
+    observeHalfOnT4(stats);
     expect(stats.table().version).toBe(before + 1);
     expect(scarcity.of('T4')).toBeCloseTo(0.5 / (0.5 * 0.5 + 0.5 * 0.5), 12);
-    scarcity.observeCapacity(
-      new Map([
-        ['T4', 2],
-        ['G2', 2],
-      ]),
-    );
-    for (let i = 0; i < 2; i++)
-      for (const models of [['T4'], ['T4'], undefined, undefined]) stats.observe(whole(1, models));
+    scarcity.observeCapacity(gpus({ T4: 2, G2: 2 }));
+    observeHalfOnT4(stats);
+    observeHalfOnT4(stats);
     expect(stats.table().version).toBe(before + 1); // step at 16: nothing moved, nothing published
   });
 
   it('counts GPUs of nodes without a model label in the total but not as a model', () => {
     const stats = new PodTypeStats();
     const scarcity = createModelScarcity(stats);
-    scarcity.observeCapacity(
-      new Map([
-        ['T4', 2],
-        ['', 6],
-      ]),
-    );
+    scarcity.observeCapacity(gpus({ T4: 2, '': 6 }));
     stats.observe(whole(1, ['T4']));
     stats.observe(whole(1));
     // Known models: T4 alone. Assumed share 0.5 x 2/8 + 0.5 x 1 = 0.625; half the demand names T4.
