@@ -1,5 +1,5 @@
 // `npm run bench:replay-crossval`: chooses the phalanx policy's constants (the best-fit weight and
-// the weight of GPUs stranded through the host CPU) by
+// the weight of free GPUs left without host CPU) by
 // leave-one-family-out cross-validation. For each family F (gpushare, multigpu, gpuspec, cpu), the
 // grid point with the best objective on the other three families is F's fold; the point best on all
 // four is what src/core/policies/phalanx.ts ships. The model-constraint charge has no constant (it
@@ -161,8 +161,8 @@ function positiveInt(text: string): number {
 
 await new Command('bench:replay-crossval')
   .description('Choose the phalanx constants by leave-one-family-out cross-validation')
-  .option('--best-fit-grid <list>', 'best-fit weights tried', weightList, [40, 80, 120])
-  .option('--stranded-grid <list>', 'host-stranding weights tried', weightList, [0.125, 0.25, 0.5])
+  .option('--best-fit-grid <list>', 'best-fit weights tried', weightList, [80, 120, 160])
+  .option('--stranded-grid <list>', 'host-stranding weights tried', weightList, [0.5, 1, 2])
   .option('--seeds <list>', 'tuning seeds (keep them apart from the reporting seeds)', '1-4')
   .option('--workers <n>', 'worker threads', positiveInt, defaultWorkers())
   .option('--out <name>', 'results/<name>.json and .md, or <path>', 'replay-crossval')

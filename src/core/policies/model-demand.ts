@@ -2,7 +2,7 @@
 // a node a placement takes. Together they price a placement on capacity that constrained pods need.
 import type { Candidate } from './policy.js';
 import type { PodTypeStats, PodTypeTable } from './pod-types.js';
-import { MILLI_PER_GPU } from '../types.js';
+import { deviceFree } from './node-view.js';
 
 /** How scarce each GPU model is for constrained pods, and what the policy knows of capacity. */
 export interface ModelScarcity {
@@ -114,17 +114,53 @@ export function createUnconstrainedShare(stats: PodTypeStats): () => number {
 }
 
 /**
- * GPU milli of the node the placement strands through its host CPU: the node's GPU capacity in
- * proportion to the share of the node's CPU the pod takes, beyond the GPU milli it takes itself
- * (a CPU-heavy pod on a CPU-poor node leaves GPUs no later pod can get CPU for). 0 when host
- * resources are not tracked.
+ * CPU milli the learned GPU demand asks per GPU milli it asks (by the table's weights, GPU types
+ * only), recomputed when the table's version changes; 0 while no GPU type is learned.
  */
-export function strandedGpuMilli(candidate: Candidate): number {
+export function createCpuPerGpuMilli(stats: PodTypeStats): () => number {
+  let version = -1;
+  let ratio = 0;
+  return () => {
+    const table = stats.table();
+    if (table.version !== version) {
+      version = table.version;
+      let cpu = 0;
+      let gpu = 0;
+      for (const { type, count } of table.types) {
+        if (type.gpuCount === 0) continue;
+        cpu += count * type.cpuMilli;
+        gpu += count * type.gpuCount * type.gpuMilli;
+      }
+      ratio = gpu > 0 ? cpu / gpu : 0;
+    }
+    return ratio;
+  };
+}
+
+/**
+ * GPU milli of the node that its free CPU stops serving because of the placement: free GPU milli
+ * beyond what the free CPU covers at `cpuPerGpuMilli` (the learned demand's ratio), after the
+ * placement minus before it, never below 0: a CPU-heavy pod on a CPU-poor node leaves GPUs no later
+ * pod can get CPU for, while a node whose CPU stays ample for its free GPUs is not charged, however
+ * much CPU the pod takes. 0 when host resources are not tracked or nothing is learned.
+ */
+export function cpuStarvedGpuMilli(candidate: Candidate, cpuPerGpuMilli: number): number {
   const host = candidate.node.host;
-  const cpu = candidate.demand.cpuMilli ?? 0;
-  if (host === undefined || host.cpuMilli <= 0 || cpu === 0) return 0;
-  const cpuShare = (candidate.node.devices.length * MILLI_PER_GPU * cpu) / host.cpuMilli;
-  return Math.max(0, cpuShare - takenGpuMilli(candidate));
+  if (host === undefined || host.cpuMilli <= 0 || cpuPerGpuMilli <= 0) return 0;
+  let freeGpu = 0;
+  for (const device of candidate.node.devices) freeGpu += deviceFree(device.mode, device.usedMilli);
+  const cpuFree = host.cpuMilli - host.cpuMilliUsed;
+  const before = unservedGpuMilli(freeGpu, cpuFree, cpuPerGpuMilli);
+  const after = unservedGpuMilli(
+    freeGpu - takenGpuMilli(candidate),
+    cpuFree - (candidate.demand.cpuMilli ?? 0),
+    cpuPerGpuMilli,
+  );
+  return Math.max(0, after - before);
+}
+
+function unservedGpuMilli(freeGpuMilli: number, freeCpuMilli: number, cpuPerGpuMilli: number): number {
+  return Math.max(0, freeGpuMilli - freeCpuMilli / cpuPerGpuMilli);
 }
 
 /** GPU milli the placement takes on its devices. */

@@ -8,9 +8,10 @@
 import { leftover } from './bestfit.js';
 import { createFragmentationScorer } from './fgd.js';
 import {
+  cpuStarvedGpuMilli,
+  createCpuPerGpuMilli,
   createModelScarcity,
   createUnconstrainedShare,
-  strandedGpuMilli,
   takenGpuMilli,
 } from './model-demand.js';
 import type { PlacementPolicy } from './policy.js';
@@ -20,18 +21,18 @@ import { markScoredByFreeView } from './score-class-cache.js';
 /**
  * Milli-GPU of expected fragment growth that one unit of best-fit leftover (a whole reference node:
  * 8 GPUs and 128 vCPU) is worth. Chosen with STRANDED_WEIGHT by leave-one-family-out
- * cross-validation on openb traces (benchmarks/replay/crossval.ts, grid {40, 80, 120} x
- * {0.125, 0.25, 0.5}, tuning seeds 1-4): tuned on all four families (gpushare, multigpu, gpuspec,
- * cpu) the choice is 80 and 0.25; with gpushare or multigpu held out 80 and 0.25, with gpuspec or
- * cpu held out 40 and 0.5 (benchmarks/results/replay-crossval.md). `default` is never tuned on.
+ * cross-validation on openb traces (benchmarks/replay/crossval.ts, grid {80, 120, 160} x
+ * {0.5, 1, 2}, tuning seeds 1-4): tuned on all four families (gpushare, multigpu, gpuspec, cpu), and
+ * with any one of them held out, the choice is 160 and 1 (benchmarks/results/replay-crossval.md); a
+ * probe at 240 and 320 (stranding 1) scored worse on all four. `default` is never tuned on.
  */
-const BEST_FIT_WEIGHT = 80;
+const BEST_FIT_WEIGHT = 160;
 
 /**
- * Milli-GPU of expected fragment growth that one milli of GPU stranded through the host CPU
- * (strandedGpuMilli) is worth, for demand that names no model (see createPhalanxPolicy).
+ * Milli-GPU of expected fragment growth that one milli of free GPU left without host CPU
+ * (cpuStarvedGpuMilli) is worth, for demand that names no model (see createPhalanxPolicy).
  */
-const STRANDED_WEIGHT = 0.25;
+const STRANDED_WEIGHT = 1;
 
 export interface PhalanxWeights {
   readonly bestFit: number;
@@ -43,18 +44,24 @@ export const PHALANX_WEIGHTS: PhalanxWeights = { bestFit: BEST_FIT_WEIGHT, stran
 /**
  * `weights` exists for the replayer's cross-validation; everything else uses the shipped ones.
  *
- * FGD counts a GPU stranded through the host only for the learned types that no longer fit, in
- * proportion to how often they come; the stranding price counts every such milli, for the share of
- * the learned demand that names no model. Demand that names models is priced by the model charge:
- * priced in full, stranding sent CPU-heavy pods onto the CPU-rich models constrained pods need
- * (gpuspec33: T4 pods turned away, G2 left idle). Zero on nodes whose host resources are not tracked.
+ * FGD counts a GPU left without host CPU only for the learned types that no longer fit, in
+ * proportion to how often they come; the stranding price counts every milli of free GPU that the
+ * placement leaves without CPU (cpuStarvedGpuMilli: at the CPU per GPU the learned demand asks), for
+ * the share of the learned demand that names no model. A node whose CPU stays ample for its free
+ * GPUs is not charged, however much CPU the pod takes; charged by the linear CPU share instead (until
+ * session 11), CPU-rich nodes looked costly to CPU-heavy pods, which went to CPU-poor nodes and
+ * exhausted their CPU early (benchmarks/HISTORY.md). Demand that names models is priced by the model
+ * charge. Zero on nodes whose host resources are not tracked.
  *
- * The model charge has no tuned constant: each milli the placement takes (or strands) on a node of
- * model m costs the model's scarcity for constrained pods (createModelScarcity: their demand's share
- * over the share of GPUs assumed for m, half what the cluster holds and half an equal split), in milli
- * of expected demand turned away, the unit FGD's fragment growth is counted in. FGD counts constrained types only where a
- * placement strands GPUs they cannot use, not where it uses up GPUs only they can use; and best fit
- * favours the small nodes scarce models often come in. Zero when no pod names a model.
+ * The model charge has no tuned constant: each milli the placement takes on a node of model m, and
+ * each milli of m it leaves without CPU, costs the model's scarcity for constrained pods
+ * (createModelScarcity: their demand's share over the share of GPUs assumed for m, half what the
+ * cluster holds and half an equal split), in milli of expected demand turned away, the unit FGD's
+ * fragment growth is counted in. Charged on the linear CPU share, the CPU-rich T4 nodes of openb
+ * looked costly to CPU-heavy work, which went to G2 and exhausted its CPU on some seeds (gpuspec33:
+ * bistable in the stranding weight). FGD counts constrained types only where a placement strands GPUs
+ * they cannot use, not where it uses up GPUs only they can use; and best fit favours the small nodes
+ * scarce models often come in. Zero when no pod names a model.
  */
 export function createPhalanxPolicy(weights: PhalanxWeights = PHALANX_WEIGHTS): PlacementPolicy {
   const { bestFit, stranded } = weights;
@@ -62,17 +69,21 @@ export function createPhalanxPolicy(weights: PhalanxWeights = PHALANX_WEIGHTS): 
   const scorer = createFragmentationScorer(stats);
   const scarcity = createModelScarcity(stats);
   const unconstrained = createUnconstrainedShare(stats);
+  const cpuPerGpuMilli = createCpuPerGpuMilli(stats);
   // Every term reads the node only through its model and free view: placement may share scores
   // between nodes alike but for their names (score-class-cache.ts).
   return markScoredByFreeView({
     name: 'phalanx',
     score: (candidate) => {
-      const strandedMilli = strandedGpuMilli(candidate);
+      // GPU milli the placement leaves without CPU: priced for demand that names no model at the
+      // stranding weight, and for constrained demand by the model charge.
+      const starved = cpuStarvedGpuMilli(candidate, cpuPerGpuMilli());
+      const modelScarcity = scarcity.of(candidate.node.inventory.model);
       return (
         -scorer.fragmentIncrease(candidate) -
         bestFit * leftover(candidate) -
-        stranded * unconstrained() * strandedMilli -
-        scarcity.of(candidate.node.inventory.model) * (takenGpuMilli(candidate) + strandedMilli)
+        stranded * unconstrained() * starved -
+        modelScarcity * (takenGpuMilli(candidate) + starved)
       );
     },
     observe: (demand) => scorer.observe(demand),

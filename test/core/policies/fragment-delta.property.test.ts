@@ -117,13 +117,32 @@ function directLeftover(candidate: Candidate): number {
   return 0.5 * cpu + 0.5 * (totalFreeMilli(after) / REFERENCE_GPU_MILLI);
 }
 
-/** GPU milli taken, and GPU milli the pod's CPU share of the node stands for beyond that. */
-function directTakenAndStranded(candidate: Candidate): [number, number] {
-  const taken = candidate.assignment.devices.reduce((sum, d) => sum + d.milli, 0);
+/**
+ * GPU milli the node's free CPU stops covering at the table's CPU milli per GPU milli (GPU types
+ * only), after the placement minus before, at least 0; 0 without host figures or GPU types.
+ */
+function directCpuStarved(candidate: Candidate, table: PodTypeTable): number {
+  let cpuAsked = 0;
+  let gpuAsked = 0;
+  for (const { type, count } of table.types) {
+    if (type.gpuCount === 0) continue;
+    cpuAsked += count * type.cpuMilli;
+    gpuAsked += count * type.gpuCount * type.gpuMilli;
+  }
   const host = candidate.node.host;
-  const cpu = candidate.demand.cpuMilli ?? 0;
-  if (host === undefined || host.cpuMilli <= 0 || cpu === 0) return [taken, 0];
-  return [taken, Math.max(0, (candidate.node.devices.length * 1000 * cpu) / host.cpuMilli - taken)];
+  if (host === undefined || host.cpuMilli <= 0 || gpuAsked === 0 || cpuAsked === 0) return 0;
+  const ratio = cpuAsked / gpuAsked;
+  const free = candidate.node.devices.reduce(
+    (sum, d) => sum + (d.mode === 'whole' ? 0 : 1000 - d.usedMilli),
+    0,
+  );
+  const taken = candidate.assignment.devices.reduce((sum, d) => sum + d.milli, 0);
+  const cpuFree = host.cpuMilli - host.cpuMilliUsed;
+  const uncovered = (gpu: number, cpu: number): number => Math.max(0, gpu - cpu / ratio);
+  return Math.max(
+    0,
+    uncovered(free - taken, cpuFree - (candidate.demand.cpuMilli ?? 0)) - uncovered(free, cpuFree),
+  );
 }
 
 /** Share of the table's GPU milli that names no model (1 when it holds none). */
@@ -191,12 +210,13 @@ describe('fragmentation counted from the changed devices, and best-fit sums', ()
           stats.observe(d);
         }
         for (const candidate of candidatesOf(nodes, demands)) {
-          const [taken, stranded] = directTakenAndStranded(candidate);
+          const taken = candidate.assignment.devices.reduce((sum, d) => sum + d.milli, 0);
+          const starved = directCpuStarved(candidate, stats.table());
           const expected =
             -directFragmentIncrease(candidate, stats.table()) -
             PHALANX_WEIGHTS.bestFit * directLeftover(candidate) -
-            PHALANX_WEIGHTS.stranded * directUnconstrainedShare(stats.table()) * stranded -
-            modelScarcity.of(candidate.node.inventory.model) * (taken + stranded);
+            PHALANX_WEIGHTS.stranded * directUnconstrainedShare(stats.table()) * starved -
+            modelScarcity.of(candidate.node.inventory.model) * (taken + starved);
           expect(policy.score(candidate)).toBe(expected);
         }
       }),

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
+  cpuStarvedGpuMilli,
+  createCpuPerGpuMilli,
   createModelScarcity,
   createUnconstrainedShare,
-  strandedGpuMilli,
-  takenGpuMilli,
 } from '../../../src/core/policies/model-demand.js';
 import { createPhalanxPolicy, PHALANX_WEIGHTS } from '../../../src/core/policies/phalanx.js';
 import type { Candidate } from '../../../src/core/policies/policy.js';
@@ -153,65 +153,103 @@ describe('createModelScarcity with the cluster capacity', () => {
   });
 });
 
-describe('GPU milli a placement displaces (taken plus stranded, what the model charge prices)', () => {
-  const displacedGpuMilli = (c: Candidate): number => takenGpuMilli(c) + strandedGpuMilli(c);
+describe('cpuStarvedGpuMilli (with the GPU milli taken, what the model charge prices)', () => {
   const share300 = (cpuMilli?: number): PodDemand => ({
     gpu: { kind: 'fraction', milli: 300 },
     topology: {},
     ...(cpuMilli === undefined ? {} : { cpuMilli }),
   });
-
-  it('is the GPU milli taken when CPU is not the tighter resource', () => {
-    expect(displacedGpuMilli(onDevice0(node('a', 'P100', 2, 16000), share300(), 300))).toBe(300);
-    expect(displacedGpuMilli(onDevice0(node('a', 'P100', 2, 16000), share300(2000), 300))).toBe(300);
+  const cpuOnly = (cpuMilli: number): PodDemand => ({ gpu: { kind: 'none' }, topology: {}, cpuMilli });
+  const none = (n: NodeGpuState, demand: PodDemand): Candidate => ({
+    node: n,
+    demand,
+    assignment: { node: n.inventory.name, whole: false, devices: [] },
   });
 
-  it('is the CPU share of the node in GPU milli when CPU is the tighter resource', () => {
-    // Half the node's 16 vCPU strands half of its 2000 milli.
-    expect(displacedGpuMilli(onDevice0(node('a', 'P100', 2, 16000), share300(8000), 300))).toBe(1000);
+  it('is 0 while the free CPU still covers the free GPUs at the learned ratio', () => {
+    // 2000 free milli need 8000 CPU milli at 4 per GPU milli; 16000 free, 8000 taken: still covered.
+    expect(cpuStarvedGpuMilli(none(node('a', 'P100', 2, 16000), cpuOnly(8000)), 4)).toBe(0);
+    // A CPU-rich node: 64 vCPU for 2 GPUs, the pod takes 40 vCPU and 24 stay for 8 needed.
+    expect(cpuStarvedGpuMilli(none(node('a', 'T4', 2, 64000), cpuOnly(40000)), 4)).toBe(0);
   });
 
-  it('ignores CPU on nodes whose host resources are not tracked', () => {
-    expect(displacedGpuMilli(onDevice0(node('a', 'P100', 2), share300(8000), 300))).toBe(300);
+  it('is the GPU milli the CPU left behind cannot serve any more', () => {
+    // 16000 - 12000 = 4000 CPU milli cover 1000 of the 2000 free GPU milli: 1000 starved.
+    expect(cpuStarvedGpuMilli(none(node('a', 'P100', 2, 16000), cpuOnly(12000)), 4)).toBe(1000);
+    // The pod takes 300 GPU milli and 10000 CPU: 1700 free GPU milli, 6000 CPU covers 1500: 200.
+    expect(cpuStarvedGpuMilli(onDevice0(node('a', 'P100', 2, 16000), share300(10000), 300), 4)).toBe(200);
+  });
+
+  it('counts only what the placement adds to GPUs already starved, and never below 0', () => {
+    const busy = node('a', 'P100', 2, 16000);
+    const starvedBusy: NodeGpuState = { ...busy, host: { ...busy.host!, cpuMilliUsed: 12000 } };
+    // Before: 4000 CPU covers 1000 of 2000 (1000 starved). After taking 2000 CPU: 1500 starved.
+    expect(cpuStarvedGpuMilli(none(starvedBusy, cpuOnly(2000)), 4)).toBe(500);
+    // Taking 300 GPU milli and no CPU shrinks the starved part: 0, not a reward.
+    expect(cpuStarvedGpuMilli(onDevice0(starvedBusy, share300(0), 300), 4)).toBe(0);
+  });
+
+  it('is 0 when host resources are not tracked or no CPU per GPU is learned', () => {
+    expect(cpuStarvedGpuMilli(none(node('a', 'P100', 2), cpuOnly(8000)), 4)).toBe(0);
+    expect(cpuStarvedGpuMilli(none(node('a', 'P100', 2, 16000), cpuOnly(16000)), 0)).toBe(0);
   });
 });
 
-describe('strandedGpuMilli', () => {
+describe('createCpuPerGpuMilli', () => {
+  it('is the CPU milli the learned GPU demand asks per GPU milli; CPU-only pods do not count', () => {
+    const stats = new PodTypeStats();
+    const ratio = createCpuPerGpuMilli(stats);
+    expect(ratio()).toBe(0);
+    stats.observe({ ...whole(2), cpuMilli: 16000 });
+    stats.observe({ gpu: { kind: 'fraction', milli: 500 }, topology: {}, cpuMilli: 4000 });
+    stats.observe({ gpu: { kind: 'none' }, topology: {}, cpuMilli: 32000 });
+    stats.observe(whole(1));
+    // Published at 4: (16000 + 4000 + 0) CPU milli over (2000 + 500 + 1000) GPU milli.
+    expect(ratio()).toBeCloseTo(20000 / 3500, 12);
+  });
+});
+
+describe('the stranding price', () => {
   const cpuHeavy = (cpuMilli: number): PodDemand => ({
     gpu: { kind: 'whole', count: 1 },
     topology: {},
     cpuMilli,
   });
+  // Learned: 1-GPU pods asking 4 vCPU each, so 4 CPU milli per GPU milli.
+  const learn = (policy: ReturnType<typeof createPhalanxPolicy>, models?: string[]): void => {
+    for (let i = 0; i < 4; i++) policy.observe?.({ ...cpuHeavy(4000), ...(models ? { models } : {}) });
+  };
 
-  it('is the GPU milli the CPU share of the node stands for beyond the GPU milli taken', () => {
-    // 12 of 16 vCPU stand for 1500 of the node's 2000 milli; 1000 taken: 500 stranded.
-    expect(strandedGpuMilli(onDevice0(node('a', 'P100', 2, 16000), cpuHeavy(12000)))).toBe(500);
-    // 12 of 64 vCPU stand for 375 milli, less than the GPU taken: nothing stranded.
-    expect(strandedGpuMilli(onDevice0(node('b', 'P100', 2, 64000), cpuHeavy(12000)))).toBe(0);
-    expect(strandedGpuMilli(onDevice0(node('c', 'P100', 2), cpuHeavy(12000)))).toBe(0);
-  });
-
-  it('makes phalanx pay each stranded milli at its weight', () => {
+  it('makes phalanx pay each milli of free GPU left without CPU at its weight', () => {
+    // 2 GPUs, 16 vCPU. A 1-GPU pod taking 12 vCPU leaves 1000 GPU milli and 4000 CPU milli, which
+    // covers the 1000 at 4 per milli: nothing starved. Taking 14 vCPU leaves 2000 CPU milli: 500.
     const poor = node('poor', 'G2', 2, 16000);
-    const rich = node('rich', 'G2', 2, 64000);
-    const score = (stranded: number, n: NodeGpuState): number => {
+    const score = (stranded: number, cpuMilli: number): number => {
       const policy = createPhalanxPolicy({ ...PHALANX_WEIGHTS, stranded });
-      for (let i = 0; i < 4; i++) policy.observe?.(cpuHeavy(12000));
-      return policy.score(onDevice0(n, cpuHeavy(12000)));
+      learn(policy);
+      return policy.score(onDevice0(poor, cpuHeavy(cpuMilli)));
     };
-    expect(score(0, poor) - score(1, poor)).toBeCloseTo(500, 9);
-    expect(score(0, poor) - score(0.5, poor)).toBeCloseTo(250, 9);
-    expect(score(0, rich) - score(1, rich)).toBe(0);
+    expect(score(0, 12000) - score(1, 12000)).toBe(0);
+    expect(score(0, 14000) - score(1, 14000)).toBeCloseTo(500, 9);
+    expect(score(0, 14000) - score(0.5, 14000)).toBeCloseTo(250, 9);
+    // On a CPU-rich node the same pod leaves CPU for every free GPU: no price at any weight.
+    const rich = node('rich', 'G2', 2, 64000);
+    const richScore = (stranded: number): number => {
+      const policy = createPhalanxPolicy({ ...PHALANX_WEIGHTS, stranded });
+      learn(policy);
+      return policy.score(onDevice0(rich, cpuHeavy(14000)));
+    };
+    expect(richScore(0) - richScore(1)).toBe(0);
   });
 
-  it('prices stranding for the share of learned GPU demand that names no model', () => {
+  it('prices for the share of learned GPU demand that names no model', () => {
     const poor = node('poor', 'G2', 2, 16000);
     const score = (stranded: number): number => {
       const policy = createPhalanxPolicy({ ...PHALANX_WEIGHTS, stranded });
       // 3000 of 4000 learned milli name a model: a quarter is free to go anywhere.
-      for (let i = 0; i < 3; i++) policy.observe?.({ ...cpuHeavy(12000), models: ['T4'] });
-      policy.observe?.(cpuHeavy(12000));
-      return policy.score(onDevice0(poor, cpuHeavy(12000)));
+      for (let i = 0; i < 3; i++) policy.observe?.({ ...cpuHeavy(4000), models: ['T4'] });
+      policy.observe?.(cpuHeavy(4000));
+      return policy.score(onDevice0(poor, cpuHeavy(14000)));
     };
     expect(score(0) - score(1)).toBeCloseTo(500 / 4, 9);
   });
