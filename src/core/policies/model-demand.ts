@@ -89,28 +89,35 @@ function scarcityByModel(
   return scarcity;
 }
 
+/** `compute` over the published table, recomputed only when the table's version changes. */
+function perTableVersion<T>(stats: PodTypeStats, compute: (table: PodTypeTable) => T): () => T {
+  let version = -1;
+  let value = compute(stats.table());
+  return () => {
+    const table = stats.table();
+    if (table.version !== version) {
+      version = table.version;
+      value = compute(table);
+    }
+    return value;
+  };
+}
+
 /**
  * Share of the learned GPU demand (milli) that names no GPU model, recomputed when the table's
  * version changes. 1 while nothing is learned.
  */
 export function createUnconstrainedShare(stats: PodTypeStats): () => number {
-  let version = -1;
-  let share = 1;
-  return () => {
-    const table = stats.table();
-    if (table.version !== version) {
-      version = table.version;
-      let all = 0;
-      let named = 0;
-      for (const { type, count } of table.types) {
-        const milli = count * type.gpuCount * type.gpuMilli;
-        all += milli;
-        if (type.models.length > 0) named += milli;
-      }
-      share = all > 0 ? 1 - named / all : 1;
+  return perTableVersion(stats, (table) => {
+    let all = 0;
+    let named = 0;
+    for (const { type, count } of table.types) {
+      const milli = count * type.gpuCount * type.gpuMilli;
+      all += milli;
+      if (type.models.length > 0) named += milli;
     }
-    return share;
-  };
+    return all > 0 ? 1 - named / all : 1;
+  });
 }
 
 /**
@@ -118,23 +125,16 @@ export function createUnconstrainedShare(stats: PodTypeStats): () => number {
  * only), recomputed when the table's version changes; 0 while no GPU type is learned.
  */
 export function createCpuPerGpuMilli(stats: PodTypeStats): () => number {
-  let version = -1;
-  let ratio = 0;
-  return () => {
-    const table = stats.table();
-    if (table.version !== version) {
-      version = table.version;
-      let cpu = 0;
-      let gpu = 0;
-      for (const { type, count } of table.types) {
-        if (type.gpuCount === 0) continue;
-        cpu += count * type.cpuMilli;
-        gpu += count * type.gpuCount * type.gpuMilli;
-      }
-      ratio = gpu > 0 ? cpu / gpu : 0;
+  return perTableVersion(stats, (table) => {
+    let cpu = 0;
+    let gpu = 0;
+    for (const { type, count } of table.types) {
+      if (type.gpuCount === 0) continue;
+      cpu += count * type.cpuMilli;
+      gpu += count * type.gpuCount * type.gpuMilli;
     }
-    return ratio;
-  };
+    return gpu > 0 ? cpu / gpu : 0;
+  });
 }
 
 /**
