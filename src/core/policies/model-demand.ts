@@ -26,11 +26,11 @@ export interface ModelScarcity {
  * equal split over the M known models (1/M; M counts the models pods named, the models of nodes the
  * policy was asked to score and the models the cluster holds). Without capacity it is 1/M alone.
  * Why not the cluster's share alone: on openb's model-constrained mixes (gpuspec family, tuning
- * seeds) it made the charge on the model most GPUs are of (G2, 71 %) so small that CPU-heavy work
- * stranded its GPUs, and lost to fgd on gpuspec05/10; the equal split alone overcharged that model
- * and pushed work onto the models constrained pods need (gpuspec33 lost to fgd). Half of each
- * beat fgd on every gpuspec trace (benchmarks/HISTORY.md, session 11). Recomputed when the table's
- * version changes.
+ * seeds) it made the charge on the model most GPUs are of (G2, 71 %) so small that work which could
+ * run anywhere crowded it, and lost to fgd on gpuspec05/10; the equal split alone overcharged G2 and
+ * pushed that work onto the models constrained pods need (gpuspec33: 0.2-0.4 below fgd, against
+ * 4.5-4.8 with half of each). Half of each beat fgd on every gpuspec trace (benchmarks/HISTORY.md,
+ * session 11). Recomputed when the table's version changes.
  */
 export function createModelScarcity(stats: PodTypeStats): ModelScarcity {
   const seenModels = new Set<string>();
