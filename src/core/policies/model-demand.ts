@@ -2,7 +2,7 @@
 // a node a placement takes. Together they price a placement on capacity that constrained pods need.
 import type { Candidate } from './policy.js';
 import type { PodTypeStats, PodTypeTable } from './pod-types.js';
-import { deviceFree } from './node-view.js';
+import { freeMilliAfter } from './node-view.js';
 
 /** How scarce each GPU model is for constrained pods, and what the policy knows of capacity. */
 export interface ModelScarcity {
@@ -35,20 +35,15 @@ export interface ModelScarcity {
 export function createModelScarcity(stats: PodTypeStats): ModelScarcity {
   const seenModels = new Set<string>();
   let capacity: ReadonlyMap<string, number> = new Map();
-  let version = -1;
-  let scarcity = new Map<string, number>();
+  // Models and capacity observed meanwhile are read when the next version is computed.
+  const scarcity = perTableVersion(stats, (table) => scarcityByModel(table, seenModels, capacity));
   return {
     of(model) {
       if (model !== '' && !seenModels.has(model)) {
         seenModels.add(model);
         stats.markChanged();
       }
-      const table = stats.table();
-      if (table.version !== version) {
-        version = table.version;
-        scarcity = scarcityByModel(table, seenModels, capacity);
-      }
-      return scarcity.get(model) ?? 0;
+      return scarcity().get(model) ?? 0;
     },
     observeCapacity(gpusByModel) {
       if (gpusByModel === capacity || sameCounts(gpusByModel, capacity)) return;
@@ -147,15 +142,10 @@ export function createCpuPerGpuMilli(stats: PodTypeStats): () => number {
 export function cpuStarvedGpuMilli(candidate: Candidate, cpuPerGpuMilli: number): number {
   const host = candidate.node.host;
   if (host === undefined || host.cpuMilli <= 0 || cpuPerGpuMilli <= 0) return 0;
-  let freeGpu = 0;
-  for (const device of candidate.node.devices) freeGpu += deviceFree(device.mode, device.usedMilli);
+  const freeAfter = freeMilliAfter(candidate);
   const cpuFree = host.cpuMilli - host.cpuMilliUsed;
-  const before = unservedGpuMilli(freeGpu, cpuFree, cpuPerGpuMilli);
-  const after = unservedGpuMilli(
-    freeGpu - takenGpuMilli(candidate),
-    cpuFree - (candidate.demand.cpuMilli ?? 0),
-    cpuPerGpuMilli,
-  );
+  const before = unservedGpuMilli(freeAfter + takenGpuMilli(candidate), cpuFree, cpuPerGpuMilli);
+  const after = unservedGpuMilli(freeAfter, cpuFree - (candidate.demand.cpuMilli ?? 0), cpuPerGpuMilli);
   return Math.max(0, after - before);
 }
 
