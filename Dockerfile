@@ -33,5 +33,6 @@ USER 1000:1000
 # 8888: extender (HTTPS, the scheduler's client certificate required); 8443: admission webhook
 # (HTTPS); 9090: admin (/healthz, /readyz, /metrics, /debug/ledger).
 EXPOSE 8888 8443 9090
-ENTRYPOINT ["node", "--enable-source-maps", "dist/cli/main.js"]
+# --max-semi-space-size: src/cli/gc-tuning.ts (SERVE_NODE_OPTIONS).
+ENTRYPOINT ["node", "--enable-source-maps", "--max-semi-space-size=4", "dist/cli/main.js"]
 CMD ["serve"]

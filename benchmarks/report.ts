@@ -148,6 +148,7 @@ function extenderTable(r: Result, after: string): string {
       ['serviceFilterPrioritizeP99Ms', 'service p99 ms'],
       ['serviceCpuPerPodMs', 'CPU ms/pod'],
       ['firstOfShapeMs', 'first pod of a new shape ms'],
+      ['firstOfShapeServiceMs', 'its service ms'],
       ['requestsPerSec', 'requests/s'],
       ['heapBytesPerNode', 'heap bytes/node'],
       ['heapBytesPerEmptyNode', 'heap bytes/node without pods'],
@@ -160,7 +161,8 @@ function extenderTable(r: Result, after: string): string {
     'the round trips of those warm-up pods (JIT, empty caches, the policy learning its pod types). ' +
     'CPU ms/pod: user + system time of the extender process over the measured pods, what a loaded ' +
     'machine distorts least. First pod of a new shape: after the measured pods, pods of fractions ' +
-    'no earlier pod asked for, each meeting empty per-shape caches.' +
+    'no earlier pod asked for, each meeting empty per-shape caches (round trip, and the service time ' +
+    'the extender measured for the same pods).' +
     after
   );
 }

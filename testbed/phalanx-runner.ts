@@ -8,6 +8,7 @@ import { groupAlive, recordedPid } from './detached-process.js';
 import { PHALANX_LOG, PHALANX_PROCESS, startPhalanx, stopPhalanx } from './phalanx-process.js';
 import { REPO_ROOT } from './versions.js';
 import { PHALANX_NAMESPACE } from './deploy-rbac.js';
+import { SERVE_NODE_OPTIONS } from '../src/cli/gc-tuning.js';
 import type { ExtenderCertificateFiles } from './extender-certs.js';
 import { waitFor } from './wait.js';
 
@@ -101,7 +102,7 @@ export function phalanxRunner(opts: PhalanxRunOptions): PhalanxRunner {
   const configFile = join(opts.stateDir, 'phalanx-e2e.yaml');
   const logFile = join(opts.stateDir, PHALANX_LOG);
   // `exec` makes node the group leader's process itself, so SIGKILL hits Phalanx directly.
-  const command = `cd '${REPO_ROOT}' && exec '${process.execPath}' --import tsx src/cli/main.ts serve -c '${configFile}'`;
+  const command = `cd '${REPO_ROOT}' && exec '${process.execPath}' ${SERVE_NODE_OPTIONS.join(' ')} --import tsx src/cli/main.ts serve -c '${configFile}'`;
 
   const logTail = async (lines = 40): Promise<string> => {
     const text = await readFile(logFile, 'utf8').catch(() => '');

@@ -22,6 +22,7 @@ import { e2eConfig } from './phalanx-runner.js';
 import { writeServiceAccountKubeconfig } from './sa-kubeconfig.js';
 import { REPO_ROOT } from './versions.js';
 import { waitFor } from './wait.js';
+import { SERVE_NODE_OPTIONS } from '../src/cli/gc-tuning.js';
 import { registerWebhook } from './webhook-registration.js';
 import { writeWebhookCertificates } from './webhook-certs.js';
 
@@ -107,7 +108,7 @@ function replica(
   const adminUrl = `http://127.0.0.1:${opts.adminPort}`;
   const configFile = join(opts.stateDir, 'phalanx.yaml');
   const logFile = join(opts.stateDir, LOG);
-  const command = `cd '${REPO_ROOT}' && exec '${process.execPath}' --import tsx src/cli/main.ts serve -c '${configFile}'`;
+  const command = `cd '${REPO_ROOT}' && exec '${process.execPath}' ${SERVE_NODE_OPTIONS.join(' ')} --import tsx src/cli/main.ts serve -c '${configFile}'`;
   const logTail = async (lines = 40): Promise<string> => {
     const text = await readFile(logFile, 'utf8').catch(() => '');
     return text.trimEnd().split('\n').slice(-lines).join('\n');

@@ -8,6 +8,7 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { SingleBar, Presets } from 'cli-progress';
 import { Command } from 'commander';
+import { SERVE_NODE_OPTIONS } from '../../src/cli/gc-tuning.js';
 import { extenderChart } from '../lib/charts.js';
 import { commandLine, machineDescription, writeJsonResult, writeResult } from '../lib/results.js';
 
@@ -45,6 +46,9 @@ interface Run {
   serviceCpuPerPodMs: number;
   /** Round trip filter + prioritize of the first pod of each shape, once warm: per-shape caches empty. */
   firstOfShapeMs: number[];
+  /** The same pods' filter + prioritize as the server timed them: the rest of firstOfShapeMs is the
+   * client (encoding the request, decoding the reply) and the loopback transfer. */
+  firstOfShapeServiceMs: number[];
   /** With --bind: binds answered with an error (none expected: each goes to a node prioritize offered). */
   bindErrors?: number;
   /** Heap of the cluster state per node: with the fabric's bound pods, and with none. */
@@ -114,6 +118,7 @@ function startServer(nodes: number): Promise<Server> {
     [String(nodes), opts.policy, opts.tls ? 'tls' : 'plain', opts.bind ? 'bind' : 'no-bind'],
     {
       execArgv: [
+        ...SERVE_NODE_OPTIONS,
         '--import',
         'tsx',
         '--expose-gc',
@@ -323,19 +328,23 @@ async function measure(nodes: number, mode: 'names' | 'objects', bar: SingleBar)
     }
     elapsed = (performance.now() - started) / 1000;
     cpuPerPodMs = ((await cpuMicros()) - cpuBefore) / (1000 * Math.max(1, filterMs.length));
-    service = await serviceTimes();
     for (let k = 0; k < FIRST_OF_SHAPE_PODS; k++) {
       const [f, p] = await schedule(i, newShapePod(k));
       firstOfShapeMs.push(round(f + p));
     }
+    service = await serviceTimes();
   } finally {
     stop();
   }
-  // The server timed every request in order; the warm-up's come first.
-  const serviceFilter = (service['/filter'] ?? []).slice(coldMs.length);
-  const serviceBoth = (service['/prioritize'] ?? [])
-    .slice(coldMs.length)
-    .map((ms, i) => ms + (serviceFilter[i] ?? 0));
+  // The server timed every request in order: the warm-up's, the measured pods', then the new shapes'.
+  const firstOfShapeServiceMs = Array.from({ length: firstOfShapeMs.length }, (_, k) => {
+    const at = (path: string): number => service[path]?.at(k - firstOfShapeMs.length) ?? 0;
+    return round(at('/filter') + at('/prioritize'));
+  });
+  const measured = (path: string): number[] =>
+    (service[path] ?? []).slice(coldMs.length, coldMs.length + filterMs.length);
+  const serviceFilter = measured('/filter');
+  const serviceBoth = measured('/prioritize').map((ms, i) => ms + (serviceFilter[i] ?? 0));
   for (const list of [filterMs, prioritizeMs, bothMs, serviceBoth, coldMs]) list.sort((a, b) => a - b);
   return {
     nodes: info.nodes,
@@ -355,6 +364,7 @@ async function measure(nodes: number, mode: 'names' | 'objects', bar: SingleBar)
     requestsPerSec: Math.round(requests / elapsed),
     serviceCpuPerPodMs: round(cpuPerPodMs),
     firstOfShapeMs,
+    firstOfShapeServiceMs,
     ...(opts.bind ? { bindErrors } : {}),
     heapBytesPerNode: info.heapBytesPerNode,
     heapBytesPerEmptyNode: info.heapBytesPerEmptyNode,

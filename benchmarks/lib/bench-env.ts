@@ -17,6 +17,7 @@ import { NodeLabel, Resource } from '../../src/core/names.js';
 import { PooledKubeConfig } from '../../src/kube/kube-config.js';
 import { ensureNamespace, forceDeletePods } from './namespaces.js';
 import { watchPods } from './pod-watch.js';
+import { SERVE_NODE_OPTIONS } from '../../src/cli/gc-tuning.js';
 import { cpuSampler, findPid, type CpuSampler } from './process-cpu.js';
 import { PHALANX_SCHEDULER, STOCK_SCHEDULER, startScheduler, type SchedulerProcess } from './schedulers.js';
 
@@ -140,7 +141,7 @@ export async function startBenchEnv(opts: BenchEnvOptions): Promise<BenchEnv> {
   const configFile = join(dir, 'phalanx-config.yaml');
   await writeFile(configFile, stringify({ ...opts.phalanxConfig, reservations: { enabled: false } }));
   const command =
-    `cd '${REPO_ROOT}' && exec '${process.execPath}' ${prof}--import tsx src/cli/main.ts serve` +
+    `cd '${REPO_ROOT}' && exec '${process.execPath}' ${SERVE_NODE_OPTIONS.join(' ')} ${prof}--import tsx src/cli/main.ts serve` +
     ` --config '${configFile}' --kubeconfig '${cluster.kubeconfig}' --extender-host 127.0.0.1` +
     ` --extender-port ${extenderPort} --no-webhook --log-level warn${policy}`;
   await writeFile(join(cluster.stateDir, PHALANX_LOG), '');

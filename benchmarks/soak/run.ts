@@ -11,6 +11,7 @@ import { Agent, request } from 'node:http';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
+import { SERVE_NODE_OPTIONS } from '../../src/cli/gc-tuning.js';
 import { commandLine, machineDescription, writeJsonResult } from '../lib/results.js';
 
 const program = new Command()
@@ -52,7 +53,7 @@ const concurrency = Number(opts.concurrency);
 const deadline = Date.now() + Number(opts.maxSeconds) * 1000;
 
 const child = fork(join(import.meta.dirname, 'server.ts'), [opts.nodes, opts.policy], {
-  execArgv: ['--import', 'tsx', '--expose-gc'],
+  execArgv: [...SERVE_NODE_OPTIONS, '--import', 'tsx', '--expose-gc'],
   stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
 });
 const ready = await new Promise<Ready>((resolve, reject) => {

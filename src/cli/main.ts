@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 // Entry point of the `phalanx` command.
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config/load.js';
@@ -56,8 +56,9 @@ program
       }
       throw err;
     }
-    tuneGarbageCollector();
+    const collectorWarning = tuneGarbageCollector();
     const logger = createLogger(config.logLevel);
+    if (collectorWarning) logger.warn(collectorWarning);
     // Handlers are guarded where events enter; this is the last line of defence: log, keep serving.
     process.on('unhandledRejection', (err) => logger.error({ err }, 'unhandled rejection'));
     const running = await serve(config, logger, process.env);

@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SERVE_NODE_OPTIONS } from '../../src/cli/gc-tuning.js';
 import { imageArchive, imageUnavailable } from '../../testbed/image/buildah.js';
 import { startImageE2E, type ImageE2E } from '../../testbed/image/image-environment.js';
 import { log, stopE2E } from '../../testbed/environment.js';
@@ -58,7 +59,12 @@ describe.skipIf(unavailable !== undefined)(
 
     it("runs the image's entrypoint as its non-root user and answers /readyz", async () => {
       expect(env.container.config.user).toBe('1000:1000');
-      expect(env.container.config.entrypoint).toEqual(['node', '--enable-source-maps', 'dist/cli/main.js']);
+      expect(env.container.config.entrypoint).toEqual([
+        'node',
+        '--enable-source-maps',
+        ...SERVE_NODE_OPTIONS,
+        'dist/cli/main.js',
+      ]);
       expect((await fetch(`${env.adminUrl}/readyz`)).status).toBe(200);
       // The process serving it: the image's node, started with this configuration, as uid/gid 1000.
       const serving = readdirSync('/proc')
