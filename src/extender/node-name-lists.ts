@@ -55,7 +55,7 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 
 function isNameList(v: unknown): v is string[] {
   if (!Array.isArray(v)) return false;
-  for (const item of v) if (typeof item !== 'string') return false;
+  for (let i = 0; i < v.length; i++) if (typeof v[i] !== 'string') return false;
   return true;
 }
 

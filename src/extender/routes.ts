@@ -207,7 +207,11 @@ export function createExtenderHandler(deps: ExtenderRouteDeps): ExtenderHandler 
       // A host missing from the reply gets 0 from the extender (prioritizeNodes adds only listed
       // hosts), so zero scores are left out: a smaller reply for us to write and the scheduler to read.
       const hosts: HostPriority[] = [];
-      for (const s of scores) if (s.score !== 0) hosts.push({ Host: s.host, Score: s.score });
+      // Indexed: a for-of allocated an iterator result per node where V8 had not optimised it.
+      for (let i = 0; i < scores.length; i++) {
+        const { host, score } = scores[i]!;
+        if (score !== 0) hosts.push({ Host: host, Score: score });
+      }
       return hosts;
     });
     end({ outcome: 'ok' });

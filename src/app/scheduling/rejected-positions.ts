@@ -40,11 +40,13 @@ export function withVerdicts(
 
 /** The names at every position `rejected` does not hold, in list order. */
 export function feasibleNames(names: readonly string[], rejected: RejectedPositions): string[] {
-  const feasible: string[] = [];
+  // Sized once: growing by push allocated about twice the list per bind at 4896 nodes.
+  const feasible = new Array<string>(names.length - rejected.positions.length);
   let next = 0;
+  let out = 0;
   for (let i = 0; i < names.length; i++) {
     if (rejected.positions[next] === i) next++;
-    else feasible.push(names[i]!);
+    else feasible[out++] = names[i]!;
   }
   return feasible;
 }
@@ -52,6 +54,7 @@ export function feasibleNames(names: readonly string[], rejected: RejectedPositi
 /** Rejected nodes per cause. */
 export function countCauses(rejected: RejectedPositions): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const cause of rejected.causes) counts.set(cause, (counts.get(cause) ?? 0) + 1);
+  const { causes } = rejected;
+  for (let i = 0; i < causes.length; i++) counts.set(causes[i]!, (counts.get(causes[i]!) ?? 0) + 1);
   return counts;
 }

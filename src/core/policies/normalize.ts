@@ -13,7 +13,10 @@ export const MAX_EXTENDER_SCORE = 10;
 export function scaleToExtenderScores(raw: readonly number[]): number[] {
   let min = Infinity;
   let max = -Infinity;
-  for (const value of raw) {
+  // Indexed, not for-of: once per prioritize over every node, and for-of's iterator results were
+  // allocated per element where V8 had not optimised the loop (~230 KB per pod at 4896 nodes).
+  for (let i = 0; i < raw.length; i++) {
+    const value = raw[i]!;
     if (!Number.isFinite(value)) continue;
     if (value < min) min = value;
     if (value > max) max = value;
