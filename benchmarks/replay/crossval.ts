@@ -12,6 +12,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from 'commander';
+import {
+  bestPoint,
+  familyNormalisedObjective,
+  meanGapObjective,
+  type GapsByFamily,
+} from './crossval-objectives.js';
 import { FOLD_FAMILIES, type CrossValidationRecord, type FoldFamily } from './folds.js';
 import { defaultWorkers, runJobs, type ReplayJob } from './jobs.js';
 import { familyOf } from './traces.js';
@@ -30,11 +36,6 @@ const TUNING_TRACES: Readonly<Record<FoldFamily, readonly string[]>> = {
 };
 
 const key = (w: PhalanxWeights): string => `bf${w.bestFit}-s${w.stranded}`;
-
-/** Mean gap to fgd plus the worst positive gap (points): rewards margins, punishes any loss. */
-function objective(gaps: readonly number[]): number {
-  return mean(gaps) + Math.max(0, ...gaps);
-}
 
 interface Options {
   bestFitGrid: number[];
@@ -78,16 +79,14 @@ async function main(opts: Options): Promise<void> {
         (s) => (value.get(`${trace}|${key(w)}|${s}`) ?? NaN) - (value.get(`${trace}|fgd|${s}`) ?? NaN),
       ),
     );
-  const score = (families: readonly FoldFamily[], w: PhalanxWeights): number =>
-    objective(families.flatMap((f) => TUNING_TRACES[f].map((t) => gap(t, w))));
-  // Ties go to the first grid point (smaller weights).
-  const choose = (families: readonly FoldFamily[]): { weights: PhalanxWeights; objective: number } => {
-    let best = { weights: grid()[0] as PhalanxWeights, objective: Infinity };
-    for (const w of grid()) {
-      const o = score(families, w);
-      if (o < best.objective - 1e-9) best = { weights: w, objective: o };
-    }
-    return { weights: best.weights, objective: Number(best.objective.toFixed(4)) };
+  const gapsOf = (families: readonly FoldFamily[]): GapsByFamily =>
+    families.map((f) => grid().map((w) => TUNING_TRACES[f].map((t) => gap(t, w))));
+  const choose = (
+    families: readonly FoldFamily[],
+    objective = meanGapObjective,
+  ): { weights: PhalanxWeights; objective: number } => {
+    const best = bestPoint(gapsOf(families), objective);
+    return { weights: grid()[best.point]!, objective: Number(best.objective.toFixed(4)) };
   };
   const record: CrossValidationRecord = {
     folds: FOLD_FAMILIES.map((heldOut) => ({
@@ -95,6 +94,17 @@ async function main(opts: Options): Promise<void> {
       ...choose(FOLD_FAMILIES.filter((f) => f !== heldOut)),
     })),
     allFamilies: choose(FOLD_FAMILIES),
+  };
+  // A check on the objective itself: the choice with every family given an equal voice.
+  const normalised = {
+    folds: FOLD_FAMILIES.map((heldOut) => ({
+      heldOut,
+      weights: choose(
+        FOLD_FAMILIES.filter((f) => f !== heldOut),
+        familyNormalisedObjective,
+      ).weights,
+    })),
+    allFamilies: choose(FOLD_FAMILIES, familyNormalisedObjective).weights,
   };
   const table = traces.map((trace) => ({
     trace,
@@ -115,16 +125,25 @@ async function main(opts: Options): Promise<void> {
   const out = opts.out.includes('/') ? resolve(opts.out) : join(resultsDir, opts.out);
   writeFileSync(
     `${out}.json`,
-    JSON.stringify({ ...record, run, tuningTraces: TUNING_TRACES, grid: table }, null, 2) + '\n',
+    JSON.stringify(
+      { ...record, familyNormalised: normalised, run, tuningTraces: TUNING_TRACES, grid: table },
+      null,
+      2,
+    ) + '\n',
   );
   const md = [
     `Leave-one-family-out cross-validation of the phalanx best-fit weight (bf) and host-stranding weight (s) (the model-constraint charge has no constant): objective = mean(phalanx − fgd) + max(0, worst gap), in points of unallocated GPU % at 100% arrived, tuning seeds ${opts.seeds}.`,
     `Run ${run.date}: ${run.replays} replays, ${run.wallSeconds} s on ${run.workers} workers, load ${JSON.stringify(run.loadAverageBefore)} → ${JSON.stringify(run.loadAverageAfter)}.`,
     '',
-    '| held-out family | chosen on the other three | training objective |',
-    '|---|---|---:|',
-    ...record.folds.map((f) => `| ${f.heldOut} | ${key(f.weights)} | ${f.objective} |`),
-    `| (none: shipped) | ${key(record.allFamilies.weights)} | ${record.allFamilies.objective} |`,
+    '| held-out family | chosen on the other three | training objective | chosen by the family-normalised objective |',
+    '|---|---|---:|---|',
+    ...record.folds.map(
+      (f, i) =>
+        `| ${f.heldOut} | ${key(f.weights)} | ${f.objective} | ${key(normalised.folds[i]!.weights)} |`,
+    ),
+    `| (none: shipped) | ${key(record.allFamilies.weights)} | ${record.allFamilies.objective} | ${key(normalised.allFamilies)} |`,
+    '',
+    "Family-normalised objective: each family's mean gap as a z-score over the grid, averaged over the families, plus the same worst positive gap — a family with large margins everywhere cannot steer the choice by its scale alone.",
     '',
     `| trace | ${grid().map(key).join(' | ')} |`,
     `|---|${grid()

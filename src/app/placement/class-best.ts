@@ -53,7 +53,9 @@ export function evaluateClass(
   const shares: DeviceShare[] = [];
   const scores: number[] = [];
   let top = -Infinity;
-  for (const assignment of candidates) {
+  // Indexed loops: run once per class and shape, in code V8 has rarely optimised (for-of allocates).
+  for (let c = 0; c < candidates.length; c++) {
+    const assignment = candidates[c]!;
     const share = assignment.devices[0];
     const device = share === undefined ? undefined : deviceAt(node, share.index);
     if (share === undefined || device === undefined) return UNSHAREABLE;
@@ -67,7 +69,7 @@ export function evaluateClass(
     if (score > top) top = score;
   }
   const winners = new Map<string, DeviceShare>();
-  for (const [i, score] of scores.entries()) if (score === top) winners.set(signatures[i]!, shares[i]!);
+  for (let i = 0; i < scores.length; i++) if (scores[i] === top) winners.set(signatures[i]!, shares[i]!);
   return { score: top, winners };
 }
 

@@ -96,7 +96,9 @@ export class NodeClasses {
       this.#islandsCover.set(inventory, covered);
     }
     const signatures: string[] = [];
-    for (const device of node.devices) {
+    const devices = node.devices;
+    for (let i = 0; i < devices.length; i++) {
+      const device = devices[i]!;
       const signature = this.signature(device);
       signatures.push(covered ? signature : `${device.index}=${signature}`);
     }

@@ -178,7 +178,8 @@ export function bestCandidate(
   demand: PodDemand,
 ): ScoredAssignment | undefined {
   let best: ScoredAssignment | undefined;
-  for (const assignment of candidates) {
+  for (let i = 0; i < candidates.length; i++) {
+    const assignment = candidates[i]!;
     const candidate: Candidate = { node, assignment, demand };
     const score = policy.score(candidate);
     if (!best || score > best.score) best = { assignment, score };

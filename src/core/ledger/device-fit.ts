@@ -100,13 +100,20 @@ export function candidateAssignments(node: NodeGpuState, demand: PodDemand): Ass
     case 'fraction':
     case 'memory': {
       const out: Assignment[] = [];
-      for (const device of node.devices) {
-        const share = shareOn(device, demand);
+      const devices = node.devices;
+      for (let i = 0; i < devices.length; i++) {
+        const share = shareOn(devices[i]!, demand);
         if (share !== undefined) out.push({ node: name, whole: false, devices: [share] });
       }
       return out;
     }
   }
+}
+
+/** Whether a device of the same state is among `seen`. */
+function seenState(seen: readonly DeviceState[], device: DeviceState): boolean {
+  for (let i = 0; i < seen.length; i++) if (sameState(seen[i]!, device)) return true;
+  return false;
 }
 
 /**
@@ -120,8 +127,12 @@ export function distinctStateCandidates(node: NodeGpuState, demand: PodDemand): 
   if (node.inventory.unschedulable || !modelAllowed(node, demand)) return [];
   const out: Assignment[] = [];
   const seen: DeviceState[] = [];
-  for (const device of node.devices) {
-    if (seen.some((other) => sameState(other, device))) continue;
+  const devices = node.devices;
+  // Indexed loops: this runs once per node class and shape, in code V8 has rarely optimised, where
+  // for-of and some() allocated per device.
+  for (let i = 0; i < devices.length; i++) {
+    const device = devices[i]!;
+    if (seenState(seen, device)) continue;
     seen.push(device);
     const share = shareOn(device, demand);
     if (share !== undefined) out.push({ node: node.inventory.name, whole: false, devices: [share] });

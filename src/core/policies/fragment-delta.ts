@@ -30,7 +30,8 @@ export function fragmentBasis(node: NodeGpuState, table: PodTypeTable): Fragment
   const usableDevices = new Int32Array(types.length);
   const modelAllowed = new Uint8Array(types.length);
   let total = 0;
-  for (const device of node.devices) total += deviceFree(device.mode, device.usedMilli);
+  const devices = node.devices;
+  for (let i = 0; i < devices.length; i++) total += deviceFree(devices[i]!.mode, devices[i]!.usedMilli);
   const host = node.host;
   const cpuFree = host ? host.cpuMilli - host.cpuMilliUsed : Infinity;
   const memFree = host ? host.memoryBytes - host.memoryBytesUsed : Infinity;
@@ -40,8 +41,8 @@ export function fragmentBasis(node: NodeGpuState, table: PodTypeTable): Fragment
     const { type, count } = types[t]!;
     let u = 0;
     let d = 0;
-    for (const device of node.devices) {
-      const free = deviceFree(device.mode, device.usedMilli);
+    for (let i = 0; i < devices.length; i++) {
+      const free = deviceFree(devices[i]!.mode, devices[i]!.usedMilli);
       if (free >= type.gpuMilli) {
         u += free;
         d += 1;
@@ -74,7 +75,11 @@ export function fragmentAfter(
   const { node, assignment, demand } = candidate;
   const changes: Change[] = [];
   let total = 0;
-  for (const device of node.devices) {
+  // Indexed loops here and below: this runs per candidate, often in code V8 has not optimised (the
+  // first pod of a shape), where a for-of allocates an iterator result per element.
+  const devices = node.devices;
+  for (let i = 0; i < devices.length; i++) {
+    const device = devices[i]!;
     const before = deviceFree(device.mode, device.usedMilli);
     const share = shareFor(assignment.devices, device.index);
     const after = share === undefined ? before : before - share.milli;
@@ -91,7 +96,8 @@ export function fragmentAfter(
     let usable = basis.usable[t]!;
     let usableDevices = basis.usableDevices[t]!;
     const perDevice = type.gpuMilli;
-    for (const { before, after } of changes) {
+    for (let c = 0; c < changes.length; c++) {
+      const { before, after } = changes[c]!;
       if (before >= perDevice) {
         usable -= before;
         usableDevices -= 1;

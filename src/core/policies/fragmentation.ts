@@ -16,7 +16,9 @@ export function typeFragment(view: FreeView, type: PodType): number {
   let usable = 0;
   let usableDevices = 0;
   const perDevice = type.gpuMilli;
-  for (const free of view.freeMilli) {
+  const freeMilli = view.freeMilli;
+  for (let i = 0; i < freeMilli.length; i++) {
+    const free = freeMilli[i]!;
     total += free;
     if (free >= perDevice) {
       usable += free;
@@ -50,6 +52,7 @@ export function countedFragment(
 /** sum over the table of count(m) * F(n, m). */
 export function expectedFragment(view: FreeView, table: PodTypeTable): number {
   let sum = 0;
-  for (const { type, count } of table.types) sum += count * typeFragment(view, type);
+  const types = table.types;
+  for (let t = 0; t < types.length; t++) sum += types[t]!.count * typeFragment(view, types[t]!.type);
   return sum;
 }

@@ -156,6 +156,7 @@ function unservedGpuMilli(freeGpuMilli: number, freeCpuMilli: number, cpuPerGpuM
 /** GPU milli the placement takes on its devices. */
 export function takenGpuMilli(candidate: Candidate): number {
   let gpu = 0;
-  for (const share of candidate.assignment.devices) gpu += share.milli;
+  const shares = candidate.assignment.devices;
+  for (let i = 0; i < shares.length; i++) gpu += shares[i]!.milli;
   return gpu;
 }

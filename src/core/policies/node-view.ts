@@ -39,7 +39,7 @@ export function freeView(node: NodeGpuState): FreeView {
 
 /** The first share naming the device (a plain loop: called per device). */
 export function shareFor(shares: readonly DeviceShare[], index: number): DeviceShare | undefined {
-  for (const share of shares) if (share.index === index) return share;
+  for (let i = 0; i < shares.length; i++) if (shares[i]!.index === index) return shares[i];
   return undefined;
 }
 
@@ -47,7 +47,10 @@ export function shareFor(shares: readonly DeviceShare[], index: number): DeviceS
 export function freeMilliAfter(candidate: Candidate): number {
   const shares = candidate.assignment.devices;
   let sum = 0;
-  for (const d of candidate.node.devices) {
+  const devices = candidate.node.devices;
+  // Indexed: per candidate, often in code V8 has not optimised, where for-of allocates per element.
+  for (let i = 0; i < devices.length; i++) {
+    const d = devices[i]!;
     sum += deviceFree(d.mode, d.usedMilli);
     const share = shareFor(shares, d.index);
     if (share !== undefined) sum -= share.milli;
@@ -66,6 +69,7 @@ export function nodeCapacity(node: NodeGpuState): NodeCapacity {
 
 export function totalFreeMilli(view: FreeView): number {
   let sum = 0;
-  for (const f of view.freeMilli) sum += f;
+  const free = view.freeMilli;
+  for (let i = 0; i < free.length; i++) sum += free[i]!;
   return sum;
 }
