@@ -4,7 +4,7 @@ import type { PodShape } from '../core/kube-shapes.js';
 /** Outcome of filtering one pod over candidate nodes. */
 export interface FilterOutcome {
   /** Nodes where the pod fits, in input order. */
-  readonly feasible: string[];
+  readonly feasible: readonly string[];
   /** node → reason; preemption may help on these nodes. */
   readonly failed: Record<string, string>;
   /** node → reason; preemption cannot help (no GPUs, wrong model, outside the gang's domain). */

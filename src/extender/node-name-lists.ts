@@ -134,7 +134,9 @@ export class NodeNameLists {
     let entry = this.#announced.get(names);
     if (entry === undefined) {
       const tail = Buffer.from(`${KEY}${namesJson ?? JSON.stringify(names)}}`);
-      entry = tail.length > this.#maxBytes ? null : { tail, names: Object.freeze(names.slice()) };
+      // A frozen list is kept as it is: the verbs know it (the slots of a filter's feasible nodes).
+      const kept = Object.isFrozen(names) ? names : Object.freeze(names.slice());
+      entry = tail.length > this.#maxBytes ? null : { tail, names: kept };
       this.#announced.set(names, entry);
     }
     this.#expected = entry ?? undefined;

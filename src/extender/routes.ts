@@ -42,7 +42,7 @@ function podName(args: Pick<ExtenderArgs, 'Pod'>): string {
 /** A filter reply in node-objects form: the request's own objects of the feasible nodes. */
 function nodesReply(
   args: ExtenderArgs,
-  feasible: string[],
+  feasible: readonly string[],
 ): Pick<ExtenderFilterResult, 'Nodes' | 'NodeNames'> {
   const keep = new Set(feasible);
   const items = (args.Nodes?.items ?? []).filter((n) => keep.has(n.metadata?.name ?? ''));

@@ -280,13 +280,40 @@ export class PlacementCache {
     return table;
   }
 
-  /** Static mismatches that no eviction can cure come first, then live capacity. */
+  /**
+   * Each name's slot in `names` (-1: not a node the cluster view holds), kept per list: passed to
+   * fit and best by the verbs' loops over a whole list, so a node's answer is reached by array
+   * reads alone.
+   */
+  slotsOf(names: readonly string[]): Int32Array {
+    return this.#slots.slotsOf(names);
+  }
+
+  /** Keeps the slots of `names` without the positions in `skipped` (see NodeSlots.keepSublistSlots). */
+  keepSublistSlots(sublist: readonly string[], names: readonly string[], skipped: readonly number[]): void {
+    this.#slots.keepSublistSlots(sublist, names, skipped);
+  }
+
+  /**
+   * Static mismatches that no eviction can cure come first, then live capacity. `slot`: the node's
+   * slot from slotsOf, when the caller has it.
+   */
   fit(
     nodeName: string,
     demand: PodDemand,
     shape = demandShapeKey(demand),
     table = this.fitsFor(shape),
+    slot?: number,
   ): NodeFit {
+    if (slot !== undefined && !this.#scoredNodeByNode && table instanceof FitTable) {
+      if (slot < 0) return UNKNOWN_NODE;
+      // A class's answer first, then one decided for the node alone (kept under its name).
+      let known = table.bySlot[slot];
+      if (known === undefined && table.size > 0) known = table.get(nodeName);
+      if (known !== undefined) return known;
+      if (classesDecide(demand)) return this.#fitFromClass(slot, nodeName, demand, table);
+      return this.#fitAlone(nodeName, demand, table);
+    }
     // A policy scored node by node needs each node's candidates: listed now, with the fit, and
     // no class is looked up (both measured slower on the first pod of a shape).
     const kept = table.get(nodeName);
@@ -345,7 +372,10 @@ export class PlacementCache {
     return table;
   }
 
-  /** The best candidate on the node by policy (ties keep the lowest device indices), or undefined. */
+  /**
+   * The best candidate on the node by policy (ties keep the lowest device indices), or undefined.
+   * `slot`: the node's slot from slotsOf, when the caller has it.
+   */
   best(
     policy: PlacementPolicy,
     nodeName: string,
@@ -353,7 +383,23 @@ export class PlacementCache {
     shape = demandShapeKey(demand),
     scores = this.scoresFor(policy, shape),
     fits = this.fitsFor(shape),
+    slot?: number,
   ): ScoredAssignment | undefined {
+    if (
+      slot !== undefined &&
+      scores instanceof ScoresByNode &&
+      fits instanceof FitTable &&
+      this.#sharedByClass(scores, policy, demand)
+    ) {
+      if (slot < 0) return undefined;
+      // null: the node has no fit (kept as such).
+      let known = scores.bySlot[slot];
+      if (known === undefined && scores.size > 0) known = scores.get(nodeName);
+      if (known !== undefined) return known ?? undefined;
+      const shared = this.#classBest(policy, slot, nodeName, demand, scores, fits);
+      if (shared !== SCORE_ALONE) return shared;
+      return this.#bestAlone(policy, nodeName, demand, shape, scores, fits);
+    }
     const kept = scores.get(nodeName);
     if (kept !== undefined) return kept ?? undefined;
     if (

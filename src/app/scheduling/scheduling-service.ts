@@ -180,8 +180,9 @@ export class SchedulingService implements SchedulingVerbs {
     const rejected = new Map<string, number>();
     const positions: number[] = [];
     const causes: string[] = [];
+    const slots = this.placement.slotsOf(nodeNames);
     for (let i = 0; i < nodeNames.length; i++) {
-      const fit = this.placement.fit(nodeNames[i]!, demand, shape, fits);
+      const fit = this.placement.fit(nodeNames[i]!, demand, shape, fits, slots[i]);
       if (fit.kind === 'fits') feasible.push(nodeNames[i]!);
       else {
         rejected.set(fit.cause, (rejected.get(fit.cause) ?? 0) + 1);
@@ -190,7 +191,10 @@ export class SchedulingService implements SchedulingVerbs {
       }
     }
     if (feasible.length > 0) {
-      const outcome = { feasible, failed: {}, unresolvable: {}, rejected };
+      // Frozen, so the extender keeps this very array as the list prioritize is expected to send,
+      // whose slots are known from here.
+      const outcome = { feasible: Object.freeze(feasible), failed: {}, unresolvable: {}, rejected };
+      this.placement.keepSublistSlots(feasible, nodeNames, positions);
       this.rejectedNodes.set(outcome, { positions, causes });
       return outcome;
     }
@@ -235,12 +239,9 @@ export class SchedulingService implements SchedulingVerbs {
     if (!moved) return previous;
     const patched = withVerdicts(rejectedAt, verdicts);
     if (patched.positions.length >= nodeNames.length) return undefined;
-    const outcome = {
-      feasible: feasibleNames(nodeNames, patched),
-      failed: {},
-      unresolvable: {},
-      rejected: countCauses(patched),
-    };
+    const feasible = Object.freeze(feasibleNames(nodeNames, patched));
+    this.placement.keepSublistSlots(feasible, nodeNames, patched.positions);
+    const outcome = { feasible, failed: {}, unresolvable: {}, rejected: countCauses(patched) };
     this.rejectedNodes.set(outcome, patched);
     return outcome;
   }
@@ -262,13 +263,18 @@ export class SchedulingService implements SchedulingVerbs {
     const shape = demandShapeKey(demand);
     const table = this.placement.scoresFor(policy, shape);
     const fits = this.placement.fitsFor(shape);
-    const rawScore = (name: string): number =>
-      this.placement.best(policy, name, demand, shape, table, fits)?.score ?? Number.NaN;
+    const rawScore = (name: string, slot?: number): number =>
+      this.placement.best(policy, name, demand, shape, table, fits, slot)?.score ?? Number.NaN;
     return this.prioritizeMemo.get(
       `${policy.name}:${shape}`,
       table,
       nodeNames,
-      () => this.scaled(nodeNames.map(rawScore), nodeNames),
+      () => {
+        const slots = this.placement.slotsOf(nodeNames);
+        const raw = new Array<number>(nodeNames.length);
+        for (let i = 0; i < nodeNames.length; i++) raw[i] = rawScore(nodeNames[i]!, slots[i]);
+        return this.scaled(raw, nodeNames);
+      },
       // After a few nodes changed, only theirs are scored again; the scale is taken over all anew.
       (previous, changed, positionOf) => {
         const raw = this.rawScores.get(previous)?.slice();

@@ -78,4 +78,83 @@ describe('PlacementCache after binds and releases', () => {
       { numRuns: 150 },
     );
   });
+
+  it("answers through a list's slots as by name, while nodes join, leave and change", () => {
+    // The list names every node that will ever exist plus one that never does; nodes start absent
+    // or present at random, then join, leave, bind and release. The verbs' loop (slotsOf once per
+    // list, then fit and best by slot) must give what a computation from scratch gives.
+    const change = fc.oneof(
+      fc.record({ kind: fc.constant('toggle' as const), node: fc.nat() }),
+      fc.record({ kind: fc.constant('bind' as const), demand, node: fc.nat(), pick: fc.nat() }),
+      fc.record({ kind: fc.constant('release' as const), pick: fc.nat() }),
+    );
+    fc.assert(
+      fc.property(
+        fc
+          .integer({ min: 1, max: 6 })
+          .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => inventory(`n${i}`)))),
+        fc.array(fc.boolean(), { minLength: 6, maxLength: 6 }),
+        fc.array(demand, { minLength: 1, maxLength: 2 }),
+        fc.array(change, { maxLength: 20 }),
+        (inventories, present, asked, changes) => {
+          const { state } = ClusterState.restore(
+            {},
+            inventories.filter((_, i) => present[i]),
+            [],
+          );
+          const cache = new PlacementCache(state);
+          const policy = createPhalanxPolicy();
+          const list = Object.freeze([...inventories.map((i) => i.name), 'never-a-node']);
+          const check = (): void => {
+            for (const d of asked) {
+              policy.observe?.(d);
+              const shape = demandShapeKey(d);
+              const fits = cache.fitsFor(shape);
+              const scores = cache.scoresFor(policy, shape);
+              const slots = cache.slotsOf(list);
+              for (const [i, name] of list.entries()) {
+                const node = state.nodeState(name);
+                const fit = cache.fit(name, d, shape, fits, slots[i]);
+                if (node === undefined) {
+                  expect(fit.kind).toBe('unresolvable');
+                  expect(cache.best(policy, name, d, shape, scores, fits, slots[i])).toBeUndefined();
+                  continue;
+                }
+                const candidates = candidateAssignments(node, d);
+                expect(fit.kind === 'fits').toBe(candidates.length > 0);
+                const best = cache.best(policy, name, d, shape, scores, fits, slots[i]);
+                expect(best && { assignment: best.assignment, score: best.score }).toEqual(
+                  bestCandidate(policy, node, candidates, d),
+                );
+              }
+            }
+          };
+          check();
+          const bound: string[] = [];
+          let uid = 0;
+          for (const c of changes) {
+            if (c.kind === 'toggle') {
+              const inv = inventories[c.node % inventories.length]!;
+              if (state.nodeState(inv.name) === undefined) state.applyNode(inv);
+              // Its pods go with it; releasing one later finds nothing, which is fine here.
+              else state.deleteNode(inv.name);
+            } else if (c.kind === 'bind') {
+              const names = inventories.map((i) => i.name).filter((n) => state.nodeState(n) !== undefined);
+              if (names.length === 0) continue;
+              const node = state.nodeState(names[c.node % names.length]!)!;
+              const assignment = candidateAssignments(node, c.demand)[0];
+              if (assignment === undefined) continue;
+              const id = `pod-${uid++}`;
+              if (state.commit(id, assignment).ok) bound.push(id);
+            } else if (bound.length > 0) {
+              const [id] = bound.splice(c.pick % bound.length, 1);
+              state.release(id!);
+            }
+            check();
+          }
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
 });
