@@ -28,7 +28,10 @@ export class NodeSlots {
   /** Names asked for while the cluster view did not hold them (a list's slots hold -1 for them). */
   readonly #unknown = new Set<string>();
   /** Per node list (lists are kept and reused by the extender), its names' slots. */
-  readonly #listSlots = new WeakMap<readonly string[], { readonly membership: number; readonly slots: Int32Array }>();
+  readonly #listSlots = new WeakMap<
+    readonly string[],
+    { readonly membership: number; readonly slots: Int32Array }
+  >();
 
   constructor(state: ClusterState, classes: NodeClasses) {
     this.#state = state;
