@@ -80,6 +80,11 @@ const program = new Command()
   )
   .option('--tls', 'HTTPS with a client certificate, as kube-scheduler reaches `phalanx serve`')
   .option('--cpu-prof', 'profile the extender process (node --cpu-prof) into benchmarks/results/')
+  .option(
+    '--new-shapes <n>',
+    'pods of a fraction no earlier pod asked for (0.12, 0.14 …), scheduled after the measured pods (firstOfShapeMs), 1-39',
+    '8',
+  )
   .option('--json', 'print one JSON object on stdout')
   .parse();
 const opts = program.opts<{
@@ -94,10 +99,13 @@ const opts = program.opts<{
   tls?: boolean;
   cpuProf?: boolean;
   json?: boolean;
+  newShapes: string;
 }>();
 
-/** New shapes scheduled after the measured pods (firstOfShapeMs). */
-const FIRST_OF_SHAPE_PODS = 8;
+/** New shapes scheduled after the measured pods (firstOfShapeMs): fractions 0.12 … 0.90. */
+const FIRST_OF_SHAPE_PODS = Number(opts.newShapes);
+if (!Number.isInteger(FIRST_OF_SHAPE_PODS) || FIRST_OF_SHAPE_PODS < 1 || FIRST_OF_SHAPE_PODS > 39)
+  throw new Error(`--new-shapes: an integer from 1 to 39, got ${opts.newShapes}`);
 
 const quantile = (sorted: number[], q: number): number =>
   sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0);
