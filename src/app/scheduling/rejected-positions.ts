@@ -23,19 +23,31 @@ export function causeAt(rejected: RejectedPositions, at: number): string | undef
   return undefined;
 }
 
-/** `rejected` with new verdicts at some positions (undefined: the node fits now). */
+/**
+ * `rejected` with new verdicts at some positions (undefined: the node fits now). A merge of the
+ * ascending positions with the few verdicts, sorted: runs after binds, over every rejected node.
+ */
 export function withVerdicts(
   rejected: RejectedPositions,
   verdicts: ReadonlyMap<number, string | undefined>,
 ): RejectedPositions {
-  const entries: [number, string][] = [];
+  const changed = [...verdicts.keys()].sort((a, b) => a - b);
+  const positions: number[] = [];
+  const causes: string[] = [];
+  const add = (at: number, cause: string | undefined): void => {
+    if (cause === undefined) return;
+    positions.push(at);
+    causes.push(cause);
+  };
+  let c = 0;
   for (let i = 0; i < rejected.positions.length; i++) {
     const at = rejected.positions[i]!;
-    if (!verdicts.has(at)) entries.push([at, rejected.causes[i]!]);
+    while (c < changed.length && changed[c]! < at) add(changed[c]!, verdicts.get(changed[c++]!));
+    if (c < changed.length && changed[c] === at) add(at, verdicts.get(changed[c++]!));
+    else add(at, rejected.causes[i]);
   }
-  for (const [at, cause] of verdicts) if (cause !== undefined) entries.push([at, cause]);
-  entries.sort((a, b) => a[0] - b[0]);
-  return { positions: entries.map(([at]) => at), causes: entries.map(([, cause]) => cause) };
+  while (c < changed.length) add(changed[c]!, verdicts.get(changed[c++]!));
+  return { positions, causes };
 }
 
 /** The names at every position `rejected` does not hold, in list order. */

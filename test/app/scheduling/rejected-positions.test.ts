@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   causeAt,
@@ -40,6 +41,33 @@ describe('rejected positions of a filter outcome', () => {
     expect(feasibleNames(names, rejected)).toEqual(['a', 'c', 'e']);
     expect(feasibleNames(names, { positions: [0, 1, 2, 3, 4], causes: ['x', 'x', 'x', 'x', 'x'] })).toEqual(
       [],
+    );
+  });
+
+  it('takes any verdicts as a map of position to cause would', () => {
+    const cause = fc.constantFrom('full', 'model', 'taint');
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.integer({ min: 0, max: 40 }).map(String), cause),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.option(cause, { nil: undefined }))),
+        (before, changes) => {
+          const start = Object.entries(before)
+            .map(([at, c]) => [Number(at), c] as const)
+            .sort((a, b) => a[0] - b[0]);
+          const rejectedBefore = { positions: start.map(([at]) => at), causes: start.map(([, c]) => c) };
+          const verdicts = new Map(changes);
+          const model = new Map<number, string>(start);
+          for (const [at, c] of verdicts) {
+            if (c === undefined) model.delete(at);
+            else model.set(at, c);
+          }
+          const expected = [...model].sort((a, b) => a[0] - b[0]);
+          expect(withVerdicts(rejectedBefore, verdicts)).toEqual({
+            positions: expected.map(([at]) => at),
+            causes: expected.map(([, c]) => c),
+          });
+        },
+      ),
     );
   });
 });
