@@ -12,6 +12,7 @@ import { REJECT_CAUSES } from '../app/placement/placement.js';
 import type { FilterOutcome, HostScore, SchedulingVerbs } from '../app/verbs.js';
 import type { ExtenderMetrics } from '../metrics/registry.js';
 import { NodeNameLists } from './node-name-lists.js';
+import { priorityReply } from './priority-reply.js';
 import { parseBindingArgs, parseExtenderArgs, parsePreemptionArgs, WireError } from './parse-args.js';
 import { BodyReader, hasBody } from './read-body.js';
 import type {
@@ -20,7 +21,6 @@ import type {
   ExtenderFilterResult,
   ExtenderPreemptionArgs,
   ExtenderPreemptionResult,
-  HostPriority,
 } from './wire.js';
 
 export interface ExtenderRouteDeps {
@@ -112,17 +112,6 @@ function send(res: ServerResponse, reply: Reply): void {
   res.end(reply.body);
 }
 
-/**
- * Replies serialized once per verb result. The verbs hand back the same result object while the node
- * list and the ledger are unchanged (NodeListMemo), so at 5000 nodes the ~60 KB filter reply and the
- * prioritize reply are encoded once, not on every pod.
- */
-function cachedReply<K extends object>(cache: WeakMap<K, Buffer>, key: K, build: () => unknown): Buffer {
-  let body = cache.get(key);
-  if (body === undefined) cache.set(key, (body = Buffer.from(JSON.stringify(build()))));
-  return body;
-}
-
 /** JSON of a body; an empty body reads as `{}` (then fails on the first required field). */
 function parseJson(body: Buffer, lists?: NodeNameLists): unknown {
   if (body.length === 0) return {};
@@ -203,17 +192,10 @@ export function createExtenderHandler(deps: ExtenderRouteDeps): ExtenderHandler 
     if (logger.isLevelEnabled('debug')) {
       logger.debug({ verb: 'prioritize', pod: podName(args), nodes: scores.length }, 'prioritize');
     }
-    const reply = cachedReply(prioritizeReplies, scores, () => {
-      // A host missing from the reply gets 0 from the extender (prioritizeNodes adds only listed
-      // hosts), so zero scores are left out: a smaller reply for us to write and the scheduler to read.
-      const hosts: HostPriority[] = [];
-      // Indexed: a for-of allocated an iterator result per node where V8 had not optimised it.
-      for (let i = 0; i < scores.length; i++) {
-        const { host, score } = scores[i]!;
-        if (score !== 0) hosts.push({ Host: host, Score: score });
-      }
-      return hosts;
-    });
+    // Encoded once per result: the verbs hand back the same result object while the node list and
+    // the ledger are unchanged (NodeListMemo), so a reply is written once, not on every pod.
+    let reply = prioritizeReplies.get(scores);
+    if (reply === undefined) prioritizeReplies.set(scores, (reply = priorityReply(scores)));
     end({ outcome: 'ok' });
     return { status: 200, body: reply };
   }
