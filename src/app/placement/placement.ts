@@ -232,12 +232,12 @@ const SCORE_ALONE = Symbol('score alone');
 
 /**
  * Fits and best scores, one table per demand shape (and per policy version + shape). For policies
- * scored by free view a node's answer is its class's, reached through the node's slot (a Map lookup
- * and a few array reads), and the first pod of a new shape evaluates each class once. An answer
- * read a second time is also kept under the node's name, so the verbs after a bind (every node
- * asked again) cost one Map lookup per node, as a new shape does not pay a Map insert per node
- * (the slot path alone measured 1.5-2× the name lookup per node, at 4896 nodes). A policy scored
- * node by node gets its results per node name. The ledger's change
+ * scored by free view a node's answer is its class's, reached through the node's slot, and the first
+ * pod of a new shape evaluates each class once. The verbs' loops over a whole list pass each node's
+ * slot from the list's kept slots (slotsOf): array reads alone. Asked by name (a changed node after
+ * a bind, a bind itself), the slot costs a Map lookup, so an answer read a second time that way is
+ * also kept under the node's name. A policy scored node by node gets its results per node name.
+ * The ledger's change
  * listener drops a node's entries the moment it changes. Only nodes the cluster view holds are
  * cached: a name it does not know is answered "unknown node" at once and kept nowhere, so the
  * tables hold at most MAX_KEYS × known nodes.
