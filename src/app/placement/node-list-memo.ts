@@ -1,6 +1,7 @@
 // A verb's last answer over a whole node list, reused while nothing changed: kube-scheduler sends the
 // same list for pod after pod.
 import { LRUCache } from 'lru-cache';
+import { listPositions } from './list-positions.js';
 import { MAX_KEYS } from './placement.js';
 
 /**
@@ -34,15 +35,6 @@ export type Refresh<T> = (
   changed: readonly string[],
   positionOf: (node: string) => number | undefined,
 ) => T | undefined;
-
-/** Each list's names by position, per list array (lists are kept and reused, so built once each). */
-const positionsByList = new WeakMap<readonly string[], ReadonlyMap<string, number>>();
-
-function positions(names: readonly string[]): ReadonlyMap<string, number> {
-  let map = positionsByList.get(names);
-  if (map === undefined) positionsByList.set(names, (map = new Map(names.map((name, i) => [name, i]))));
-  return map;
-}
 
 interface MemoEntry<T> {
   readonly table: object;
@@ -80,10 +72,9 @@ export class NodeListMemo<T> {
   #refreshed(entry: MemoEntry<T>, refresh: Refresh<T>): T | undefined {
     const changed = this.#cache.changedSince(entry.generation);
     if (changed === undefined) return undefined;
-    const at = positions(entry.names);
-    // A list naming a node twice is not patched: the map holds one position per name.
-    if (at.size !== entry.names.length) return undefined;
-    return refresh(entry.value, changed, (node) => at.get(node));
+    const at = listPositions(entry.names);
+    if (!at.unique) return undefined;
+    return refresh(entry.value, changed, (node) => at.of(node));
   }
 
   /**

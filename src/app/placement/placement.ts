@@ -214,10 +214,8 @@ class FitTable extends Map<string, NodeFit> {
 /** Scores of one policy + shape at one policy version, kept as fits are (null: no fit). */
 class ScoresByNode extends Map<string, ScoredAssignment | null> {
   readonly version: number;
-  /** Class id → the class's best choice (see class-best.ts). */
-  readonly byClass: (ClassBest | undefined)[] = [];
-  /** Node slot → the node's best from its class's, null when it has no fit (until the node changes). */
-  readonly bySlot: (ScoredAssignment | null | undefined)[] = [];
+  /** Class id → the class's best choice (see class-best.ts), null when the class has no fit. */
+  readonly byClass: (ClassBest | null | undefined)[] = [];
   /** Whether the policy is scored by free view (classes share its choices); set on first use. */
   sharedByClass: boolean | undefined;
 
@@ -226,9 +224,6 @@ class ScoresByNode extends Map<string, ScoredAssignment | null> {
     this.version = version;
   }
 }
-
-/** best() found the class's choice not shareable: the node is scored alone. */
-const SCORE_ALONE = Symbol('score alone');
 
 /**
  * Fits and best scores, one table per demand shape (and per policy version + shape). For policies
@@ -373,9 +368,33 @@ export class PlacementCache {
   }
 
   /**
-   * The best candidate on the node by policy (ties keep the lowest device indices), or undefined.
-   * `slot`: the node's slot from slotsOf, when the caller has it.
+   * The node's raw score by policy (NaN: no fit), as best() would give it. `slot`: the node's slot
+   * from slotsOf. For a policy scored by free view the class's score is read with no object made
+   * for the node: prioritize over a whole list reads scores alone, and only bind needs devices.
    */
+  score(
+    policy: PlacementPolicy,
+    nodeName: string,
+    demand: PodDemand,
+    shape: string,
+    scores: Map<string, ScoredAssignment | null>,
+    fits: Map<string, NodeFit>,
+    slot: number,
+  ): number {
+    if (
+      scores instanceof ScoresByNode &&
+      fits instanceof FitTable &&
+      this.#sharedByClass(scores, policy, demand)
+    ) {
+      if (slot < 0) return Number.NaN;
+      const shared = this.#bestOfClass(policy, slot, nodeName, demand, scores, fits);
+      if (shared === null) return Number.NaN;
+      if (isShareable(shared)) return shared.score;
+    }
+    return this.best(policy, nodeName, demand, shape, scores, fits)?.score ?? Number.NaN;
+  }
+
+  /** The best candidate on the node by policy (ties keep the lowest device indices), or undefined. */
   best(
     policy: PlacementPolicy,
     nodeName: string,
@@ -383,23 +402,7 @@ export class PlacementCache {
     shape = demandShapeKey(demand),
     scores = this.scoresFor(policy, shape),
     fits = this.fitsFor(shape),
-    slot?: number,
   ): ScoredAssignment | undefined {
-    if (
-      slot !== undefined &&
-      scores instanceof ScoresByNode &&
-      fits instanceof FitTable &&
-      this.#sharedByClass(scores, policy, demand)
-    ) {
-      if (slot < 0) return undefined;
-      // null: the node has no fit (kept as such).
-      let known = scores.bySlot[slot];
-      if (known === undefined && scores.size > 0) known = scores.get(nodeName);
-      if (known !== undefined) return known ?? undefined;
-      const shared = this.#classBest(policy, slot, nodeName, demand, scores, fits);
-      if (shared !== SCORE_ALONE) return shared;
-      return this.#bestAlone(policy, nodeName, demand, shape, scores, fits);
-    }
     const kept = scores.get(nodeName);
     if (kept !== undefined) return kept ?? undefined;
     if (
@@ -409,13 +412,15 @@ export class PlacementCache {
     ) {
       const slot = this.#slots.slotOf(nodeName);
       if (slot < 0) return undefined;
-      const known = scores.bySlot[slot];
-      if (known !== undefined) {
-        scores.set(nodeName, known);
-        return known ?? undefined;
+      const shared = this.#bestOfClass(policy, slot, nodeName, demand, scores, fits);
+      if (shared === null || isShareable(shared)) {
+        const mine =
+          shared === null
+            ? null
+            : new ClassBestOnNode(this.#slots.stateOf(slot, nodeName), demand, shared, this.#classes);
+        scores.set(nodeName, mine);
+        return mine ?? undefined;
       }
-      const shared = this.#classBest(policy, slot, nodeName, demand, scores, fits);
-      if (shared !== SCORE_ALONE) return shared;
     }
     return this.#bestAlone(policy, nodeName, demand, shape, scores, fits);
   }
@@ -454,49 +459,41 @@ export class PlacementCache {
     return best ?? undefined;
   }
 
-  /** The node's best from its class's (kept for the node), or SCORE_ALONE when not shareable. */
-  #classBest(
+  /** The best choice of the node's class (evaluated once per class), or null when the class has no fit. */
+  #bestOfClass(
     policy: PlacementPolicy,
     slot: number,
     nodeName: string,
     demand: PodDemand,
     scores: ScoresByNode,
     fits: FitTable,
-  ): ScoredAssignment | undefined | typeof SCORE_ALONE {
+  ): ClassBest | null {
     this.#scoredNodeByNode = false;
-    const fit = this.#fitOfClass(slot, nodeName, demand, fits);
-    if (!(fit instanceof FitsInClass)) {
-      scores.bySlot[slot] = null;
-      return undefined;
-    }
     const id = this.#slots.classOf(slot, nodeName);
-    let best = scores.byClass[id];
-    if (best === undefined)
-      scores.byClass[id] = best = evaluateClass(
-        policy,
-        fit.node,
-        fit.takeCandidates(demand),
-        demand,
-        this.#classes,
-      );
-    if (!isShareable(best)) return SCORE_ALONE;
-    const mine = new ClassBestOnNode(this.#slots.stateOf(slot, nodeName), demand, best, this.#classes);
-    scores.bySlot[slot] = mine;
-    return mine;
+    const known = scores.byClass[id];
+    if (known !== undefined) return known;
+    const fit = this.#fitOfClass(slot, nodeName, demand, fits);
+    const best =
+      fit instanceof FitsInClass
+        ? evaluateClass(policy, fit.node, fit.takeCandidates(demand), demand, this.#classes)
+        : null;
+    scores.byClass[id] = best;
+    return best;
   }
 
-  /** Nodes with an answer held, over every table (fits, scores): at most the tables × known nodes. */
+  /**
+   * Nodes with an answer held, over every table (fits, scores): at most the tables × known nodes.
+   * A score read from its class (score()) holds nothing for the node.
+   */
   size(): { readonly fits: number; readonly scores: number; readonly tables: number } {
-    const answered = (table: FitTable | ScoresByNode): number => {
-      let count = table.size;
-      for (const [name, slot] of this.#slots.entries())
-        if (table.bySlot[slot] !== undefined && !table.has(name)) count++;
-      return count;
-    };
     let fits = 0;
     let scores = 0;
-    for (const table of this.#fits.values()) fits += answered(table);
-    for (const table of this.#scores.values()) scores += answered(table);
+    for (const table of this.#fits.values()) {
+      fits += table.size;
+      for (const [name, slot] of this.#slots.entries())
+        if (table.bySlot[slot] !== undefined && !table.has(name)) fits++;
+    }
+    for (const table of this.#scores.values()) scores += table.size;
     return { fits, scores, tables: this.#fits.size + this.#scores.size };
   }
 
@@ -526,12 +523,11 @@ export class PlacementCache {
     this.#generation++;
     this.#changeLog[this.#generation % CHANGE_LOG] = node;
     const slot = this.#slots.changed(node);
-    const clear = (table: FitTable | ScoresByNode): void => {
+    for (const table of this.#fits.values()) {
       table.delete(node);
       if (slot >= 0 && slot < table.bySlot.length) table.bySlot[slot] = undefined;
-    };
-    for (const table of this.#fits.values()) clear(table);
-    for (const table of this.#scores.values()) clear(table);
+    }
+    for (const table of this.#scores.values()) table.delete(node);
   }
 
   /** Class ids are handed out afresh: answers filed under the old ones mean nothing any more. */

@@ -16,6 +16,7 @@ import {
 } from '../../core/pod-demand.js';
 import type { Assignment, Clock, PodDemand } from '../../core/types.js';
 import { PlacementCache, RejectCause, demandShapeKey, type NodeFit } from '../placement/placement.js';
+import { noteSublist } from '../placement/list-positions.js';
 import { NodeListMemo } from '../placement/node-list-memo.js';
 import type { BindingWriter } from '../binding/binding-writer.js';
 import { ALL_FEASIBLE, bestTier, type FilterAnswer } from './best-tier.js';
@@ -194,7 +195,7 @@ export class SchedulingService implements SchedulingVerbs {
       // Frozen, so the extender keeps this very array as the list prioritize is expected to send,
       // whose slots are known from here.
       const outcome = { feasible: Object.freeze(feasible), failed: {}, unresolvable: {}, rejected };
-      this.placement.keepSublistSlots(feasible, nodeNames, positions);
+      this.keepSublist(feasible, nodeNames, positions);
       this.rejectedNodes.set(outcome, { positions, causes });
       return outcome;
     }
@@ -240,10 +241,23 @@ export class SchedulingService implements SchedulingVerbs {
     const patched = withVerdicts(rejectedAt, verdicts);
     if (patched.positions.length >= nodeNames.length) return undefined;
     const feasible = Object.freeze(feasibleNames(nodeNames, patched));
-    this.placement.keepSublistSlots(feasible, nodeNames, patched.positions);
+    this.keepSublist(feasible, nodeNames, patched.positions);
     const outcome = { feasible, failed: {}, unresolvable: {}, rejected: countCauses(patched) };
     this.rejectedNodes.set(outcome, patched);
     return outcome;
+  }
+
+  /**
+   * `feasible` is `nodeNames` without the positions in `skipped`: its slots and positions are read
+   * from those of `nodeNames` when prioritize asks about it next.
+   */
+  private keepSublist(
+    feasible: readonly string[],
+    nodeNames: readonly string[],
+    skipped: readonly number[],
+  ): void {
+    this.placement.keepSublistSlots(feasible, nodeNames, skipped);
+    noteSublist(feasible, nodeNames, skipped);
   }
 
   prioritize(pod: PodShape, nodeNames: readonly string[]): HostScore[] {
@@ -263,8 +277,8 @@ export class SchedulingService implements SchedulingVerbs {
     const shape = demandShapeKey(demand);
     const table = this.placement.scoresFor(policy, shape);
     const fits = this.placement.fitsFor(shape);
-    const rawScore = (name: string, slot?: number): number =>
-      this.placement.best(policy, name, demand, shape, table, fits, slot)?.score ?? Number.NaN;
+    const rawScore = (name: string, slot: number): number =>
+      this.placement.score(policy, name, demand, shape, table, fits, slot);
     return this.prioritizeMemo.get(
       `${policy.name}:${shape}`,
       table,
@@ -272,7 +286,7 @@ export class SchedulingService implements SchedulingVerbs {
       () => {
         const slots = this.placement.slotsOf(nodeNames);
         const raw = new Array<number>(nodeNames.length);
-        for (let i = 0; i < nodeNames.length; i++) raw[i] = rawScore(nodeNames[i]!, slots[i]);
+        for (let i = 0; i < nodeNames.length; i++) raw[i] = rawScore(nodeNames[i]!, slots[i]!);
         return this.scaled(raw, nodeNames);
       },
       // After a few nodes changed, only theirs are scored again; the scale is taken over all anew.
@@ -281,7 +295,8 @@ export class SchedulingService implements SchedulingVerbs {
         if (raw === undefined) return undefined;
         for (const node of changed) {
           const at = positionOf(node);
-          if (at !== undefined) raw[at] = rawScore(node);
+          if (at !== undefined)
+            raw[at] = this.placement.best(policy, node, demand, shape, table, fits)?.score ?? Number.NaN;
         }
         return this.scaled(raw, nodeNames, previous);
       },

@@ -117,15 +117,19 @@ describe('PlacementCache after binds and releases', () => {
                 const fit = cache.fit(name, d, shape, fits, slots[i]);
                 if (node === undefined) {
                   expect(fit.kind).toBe('unresolvable');
-                  expect(cache.best(policy, name, d, shape, scores, fits, slots[i])).toBeUndefined();
+                  expect(cache.score(policy, name, d, shape, scores, fits, slots[i]!)).toBeNaN();
+                  expect(cache.best(policy, name, d, shape, scores, fits)).toBeUndefined();
                   continue;
                 }
                 const candidates = candidateAssignments(node, d);
                 expect(fit.kind === 'fits').toBe(candidates.length > 0);
-                const best = cache.best(policy, name, d, shape, scores, fits, slots[i]);
-                expect(best && { assignment: best.assignment, score: best.score }).toEqual(
-                  bestCandidate(policy, node, candidates, d),
+                const expected = bestCandidate(policy, node, candidates, d);
+                // By slot (as prioritize reads a list), then by name (as bind asks, with devices).
+                expect(cache.score(policy, name, d, shape, scores, fits, slots[i]!)).toBe(
+                  expected?.score ?? Number.NaN,
                 );
+                const best = cache.best(policy, name, d, shape, scores, fits);
+                expect(best && { assignment: best.assignment, score: best.score }).toEqual(expected);
               }
             }
           };
