@@ -201,14 +201,12 @@ export const MAX_KEYS = 256;
 const CHANGE_LOG = 64;
 
 /**
- * Fits of one demand shape: per class id, per node slot, and per node name (the Map: nodes decided
- * alone, and nodes read again since their fit came from their class).
+ * Fits of one demand shape: per class id, and per node name (the Map: nodes decided alone, and
+ * nodes asked for by name).
  */
 class FitTable extends Map<string, NodeFit> {
   /** Class id → a FitsInClass, a rejection the same on every node of the class, or NO_ROOM_IN_CLASS. */
   readonly byClass: (NodeFit | undefined)[] = [];
-  /** Node slot → the node's fit from its class (until the node changes). */
-  readonly bySlot: (NodeFit | undefined)[] = [];
 }
 
 /** Scores of one policy + shape at one policy version, kept as fits are (null: no fit). */
@@ -290,49 +288,55 @@ export class PlacementCache {
   }
 
   /**
-   * Static mismatches that no eviction can cure come first, then live capacity. `slot`: the node's
-   * slot from slotsOf, when the caller has it.
+   * Each node's rejection cause in `names` (undefined: it fits), as fit() decides it: one pass for
+   * filter over a whole list. When classes decide, a node's answer is its class's, read through its
+   * slot with nothing kept for the node (a rejection's reason, which names the node, is written
+   * only when fit() is asked by name).
    */
+  rejectionCauses(
+    names: readonly string[],
+    demand: PodDemand,
+    shape = demandShapeKey(demand),
+    table = this.fitsFor(shape),
+  ): (string | undefined)[] {
+    const causes = new Array<string | undefined>(names.length);
+    if (this.#scoredNodeByNode || !(table instanceof FitTable) || !classesDecide(demand)) {
+      for (let i = 0; i < names.length; i++) {
+        const fit = this.fit(names[i]!, demand, shape, table);
+        causes[i] = fit.kind === 'fits' ? undefined : fit.cause;
+      }
+      return causes;
+    }
+    const slots = this.slotsOf(names);
+    for (let i = 0; i < names.length; i++) {
+      const slot = slots[i]!;
+      const fit = slot < 0 ? UNKNOWN_NODE : this.#fitOfClass(slot, names[i]!, demand, table);
+      causes[i] = fit.kind === 'fits' ? undefined : fit.cause;
+    }
+    return causes;
+  }
+
+  /** Static mismatches that no eviction can cure come first, then live capacity. */
   fit(
     nodeName: string,
     demand: PodDemand,
     shape = demandShapeKey(demand),
     table = this.fitsFor(shape),
-    slot?: number,
   ): NodeFit {
-    if (slot !== undefined && !this.#scoredNodeByNode && table instanceof FitTable) {
-      if (slot < 0) return UNKNOWN_NODE;
-      // A class's answer first, then one decided for the node alone (kept under its name).
-      let known = table.bySlot[slot];
-      if (known === undefined && table.size > 0) known = table.get(nodeName);
-      if (known !== undefined) return known;
-      if (classesDecide(demand)) return this.#fitFromClass(slot, nodeName, demand, table);
-      return this.#fitAlone(nodeName, demand, table);
-    }
-    // A policy scored node by node needs each node's candidates: listed now, with the fit, and
-    // no class is looked up (both measured slower on the first pod of a shape).
     const kept = table.get(nodeName);
     if (kept !== undefined) return kept;
-    if (!this.#scoredNodeByNode && table instanceof FitTable) {
+    // A policy scored node by node needs each node's candidates: listed now, with the fit, and
+    // no class is looked up (both measured slower on the first pod of a shape).
+    if (!this.#scoredNodeByNode && table instanceof FitTable && classesDecide(demand)) {
       const slot = this.#slots.slotOf(nodeName);
       if (slot < 0) return UNKNOWN_NODE;
-      const known = table.bySlot[slot];
-      if (known !== undefined) {
-        table.set(nodeName, known);
-        return known;
-      }
-      if (classesDecide(demand)) return this.#fitFromClass(slot, nodeName, demand, table);
+      let fit = this.#fitOfClass(slot, nodeName, demand, table);
+      // A node-specific rejection: its reason (written when read) describes the node.
+      if (fit === NO_ROOM_IN_CLASS) fit = new NoRoom(this.#slots.stateOf(slot, nodeName), demand);
+      table.set(nodeName, fit);
+      return fit;
     }
     return this.#fitAlone(nodeName, demand, table);
-  }
-
-  /** The node's fit from its class's, kept for the node until it changes. */
-  #fitFromClass(slot: number, nodeName: string, demand: PodDemand, table: FitTable): NodeFit {
-    let fit = this.#fitOfClass(slot, nodeName, demand, table);
-    // A node-specific rejection: its reason (written when read) describes the node.
-    if (fit === NO_ROOM_IN_CLASS) fit = new NoRoom(this.#slots.stateOf(slot, nodeName), demand);
-    table.bySlot[slot] = fit;
-    return fit;
   }
 
   #fitAlone(nodeName: string, demand: PodDemand, table: Map<string, NodeFit>): NodeFit {
@@ -368,30 +372,45 @@ export class PlacementCache {
   }
 
   /**
-   * The node's raw score by policy (NaN: no fit), as best() would give it. `slot`: the node's slot
-   * from slotsOf. For a policy scored by free view the class's score is read with no object made
-   * for the node: prioritize over a whole list reads scores alone, and only bind needs devices.
+   * Raw scores of `names` by policy (NaN: no fit, or not a node), each what best() gives the node.
+   * For a policy scored by free view a node's score is its class's, read with no object made for
+   * the node: prioritize over a whole list reads scores alone, and only bind needs devices. One
+   * pass, with the table's checks made once.
    */
-  score(
+  scoreList(
     policy: PlacementPolicy,
-    nodeName: string,
+    names: readonly string[],
     demand: PodDemand,
     shape: string,
     scores: Map<string, ScoredAssignment | null>,
     fits: Map<string, NodeFit>,
-    slot: number,
-  ): number {
-    if (
+  ): number[] {
+    const raw = new Array<number>(names.length);
+    if (!(
       scores instanceof ScoresByNode &&
       fits instanceof FitTable &&
       this.#sharedByClass(scores, policy, demand)
-    ) {
-      if (slot < 0) return Number.NaN;
-      const shared = this.#bestOfClass(policy, slot, nodeName, demand, scores, fits);
-      if (shared === null) return Number.NaN;
-      if (isShareable(shared)) return shared.score;
+    )) {
+      for (let i = 0; i < names.length; i++)
+        raw[i] = this.best(policy, names[i]!, demand, shape, scores, fits)?.score ?? Number.NaN;
+      return raw;
     }
-    return this.best(policy, nodeName, demand, shape, scores, fits)?.score ?? Number.NaN;
+    this.#scoredNodeByNode = false;
+    const slots = this.slotsOf(names);
+    const byClass = scores.byClass;
+    for (let i = 0; i < names.length; i++) {
+      const slot = slots[i]!;
+      if (slot < 0) {
+        raw[i] = Number.NaN;
+        continue;
+      }
+      const id = this.#slots.classOf(slot, names[i]!);
+      const shared = byClass[id] ?? this.#evaluateClass(policy, slot, names[i]!, demand, scores, fits);
+      if (shared === null) raw[i] = Number.NaN;
+      else if (isShareable(shared)) raw[i] = shared.score;
+      else raw[i] = this.best(policy, names[i]!, demand, shape, scores, fits)?.score ?? Number.NaN;
+    }
+    return raw;
   }
 
   /** The best candidate on the node by policy (ties keep the lowest device indices), or undefined. */
@@ -412,7 +431,9 @@ export class PlacementCache {
     ) {
       const slot = this.#slots.slotOf(nodeName);
       if (slot < 0) return undefined;
-      const shared = this.#bestOfClass(policy, slot, nodeName, demand, scores, fits);
+      this.#scoredNodeByNode = false;
+      const id = this.#slots.classOf(slot, nodeName);
+      const shared = scores.byClass[id] ?? this.#evaluateClass(policy, slot, nodeName, demand, scores, fits);
       if (shared === null || isShareable(shared)) {
         const mine =
           shared === null
@@ -459,8 +480,8 @@ export class PlacementCache {
     return best ?? undefined;
   }
 
-  /** The best choice of the node's class (evaluated once per class), or null when the class has no fit. */
-  #bestOfClass(
+  /** Evaluates the best choice of the node's class and keeps it (null: the class has no fit). */
+  #evaluateClass(
     policy: PlacementPolicy,
     slot: number,
     nodeName: string,
@@ -468,31 +489,23 @@ export class PlacementCache {
     scores: ScoresByNode,
     fits: FitTable,
   ): ClassBest | null {
-    this.#scoredNodeByNode = false;
-    const id = this.#slots.classOf(slot, nodeName);
-    const known = scores.byClass[id];
-    if (known !== undefined) return known;
     const fit = this.#fitOfClass(slot, nodeName, demand, fits);
     const best =
       fit instanceof FitsInClass
         ? evaluateClass(policy, fit.node, fit.takeCandidates(demand), demand, this.#classes)
         : null;
-    scores.byClass[id] = best;
+    scores.byClass[this.#slots.classOf(slot, nodeName)] = best;
     return best;
   }
 
   /**
    * Nodes with an answer held, over every table (fits, scores): at most the tables × known nodes.
-   * A score read from its class (score()) holds nothing for the node.
+   * An answer read from its class over a list (rejectionCauses, scoreList) holds nothing for the node.
    */
   size(): { readonly fits: number; readonly scores: number; readonly tables: number } {
     let fits = 0;
     let scores = 0;
-    for (const table of this.#fits.values()) {
-      fits += table.size;
-      for (const [name, slot] of this.#slots.entries())
-        if (table.bySlot[slot] !== undefined && !table.has(name)) fits++;
-    }
+    for (const table of this.#fits.values()) fits += table.size;
     for (const table of this.#scores.values()) scores += table.size;
     return { fits, scores, tables: this.#fits.size + this.#scores.size };
   }
@@ -522,11 +535,8 @@ export class PlacementCache {
   #forget(node: string): void {
     this.#generation++;
     this.#changeLog[this.#generation % CHANGE_LOG] = node;
-    const slot = this.#slots.changed(node);
-    for (const table of this.#fits.values()) {
-      table.delete(node);
-      if (slot >= 0 && slot < table.bySlot.length) table.bySlot[slot] = undefined;
-    }
+    this.#slots.changed(node);
+    for (const table of this.#fits.values()) table.delete(node);
     for (const table of this.#scores.values()) table.delete(node);
   }
 

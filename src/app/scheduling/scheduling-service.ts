@@ -181,14 +181,14 @@ export class SchedulingService implements SchedulingVerbs {
     const rejected = new Map<string, number>();
     const positions: number[] = [];
     const causes: string[] = [];
-    const slots = this.placement.slotsOf(nodeNames);
+    const causeAtNode = this.placement.rejectionCauses(nodeNames, demand, shape, fits);
     for (let i = 0; i < nodeNames.length; i++) {
-      const fit = this.placement.fit(nodeNames[i]!, demand, shape, fits, slots[i]);
-      if (fit.kind === 'fits') feasible.push(nodeNames[i]!);
+      const cause = causeAtNode[i];
+      if (cause === undefined) feasible.push(nodeNames[i]!);
       else {
-        rejected.set(fit.cause, (rejected.get(fit.cause) ?? 0) + 1);
+        rejected.set(cause, (rejected.get(cause) ?? 0) + 1);
         positions.push(i);
-        causes.push(fit.cause);
+        causes.push(cause);
       }
     }
     if (feasible.length > 0) {
@@ -277,18 +277,11 @@ export class SchedulingService implements SchedulingVerbs {
     const shape = demandShapeKey(demand);
     const table = this.placement.scoresFor(policy, shape);
     const fits = this.placement.fitsFor(shape);
-    const rawScore = (name: string, slot: number): number =>
-      this.placement.score(policy, name, demand, shape, table, fits, slot);
     return this.prioritizeMemo.get(
       `${policy.name}:${shape}`,
       table,
       nodeNames,
-      () => {
-        const slots = this.placement.slotsOf(nodeNames);
-        const raw = new Array<number>(nodeNames.length);
-        for (let i = 0; i < nodeNames.length; i++) raw[i] = rawScore(nodeNames[i]!, slots[i]!);
-        return this.scaled(raw, nodeNames);
-      },
+      () => this.scaled(this.placement.scoreList(policy, nodeNames, demand, shape, table, fits), nodeNames),
       // After a few nodes changed, only theirs are scored again; the scale is taken over all anew.
       (previous, changed, positionOf) => {
         const raw = this.rawScores.get(previous)?.slice();

@@ -3,7 +3,12 @@
 // sequence of binds and releases, every answer must equal the one computed from scratch.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bestCandidate, demandShapeKey, PlacementCache } from '../../../src/app/placement/placement.js';
+import {
+  bestCandidate,
+  demandShapeKey,
+  PlacementCache,
+  RejectCause,
+} from '../../../src/app/placement/placement.js';
 import { NodeListMemo } from '../../../src/app/placement/node-list-memo.js';
 import { ClusterState } from '../../../src/core/cluster-state.js';
 import { candidateAssignments } from '../../../src/core/ledger/device-fit.js';
@@ -81,8 +86,9 @@ describe('PlacementCache after binds and releases', () => {
 
   it("answers through a list's slots as by name, while nodes join, leave and change", () => {
     // The list names every node that will ever exist plus one that never does; nodes start absent
-    // or present at random, then join, leave, bind and release. The verbs' loop (slotsOf once per
-    // list, then fit and best by slot) must give what a computation from scratch gives.
+    // or present at random, then join, leave, bind and release. The verbs' passes over the list
+    // (rejectionCauses, scoreList: slots, then class answers) must give what by name and a
+    // computation from scratch give.
     const change = fc.oneof(
       fc.record({ kind: fc.constant('toggle' as const), node: fc.nat() }),
       fc.record({ kind: fc.constant('bind' as const), demand, node: fc.nat(), pick: fc.nat() }),
@@ -111,23 +117,24 @@ describe('PlacementCache after binds and releases', () => {
               const shape = demandShapeKey(d);
               const fits = cache.fitsFor(shape);
               const scores = cache.scoresFor(policy, shape);
-              const slots = cache.slotsOf(list);
+              // By list (as filter and prioritize read one), then by name (as bind asks, with devices).
+              const causes = cache.rejectionCauses(list, d, shape, fits);
+              const listed = cache.scoreList(policy, list, d, shape, scores, fits);
               for (const [i, name] of list.entries()) {
                 const node = state.nodeState(name);
-                const fit = cache.fit(name, d, shape, fits, slots[i]);
+                const fit = cache.fit(name, d, shape, fits);
                 if (node === undefined) {
                   expect(fit.kind).toBe('unresolvable');
-                  expect(cache.score(policy, name, d, shape, scores, fits, slots[i]!)).toBeNaN();
+                  expect(causes[i]).toBe(RejectCause.unknownNode);
+                  expect(listed[i]).toBeNaN();
                   expect(cache.best(policy, name, d, shape, scores, fits)).toBeUndefined();
                   continue;
                 }
                 const candidates = candidateAssignments(node, d);
                 expect(fit.kind === 'fits').toBe(candidates.length > 0);
+                expect(causes[i]).toBe(fit.kind === 'fits' ? undefined : fit.cause);
                 const expected = bestCandidate(policy, node, candidates, d);
-                // By slot (as prioritize reads a list), then by name (as bind asks, with devices).
-                expect(cache.score(policy, name, d, shape, scores, fits, slots[i]!)).toBe(
-                  expected?.score ?? Number.NaN,
-                );
+                expect(listed[i]).toBe(expected?.score ?? Number.NaN);
                 const best = cache.best(policy, name, d, shape, scores, fits);
                 expect(best && { assignment: best.assignment, score: best.score }).toEqual(expected);
               }
