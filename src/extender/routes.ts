@@ -12,7 +12,7 @@ import { REJECT_CAUSES } from '../app/placement/placement.js';
 import type { FilterOutcome, HostScore, SchedulingVerbs } from '../app/verbs.js';
 import type { ExtenderMetrics } from '../metrics/registry.js';
 import { NodeNameLists } from './node-name-lists.js';
-import { priorityReply } from './priority-reply.js';
+import { PriorityReplies } from './priority-reply.js';
 import { parseBindingArgs, parseExtenderArgs, parsePreemptionArgs, WireError } from './parse-args.js';
 import { BodyReader, hasBody } from './read-body.js';
 import type {
@@ -144,6 +144,7 @@ export function createExtenderHandler(deps: ExtenderRouteDeps): ExtenderHandler 
   const { verbs, metrics, logger } = deps;
   const filterReplies = new WeakMap<FilterOutcome, Buffer>();
   const prioritizeReplies = new WeakMap<readonly HostScore[], Buffer>();
+  const priorityReplies = new PriorityReplies();
   const nameLists = new NodeNameLists();
   const bodies = new BodyReader(deps.bodyLimitBytes);
 
@@ -195,7 +196,7 @@ export function createExtenderHandler(deps: ExtenderRouteDeps): ExtenderHandler 
     // Encoded once per result: the verbs hand back the same result object while the node list and
     // the ledger are unchanged (NodeListMemo), so a reply is written once, not on every pod.
     let reply = prioritizeReplies.get(scores);
-    if (reply === undefined) prioritizeReplies.set(scores, (reply = priorityReply(scores)));
+    if (reply === undefined) prioritizeReplies.set(scores, (reply = priorityReplies.reply(scores)));
     end({ outcome: 'ok' });
     return { status: 200, body: reply };
   }
