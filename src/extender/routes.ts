@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Router } from 'express';
 import type { Logger } from 'pino';
 import type { NodeShape } from '../core/kube-shapes.js';
-import { REJECT_CAUSES } from '../app/placement/placement.js';
+import { REJECT_CAUSES } from '../app/placement/node-fit.js';
 import type { FilterOutcome, HostScore, SchedulingVerbs } from '../app/verbs.js';
 import type { ExtenderMetrics } from '../metrics/registry.js';
 import { NodeNameLists } from './node-name-lists.js';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BindRequest, SchedulingVerbs } from '../../src/app/verbs.js';
 import type { PodShape } from '../../src/core/kube-shapes.js';
 import { createExtenderRouter } from '../../src/extender/routes.js';
-import { REJECT_CAUSES, RejectCause } from '../../src/app/placement/placement.js';
+import { REJECT_CAUSES, RejectCause } from '../../src/app/placement/node-fit.js';
 import { createExtenderMetrics, createRegistry } from '../../src/metrics/registry.js';
 import { createServerApp } from '../../src/server/app.js';
 

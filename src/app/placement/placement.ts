@@ -13,162 +13,24 @@ import {
   type ScoredAssignment,
 } from './class-best.js';
 import { NodeClasses } from './node-classes.js';
+import {
+  classFit,
+  classesDecide,
+  FitsInClass,
+  NO_ROOM_IN_CLASS,
+  NoRoom,
+  nodeFit,
+  UNKNOWN_NODE,
+  type NodeFit,
+} from './node-fit.js';
 import { NodeSlots } from './node-slots.js';
 import type { ClusterState } from '../../core/cluster-state.js';
-import { candidateAssignments, distinctStateCandidates, explainNoFit } from '../../core/ledger/device-fit.js';
-import { formatMilli } from '../../core/quantity.js';
+import { candidateAssignments } from '../../core/ledger/device-fit.js';
 import type { Candidate, PlacementPolicy } from '../../core/policies/policy.js';
 import { isScoredByFreeView } from '../../core/policies/score-class-cache.js';
 import type { Assignment, NodeGpuState, PodDemand } from '../../core/types.js';
 
 export type { ScoredAssignment } from './class-best.js';
-
-/**
- * Causes of a rejection, for metrics: a fixed set (reasons name nodes, devices and gangs), so the
- * rejection counter has at most this many series whatever requests say.
- */
-export const RejectCause = {
-  noGpus: 'node has no GPUs',
-  model: 'GPU model not allowed',
-  tooFewGpus: 'node has too few GPUs',
-  noRoom: 'no free GPU capacity',
-  /** A node name the cluster view does not hold (yet): never cached, so invented names cost nothing. */
-  unknownNode: 'unknown node',
-  /** The pod's request is invalid (the reason names the field). */
-  invalidRequest: 'invalid request',
-  /** A gang member planned on another node than this one. */
-  gangPlannedElsewhere: 'gang member planned on another node',
-  /** A gang that waits (for members, capacity or a replan). */
-  gangWaiting: 'gang waiting',
-  /** A gang that cannot be placed on these nodes. */
-  gangUnplaceable: 'gang cannot be placed',
-} as const;
-
-/** Every value of RejectCause: the only `reason` labels of the filter rejection metric (besides "other"). */
-export const REJECT_CAUSES: ReadonlySet<string> = new Set(Object.values(RejectCause));
-
-/**
- * Some device set fits on every node of a class. `node`: the node the fit was decided on, on which
- * the class's best is scored.
- */
-class FitsInClass {
-  readonly kind = 'fits';
-  readonly node: NodeGpuState;
-  /** The node's candidates, listed to decide the fit: kept for the first scoring only. */
-  #candidates: readonly Assignment[] | undefined;
-
-  constructor(node: NodeGpuState, candidates: readonly Assignment[]) {
-    this.node = node;
-    this.#candidates = candidates;
-  }
-
-  /** The node's candidates; the first call hands over those listed for the fit (not kept after). */
-  takeCandidates(demand: PodDemand): readonly Assignment[] {
-    const listed = this.#candidates;
-    this.#candidates = undefined;
-    return listed ?? candidateAssignments(this.node, demand);
-  }
-}
-
-export type NodeFit =
-  | FitsInClass
-  /** Some device set fits this node (decided for it alone): its candidates and state. */
-  | { readonly kind: 'fits'; readonly candidates: readonly Assignment[]; readonly node: NodeGpuState }
-  /** Could fit if something were evicted. */
-  | { readonly kind: 'unschedulable'; readonly reason: string; readonly cause: string }
-  /** Cannot fit whatever is evicted. */
-  | { readonly kind: 'unresolvable'; readonly reason: string; readonly cause: string };
-
-function demandSize(demand: PodDemand): string {
-  switch (demand.gpu.kind) {
-    case 'whole':
-      return `${demand.gpu.count} GPU`;
-    case 'fraction':
-      return formatMilli(demand.gpu.milli);
-    case 'memory':
-      return `${Math.ceil(demand.gpu.memoryBytes / 2 ** 20)}Mi of GPU memory`;
-    case 'none':
-      return 'no GPU';
-  }
-}
-
-const NO_GPUS: NodeFit = { kind: 'unresolvable', reason: 'node has no GPUs', cause: RejectCause.noGpus };
-const UNKNOWN_NODE: NodeFit = {
-  kind: 'unresolvable',
-  reason: 'unknown node (not in the cluster view yet)',
-  cause: RejectCause.unknownNode,
-};
-
-/**
- * No free capacity on one node. The reason names the node and its devices, so it is written only
- * when read: kube-scheduler reads reasons only when no node fits at all.
- */
-class NoRoom {
-  readonly kind = 'unschedulable';
-  readonly cause = RejectCause.noRoom;
-  readonly #node: NodeGpuState;
-  readonly #demand: PodDemand;
-  #reason: string | undefined;
-
-  constructor(node: NodeGpuState, demand: PodDemand) {
-    this.#node = node;
-    this.#demand = demand;
-  }
-
-  get reason(): string {
-    return (this.#reason ??= explainNoFit(this.#node, this.#demand));
-  }
-}
-
-/** A class's answer is a fit, a node-independent rejection, or this (the reason is per node). */
-const NO_ROOM_IN_CLASS: NodeFit = { kind: 'unschedulable', reason: '', cause: RejectCause.noRoom };
-
-/** Whether the pod fits a node of this class; the same for every node of it (see node-classes.ts). */
-function classFit(node: NodeGpuState, demand: PodDemand): NodeFit {
-  const fit = staticMismatch(node, demand);
-  if (fit !== undefined) return fit;
-  // The class's evaluation scores one candidate per device state (class-best.ts): only those are listed.
-  const candidates = distinctStateCandidates(node, demand);
-  return candidates.length === 0 ? NO_ROOM_IN_CLASS : new FitsInClass(node, candidates);
-}
-
-/**
- * Whether classes decide the demand's fit. Every share takes at least 1 milli as parsed; a share of
- * 0 milli (possible only in a hand-built demand) would fit a shared device with every milli used but
- * not a device given whole, which node classes do not tell apart.
- */
-function classesDecide(demand: PodDemand): boolean {
-  return demand.gpu.kind !== 'fraction' || demand.gpu.milli >= 1;
-}
-
-/** The fit of one node alone, with its candidates. */
-function nodeFit(node: NodeGpuState, demand: PodDemand): NodeFit {
-  const fit = staticMismatch(node, demand);
-  if (fit !== undefined) return fit;
-  const candidates = candidateAssignments(node, demand);
-  return candidates.length === 0 ? NO_ROOM_IN_CLASS : { kind: 'fits', candidates, node };
-}
-
-/** A mismatch no eviction can cure: no GPUs, another model, too few GPUs; or undefined. */
-function staticMismatch(node: NodeGpuState, demand: PodDemand): NodeFit | undefined {
-  const inv = node.inventory;
-  if (node.devices.length === 0) return NO_GPUS;
-  if (demand.models && demand.models.length > 0 && !demand.models.includes(inv.model)) {
-    return {
-      kind: 'unresolvable',
-      reason: `GPU model ${inv.model || 'unknown'} not in ${demand.models.join('|')}`,
-      cause: RejectCause.model,
-    };
-  }
-  if (demand.gpu.kind === 'whole' && demand.gpu.count > node.devices.length) {
-    return {
-      kind: 'unresolvable',
-      reason: `node has ${node.devices.length} GPUs, pod needs ${demandSize(demand)}`,
-      cause: RejectCause.tooFewGpus,
-    };
-  }
-  return undefined;
-}
 
 /** The best of the given candidates on one node by policy; ties keep the first (lowest indices). */
 export function bestCandidate(
@@ -226,12 +88,11 @@ class ScoresByNode extends Map<string, ScoredAssignment | null> {
 /**
  * Fits and best scores, one table per demand shape (and per policy version + shape). For policies
  * scored by free view a node's answer is its class's, reached through the node's slot, and the first
- * pod of a new shape evaluates each class once. The verbs' loops over a whole list pass each node's
- * slot from the list's kept slots (slotsOf): array reads alone. Asked by name (a changed node after
- * a bind, a bind itself), the slot costs a Map lookup, so an answer read a second time that way is
- * also kept under the node's name. A policy scored node by node gets its results per node name.
- * The ledger's change
- * listener drops a node's entries the moment it changes. Only nodes the cluster view holds are
+ * pod of a new shape evaluates each class once. The verbs' passes over a whole list
+ * (rejectionCauses, scoreList) read each node's class answer through the list's kept slots: array
+ * reads alone, nothing kept per node. Asked by name (a changed node after a bind, a bind itself),
+ * the answer is kept under the node's name. A policy scored node by node gets its results per node
+ * name. The ledger's change listener drops a node's entries the moment it changes. Only nodes the cluster view holds are
  * cached: a name it does not know is answered "unknown node" at once and kept nowhere, so the
  * tables hold at most MAX_KEYS × known nodes.
  */
@@ -273,15 +134,6 @@ export class PlacementCache {
     return table;
   }
 
-  /**
-   * Each name's slot in `names` (-1: not a node the cluster view holds), kept per list: passed to
-   * fit and best by the verbs' loops over a whole list, so a node's answer is reached by array
-   * reads alone.
-   */
-  slotsOf(names: readonly string[]): Int32Array {
-    return this.#slots.slotsOf(names);
-  }
-
   /** Keeps the slots of `names` without the positions in `skipped` (see NodeSlots.keepSublistSlots). */
   keepSublistSlots(sublist: readonly string[], names: readonly string[], skipped: readonly number[]): void {
     this.#slots.keepSublistSlots(sublist, names, skipped);
@@ -307,7 +159,7 @@ export class PlacementCache {
       }
       return causes;
     }
-    const slots = this.slotsOf(names);
+    const slots = this.#slots.slotsOf(names);
     for (let i = 0; i < names.length; i++) {
       const slot = slots[i]!;
       const fit = slot < 0 ? UNKNOWN_NODE : this.#fitOfClass(slot, names[i]!, demand, table);
@@ -396,7 +248,7 @@ export class PlacementCache {
       return raw;
     }
     this.#scoredNodeByNode = false;
-    const slots = this.slotsOf(names);
+    const slots = this.#slots.slotsOf(names);
     const byClass = scores.byClass;
     for (let i = 0; i < names.length; i++) {
       const slot = slots[i]!;

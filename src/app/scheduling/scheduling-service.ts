@@ -15,7 +15,8 @@ import {
   type DemandLimits,
 } from '../../core/pod-demand.js';
 import type { Assignment, Clock, PodDemand } from '../../core/types.js';
-import { PlacementCache, RejectCause, demandShapeKey, type NodeFit } from '../placement/placement.js';
+import { RejectCause, type NodeFit } from '../placement/node-fit.js';
+import { PlacementCache, demandShapeKey } from '../placement/placement.js';
 import { noteSublist } from '../placement/list-positions.js';
 import { NodeListMemo } from '../placement/node-list-memo.js';
 import type { BindingWriter } from '../binding/binding-writer.js';

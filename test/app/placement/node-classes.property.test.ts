@@ -6,12 +6,8 @@
 // device set and the same score.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  PlacementCache,
-  RejectCause,
-  bestCandidate,
-  demandShapeKey,
-} from '../../../src/app/placement/placement.js';
+import { PlacementCache, bestCandidate, demandShapeKey } from '../../../src/app/placement/placement.js';
+import { RejectCause } from '../../../src/app/placement/node-fit.js';
 import { ClusterState } from '../../../src/core/cluster-state.js';
 import { candidateAssignments, explainNoFit } from '../../../src/core/ledger/device-fit.js';
 import { createBestFitPolicy } from '../../../src/core/policies/bestfit.js';

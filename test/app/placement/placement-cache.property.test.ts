@@ -3,12 +3,8 @@
 // sequence of binds and releases, every answer must equal the one computed from scratch.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  bestCandidate,
-  demandShapeKey,
-  PlacementCache,
-  RejectCause,
-} from '../../../src/app/placement/placement.js';
+import { bestCandidate, demandShapeKey, PlacementCache } from '../../../src/app/placement/placement.js';
+import { RejectCause } from '../../../src/app/placement/node-fit.js';
 import { NodeListMemo } from '../../../src/app/placement/node-list-memo.js';
 import { ClusterState } from '../../../src/core/cluster-state.js';
 import { candidateAssignments } from '../../../src/core/ledger/device-fit.js';

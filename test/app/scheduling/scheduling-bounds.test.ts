@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { BindingWriter } from '../../../src/app/binding/binding-writer.js';
-import { RejectCause } from '../../../src/app/placement/placement.js';
+import { RejectCause } from '../../../src/app/placement/node-fit.js';
 import { SchedulingService } from '../../../src/app/scheduling/scheduling-service.js';
 import { ClusterState } from '../../../src/core/cluster-state.js';
 import { nodeInventory } from '../../../src/core/inventory.js';
