@@ -32,6 +32,8 @@ const OPEN_BRACE = 0x7b;
 const CLOSE_BRACE = 0x7d;
 const KEY = '"NodeNames":';
 const LIST_OPENING = Buffer.from(`${KEY}[`);
+const KEY_BYTES = Buffer.from(KEY);
+const TAIL_CLOSE = Buffer.from('}');
 /** Misses always remembered first, and the sampling of misses once lists stop repeating. */
 const WARM_UP_MISSES = 16;
 const SAMPLE_EVERY = 16;
@@ -130,10 +132,11 @@ export class NodeNameLists {
    * before (a filter outcome reused pod after pod) costs a lookup. Kept apart from the lists
    * remembered from requests, one at a time; a list over the byte budget is not kept.
    */
-  expect(names: readonly string[], namesJson?: string): void {
+  expect(names: readonly string[], namesJson?: Buffer): void {
     let entry = this.#announced.get(names);
     if (entry === undefined) {
-      const tail = Buffer.from(`${KEY}${namesJson ?? JSON.stringify(names)}}`);
+      const json = namesJson ?? Buffer.from(JSON.stringify(names));
+      const tail = Buffer.concat([KEY_BYTES, json, TAIL_CLOSE]);
       // A frozen list is kept as it is: the verbs know it (the slots of a filter's feasible nodes).
       const kept = Object.isFrozen(names) ? names : Object.freeze(names.slice());
       entry = tail.length > this.#maxBytes ? null : { tail, names: kept };

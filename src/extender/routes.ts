@@ -140,6 +140,9 @@ function pathOf(url: string | undefined): string {
 /** A connect-style handler: `next` (when mounted in express) gets every request that is not a verb. */
 export type ExtenderHandler = (req: IncomingMessage, res: ServerResponse, next?: () => void) => void;
 
+/** A names-mode filter reply up to its list of node names. */
+const FILTER_REPLY_OPENING = Buffer.from('{"Nodes":null,"NodeNames":');
+
 export function createExtenderHandler(deps: ExtenderRouteDeps): ExtenderHandler {
   const { verbs, metrics, logger } = deps;
   const filterReplies = new WeakMap<FilterOutcome, Buffer>();
@@ -173,10 +176,11 @@ export function createExtenderHandler(deps: ExtenderRouteDeps): ExtenderHandler 
     }
     let reply = filterReplies.get(outcome);
     if (reply === undefined) {
-      const namesJson = JSON.stringify(feasible);
-      // Written as JSON.stringify writes the whole reply, with the names' JSON made once: the
-      // prioritize request that follows is expected to end with it.
-      reply = Buffer.from(`{"Nodes":null,"NodeNames":${namesJson},${JSON.stringify(failures()).slice(1)}`);
+      // Written as JSON.stringify writes the whole reply, with the names' JSON encoded once: the
+      // prioritize request that follows is expected to end with the same bytes.
+      const namesJson = Buffer.from(JSON.stringify(feasible));
+      const rest = Buffer.from(`,${JSON.stringify(failures()).slice(1)}`);
+      reply = Buffer.concat([FILTER_REPLY_OPENING, namesJson, rest]);
       filterReplies.set(outcome, reply);
       if (feasible.length > 0) nameLists.expect(feasible, namesJson);
     } else if (feasible.length > 0) {

@@ -59,7 +59,7 @@ describe('NodeNameLists', () => {
           for (const [original, announced] of steps) {
             // A filter reply announcing its list before this request, whatever the request holds.
             if (announced !== undefined) {
-              lists.expect(announced, JSON.stringify(announced));
+              lists.expect(announced, Buffer.from(JSON.stringify(announced)));
               handedOut.push(announced);
             }
             const text = shuffle
@@ -213,13 +213,13 @@ describe('NodeNameLists', () => {
       Buffer.from(JSON.stringify({ Pod: { metadata: { name: pod } }, Nodes: null, NodeNames: names }));
     lists.parse(request('a', everyNode)); // the filter request: a new list
     const feasible = everyNode.filter((_, i) => i % 3 === 0);
-    lists.expect(feasible, JSON.stringify(feasible));
+    lists.expect(feasible, Buffer.from(JSON.stringify(feasible)));
     const prioritize = lists.parse(request('a', feasible)) as { NodeNames: string[]; Pod: unknown };
     expect(prioritize).toEqual({ Pod: { metadata: { name: 'a' } }, Nodes: null, NodeNames: feasible });
     expect(Object.isFrozen(prioritize.NodeNames)).toBe(true);
     expect(lists.stats()).toMatchObject({ hits: 1, misses: 1, reordered: 0 });
     // The same list announced again (one filter result reused) is the same remembered array.
-    lists.expect(feasible, JSON.stringify(feasible));
+    lists.expect(feasible, Buffer.from(JSON.stringify(feasible)));
     expect((lists.parse(request('b', feasible)) as { NodeNames: string[] }).NodeNames).toBe(
       prioritize.NodeNames,
     );
@@ -237,7 +237,7 @@ describe('NodeNameLists', () => {
   it('keeps no announced list over the byte budget', () => {
     const lists = new NodeNameLists({ maxBytes: 100 });
     const long = ['x'.repeat(200)];
-    lists.expect(long, JSON.stringify(long));
+    lists.expect(long, Buffer.from(JSON.stringify(long)));
     expect(lists.parse(Buffer.from(JSON.stringify({ Pod: {}, NodeNames: long })))).toEqual({
       Pod: {},
       NodeNames: long,
