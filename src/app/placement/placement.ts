@@ -92,9 +92,9 @@ class ScoresByNode extends Map<string, ScoredAssignment | null> {
  * (rejectionCauses, scoreList) read each node's class answer through the list's kept slots: array
  * reads alone, nothing kept per node. Asked by name (a changed node after a bind, a bind itself),
  * the answer is kept under the node's name. A policy scored node by node gets its results per node
- * name. The ledger's change listener drops a node's entries the moment it changes. Only nodes the cluster view holds are
- * cached: a name it does not know is answered "unknown node" at once and kept nowhere, so the
- * tables hold at most MAX_KEYS × known nodes.
+ * name. The ledger's change listener drops a node's entries the moment it changes. Only nodes the
+ * cluster view holds are cached: a name it does not know is answered "unknown node" at once and
+ * kept nowhere, so the tables hold at most MAX_KEYS × known nodes.
  */
 export class PlacementCache {
   readonly #state: ClusterState;
@@ -177,8 +177,6 @@ export class PlacementCache {
   ): NodeFit {
     const kept = table.get(nodeName);
     if (kept !== undefined) return kept;
-    // A policy scored node by node needs each node's candidates: listed now, with the fit, and
-    // no class is looked up (both measured slower on the first pod of a shape).
     if (!this.#scoredNodeByNode && table instanceof FitTable && classesDecide(demand)) {
       const slot = this.#slots.slotOf(nodeName);
       if (slot < 0) return UNKNOWN_NODE;
@@ -188,6 +186,8 @@ export class PlacementCache {
       table.set(nodeName, fit);
       return fit;
     }
+    // A policy scored node by node needs each node's candidates: listed now, with the fit, and
+    // no class is looked up (both measured slower on the first pod of a shape).
     return this.#fitAlone(nodeName, demand, table);
   }
 
@@ -223,6 +223,18 @@ export class PlacementCache {
     return table;
   }
 
+  /** The node's raw score by policy: its best candidate's, NaN when nothing fits (or no such node). */
+  scoreOf(
+    policy: PlacementPolicy,
+    nodeName: string,
+    demand: PodDemand,
+    shape = demandShapeKey(demand),
+    scores = this.scoresFor(policy, shape),
+    fits = this.fitsFor(shape),
+  ): number {
+    return this.best(policy, nodeName, demand, shape, scores, fits)?.score ?? Number.NaN;
+  }
+
   /**
    * Raw scores of `names` by policy (NaN: no fit, or not a node), each what best() gives the node.
    * For a policy scored by free view a node's score is its class's, read with no object made for
@@ -244,23 +256,21 @@ export class PlacementCache {
       this.#sharedByClass(scores, policy, demand)
     )) {
       for (let i = 0; i < names.length; i++)
-        raw[i] = this.best(policy, names[i]!, demand, shape, scores, fits)?.score ?? Number.NaN;
+        raw[i] = this.scoreOf(policy, names[i]!, demand, shape, scores, fits);
       return raw;
     }
     this.#scoredNodeByNode = false;
     const slots = this.#slots.slotsOf(names);
-    const byClass = scores.byClass;
     for (let i = 0; i < names.length; i++) {
       const slot = slots[i]!;
       if (slot < 0) {
         raw[i] = Number.NaN;
         continue;
       }
-      const id = this.#slots.classOf(slot, names[i]!);
-      const shared = byClass[id] ?? this.#evaluateClass(policy, slot, names[i]!, demand, scores, fits);
+      const shared = this.#classBest(policy, slot, names[i]!, demand, scores, fits);
       if (shared === null) raw[i] = Number.NaN;
       else if (isShareable(shared)) raw[i] = shared.score;
-      else raw[i] = this.best(policy, names[i]!, demand, shape, scores, fits)?.score ?? Number.NaN;
+      else raw[i] = this.scoreOf(policy, names[i]!, demand, shape, scores, fits);
     }
     return raw;
   }
@@ -284,8 +294,7 @@ export class PlacementCache {
       const slot = this.#slots.slotOf(nodeName);
       if (slot < 0) return undefined;
       this.#scoredNodeByNode = false;
-      const id = this.#slots.classOf(slot, nodeName);
-      const shared = scores.byClass[id] ?? this.#evaluateClass(policy, slot, nodeName, demand, scores, fits);
+      const shared = this.#classBest(policy, slot, nodeName, demand, scores, fits);
       if (shared === null || isShareable(shared)) {
         const mine =
           shared === null
@@ -332,8 +341,8 @@ export class PlacementCache {
     return best ?? undefined;
   }
 
-  /** Evaluates the best choice of the node's class and keeps it (null: the class has no fit). */
-  #evaluateClass(
+  /** The best choice of the node's class, evaluated when first asked (null: the class has no fit). */
+  #classBest(
     policy: PlacementPolicy,
     slot: number,
     nodeName: string,
@@ -341,12 +350,15 @@ export class PlacementCache {
     scores: ScoresByNode,
     fits: FitTable,
   ): ClassBest | null {
+    const id = this.#slots.classOf(slot, nodeName);
+    const known = scores.byClass[id];
+    if (known !== undefined) return known;
     const fit = this.#fitOfClass(slot, nodeName, demand, fits);
     const best =
       fit instanceof FitsInClass
         ? evaluateClass(policy, fit.node, fit.takeCandidates(demand), demand, this.#classes)
         : null;
-    scores.byClass[this.#slots.classOf(slot, nodeName)] = best;
+    scores.byClass[id] = best;
     return best;
   }
 

@@ -289,8 +289,7 @@ export class SchedulingService implements SchedulingVerbs {
         if (raw === undefined) return undefined;
         for (const node of changed) {
           const at = positionOf(node);
-          if (at !== undefined)
-            raw[at] = this.placement.best(policy, node, demand, shape, table, fits)?.score ?? Number.NaN;
+          if (at !== undefined) raw[at] = this.placement.scoreOf(policy, node, demand, shape, table, fits);
         }
         return this.scaled(raw, nodeNames, previous);
       },
