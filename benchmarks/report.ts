@@ -80,6 +80,21 @@ function section(
   return `## ${title}\n\n${render(r)}\n\n${provenance(r)}\n`;
 }
 
+/** Per process, the mean of the runs' CPU ms per pod (undefined when no run measured it). */
+function meanCpu(runs: readonly Row[]): Record<string, number> | undefined {
+  const measured = runs.flatMap((r) => {
+    const cpu = r['cpuMsPerPod'] as Record<string, number> | undefined;
+    return cpu === undefined ? [] : [cpu];
+  });
+  if (measured.length === 0) return undefined;
+  const sums: Record<string, number> = {};
+  for (const cpu of measured)
+    for (const [name, ms] of Object.entries(cpu)) sums[name] = (sums[name] ?? 0) + ms;
+  return Object.fromEntries(
+    Object.entries(sums).map(([name, ms]) => [name, Math.round((ms / measured.length) * 100) / 100]),
+  );
+}
+
 /** Every recorded node count (scheduler-n<N>[-streaming].json), else the latest run alone. */
 function schedulerRuns(latest: Result): Row[] {
   const files = readdirSync(RESULTS_DIR).filter((f) => /^scheduler-n\d+(-streaming)?\.json$/.test(f));
@@ -88,9 +103,10 @@ function schedulerRuns(latest: Result): Row[] {
     .map((x): Row => ({
       ...x,
       method: x.runs?.[0]?.['method'] ?? 'streaming',
-      // CPU ms per pod of each process (with Phalanx / stock), where the run measured it.
-      cpuWith: x.runs?.find((r) => r['schedulerName'] !== 'stock-scheduler')?.['cpuMsPerPod'],
-      cpuWithout: x.runs?.find((r) => r['schedulerName'] === 'stock-scheduler')?.['cpuMsPerPod'],
+      // CPU ms per pod of each process (with Phalanx / stock), where the run measured it; over several
+      // rounds, the mean of the rounds.
+      cpuWith: meanCpu(x.runs?.filter((r) => r['schedulerName'] !== 'stock-scheduler') ?? []),
+      cpuWithout: meanCpu(x.runs?.filter((r) => r['schedulerName'] === 'stock-scheduler') ?? []),
     }))
     .sort((a, b) => Number(a['nodes']) - Number(b['nodes']));
 }

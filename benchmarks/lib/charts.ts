@@ -5,7 +5,7 @@ import { barChart, lineChart } from './svg-chart.js';
 interface SchedulerResult {
   nodes: number;
   pods: number;
-  runs: { schedulerName: string; podsPerSec: number; samples: number[] }[];
+  runs: { schedulerName: string; podsPerSec: number; samples: number[]; round?: number }[];
 }
 interface ExtenderResult {
   policy?: string;
@@ -38,7 +38,7 @@ export function schedulerChart(r: SchedulerResult): string {
     xLabel: 'seconds since the first binding',
     yLabel: 'pods/s',
     series: r.runs.map((run) => ({
-      name: `${run.schedulerName} (${run.podsPerSec}/s)`,
+      name: `${run.schedulerName}${run.round === undefined ? '' : `, round ${run.round}`} (${run.podsPerSec}/s)`,
       points: run.samples.map((y, x): [number, number] => [x + 1, y]),
     })),
   });

@@ -11,7 +11,7 @@ import { startBenchEnv } from '../lib/bench-env.js';
 import { note, progressBar } from '../lib/progress.js';
 import { commandLine, machineDescription, writeJsonResult, writeResult } from '../lib/results.js';
 import { cpuPerPod, type CpuSampler } from '../lib/process-cpu.js';
-import { round } from '../lib/stats.js';
+import { mean, median, round } from '../lib/stats.js';
 import { schedulerChart } from '../lib/charts.js';
 import { syntheticFabricYaml } from '../lib/synthetic-fabric.js';
 import { measureThroughput, netOfIdle, type ThroughputResult } from './throughput.js';
@@ -36,6 +36,11 @@ const opts = new Command()
     '--scheduler-prof <seconds>',
     'profile each kube-scheduler (Go pprof) for this long from the start of its measured window',
   )
+  .option(
+    '--rounds <n>',
+    "measure without and with Phalanx this many times each, alternating (the ratio is the median of the rounds' ratios), 1-10",
+    '1',
+  )
   .option('--keep-cluster', 'leave the local cluster running')
   .option('--json', 'print one JSON object on stdout')
   .parse()
@@ -52,6 +57,7 @@ const opts = new Command()
     cpuProf?: boolean;
     schedulerProf?: string;
     keepCluster?: boolean;
+    rounds: string;
     json?: boolean;
   }>();
 
@@ -59,6 +65,10 @@ if (opts.filterMode !== 'allFeasible' && opts.filterMode !== 'bestTier') {
   throw new Error(`--filter-mode must be allFeasible or bestTier, got ${opts.filterMode}`);
 }
 const filter = { mode: opts.filterMode, bestTierMaxNodes: Number(opts.bestTierMax) };
+const rounds = Number(opts.rounds);
+if (!Number.isInteger(rounds) || rounds < 1 || rounds > 10) {
+  throw new Error(`--rounds must be an integer from 1 to 10, got ${opts.rounds}`);
+}
 const IDLE_SETTLE_MS = 10_000;
 const IDLE_SAMPLE_MS = 10_000;
 
@@ -103,9 +113,15 @@ const backlogOf = (profile: string) => {
   const process = opts.streaming ? undefined : env.scheduler(profile);
   return process ? { backlog: process } : {};
 };
-let without: ThroughputResult;
+/** One round's pair of measurements. */
+interface Round {
+  readonly without: ThroughputResult;
+  readonly withPhalanx: ThroughputResult;
+}
+const measuredRounds: Round[] = [];
+const ratioOf = (r: Round): number =>
+  r.without.podsPerSec > 0 ? round(r.withPhalanx.podsPerSec / r.without.podsPerSec, 3) : 0;
 let idleCpuMsPerSec: Record<string, number> | undefined;
-let withPhalanx: ThroughputResult;
 const progress = progressBar('bench:scheduler', pods);
 try {
   const common = {
@@ -116,25 +132,41 @@ try {
     maxSeconds: Number(opts.maxSeconds),
     progress,
   };
-  without = await measureThroughput({
-    ...common,
-    namespace: 'bench-stock',
-    schedulerName: env.stockScheduler,
-    phalanx: false,
-    ...(env.cpu ? { cpu: env.cpu(env.stockScheduler) } : {}),
-    ...backlogOf(env.stockScheduler),
-    ...profileOf(env.stockScheduler),
-  });
-  progress.update(0);
-  withPhalanx = await measureThroughput({
-    ...common,
-    namespace: 'bench-phalanx',
-    schedulerName: env.phalanxScheduler,
-    phalanx: true,
-    ...(env.cpu ? { cpu: env.cpu(env.phalanxScheduler) } : {}),
-    ...backlogOf(env.phalanxScheduler),
-    ...profileOf(env.phalanxScheduler),
-  });
+  const stock = () =>
+    measureThroughput({
+      ...common,
+      namespace: 'bench-stock',
+      schedulerName: env.stockScheduler,
+      phalanx: false,
+      ...(env.cpu ? { cpu: env.cpu(env.stockScheduler) } : {}),
+      ...backlogOf(env.stockScheduler),
+      ...profileOf(env.stockScheduler),
+    });
+  const phalanx = () =>
+    measureThroughput({
+      ...common,
+      namespace: 'bench-phalanx',
+      schedulerName: env.phalanxScheduler,
+      phalanx: true,
+      ...(env.cpu ? { cpu: env.cpu(env.phalanxScheduler) } : {}),
+      ...backlogOf(env.phalanxScheduler),
+      ...profileOf(env.phalanxScheduler),
+    });
+  for (let index = 0; index < rounds; index++) {
+    // Stock first in even rounds, Phalanx first in odd ones: a machine whose speed drifts across the
+    // run then favours neither side (a single pair measured minutes apart once gave 1.32, once 0.645).
+    if (index % 2 === 0) {
+      const without = await stock();
+      progress.update(0);
+      measuredRounds.push({ without, withPhalanx: await phalanx() });
+    } else {
+      const withPhalanx = await phalanx();
+      progress.update(0);
+      measuredRounds.push({ without: await stock(), withPhalanx });
+    }
+    progress.update(0);
+    if (rounds > 1) log(`round ${index + 1}/${rounds}: ratio ${ratioOf(measuredRounds.at(-1)!)}`);
+  }
   for (const file of await Promise.all(profiles)) log(`kube-scheduler profile: ${file}`);
   // What each process spends with no pod in flight (watch bookmarks, controller resyncs, etcd's own
   // ticks), in CPU ms per second, once the deletions have settled. A slower run spreads more of it
@@ -148,6 +180,8 @@ try {
   await env.stop();
 }
 
+const withPhalanxRuns = measuredRounds.map((r) => r.withPhalanx);
+const withoutRuns = measuredRounds.map((r) => r.without);
 const result = {
   benchmark: 'scheduler',
   command: commandLine('bench:scheduler'),
@@ -159,14 +193,24 @@ const result = {
   pods,
   loadAverage1m: round(loadavg()[0] ?? 0, 2),
   phalanxFilter: env.external ? 'as deployed' : filter,
-  withPhalanxPodsPerSec: withPhalanx.podsPerSec,
-  withoutPhalanxPodsPerSec: without.podsPerSec,
-  ratio: without.podsPerSec > 0 ? round(withPhalanx.podsPerSec / without.podsPerSec, 3) : 0,
-  bindP50Ms: withPhalanx.bindP50Ms,
-  bindP99Ms: withPhalanx.bindP99Ms,
-  withoutPhalanxBindP99Ms: without.bindP99Ms,
+  rounds,
+  // Over several rounds: mean throughput of each side, the median of the rounds' ratios, and the
+  // median of the rounds' bind latencies.
+  withPhalanxPodsPerSec: round(mean(withPhalanxRuns.map((r) => r.podsPerSec)), 1),
+  withoutPhalanxPodsPerSec: round(mean(withoutRuns.map((r) => r.podsPerSec)), 1),
+  ratio: round(median(measuredRounds.map(ratioOf)), 3),
+  ...(rounds > 1 ? { roundRatios: measuredRounds.map(ratioOf) } : {}),
+  bindP50Ms: round(median(withPhalanxRuns.map((r) => r.bindP50Ms)), 1),
+  bindP99Ms: round(median(withPhalanxRuns.map((r) => r.bindP99Ms)), 1),
+  withoutPhalanxBindP99Ms: round(median(withoutRuns.map((r) => r.bindP99Ms)), 1),
   idleCpuMsPerSec,
-  runs: [withPhalanx, without].map((r) => ({ ...r, ...netOfIdle(r, idleCpuMsPerSec) })),
+  runs: measuredRounds.flatMap((pair, index) =>
+    [pair.withPhalanx, pair.without].map((r) => ({
+      ...r,
+      ...(rounds > 1 ? { round: index + 1 } : {}),
+      ...netOfIdle(r, idleCpuMsPerSec),
+    })),
+  ),
 };
 writeJsonResult('scheduler', result);
 const tierSuffix = filter.mode === 'bestTier' ? `-besttier${filter.bestTierMaxNodes}` : '';
@@ -175,7 +219,8 @@ writeResult('scheduler.svg', schedulerChart(result));
 if (opts.json) console.log(JSON.stringify(result));
 else {
   console.table(
-    [withPhalanx, without].map((r) => ({
+    result.runs.map((r) => ({
+      ...(rounds > 1 ? { round: r.round } : {}),
       scheduler: r.schedulerName,
       nodes: result.nodes,
       pods: r.pods,
@@ -186,5 +231,5 @@ else {
       'bind p99 ms': r.bindP99Ms,
     })),
   );
-  console.log(`ratio (with / without Phalanx): ${result.ratio}`);
+  console.log(`ratio (with / without Phalanx${rounds > 1 ? ', median of the rounds' : ''}): ${result.ratio}`);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { mean, quantile, round } from '../../../benchmarks/lib/stats.js';
+import { mean, median, quantile, round } from '../../../benchmarks/lib/stats.js';
 
 describe('quantile (nearest rank)', () => {
   it('picks the ranked sample', () => {
@@ -24,6 +24,27 @@ describe('quantile (nearest rank)', () => {
         const p99 = quantile(values, 0.99);
         expect(values).toContain(p50);
         expect(p99).toBeGreaterThanOrEqual(p50);
+      }),
+    );
+  });
+});
+
+describe('median', () => {
+  it('is the middle value, or the mean of the two middle ones', () => {
+    expect(median([3, 1, 2])).toBe(2);
+    expect(median([0.6, 1.3])).toBeCloseTo(0.95, 10);
+    expect(median([4, 1, 3, 2])).toBe(2.5);
+    expect(median([])).toBe(0);
+  });
+
+  it('has as many values at or below it as at or above it', () => {
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -1000, max: 1000 }), { minLength: 1 }), (values) => {
+        const m = median(values);
+        const below = values.filter((v) => v <= m).length;
+        const above = values.filter((v) => v >= m).length;
+        expect(below).toBeGreaterThanOrEqual(values.length / 2);
+        expect(above).toBeGreaterThanOrEqual(values.length / 2);
       }),
     );
   });
