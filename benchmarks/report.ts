@@ -97,18 +97,27 @@ function meanCpu(runs: readonly Row[]): Record<string, number> | undefined {
 
 /** Every recorded node count (scheduler-n<N>[-streaming].json), else the latest run alone. */
 function schedulerRuns(latest: Result): Row[] {
-  const files = readdirSync(RESULTS_DIR).filter((f) => /^scheduler-n\d+(-streaming)?\.json$/.test(f));
+  const files = readdirSync(RESULTS_DIR).filter((f) =>
+    /^scheduler-n\d+(-streaming)?(-besttier\d+)?\.json$/.test(f),
+  );
   const results = files.length === 0 ? [latest] : files.map((f) => readJsonResult(f.slice(0, -5)) as Result);
   return results
     .map((x): Row => ({
       ...x,
       method: x.runs?.[0]?.['method'] ?? 'streaming',
+      filter: (x['phalanxFilter'] as { mode?: string } | undefined)?.mode ?? 'allFeasible',
+      rounds: x['rounds'] ?? 1,
       // CPU ms per pod of each process (with Phalanx / stock), where the run measured it; over several
       // rounds, the mean of the rounds.
       cpuWith: meanCpu(x.runs?.filter((r) => r['schedulerName'] !== 'stock-scheduler') ?? []),
       cpuWithout: meanCpu(x.runs?.filter((r) => r['schedulerName'] === 'stock-scheduler') ?? []),
     }))
-    .sort((a, b) => Number(a['nodes']) - Number(b['nodes']));
+    .sort(
+      (a, b) =>
+        Number(a['nodes']) - Number(b['nodes']) ||
+        String(a['filter']).localeCompare(String(b['filter'])) ||
+        String(a['method']).localeCompare(String(b['method'])),
+    );
 }
 
 /** Gangs inside the fabric's 100 % level that took their own pool past its capacity, named. */
@@ -207,11 +216,14 @@ const sections = [
     [
       markdownTable(schedulerRuns(r), [
         ['method', 'method'],
+        ['filter', 'Phalanx filter'],
         ['nodes', 'nodes'],
         ['pods', 'pods'],
+        ['rounds', 'rounds'],
         ['withPhalanxPodsPerSec', 'with Phalanx pods/s'],
         ['withoutPhalanxPodsPerSec', 'without pods/s'],
-        ['ratio', 'ratio'],
+        ['ratio', 'ratio (median of rounds)'],
+        ['roundRatios', 'ratio per round'],
         ['bindP50Ms', 'bind p50 ms (Phalanx)'],
         ['bindP99Ms', 'bind p99 ms (Phalanx)'],
         ['withoutPhalanxBindP99Ms', 'bind p99 ms (stock)'],

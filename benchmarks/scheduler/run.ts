@@ -132,26 +132,19 @@ try {
     maxSeconds: Number(opts.maxSeconds),
     progress,
   };
-  const stock = () =>
+  /** One measurement of one kube-scheduler, in a namespace of its own. */
+  const measure = (schedulerName: string, namespace: string, phalanx: boolean) =>
     measureThroughput({
       ...common,
-      namespace: 'bench-stock',
-      schedulerName: env.stockScheduler,
-      phalanx: false,
-      ...(env.cpu ? { cpu: env.cpu(env.stockScheduler) } : {}),
-      ...backlogOf(env.stockScheduler),
-      ...profileOf(env.stockScheduler),
+      namespace,
+      schedulerName,
+      phalanx,
+      ...(env.cpu ? { cpu: env.cpu(schedulerName) } : {}),
+      ...backlogOf(schedulerName),
+      ...profileOf(schedulerName),
     });
-  const phalanx = () =>
-    measureThroughput({
-      ...common,
-      namespace: 'bench-phalanx',
-      schedulerName: env.phalanxScheduler,
-      phalanx: true,
-      ...(env.cpu ? { cpu: env.cpu(env.phalanxScheduler) } : {}),
-      ...backlogOf(env.phalanxScheduler),
-      ...profileOf(env.phalanxScheduler),
-    });
+  const stock = () => measure(env.stockScheduler, 'bench-stock', false);
+  const phalanx = () => measure(env.phalanxScheduler, 'bench-phalanx', true);
   for (let index = 0; index < rounds; index++) {
     // Stock first in even rounds, Phalanx first in odd ones: a machine whose speed drifts across the
     // run then favours neither side (a single pair measured minutes apart once gave 1.32, once 0.645).
