@@ -250,15 +250,13 @@ export class PlacementCache {
     fits: Map<string, NodeFit>,
   ): number[] {
     const raw = new Array<number>(names.length);
-    if (!(
-      scores instanceof ScoresByNode &&
-      fits instanceof FitTable &&
-      this.#sharedByClass(scores, policy, demand)
-    )) {
+    const tables = this.#classTables(scores, fits, policy, demand);
+    if (tables === undefined) {
       for (let i = 0; i < names.length; i++)
         raw[i] = this.scoreOf(policy, names[i]!, demand, shape, scores, fits);
       return raw;
     }
+    const [byClassScores, byClassFits] = tables;
     this.#scoredNodeByNode = false;
     const slots = this.#slots.slotsOf(names);
     for (let i = 0; i < names.length; i++) {
@@ -267,7 +265,7 @@ export class PlacementCache {
         raw[i] = Number.NaN;
         continue;
       }
-      const shared = this.#classBest(policy, slot, names[i]!, demand, scores, fits);
+      const shared = this.#classBest(policy, slot, names[i]!, demand, byClassScores, byClassFits);
       if (shared === null) raw[i] = Number.NaN;
       else if (isShareable(shared)) raw[i] = shared.score;
       else raw[i] = this.scoreOf(policy, names[i]!, demand, shape, scores, fits);
@@ -286,15 +284,13 @@ export class PlacementCache {
   ): ScoredAssignment | undefined {
     const kept = scores.get(nodeName);
     if (kept !== undefined) return kept ?? undefined;
-    if (
-      scores instanceof ScoresByNode &&
-      fits instanceof FitTable &&
-      this.#sharedByClass(scores, policy, demand)
-    ) {
+    const tables = this.#classTables(scores, fits, policy, demand);
+    if (tables !== undefined) {
       const slot = this.#slots.slotOf(nodeName);
       if (slot < 0) return undefined;
       this.#scoredNodeByNode = false;
-      const shared = this.#classBest(policy, slot, nodeName, demand, scores, fits);
+      const [byClassScores, byClassFits] = tables;
+      const shared = this.#classBest(policy, slot, nodeName, demand, byClassScores, byClassFits);
       if (shared === null || isShareable(shared)) {
         const mine =
           shared === null
@@ -305,6 +301,23 @@ export class PlacementCache {
       }
     }
     return this.#bestAlone(policy, nodeName, demand, shape, scores, fits);
+  }
+
+  /**
+   * The tables as the class path reads them (this cache's own, for a policy that shares its choices
+   * between nodes of a class), or undefined: scored node by node.
+   */
+  #classTables(
+    scores: Map<string, ScoredAssignment | null>,
+    fits: Map<string, NodeFit>,
+    policy: PlacementPolicy,
+    demand: PodDemand,
+  ): readonly [ScoresByNode, FitTable] | undefined {
+    return scores instanceof ScoresByNode &&
+      fits instanceof FitTable &&
+      this.#sharedByClass(scores, policy, demand)
+      ? [scores, fits]
+      : undefined;
   }
 
   /** Whether the table's policy shares its choices between nodes of a class (decided on first use). */
