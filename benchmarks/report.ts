@@ -5,6 +5,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { extenderChart, fractionsChart, gangChart, schedulerChart, topologyChart } from './lib/charts.js';
 import { readJsonResult, RESULTS_DIR, writeResult } from './lib/results.js';
+import { mean, round } from './lib/stats.js';
 
 type Row = Record<string, unknown>;
 interface Result {
@@ -87,11 +88,9 @@ function meanCpu(runs: readonly Row[]): Record<string, number> | undefined {
     return cpu === undefined ? [] : [cpu];
   });
   if (measured.length === 0) return undefined;
-  const sums: Record<string, number> = {};
-  for (const cpu of measured)
-    for (const [name, ms] of Object.entries(cpu)) sums[name] = (sums[name] ?? 0) + ms;
+  const names = new Set(measured.flatMap((cpu) => Object.keys(cpu)));
   return Object.fromEntries(
-    Object.entries(sums).map(([name, ms]) => [name, Math.round((ms / measured.length) * 100) / 100]),
+    [...names].map((name) => [name, round(mean(measured.map((cpu) => cpu[name] ?? 0)), 2)]),
   );
 }
 
