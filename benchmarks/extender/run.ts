@@ -79,6 +79,10 @@ const program = new Command()
     "bind each pod to prioritize's top node, as kube-scheduler does, so every pod meets the node the one before it changed (binds go to the ledger alone; CPU per pod includes them; written to extender[-shuffled]-bind.json)",
   )
   .option('--tls', 'HTTPS with a client certificate, as kube-scheduler reaches `phalanx serve`')
+  .option(
+    '--prioritize-ahead',
+    "the extender's filter.prioritizeAhead (off here: prioritize's work then stays in its request's service time)",
+  )
   .option('--cpu-prof', 'profile the extender process (node --cpu-prof) into benchmarks/results/')
   .option(
     '--new-shapes <n>',
@@ -97,6 +101,7 @@ const opts = program.opts<{
   order: string;
   bind?: boolean;
   tls?: boolean;
+  prioritizeAhead?: boolean;
   cpuProf?: boolean;
   json?: boolean;
   newShapes: string;
@@ -123,7 +128,13 @@ interface Server {
 function startServer(nodes: number): Promise<Server> {
   const child = fork(
     join(import.meta.dirname, 'server.ts'),
-    [String(nodes), opts.policy, opts.tls ? 'tls' : 'plain', opts.bind ? 'bind' : 'no-bind'],
+    [
+      String(nodes),
+      opts.policy,
+      opts.tls ? 'tls' : 'plain',
+      opts.bind ? 'bind' : 'no-bind',
+      opts.prioritizeAhead ? 'ahead' : 'no-ahead',
+    ],
     {
       execArgv: [
         ...SERVE_NODE_OPTIONS,
@@ -420,12 +431,14 @@ const result = {
   transport: opts.tls ? 'HTTPS with client certificates (mutual TLS, as deployed)' : 'plain HTTP',
   order: shuffled ? 'a new order of the node list per pod' : 'one node list for every pod',
   binds: opts.bind ? 'each pod bound to its top-scored node (ledger only)' : 'none',
+  prioritizeAhead: opts.prioritizeAhead === true,
   warmup: Number(opts.warmup),
   machine: machineDescription(),
   runs,
 };
-if (shuffled || opts.bind)
-  writeJsonResult(`extender${shuffled ? '-shuffled' : ''}${opts.bind ? '-bind' : ''}`, result);
+const ahead = opts.prioritizeAhead ? '-ahead' : '';
+if (shuffled || opts.bind || opts.prioritizeAhead)
+  writeJsonResult(`extender${shuffled ? '-shuffled' : ''}${opts.bind ? '-bind' : ''}${ahead}`, result);
 else {
   writeJsonResult('extender', result);
   writeResult('extender.svg', extenderChart(result));

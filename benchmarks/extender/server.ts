@@ -20,7 +20,8 @@ tuneGarbageCollector();
 const nodes = Number(process.argv[2] ?? '1000');
 const policy = process.argv[3] ?? 'binpack';
 const tls = process.argv[4] === 'tls';
-// argv[5] 'bind': binds are served against the ledger (in-process-app.ts).
+// argv[5] 'bind': binds are served against the ledger (in-process-app.ts); argv[6] 'ahead': the
+// handler computes prioritize ahead.
 
 function heapUsed(): number {
   globalThis.gc?.();
@@ -43,6 +44,7 @@ const app = inProcessExtenderApp(state, {
   levels: [],
   bodyLimitBytes: 256 * 1024 * 1024,
   binds: process.argv[5] === 'bind',
+  prioritizeAhead: process.argv[6] === 'ahead',
 });
 /** Certificates for mutual TLS on loopback; the client's pair goes to the load generator. */
 async function tlsServer() {

@@ -31,6 +31,7 @@ const opts = new Command()
     'allFeasible',
   )
   .option('--best-tier-max <n>', 'nodes a bestTier answer keeps at most (local mode)', '16')
+  .option('--no-prioritize-ahead', "turn off Phalanx's filter.prioritizeAhead (local mode)")
   .option('--cpu-prof', 'profile Phalanx (node --cpu-prof) into benchmarks/results/')
   .option(
     '--scheduler-prof <seconds>',
@@ -54,6 +55,7 @@ const opts = new Command()
     streaming?: boolean;
     filterMode: string;
     bestTierMax: string;
+    prioritizeAhead: boolean;
     cpuProf?: boolean;
     schedulerProf?: string;
     keepCluster?: boolean;
@@ -64,7 +66,11 @@ const opts = new Command()
 if (opts.filterMode !== 'allFeasible' && opts.filterMode !== 'bestTier') {
   throw new Error(`--filter-mode must be allFeasible or bestTier, got ${opts.filterMode}`);
 }
-const filter = { mode: opts.filterMode, bestTierMaxNodes: Number(opts.bestTierMax) };
+const filter = {
+  mode: opts.filterMode,
+  bestTierMaxNodes: Number(opts.bestTierMax),
+  prioritizeAhead: opts.prioritizeAhead,
+};
 const rounds = Number(opts.rounds);
 if (!Number.isInteger(rounds) || rounds < 1 || rounds > 10) {
   throw new Error(`--rounds must be an integer from 1 to 10, got ${opts.rounds}`);
@@ -207,7 +213,11 @@ const result = {
 };
 writeJsonResult('scheduler', result);
 const tierSuffix = filter.mode === 'bestTier' ? `-besttier${filter.bestTierMaxNodes}` : '';
-writeJsonResult(`scheduler-n${result.nodes}${opts.streaming ? '-streaming' : ''}${tierSuffix}`, result);
+const aheadSuffix = filter.prioritizeAhead ? '' : '-no-ahead';
+writeJsonResult(
+  `scheduler-n${result.nodes}${opts.streaming ? '-streaming' : ''}${tierSuffix}${aheadSuffix}`,
+  result,
+);
 writeResult('scheduler.svg', schedulerChart(result));
 if (opts.json) console.log(JSON.stringify(result));
 else {

@@ -59,6 +59,12 @@ export interface PreemptOutcome {
 export interface SchedulingVerbs {
   filter(pod: PodShape, nodeNames: readonly string[]): FilterOutcome;
   prioritize(pod: PodShape, nodeNames: readonly string[]): HostScore[];
+  /**
+   * prioritize's answer over `nodeNames` computed before kube-scheduler asks for it, where that
+   * answer is kept for the request to find (the extender calls it right after a filter reply, with
+   * the nodes it named). Undefined: nothing worth computing ahead for this pod.
+   */
+  prioritizeAhead?(pod: PodShape, nodeNames: readonly string[]): readonly HostScore[] | undefined;
   /** Resolves to '' on success or a non-empty error message; never rejects. */
   bind(request: BindRequest): Promise<string>;
   /** GPU-aware victims for the scheduler's preemption candidates (see preempt-service.ts). */

@@ -56,6 +56,7 @@ export async function startHttpServers(opts: HttpServersOptions): Promise<HttpSe
     verbs: {
       filter: (pod, names) => verbs.filter(pod, names),
       prioritize: (pod, names) => verbs.prioritize(pod, names),
+      prioritizeAhead: (pod, names) => verbs.prioritizeAhead?.(pod, names),
       preempt: (pod, candidates) => verbs.preempt(pod, candidates),
       bind: async (request) => {
         inFlight++;
@@ -69,6 +70,7 @@ export async function startHttpServers(opts: HttpServersOptions): Promise<HttpSe
     metrics: opts.metrics,
     logger: logger.child({ component: 'extender' }),
     bodyLimitBytes: config.extender.bodyLimitBytes,
+    prioritizeAhead: config.filter.prioritizeAhead,
   });
   let refusedHandshakes = 0;
   let refusalLoggedAt = 0;

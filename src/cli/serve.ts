@@ -406,6 +406,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     verbs: {
       filter: (pod, names) => scheduling.filter(pod, names),
       prioritize: (pod, names) => scheduling.prioritize(pod, names),
+      prioritizeAhead: (pod, names) => scheduling.prioritizeAhead(pod, names),
       preempt: (pod, candidates) => preempt.preempt(pod, candidates),
       bind: (request) => scheduling.bind(request),
     },

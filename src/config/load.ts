@@ -28,6 +28,7 @@ const ENV_PATHS: Readonly<Record<string, string>> = {
   PHALANX_POLICY: 'policy',
   PHALANX_FILTER_MODE: 'filter.mode',
   PHALANX_FILTER_BEST_TIER_MAX_NODES: 'filter.bestTierMaxNodes',
+  PHALANX_FILTER_PRIORITIZE_AHEAD: 'filter.prioritizeAhead',
   PHALANX_GANG_COMMIT: 'gangCommit',
   PHALANX_LOG_LEVEL: 'logLevel',
   PHALANX_LEADER_ELECTION: 'leaderElection.enabled',

@@ -109,6 +109,12 @@ export const configSchema = z.strictObject({
     .strictObject({
       mode: z.enum(['allFeasible', 'bestTier']).default('allFeasible'),
       bestTierMaxNodes: z.number().int().min(1).max(10_000).default(16),
+      /**
+       * Right after a filter reply naming two or more nodes, compute the prioritize answer over them:
+       * kube-scheduler asks for exactly that next, after its own score plugins. Off only wastes less
+       * when another extender narrows the nodes after Phalanx (the answer then goes unused).
+       */
+      prioritizeAhead: z.boolean().default(true),
     })
     .prefault({}),
   /**

@@ -28,6 +28,11 @@ export interface ExtenderRouteDeps {
   readonly metrics: ExtenderMetrics;
   readonly logger: Logger;
   readonly bodyLimitBytes: number;
+  /**
+   * After a filter reply that names two or more nodes, compute the prioritize answer over them
+   * before kube-scheduler asks (see prioritizeAhead below). Default true.
+   */
+  readonly prioritizeAhead?: boolean;
 }
 
 function nodeNamesOf(args: ExtenderArgs): readonly string[] {
@@ -150,6 +155,32 @@ export function createExtenderHandler(deps: ExtenderRouteDeps): ExtenderHandler 
   const priorityReplies = new PriorityReplies();
   const nameLists = new NodeNameLists();
   const bodies = new BodyReader(deps.bodyLimitBytes);
+  const ahead = deps.prioritizeAhead !== false && verbs.prioritizeAhead !== undefined;
+  /** Answers computed ahead and not yet asked for (one already kept before is not counted as used). */
+  const aheadAnswers = new WeakSet<readonly HostScore[]>();
+
+  /**
+   * Run on the turn after a filter reply was written (setImmediate). kube-scheduler's next request
+   * for the pod is prioritize over exactly the nodes that reply named, sent only after it has decoded
+   * the reply and run its own PreScore and Score plugins over those nodes (prioritizeNodes in
+   * schedule_one.go): the answer and its reply bytes are computed meanwhile, and the request finds
+   * them kept. Never slower for the pod: a request that arrives first waits for this same work.
+   */
+  function prioritizeAhead(pod: ExtenderArgs['Pod'], names: readonly string[]): void {
+    const end = metrics.verbDuration.startTimer({ verb: 'prioritize-ahead' });
+    try {
+      const scores = verbs.prioritizeAhead?.(pod, names);
+      if (scores === undefined) return;
+      if (!prioritizeReplies.has(scores)) {
+        prioritizeReplies.set(scores, priorityReplies.reply(scores));
+        aheadAnswers.add(scores);
+      }
+      end({ outcome: 'ok' });
+    } catch (err) {
+      end({ outcome: 'error' });
+      logger.error({ err, pod: podName({ Pod: pod }) }, 'prioritize ahead failed');
+    }
+  }
 
   function filter(body: Buffer): Reply {
     const end = metrics.verbDuration.startTimer({ verb: 'filter' });
@@ -187,6 +218,8 @@ export function createExtenderHandler(deps: ExtenderRouteDeps): ExtenderHandler 
       nameLists.expect(feasible);
     }
     end({ outcome: outcome.error ? 'error' : 'ok' });
+    // kube-scheduler skips prioritize when one node is left.
+    if (ahead && feasible.length > 1) setImmediate(prioritizeAhead, args.Pod, feasible);
     return { status: 200, body: reply };
   }
 
@@ -201,6 +234,7 @@ export function createExtenderHandler(deps: ExtenderRouteDeps): ExtenderHandler 
     // the ledger are unchanged (NodeListMemo), so a reply is written once, not on every pod.
     let reply = prioritizeReplies.get(scores);
     if (reply === undefined) prioritizeReplies.set(scores, (reply = priorityReplies.reply(scores)));
+    if (aheadAnswers.delete(scores)) metrics.prioritizeAheadUsed.inc();
     end({ outcome: 'ok' });
     return { status: 200, body: reply };
   }

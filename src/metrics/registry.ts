@@ -23,6 +23,11 @@ export function createExtenderMetrics(registry: Registry) {
       buckets: VERB_BUCKETS,
       registers,
     }),
+    prioritizeAheadUsed: new Counter({
+      name: 'phalanx_extender_prioritize_ahead_used_total',
+      help: 'Prioritize requests answered with what was computed ahead, right after their filter reply.',
+      registers,
+    }),
     filterRejections: new Counter({
       name: 'phalanx_filter_rejections_total',
       help: 'Nodes rejected by filter, by low-cardinality reason.',

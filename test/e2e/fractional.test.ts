@@ -87,6 +87,12 @@ describe(`fractional GPUs through the control plane (Kubernetes v${selectedK8sVe
     }
     const byDevice = deviceKeys(pods);
     expect([...byDevice.values()].map((names) => names.length)).toEqual([2, 2, 2]);
+    // kube-scheduler's prioritize requests found answers Phalanx computed right after the filter
+    // replies (filter.prioritizeAhead): it asks only after decoding the reply and running its own
+    // score plugins.
+    const metrics = await (await fetch(`${e2e.phalanx.adminUrl}/metrics`)).text();
+    const used = /^phalanx_extender_prioritize_ahead_used_total (\d+)$/m.exec(metrics);
+    expect(Number(used?.[1] ?? 0)).toBeGreaterThan(0);
   });
 
   it('has /debug/ledger, the annotations and node capacity in agreement', async () => {

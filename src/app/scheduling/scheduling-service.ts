@@ -272,6 +272,22 @@ export class SchedulingService implements SchedulingVerbs {
     return this.scoreManaged(demand, nodeNames);
   }
 
+  /**
+   * prioritize's answer for a single managed pod, computed ahead: it is memoized per node list, so
+   * the prioritize request over the same list finds it. kube-scheduler skips prioritize when one node
+   * is left, and asks nothing of a pod that is not Phalanx's: nothing is computed for those.
+   */
+  prioritizeAhead(pod: PodShape, nodeNames: readonly string[]): readonly HostScore[] | undefined {
+    if (nodeNames.length < 2 || this.deps.notServingReason()) return undefined;
+    let demand: PodDemand;
+    try {
+      demand = this.demandOf(pod);
+    } catch {
+      return undefined;
+    }
+    return isManaged(demand) ? this.scoreManaged(demand, nodeNames) : undefined;
+  }
+
   /** Extender scores of a managed pod over `nodeNames`, memoized per list as prioritize answers. */
   private scoreManaged(demand: PodDemand, nodeNames: readonly string[]): HostScore[] {
     const policy = this.deps.policyFor(demand);

@@ -10,7 +10,7 @@ describe('filter settings', () => {
   it('default to every feasible node and bound the tier', () => {
     expect(loadConfig({}).filter.mode).toBe('allFeasible');
     const chosen = loadConfig({ overrides: { 'filter.mode': 'bestTier', 'filter.bestTierMaxNodes': 4 } });
-    expect(chosen.filter).toEqual({ mode: 'bestTier', bestTierMaxNodes: 4 });
+    expect(chosen.filter).toEqual({ mode: 'bestTier', bestTierMaxNodes: 4, prioritizeAhead: true });
     expect(() => loadConfig({ overrides: { 'filter.bestTierMaxNodes': 0 } })).toThrow(
       /filter\.bestTierMaxNodes/,
     );
