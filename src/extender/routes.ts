@@ -156,6 +156,16 @@ export function createExtenderHandler(deps: ExtenderRouteDeps): ExtenderHandler 
   const nameLists = new NodeNameLists();
   const bodies = new BodyReader(deps.bodyLimitBytes);
   const ahead = deps.prioritizeAhead !== false && verbs.prioritizeAhead !== undefined;
+
+  /**
+   * The reply bytes of a prioritize answer, written once per answer: the verbs hand back the same
+   * object while the node list and the ledger are unchanged (NodeListMemo), and after its work ahead.
+   */
+  function replyOf(scores: readonly HostScore[]): Buffer {
+    let reply = prioritizeReplies.get(scores);
+    if (reply === undefined) prioritizeReplies.set(scores, (reply = priorityReplies.reply(scores)));
+    return reply;
+  }
   /** Answers computed ahead and not yet asked for (one already kept before is not counted as used). */
   const aheadAnswers = new WeakSet<readonly HostScore[]>();
 
@@ -172,7 +182,7 @@ export function createExtenderHandler(deps: ExtenderRouteDeps): ExtenderHandler 
       const scores = verbs.prioritizeAhead?.(pod, names);
       if (scores === undefined) return;
       if (!prioritizeReplies.has(scores)) {
-        prioritizeReplies.set(scores, priorityReplies.reply(scores));
+        replyOf(scores);
         aheadAnswers.add(scores);
       }
       end({ outcome: 'ok' });
@@ -230,10 +240,7 @@ export function createExtenderHandler(deps: ExtenderRouteDeps): ExtenderHandler 
     if (logger.isLevelEnabled('debug')) {
       logger.debug({ verb: 'prioritize', pod: podName(args), nodes: scores.length }, 'prioritize');
     }
-    // Encoded once per result: the verbs hand back the same result object while the node list and
-    // the ledger are unchanged (NodeListMemo), so a reply is written once, not on every pod.
-    let reply = prioritizeReplies.get(scores);
-    if (reply === undefined) prioritizeReplies.set(scores, (reply = priorityReplies.reply(scores)));
+    const reply = replyOf(scores);
     if (aheadAnswers.delete(scores)) metrics.prioritizeAheadUsed.inc();
     end({ outcome: 'ok' });
     return { status: 200, body: reply };

@@ -262,13 +262,8 @@ export class SchedulingService implements SchedulingVerbs {
   }
 
   prioritize(pod: PodShape, nodeNames: readonly string[]): HostScore[] {
-    let demand: PodDemand;
-    try {
-      demand = this.demandOf(pod);
-    } catch {
-      return nodeNames.map((host) => ({ host, score: 0 }));
-    }
-    if (!isManaged(demand)) return nodeNames.map((host) => ({ host, score: 0 }));
+    const demand = this.managedDemandOf(pod);
+    if (demand === undefined) return nodeNames.map((host) => ({ host, score: 0 }));
     return this.scoreManaged(demand, nodeNames);
   }
 
@@ -279,13 +274,19 @@ export class SchedulingService implements SchedulingVerbs {
    */
   prioritizeAhead(pod: PodShape, nodeNames: readonly string[]): readonly HostScore[] | undefined {
     if (nodeNames.length < 2 || this.deps.notServingReason()) return undefined;
+    const demand = this.managedDemandOf(pod);
+    return demand === undefined ? undefined : this.scoreManaged(demand, nodeNames);
+  }
+
+  /** The pod's demand when Phalanx scores it; undefined for an unreadable demand or a pod without GPUs. */
+  private managedDemandOf(pod: PodShape): PodDemand | undefined {
     let demand: PodDemand;
     try {
       demand = this.demandOf(pod);
     } catch {
       return undefined;
     }
-    return isManaged(demand) ? this.scoreManaged(demand, nodeNames) : undefined;
+    return isManaged(demand) ? demand : undefined;
   }
 
   /** Extender scores of a managed pod over `nodeNames`, memoized per list as prioritize answers. */
