@@ -84,6 +84,27 @@ function step(ledger: GpuLedger, model: LedgerModel, op: Op): void {
   }
 }
 
+/** LedgerTotals counted afresh from what the ledger shows: every device, every counted commitment. */
+function totalsCounted(ledger: GpuLedger): {
+  capacityMilli: number;
+  usedMilli: number;
+  committedMilli: number;
+} {
+  let capacityMilli = 0;
+  let usedMilli = 0;
+  for (const node of ledger.nodes()) {
+    for (const d of ledger.nodeState(node)?.devices ?? []) {
+      capacityMilli += 1000;
+      usedMilli += d.usedMilli;
+    }
+  }
+  let committedMilli = 0;
+  for (const h of ledger.committed()) {
+    if (h.displaced !== true) for (const share of h.assignment.devices) committedMilli += share.milli;
+  }
+  return { capacityMilli, usedMilli, committedMilli };
+}
+
 function checkInvariants(ledger: GpuLedger, model: LedgerModel): void {
   for (const node of NODES) {
     const devices = ledger.nodeState(node)?.devices;
@@ -99,6 +120,7 @@ function checkInvariants(ledger: GpuLedger, model: LedgerModel): void {
     }
   }
   for (const u of UIDS) same(ledger.holding(u), model.holding(u));
+  same(ledger.totals(), totalsCounted(ledger));
   // Rebuild from the committed, counted holdings plus the live reservations equals the live ledger.
   const inventories = [...ledger.nodes()].map((n) => ledger.inventory(n)).filter((i) => i !== undefined);
   const counted = ledger.committed().filter((h) => h.displaced !== true);
