@@ -71,11 +71,17 @@ export class NodeSlots {
     const all = this.#listSlots.get(names);
     if (all === undefined || all.membership !== this.#membership) return;
     const slots = new Int32Array(sublist.length);
-    let next = 0;
+    // One bulk copy per run of kept positions, not a loop over every node: this runs once per new
+    // feasible list (a new shape, or after a bind), in code V8 has seldom optimised, where a loop
+    // over 4896 nodes cost 0.3-1 ms against ~0.02 ms for the copies.
     let out = 0;
-    for (let i = 0; i < names.length; i++) {
-      if (skipped[next] === i) next++;
-      else slots[out++] = all.slots[i]!;
+    let from = 0;
+    for (let k = 0; k <= skipped.length; k++) {
+      const to = k < skipped.length ? skipped[k]! : names.length;
+      if (to < from || to > names.length || out + (to - from) > slots.length) return;
+      slots.set(all.slots.subarray(from, to), out);
+      out += to - from;
+      from = to + 1;
     }
     if (out === sublist.length) this.#listSlots.set(sublist, { membership: this.#membership, slots });
   }
