@@ -28,12 +28,15 @@ interface ChangeCounter {
  * Brings an earlier result up to date after a few nodes changed: the same value when those changes
  * leave it as it was, a value patched at those nodes, or undefined to have it computed afresh.
  * `positionOf` gives a node's index in the request's list (undefined: not listed, its change does
- * not matter here).
+ * not matter here). `listed` is the list `previous` was computed over: the request's names in the
+ * same order, but possibly another array (a request parsed afresh), one whose slots and positions
+ * are already known.
  */
 export type Refresh<T> = (
   previous: T,
   changed: readonly string[],
   positionOf: (node: string) => number | undefined,
+  listed: readonly string[],
 ) => T | undefined;
 
 interface MemoEntry<T> {
@@ -74,7 +77,7 @@ export class NodeListMemo<T> {
     if (changed === undefined) return undefined;
     const at = listPositions(entry.names);
     if (!at.unique) return undefined;
-    return refresh(entry.value, changed, (node) => at.of(node));
+    return refresh(entry.value, changed, (node) => at.of(node), entry.names);
   }
 
   /**

@@ -160,8 +160,10 @@ export class SchedulingService implements SchedulingVerbs {
       fits,
       nodeNames,
       () => this.filterSingle(demand, shape, fits, nodeNames),
-      (previous, changed, positionOf) =>
-        this.refreshed(previous, changed, positionOf, nodeNames, demand, shape, fits),
+      // Patched over the list the previous outcome was computed on (the same names): a request list
+      // parsed afresh has no slots or positions of its own yet, and the feasible list inherits them.
+      (previous, changed, positionOf, listed) =>
+        this.refreshed(previous, changed, positionOf, listed, demand, shape, fits),
     );
     if (outcome.feasible.length === 0) this.deps.noRoom?.(pod, demand, nodeNames);
     const answer = this.deps.filterAnswer ?? ALL_FEASIBLE;
