@@ -27,6 +27,11 @@ describe('NodeSlots.keepSublistSlots', () => {
           const skipped = names.flatMap((_, i) => (keep[i] ? [] : [i]));
           const sublist = names.filter((_, i) => keep[i]);
           const expected = sublist.map((name) => slots.slotOf(name));
+          // What a slot is, independently of how it was found: -1 for a name the cluster does not
+          // hold, a distinct non-negative slot for each node it does.
+          const known = sublist.filter((name) => KNOWN.includes(name));
+          expect(expected.filter((slot) => slot === -1)).toHaveLength(sublist.length - known.length);
+          expect(new Set(expected.filter((slot) => slot >= 0)).size).toBe(known.length);
           slots.keepSublistSlots(sublist, names, skipped);
           expect([...slots.slotsOf(sublist)]).toEqual(expected);
           // The slots were taken from the parent's, not looked up: a stand-in array of unknown names
