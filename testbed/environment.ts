@@ -11,6 +11,7 @@ import { startDetached } from './detached-process.js';
 import { DEVICE_PLUGIN_LOG, DEVICE_PLUGIN_PROCESS, PHALANX_LOG } from './phalanx-process.js';
 import { REPO_ROOT } from './versions.js';
 import { holdFreePort, type PortHold } from './free-port.js';
+import { startLaggingLink, type LaggingLink } from './lagging-link.js';
 import { registerWebhook } from './webhook-registration.js';
 import { applyPhalanxRbac, PHALANX_NAMESPACE, PHALANX_SERVICE_ACCOUNT } from './deploy-rbac.js';
 import { PHALANX_STAND_IN_POD, phalanxRunner, type PhalanxRunner } from './phalanx-runner.js';
@@ -48,6 +49,8 @@ export interface StartOptions {
   readonly fabricFile?: string;
   /** Extra `kwokctl create cluster` flags, e.g. `--kube-feature-gates` and `--kube-runtime-config`. */
   readonly kwokctlArgs?: readonly string[];
+  /** Phalanx reaches the API server through a link that delivers every byte this many ms late. */
+  readonly apiLagMs?: number;
 }
 
 export async function startE2E(name: string, opts: StartOptions = {}): Promise<E2E> {
@@ -86,6 +89,7 @@ export async function startE2E(name: string, opts: StartOptions = {}): Promise<E
     webhookPort,
     portHolds: [extenderHold, webhookHold],
     ...(opts.policy === undefined ? {} : { policy: opts.policy }),
+    ...(opts.apiLagMs === undefined ? {} : { apiLagMs: opts.apiLagMs }),
     step,
   });
   if (devicePlugin === undefined) throw new Error('the in-process device plugin stand-in did not start');
@@ -116,6 +120,11 @@ export interface PhalanxOptions {
   readonly step?: <T>(label: string, fn: () => Promise<T>) => Promise<T>;
   /** Run the device-plugin stand-in as its own detached process (cluster:up) instead of in this one. */
   readonly detachedDevicePlugin?: boolean;
+  /**
+   * Phalanx reaches the API server through a lagging link (testbed/lagging-link.ts) run by this
+   * process until stopE2E: its informers trail kube-scheduler's by this many ms.
+   */
+  readonly apiLagMs?: number;
 }
 
 /**
@@ -142,6 +151,7 @@ export async function runPhalanx(
   const dir = join(cluster.stateDir, 'e2e');
   await mkdir(dir, { recursive: true });
   const saKubeconfig = join(dir, 'phalanx-sa.kubeconfig');
+  const server = opts.apiLagMs === undefined ? undefined : await laggingServer(cluster, opts.apiLagMs);
   const phalanxUser = await step('deploy/ RBAC and ServiceAccount token', async () => {
     await applyReservationDeploy(cluster.kubeconfig); // its namespace first: Phalanx's Role there
     await applyPhalanxRbac(cluster.kubeconfig);
@@ -150,6 +160,7 @@ export async function runPhalanx(
       namespace: PHALANX_NAMESPACE,
       serviceAccount: PHALANX_SERVICE_ACCOUNT,
       file: saKubeconfig,
+      ...(server === undefined ? {} : { server }),
     });
   });
   await core
@@ -186,6 +197,21 @@ export async function runPhalanx(
     startDevicePlugin({ adminKubeconfig: cluster.kubeconfig, stateDir: dir, log }),
   );
   return { phalanx, phalanxUser, devicePlugin };
+}
+
+/** Lagging links to API servers, by cluster name; stopE2E closes its cluster's. */
+const laggingLinks = new Map<string, LaggingLink>();
+
+/** The URL of a lagging link to the cluster's API server. */
+async function laggingServer(cluster: Cluster, lagMs: number): Promise<string> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(cluster.kubeconfig);
+  const url = new URL(kc.getCurrentCluster()?.server ?? '');
+  await laggingLinks.get(cluster.name)?.close();
+  const link = await startLaggingLink({ host: url.hostname, port: Number(url.port || 443) }, lagMs);
+  laggingLinks.set(cluster.name, link);
+  log(`${cluster.name}: Phalanx reaches the API server ${lagMs} ms late (127.0.0.1:${link.port})`);
+  return `${url.protocol}//127.0.0.1:${link.port}`;
 }
 
 async function startDevicePluginProcess(cluster: Cluster, dir: string): Promise<void> {
@@ -244,6 +270,8 @@ async function keepLogs(name: string, kwokLogs: readonly string[], prefix = ''):
 export async function stopE2E(name: string): Promise<void> {
   await keepLogs(name, KEPT_KWOK_LOGS);
   await clusterDown(name);
+  await laggingLinks.get(name)?.close();
+  laggingLinks.delete(name);
 }
 
 /** Creates a namespace and waits for its default ServiceAccount (pods need it to be admitted). */

@@ -93,6 +93,8 @@ export async function e2eConfig(opts: PhalanxRunOptions): Promise<Obj> {
       podNamespace: PHALANX_NAMESPACE,
     },
     ...(opts.policy === undefined ? {} : { policy: opts.policy }),
+    // PHALANX_E2E_LOG_LEVEL=debug logs every verb (kept in .cluster/e2e-logs/ after each file).
+    ...(process.env['PHALANX_E2E_LOG_LEVEL'] ? { logLevel: process.env['PHALANX_E2E_LOG_LEVEL'] } : {}),
   };
 }
 

@@ -12,6 +12,8 @@ export interface ServiceAccountKubeconfigOptions {
   /** Where to write the kubeconfig (mode 0600). */
   readonly file: string;
   readonly expirationSeconds?: number;
+  /** The API server's URL as this client reaches it (default: the admin kubeconfig's). */
+  readonly server?: string;
 }
 
 export async function writeServiceAccountKubeconfig(opts: ServiceAccountKubeconfigOptions): Promise<string> {
@@ -33,7 +35,7 @@ export async function writeServiceAccountKubeconfig(opts: ServiceAccountKubeconf
   const user = `system:serviceaccount:${opts.namespace}:${opts.serviceAccount}`;
   const kc = new KubeConfig();
   kc.loadFromOptions({
-    clusters: [{ ...cluster, name: 'e2e' }],
+    clusters: [{ ...cluster, name: 'e2e', ...(opts.server === undefined ? {} : { server: opts.server }) }],
     users: [{ name: user, token }],
     contexts: [{ name: 'e2e', cluster: 'e2e', user }],
     currentContext: 'e2e',

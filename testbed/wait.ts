@@ -4,7 +4,8 @@ export interface WaitOptions {
   readonly intervalMs?: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves after `ms`. */
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface WaitForOptions extends WaitOptions {
   /** What the state is, for the failure message. */

@@ -67,6 +67,12 @@ export interface SchedulingVerbs {
   prioritizeAhead?(pod: PodShape, nodeNames: readonly string[]): readonly HostScore[] | undefined;
   /** Resolves to '' on success or a non-empty error message; never rejects. */
   bind(request: BindRequest): Promise<string>;
+  /**
+   * When victims the preempt verb chose for this pod still hold GPUs in Phalanx's view, resolves once
+   * they left or a bounded wait passed; undefined when there is nothing to wait for. The extender
+   * waits for it when filter found no node, then filters again (app/preemption/leaving-victims.ts).
+   */
+  awaitOwnVictims?(pod: PodShape): Promise<void> | undefined;
   /** GPU-aware victims for the scheduler's preemption candidates (see preempt-service.ts). */
   preempt?(pod: PodShape, candidates: PreemptCandidates): PreemptOutcome;
 }

@@ -11,6 +11,7 @@ import { GangCoordinator } from '../app/gang/gang-coordinator.js';
 import { GangGates } from '../app/gang/gang-gates.js';
 import { PlanAheadOnce } from '../app/gang/plan-ahead-once.js';
 import { GangPreemption } from '../app/preemption/preempt-gangs.js';
+import { LeavingVictims } from '../app/preemption/leaving-victims.js';
 import { PreemptService } from '../app/preemption/preempt-service.js';
 import { PreemptionHolds } from '../app/preemption/preemption-holds.js';
 import { SchedulingService } from '../app/scheduling/scheduling-service.js';
@@ -257,6 +258,13 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
   const quota = createQuotaMetrics(registry, () =>
     gpuMilliByNamespace(state.ledger.committed(), (uid) => podIndex.byUid(uid)?.metadata?.namespace),
   );
+  // The preempt verb's choices until Phalanx sees those victims go: kube-scheduler may see it first.
+  const leavingVictims = new LeavingVictims({
+    ledger: state.ledger,
+    clock,
+    podByUid: (uid) => podIndex.byUid(uid),
+    keepMs: config.preemption.holdTtlMs,
+  });
   const preempt = new PreemptService({
     state,
     nodePods: podIndex,
@@ -264,6 +272,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     levels,
     notServingReason,
     observer: preemptObserver(quota),
+    leaving: leavingVictims,
     ...(preemptionHolds ? { wholeGangs: preemptFor } : {}),
   });
   // The scheduler evicts a preempted gang's members on its chosen node only; Phalanx takes the rest.
@@ -408,6 +417,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
       prioritize: (pod, names) => scheduling.prioritize(pod, names),
       prioritizeAhead: (pod, names) => scheduling.prioritizeAhead(pod, names),
       preempt: (pod, candidates) => preempt.preempt(pod, candidates),
+      awaitOwnVictims: (pod) => leavingVictims.released(pod),
       bind: (request) => scheduling.bind(request),
     },
     metrics,

@@ -154,7 +154,13 @@ export interface PodShape {
         readonly schedulingGroup?: { readonly podGroupName?: string | undefined } | undefined;
       }
     | undefined;
-  readonly status?: { readonly phase?: string | undefined } | undefined;
+  readonly status?:
+    | {
+        readonly phase?: string | undefined;
+        /** Where kube-scheduler expects the pod to go after preempting for it. */
+        readonly nominatedNodeName?: string | undefined;
+      }
+    | undefined;
 }
 
 export interface NodeShape {

@@ -192,11 +192,41 @@ export function createExtenderHandler(deps: ExtenderRouteDeps): ExtenderHandler 
     }
   }
 
-  function filter(body: Buffer): Reply {
+  function filter(body: Buffer): Reply | Promise<Reply> {
     const end = metrics.verbDuration.startTimer({ verb: 'filter' });
     const args = parseExtenderArgs(parseJson(body, nameLists));
     const names = nodeNamesOf(args);
     const outcome = verbs.filter(args.Pod, names);
+    // No node: kube-scheduler preempts next. If victims chosen for this very pod are still leaving
+    // Phalanx's view, their node is about to fit: wait for it rather than send the scheduler to
+    // preempt elsewhere.
+    const wait =
+      outcome.error === undefined && outcome.feasible.length === 0
+        ? verbs.awaitOwnVictims?.(args.Pod)
+        : undefined;
+    if (wait === undefined) return filterReply(args, names, outcome, end);
+    const t0 = performance.now();
+    return wait.then(() => {
+      const again = verbs.filter(args.Pod, names);
+      logger.info(
+        {
+          verb: 'filter',
+          pod: podName(args),
+          waitedMs: Math.round(performance.now() - t0),
+          feasible: again.feasible.length,
+        },
+        "filter waited for the pod's own preemption victims to leave",
+      );
+      return filterReply(args, names, again, end);
+    });
+  }
+
+  function filterReply(
+    args: ExtenderArgs,
+    names: readonly string[],
+    outcome: FilterOutcome,
+    end: (labels: { outcome: string }) => void,
+  ): Reply {
     const feasible = outcome.error ? [] : outcome.feasible;
     const failures = (): Omit<ExtenderFilterResult, 'Nodes' | 'NodeNames'> => ({
       FailedNodes: outcome.failed,

@@ -27,11 +27,19 @@ import {
 import type { PodDemand } from '../../core/types.js';
 import type { GangMemberIndex } from '../ports.js';
 import type { NodePods } from './ports.js';
+import type { LeavingVictims } from './leaving-victims.js';
 import { VictimCandidates, gangKeyOf, isFinished, priorityOf } from './victim-candidates.js';
 import type { PreemptCandidates, PreemptOutcome, RemoteVictim } from '../verbs.js';
 
 export type PreemptNodeResult =
-  'victims' | 'costlier' | 'fits' | 'cannot-help' | 'unknown-node' | 'invalid-request' | 'whole-gang';
+  | 'victims'
+  | 'costlier'
+  | 'fits'
+  | 'cannot-help'
+  | 'unknown-node'
+  | 'invalid-request'
+  | 'whole-gang'
+  | 'victims-leaving';
 
 /** Why a victim is in a node's set: it frees GPU, it is a gang-mate of one that does, or the scheduler chose it. */
 export type VictimReason = 'gpu' | 'gang' | 'host';
@@ -54,6 +62,11 @@ export interface PreemptServiceDeps {
    * member reaching this verb is told no node helps, and handed over here.
    */
   readonly wholeGangs?: (pod: PodShape, demand: PodDemand) => void;
+  /**
+   * The victims this verb chose before, per preemptor: while a choice is still leaving Phalanx's
+   * view, no other is made (leaving-victims.ts).
+   */
+  readonly leaving?: LeavingVictims;
 }
 
 /** Why gang members get no victims from the verb when Phalanx preempts for gangs itself. */
@@ -93,6 +106,16 @@ export class PreemptService {
         dropped: Object.fromEntries(Object.keys(candidates).map((n) => [n, WHOLE_GANG_REASON])),
       };
     }
+    const leaving = this.#deps.leaving?.leavingOn(pod);
+    if (leaving !== undefined) {
+      const reason = `the victims chosen for this pod on node ${leaving.node} are still leaving (${leaving.holding} still hold GPUs)`;
+      for (const _ of Object.keys(candidates)) this.#deps.observer?.nodeResult('victims-leaving');
+      return {
+        victims: {},
+        remote: {},
+        dropped: Object.fromEntries(Object.keys(candidates).map((n) => [n, reason])),
+      };
+    }
     const victims: Record<string, readonly string[]> = {};
     const remote: Record<string, readonly RemoteVictim[]> = {};
     const dropped: Record<string, string> = {};
@@ -119,6 +142,7 @@ export class PreemptService {
         if (answer.remote.length > 0) remote[node] = answer.remote;
       }
     }
+    this.#deps.leaving?.chosen(pod.metadata?.uid ?? '', victims);
     return { victims, remote, dropped };
   }
 

@@ -48,7 +48,7 @@ export class PreemptWorld implements NodePods, GangMemberIndex {
 
   /** A PreemptService over this world and the default topology levels; serving unless told otherwise. */
   service(
-    deps: Partial<Pick<PreemptServiceDeps, 'notServingReason' | 'observer' | 'wholeGangs'>> = {},
+    deps: Partial<Pick<PreemptServiceDeps, 'notServingReason' | 'observer' | 'wholeGangs' | 'leaving'>> = {},
   ): PreemptService {
     return new PreemptService({
       state: this.state,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WHOLE_GANG_REASON, type PreemptObserver } from '../../../src/app/preemption/preempt-service.js';
+import { LeavingVictims } from '../../../src/app/preemption/leaving-victims.js';
 import { PreemptWorld, fractionalPreemptor, podShape } from './preempt-harness.js';
 import { share, whole } from '../../support/assignments.js';
 
@@ -151,5 +152,38 @@ describe('PreemptService', () => {
     expect(Object.values(out.dropped)).toEqual([WHOLE_GANG_REASON, WHOLE_GANG_REASON]);
     expect(handed).toEqual(['m0']);
     expect(seen).toEqual(['whole-gang', 'whole-gang']);
+  });
+
+  it('chooses no other victims while the first choice for the pod is still leaving', () => {
+    const w = world();
+    const leaving = new LeavingVictims({
+      ledger: w.state.ledger,
+      clock: { now: () => 0 },
+      podByUid: () => undefined,
+      keepMs: 60_000,
+    });
+    const seen: string[] = [];
+    const svc = w.service({
+      leaving,
+      observer: { nodeResult: (r) => seen.push(r), victimsChosen: () => undefined },
+    });
+    const first = svc.preempt(fractionalPreemptor(600, 10), { 'gpu-1': ['b'] });
+    expect(first.victims).toEqual({ 'gpu-1': ['a'] });
+    // The scheduler nominated the pod on gpu-1 and evicts a; Phalanx has not seen a go yet.
+    const nominated = {
+      ...fractionalPreemptor(600, 10),
+      status: { phase: 'Pending', nominatedNodeName: 'gpu-1' },
+    };
+    seen.length = 0;
+    const again = svc.preempt(nominated, { 'gpu-1': ['b'], 'gpu-2': ['g2'] });
+    expect(again.victims).toEqual({});
+    expect(again.dropped['gpu-2']).toMatch(
+      /victims chosen for this pod on node gpu-1 are still leaving \(1 still hold/,
+    );
+    expect(seen).toEqual(['victims-leaving', 'victims-leaving']);
+    // Once a is gone from the ledger, the pod is judged afresh.
+    w.state.release('a');
+    const afresh = svc.preempt(nominated, { 'gpu-1': ['b'] });
+    expect(afresh.dropped['gpu-1']).toContain('fits on node gpu-1 without evicting anything');
   });
 });
