@@ -4,8 +4,7 @@ export interface WaitOptions {
   readonly intervalMs?: number;
 }
 
-/** Resolves after `ms`. */
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface WaitForOptions extends WaitOptions {
   /** What the state is, for the failure message. */

@@ -144,7 +144,10 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     binder,
     pods,
     fence: leadership,
-    onBound: () => metrics.bindsTotal.inc(),
+    onBound: (pod, assignment) => {
+      metrics.bindsTotal.inc();
+      podIndex.assumeBound(pod.uid, assignment.node);
+    },
   });
   // Capacity freed by Phalanx's own preemption, held for its preemptor (app/preemption).
   const preemptionHolds = config.preemption.enabled ? new PreemptionHolds(state) : undefined;

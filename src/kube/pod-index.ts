@@ -32,6 +32,9 @@ function requestsOf(pods: readonly PodShape[]): ResourceAmounts {
   return total;
 }
 
+/** Pods bound before the informer knew them, remembered at most (the oldest go first). */
+const MAX_ASSUMED = 10_000;
+
 export class PodIndex implements NodePods, GangMemberIndex {
   readonly #byKey = new Map<string, PodShape>();
   readonly #byGang = new Map<string, Set<string>>();
@@ -39,10 +42,13 @@ export class PodIndex implements NodePods, GangMemberIndex {
   readonly #keyByUid = new Map<string, string>();
   /** Usage per node, computed on first read after a change of any pod on it. */
   readonly #usage = new Map<string, NodeUsage>();
+  /** UID → node, for pods this replica bound before the informer delivered them at all. */
+  readonly #assumed = new Map<string, string>();
 
-  upsert(pod: PodShape): void {
-    const key = podKey(pod.metadata?.namespace, pod.metadata?.name);
+  upsert(incoming: PodShape): void {
+    const key = podKey(incoming.metadata?.namespace, incoming.metadata?.name);
     const previous = this.#byKey.get(key);
+    const pod = this.#keepingNode(incoming, previous);
     this.#touch(pod);
     if (previous !== undefined) {
       this.#touch(previous);
@@ -68,8 +74,39 @@ export class PodIndex implements NodePods, GangMemberIndex {
     }
   }
 
+  /**
+   * This replica bound the pod to `node`; the informer has not said so yet (it may trail by a
+   * moment, or seconds on a starved replica). Preemption weighs the pod on its node at once, as
+   * kube-scheduler's assumed pods do; the informer's own version replaces this one when it comes.
+   */
+  assumeBound(uid: string, node: string): void {
+    const pod = this.byUid(uid);
+    if (pod === undefined) {
+      this.#assumed.set(uid, node);
+      if (this.#assumed.size > MAX_ASSUMED) this.#assumed.delete(this.#assumed.keys().next().value ?? '');
+    } else if ((pod.spec?.nodeName ?? '') === '') {
+      this.upsert({ ...pod, spec: { ...pod.spec, nodeName: node } });
+    }
+  }
+
+  /**
+   * An incarnation's spec.nodeName never changes once set: a version without it, arriving after the
+   * Binding was known (assumeBound, or an earlier version with it), is older than the Binding.
+   */
+  #keepingNode(incoming: PodShape, previous: PodShape | undefined): PodShape {
+    const uid = incoming.metadata?.uid ?? '';
+    if ((incoming.spec?.nodeName ?? '') !== '') {
+      this.#assumed.delete(uid);
+      return incoming;
+    }
+    const sameIncarnation = previous !== undefined && previous.metadata?.uid === uid;
+    const node = (sameIncarnation ? previous.spec?.nodeName : undefined) || this.#assumed.get(uid);
+    return node ? { ...incoming, spec: { ...incoming.spec, nodeName: node } } : incoming;
+  }
+
   remove(pod: PodShape): void {
     const key = podKey(pod.metadata?.namespace, pod.metadata?.name);
+    this.#assumed.delete(pod.metadata?.uid ?? '');
     const known = this.#byKey.get(key);
     // A stale delete for an older incarnation must not drop the pod now living under the name.
     if (known === undefined || known.metadata?.uid !== pod.metadata?.uid) return;

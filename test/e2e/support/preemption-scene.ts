@@ -5,7 +5,7 @@ import { SchedulingV1Api, type V1Pod } from '@kubernetes/client-node';
 import { expect } from 'vitest';
 import type { E2E } from '../../../testbed/environment.js';
 import { fetchLedger, isBound, podEvents } from '../../../testbed/observe.js';
-import { sleep, waitFor } from '../../../testbed/wait.js';
+import { waitFor } from '../../../testbed/wait.js';
 import { GPU_FRACTION, GROUP_SIZE, PAUSE_IMAGE, POD_GROUP } from '../../../testbed/workloads.js';
 import { SMALL_H100_NODES } from './small-fabric.js';
 
@@ -36,11 +36,8 @@ export interface PreemptionScene {
   readonly clear: () => Promise<void>;
 }
 
-/**
- * The scene's helpers over `e2e` (read when called: it is filled in by the file's beforeAll).
- * `settleMs`: how long `place` waits after the pods are bound, for a lagging Phalanx to see them too.
- */
-export function preemptionScene(e2e: E2E, namespace: string, cluster: string, settleMs = 0): PreemptionScene {
+/** The scene's helpers over `e2e` (read when called: it is filled in by the file's beforeAll). */
+export function preemptionScene(e2e: E2E, namespace: string, cluster: string): PreemptionScene {
   const listPods = async (): Promise<V1Pod[]> => (await e2e.core.listNamespacedPod({ namespace })).items;
 
   function pod(name: string, level: Level, o: PodOptions): V1Pod {
@@ -65,14 +62,12 @@ export function preemptionScene(e2e: E2E, namespace: string, cluster: string, se
   async function place(pods: readonly V1Pod[]): Promise<Map<string, string>> {
     for (const body of pods) await e2e.core.createNamespacedPod({ namespace, body });
     const names = new Set(pods.map((p) => p.metadata?.name ?? ''));
-    const placed = await waitFor(`${[...names].join(', ')} bound`, async () => {
+    return waitFor(`${[...names].join(', ')} bound`, async () => {
       const mine = (await listPods()).filter((p) => names.has(p.metadata?.name ?? ''));
       return mine.length === names.size && mine.every(isBound)
         ? new Map(mine.map((p) => [p.metadata?.name ?? '', p.spec?.nodeName ?? '']))
         : undefined;
     });
-    if (settleMs > 0) await sleep(settleMs);
-    return placed;
   }
 
   async function preemptor(name: string): Promise<{ node: string; seconds: number }> {
