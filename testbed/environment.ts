@@ -54,6 +54,9 @@ export interface StartOptions {
 }
 
 export async function startE2E(name: string, opts: StartOptions = {}): Promise<E2E> {
+  // PHALANX_E2E_API_LAG_MS runs any e2e file with Phalanx's informers trailing (a robustness probe).
+  const envLag = Number(process.env['PHALANX_E2E_API_LAG_MS'] ?? '');
+  const apiLagMs = opts.apiLagMs ?? (envLag > 0 ? envLag : undefined);
   const timings: Record<string, number> = {};
   const step = async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
     const t0 = Date.now();
@@ -89,7 +92,7 @@ export async function startE2E(name: string, opts: StartOptions = {}): Promise<E
     webhookPort,
     portHolds: [extenderHold, webhookHold],
     ...(opts.policy === undefined ? {} : { policy: opts.policy }),
-    ...(opts.apiLagMs === undefined ? {} : { apiLagMs: opts.apiLagMs }),
+    ...(apiLagMs === undefined ? {} : { apiLagMs }),
     step,
   });
   if (devicePlugin === undefined) throw new Error('the in-process device plugin stand-in did not start');
