@@ -12,6 +12,7 @@ import { GangGates } from '../app/gang/gang-gates.js';
 import { PlanAheadOnce } from '../app/gang/plan-ahead-once.js';
 import { GangPreemption } from '../app/preemption/preempt-gangs.js';
 import { LeavingVictims } from '../app/preemption/leaving-victims.js';
+import { SentPods } from '../app/scheduling/sent-pods.js';
 import { PreemptService } from '../app/preemption/preempt-service.js';
 import { PreemptionHolds } from '../app/preemption/preemption-holds.js';
 import { SchedulingService } from '../app/scheduling/scheduling-service.js';
@@ -117,7 +118,12 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
   // The informers' pod index: built first, filled by ClusterSync (created last, once its listeners exist).
   const podIndex = new PodIndex();
   const nodeIndex = new NodeIndex();
-  const pods = new CachedPodReader({ get: (ns, name) => podIndex.get(ns, name) }, clients.core);
+  // The informer's pods, then those kube-scheduler sent with filter (a bind may come first), then the API.
+  const sentPods = new SentPods();
+  const pods = new CachedPodReader(
+    { get: (ns, name) => podIndex.get(ns, name) ?? sentPods.get(ns, name) },
+    clients.core,
+  );
   // GPU reservations: a pod per shared device holds it away from the device plugin's other pods and
   // reports its UUID, which the first share's bind waits for (app/reservations). Leader only.
   const reservations = config.reservations.enabled
@@ -256,6 +262,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     limits: config.limits,
     ...(preemptionHolds ? { noRoom: preemptFor } : {}),
     filterAnswer: config.filter,
+    sentPods,
   });
 
   const quota = createQuotaMetrics(registry, () =>

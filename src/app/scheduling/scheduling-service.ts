@@ -21,6 +21,7 @@ import { noteSublist } from '../placement/list-positions.js';
 import { NodeListMemo } from '../placement/node-list-memo.js';
 import type { BindingWriter } from '../binding/binding-writer.js';
 import { ALL_FEASIBLE, bestTier, type FilterAnswer } from './best-tier.js';
+import type { SentPods } from './sent-pods.js';
 import {
   causeAt,
   countCauses,
@@ -56,6 +57,8 @@ export interface SchedulingServiceDeps {
   readonly noRoom?: (pod: PodShape, demand: PodDemand, offered: readonly string[]) => void;
   /** All feasible nodes (default) or only Phalanx's best tier of them (see best-tier.ts). */
   readonly filterAnswer?: FilterAnswer;
+  /** Keeps each filtered pod for its bind, which may come before the informer has it. */
+  readonly sentPods?: SentPods;
 }
 
 const DEFAULT_LIMITS: DemandLimits = {
@@ -128,6 +131,7 @@ export class SchedulingService implements SchedulingVerbs {
   filter(pod: PodShape, nodeNames: readonly string[]): FilterOutcome {
     const notServing = this.deps.notServingReason();
     if (notServing) return { feasible: [], failed: {}, unresolvable: {}, error: notServing };
+    this.deps.sentPods?.remember(pod);
     let demand: PodDemand;
     try {
       demand = this.demandOf(pod);
