@@ -68,11 +68,14 @@ export interface SchedulingVerbs {
   /** Resolves to '' on success or a non-empty error message; never rejects. */
   bind(request: BindRequest): Promise<string>;
   /**
-   * When victims the preempt verb chose for this pod still hold GPUs in Phalanx's view, resolves once
-   * they left or a bounded wait passed; undefined when there is nothing to wait for. The extender
-   * waits for it when filter found no node, then filters again (app/preemption/leaving-victims.ts).
+   * When kube-scheduler offers nodes where victims preempted for this pod still hold GPUs in
+   * Phalanx's view (the scheduler saw them go first): resolves to undefined once they left, or to why
+   * not after a bounded wait; undefined when there is nothing to wait for. The extender calls it when
+   * filter found no node, then filters again, answering with that reason as an error if still no
+   * node fits: the scheduler retries after its backoff and preempts nothing meanwhile
+   * (app/preemption/leaving-victims.ts, preemption-holds.ts).
    */
-  awaitOwnVictims?(pod: PodShape): Promise<void> | undefined;
+  awaitOwnVictims?(pod: PodShape, nodeNames: readonly string[]): Promise<string | undefined> | undefined;
   /** GPU-aware victims for the scheduler's preemption candidates (see preempt-service.ts). */
   preempt?(pod: PodShape, candidates: PreemptCandidates): PreemptOutcome;
 }

@@ -58,7 +58,7 @@ export async function startHttpServers(opts: HttpServersOptions): Promise<HttpSe
       prioritize: (pod, names) => verbs.prioritize(pod, names),
       prioritizeAhead: (pod, names) => verbs.prioritizeAhead?.(pod, names),
       preempt: (pod, candidates) => verbs.preempt(pod, candidates),
-      awaitOwnVictims: (pod) => verbs.awaitOwnVictims?.(pod),
+      awaitOwnVictims: (pod, names) => verbs.awaitOwnVictims?.(pod, names),
       bind: async (request) => {
         inFlight++;
         try {

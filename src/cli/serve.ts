@@ -268,6 +268,16 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
   const quota = createQuotaMetrics(registry, () =>
     gpuMilliByNamespace(state.ledger.committed(), (uid) => podIndex.byUid(uid)?.metadata?.namespace),
   );
+  /** The key of the hold Phalanx's own preemption makes for the pod: its gang's, or its own. */
+  const holdKeyOf = (pod: PodShape): string => {
+    let gang: string | undefined;
+    try {
+      gang = scheduling.demandOf(pod).gang?.key;
+    } catch {
+      // An invalid request has no hold.
+    }
+    return gang ?? `pod:${pod.metadata?.uid ?? ''}`;
+  };
   // The preempt verb's choices until Phalanx sees those victims go: kube-scheduler may see it first.
   const leavingVictims = new LeavingVictims({
     ledger: state.ledger,
@@ -427,7 +437,8 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
       prioritize: (pod, names) => scheduling.prioritize(pod, names),
       prioritizeAhead: (pod, names) => scheduling.prioritizeAhead(pod, names),
       preempt: (pod, candidates) => preempt.preempt(pod, candidates),
-      awaitOwnVictims: (pod) => leavingVictims.released(pod),
+      awaitOwnVictims: (pod, names) =>
+        leavingVictims.released(pod, names) ?? preemptionHolds?.released(holdKeyOf(pod), names),
       bind: (request) => scheduling.bind(request),
     },
     metrics,

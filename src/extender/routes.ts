@@ -197,27 +197,31 @@ export function createExtenderHandler(deps: ExtenderRouteDeps): ExtenderHandler 
     const args = parseExtenderArgs(parseJson(body, nameLists));
     const names = nodeNamesOf(args);
     const outcome = verbs.filter(args.Pod, names);
-    // No node: kube-scheduler preempts next. If victims chosen for this very pod are still leaving
-    // Phalanx's view, their node is about to fit: wait for it rather than send the scheduler to
-    // preempt elsewhere.
+    // No node: kube-scheduler preempts next. If it offered nodes where victims preempted for this
+    // very pod still hold GPUs in Phalanx's view, it saw them go first: wait for them rather than send
+    // it to preempt elsewhere, and if they are still there, answer with an error (a retry after the
+    // scheduler's backoff, no preemption) rather than park the pod on events already spent.
     const wait =
       outcome.error === undefined && outcome.feasible.length === 0
-        ? verbs.awaitOwnVictims?.(args.Pod)
+        ? verbs.awaitOwnVictims?.(args.Pod, names)
         : undefined;
     if (wait === undefined) return filterReply(args, names, outcome, end);
     const t0 = performance.now();
-    return wait.then(() => {
+    return wait.then((leaving) => {
       const again = verbs.filter(args.Pod, names);
+      const stillNone = again.error === undefined && again.feasible.length === 0 && leaving !== undefined;
       logger.info(
         {
           verb: 'filter',
           pod: podName(args),
           waitedMs: Math.round(performance.now() - t0),
           feasible: again.feasible.length,
+          ...(stillNone ? { leaving } : {}),
         },
         "filter waited for the pod's own preemption victims to leave",
       );
-      return filterReply(args, names, again, end);
+      const answer = stillNone ? { ...again, error: `${leaving}; retry later` } : again;
+      return filterReply(args, names, answer, end);
     });
   }
 

@@ -30,13 +30,13 @@ const verbs: SchedulingVerbs = {
   },
   prioritize: (_pod, names) => names.map((host) => ({ host, score: 0 })),
   bind: () => Promise.resolve(''),
-  awaitOwnVictims: (pod) => {
-    calls.push(`await:${pod.metadata?.name}`);
+  awaitOwnVictims: (pod, names) => {
+    calls.push(`await:${pod.metadata?.name}:${names.join(',')}`);
     if (pod.metadata?.name === 'no-choice') return undefined;
-    return new Promise<void>((resolve) =>
+    return new Promise<string | undefined>((resolve) =>
       setTimeout(() => {
         released = pod.metadata?.name !== 'still-held';
-        resolve();
+        resolve(released ? undefined : 'victims still hold GPUs on node-1');
       }, 30),
     );
   },
@@ -75,7 +75,7 @@ describe('POST /filter waits for the pod’s own leaving victims', () => {
       NodeNames: ['node-1'],
       FailedNodes: { 'node-2': 'node-2 has 0 free of 4' },
     });
-    expect(calls).toEqual(['filter:p1', 'await:p1', 'filter:p1']);
+    expect(calls).toEqual(['filter:p1', 'await:p1:node-1,node-2', 'filter:p1']);
   });
 
   it('does the same with node objects', async () => {
@@ -88,10 +88,11 @@ describe('POST /filter waits for the pod’s own leaving victims', () => {
     expect(json).toMatchObject({ NodeNames: null, Nodes: { items: [node1] } });
   });
 
-  it('answers with the refusals when the wait ends without the victims gone', async () => {
+  it('answers with an error naming the victims when the wait ends without them gone', async () => {
     const json = await filter({ Pod: podNamed('still-held'), Nodes: null, NodeNames: ['node-1'] });
-    expect(json).toMatchObject({ NodeNames: [], FailedNodes: { 'node-1': 'node-1 has 0 free of 4' } });
-    expect(calls).toEqual(['filter:still-held', 'await:still-held', 'filter:still-held']);
+    // An error, not a refusal: kube-scheduler retries after its backoff and preempts nothing.
+    expect(json).toMatchObject({ NodeNames: [], Error: 'victims still hold GPUs on node-1; retry later' });
+    expect(calls).toEqual(['filter:still-held', 'await:still-held:node-1', 'filter:still-held']);
   });
 
   it('never waits when some node fits, nor when nothing is awaited', async () => {
@@ -101,6 +102,6 @@ describe('POST /filter waits for the pod’s own leaving victims', () => {
     expect(await filter({ Pod: podNamed('no-choice'), Nodes: null, NodeNames: ['node-1'] })).toMatchObject({
       NodeNames: [],
     });
-    expect(calls).toEqual(['filter:p3', 'filter:no-choice', 'await:no-choice']);
+    expect(calls).toEqual(['filter:p3', 'filter:no-choice', 'await:no-choice:node-1']);
   });
 });

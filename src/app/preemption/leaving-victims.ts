@@ -3,19 +3,15 @@
 // retry the preemptor and ask filter before Phalanx's informer has released them from the ledger
 // (1.33's asynchronous preemption retries at once). Phalanx would then reject the very node freed for
 // the pod, and the scheduler, finding no terminating pod left on its nominated node, would preempt
-// again: other pods, on other nodes, all innocent. So filter waits a bounded moment for the release,
-// once per choice, and preempt declines to choose again while the first choice is still leaving.
+// again: other pods, on other nodes, all innocent. So when the scheduler offers such a node, filter
+// waits a bounded moment for the release (once per choice), then answers with an error while the
+// victims still hold GPUs there: the scheduler retries after its backoff and runs no preemption.
+// preempt declines to choose again while the first choice is still leaving.
 import type { PodShape } from '../../core/kube-shapes.js';
 import type { GpuLedger } from '../../core/ledger/gpu-ledger.js';
 import type { Clock } from '../../core/types.js';
 import { preemptedByScheduler } from './preempt-gangs.js';
-
-/**
- * How long filter waits, once per choice, for the chosen victims to leave Phalanx's view. Informers
- * trail one another by milliseconds, by a second or two on a starved replica; kube-scheduler's loop
- * waits meanwhile (its extender httpTimeout is 30 s in deploy/).
- */
-export const VICTIM_RELEASE_WAIT_MS = 2_000;
+import { ReleaseWaiters } from './release-waiters.js';
 
 /** Preemptors remembered at most: far more than ever preempt at once; the oldest go first. */
 const MAX_PREEMPTORS = 10_000;
@@ -38,20 +34,15 @@ interface Choice {
   waited: boolean;
 }
 
-interface Waiter {
-  readonly choice: Choice;
-  readonly done: () => void;
-}
-
 export class LeavingVictims {
   readonly #deps: LeavingVictimsDeps;
   /** Preemptor UID → its latest choice; insertion order is age order. */
   readonly #choices = new Map<string, Choice>();
-  readonly #waiters = new Set<Waiter>();
+  readonly #waiters: ReleaseWaiters;
 
   constructor(deps: LeavingVictimsDeps) {
     this.#deps = deps;
-    deps.ledger.onNodeChange((node) => this.#nodeChanged(node));
+    this.#waiters = new ReleaseWaiters(deps.ledger, deps.waitMs);
   }
 
   /** The preempt verb answered `preemptorUid` with these victims per node. */
@@ -68,27 +59,21 @@ export class LeavingVictims {
   }
 
   /**
-   * Resolves once every victim chosen for the pod on some node has left the ledger, or after the
-   * bounded wait. Undefined when there is nothing to wait for: no choice, one node already free of
-   * its victims, or this choice already waited for.
+   * When kube-scheduler offers a node where victims chosen for the pod still hold GPUs in Phalanx's
+   * view (it has seen them go, Phalanx not yet): resolves to undefined once they left, or to why not
+   * after the bounded wait (at once when this choice was waited for already). Undefined when no
+   * offered node is such a node.
    */
-  released(pod: PodShape): Promise<void> | undefined {
+  released(pod: PodShape, offered: readonly string[]): Promise<string | undefined> | undefined {
     const choice = this.#pending(pod);
-    if (choice === undefined || choice.waited) return undefined;
+    if (choice === undefined) return undefined;
+    const nodes = new Set(offered.filter((n) => choice.nodes.get(n)?.some((uid) => this.#holds(uid))));
+    if (nodes.size === 0) return undefined;
+    const reason = `victims preempted for this pod still hold GPUs on ${[...nodes].join(', ')} in Phalanx's view`;
+    if (choice.waited) return Promise.resolve(reason);
     choice.waited = true;
-    return new Promise<void>((resolve) => {
-      const waiter: Waiter = {
-        choice,
-        done: () => {
-          clearTimeout(timer);
-          this.#waiters.delete(waiter);
-          resolve();
-        },
-      };
-      const timer = setTimeout(waiter.done, this.#deps.waitMs ?? VICTIM_RELEASE_WAIT_MS);
-      timer.unref?.();
-      this.#waiters.add(waiter);
-    });
+    const free = () => [...nodes].some((n) => !choice.nodes.get(n)?.some((uid) => this.#holds(uid)));
+    return this.#waiters.wait(nodes, free).then((ok) => (ok ? undefined : reason));
   }
 
   /**
@@ -128,13 +113,6 @@ export class LeavingVictims {
   #marked(uid: string): boolean {
     const pod = this.#deps.podByUid(uid);
     return pod !== undefined && (pod.metadata?.deletionTimestamp != null || preemptedByScheduler(pod));
-  }
-
-  #nodeChanged(node: string): void {
-    for (const waiter of [...this.#waiters]) {
-      const uids = waiter.choice.nodes.get(node);
-      if (uids !== undefined && !uids.some((uid) => this.#holds(uid))) waiter.done();
-    }
   }
 
   #forgetExpired(): void {

@@ -7,6 +7,7 @@
 // plans (restored if the plan fails). Every hold ends: preemptor bound, deleted, or its TTL passed.
 import type { ClusterState } from '../../core/cluster-state.js';
 import type { Assignment } from '../../core/types.js';
+import { ReleaseWaiters } from './release-waiters.js';
 
 export type SlotState = 'waiting' | 'reserved' | 'lent';
 
@@ -45,11 +46,16 @@ export class PreemptionHolds {
   readonly #holds = new Map<string, { spec: HoldSpec; slots: HoldSlot[] }>();
   /** Node → keys of holds with a slot there. */
   readonly #byNode = new Map<string, Set<string>>();
+  /** Keys of holds filter already waited for (the wait is not repeated on every retry). */
+  readonly #waited = new Set<string>();
+  readonly #waiters: ReleaseWaiters;
   #reserving = false;
 
-  constructor(state: ClusterState) {
+  constructor(state: ClusterState, waitMs?: number) {
     this.#state = state;
+    // First: a change reserves the slots it freed before any waiter looks at them.
     state.ledger.onNodeChange((node) => this.#nodeChanged(node));
+    this.#waiters = new ReleaseWaiters(state.ledger, waitMs);
   }
 
   /** Starts holding (replacing an older hold of the same key); reserves what already fits. */
@@ -111,11 +117,37 @@ export class PreemptionHolds {
     return this.#holds.get(key)?.slots.filter((s) => s.state === 'waiting').length;
   }
 
+  /**
+   * When kube-scheduler offers a node where a whole-GPU slot of this hold still waits for its
+   * victims (whole GPUs it counts: it has seen them go, Phalanx not yet), resolves to undefined once
+   * those slots are reserved, or to why not after the bounded wait (at once when this hold was
+   * waited for already). Undefined otherwise: shares are invisible to the scheduler, whose offer
+   * then says nothing, and the victims' deletion events requeue the pod.
+   */
+  released(key: string, offered: readonly string[]): Promise<string | undefined> | undefined {
+    const hold = this.#holds.get(key);
+    if (hold === undefined) return undefined;
+    const offeredSet = new Set(offered);
+    const waitingOn = () =>
+      new Set(
+        hold.slots
+          .filter((s) => s.state === 'waiting' && s.assignment.whole && offeredSet.has(s.assignment.node))
+          .map((s) => s.assignment.node),
+      );
+    const nodes = waitingOn();
+    if (nodes.size === 0) return undefined;
+    const reason = `the pods preempted for it still hold GPUs on ${[...nodes].join(', ')} in Phalanx's view`;
+    if (this.#waited.has(key)) return Promise.resolve(reason);
+    this.#waited.add(key);
+    return this.#waiters.wait(nodes, () => waitingOn().size === 0).then((ok) => (ok ? undefined : reason));
+  }
+
   /** Ends a hold; its reservations still held are released (a bound pod's commitment stays). */
   finish(key: string): HoldSpec | undefined {
     const hold = this.#holds.get(key);
     if (hold === undefined) return undefined;
     this.#holds.delete(key);
+    this.#waited.delete(key);
     for (const slot of hold.slots) {
       this.#byNode.get(slot.assignment.node)?.delete(key);
       if (slot.state === 'reserved' && this.#state.holding(slot.uid)?.state === 'reserved')

@@ -44,62 +44,68 @@ const preemptor = (nominated?: string): PodShape => ({
   status: { phase: 'Pending', ...(nominated === undefined ? {} : { nominatedNodeName: nominated }) },
 });
 
-/** Whether the promise settled within the current turn of the event loop (and a few microtasks). */
-async function settled(promise: Promise<void>): Promise<boolean> {
-  let done = false;
-  void promise.then(() => (done = true));
+/** The promise's value if it settled within a turn of the event loop, else 'pending'. */
+async function settled(promise: Promise<string | undefined>): Promise<string | undefined> {
+  let value: string | undefined = 'pending';
+  void promise.then((v) => (value = v));
   await new Promise((resolve) => setImmediate(resolve));
-  return done;
+  return value;
 }
 
 describe('LeavingVictims', () => {
   it('knows nothing of a pod the verb chose no victims for', () => {
     const { leaving } = setup();
     leaving.chosen('p-uid', {});
-    expect(leaving.released(preemptor())).toBeUndefined();
+    expect(leaving.released(preemptor(), ['n1'])).toBeUndefined();
     expect(leaving.leavingOn(preemptor('n1'))).toBeUndefined();
   });
 
-  it('lets filter wait until the chosen node is free of its victims, once', async () => {
-    const { state, leaving } = setup();
+  it('waits only when the scheduler offers a node where the victims still hold GPUs', () => {
+    const { leaving } = setup();
     leaving.chosen('p-uid', { n1: ['a0', 'a1'] });
-    const wait = leaving.released(preemptor());
-    expect(wait).toBeDefined();
-    if (wait === undefined) return;
-    expect(await settled(wait)).toBe(false);
-    state.release('a0');
-    expect(await settled(wait)).toBe(false);
-    state.release('a1');
-    expect(await settled(wait)).toBe(true);
-    // The node is free now: nothing left to wait for.
-    expect(leaving.released(preemptor())).toBeUndefined();
+    // The scheduler still sees them on n1 and offers only other nodes: its own events will come.
+    expect(leaving.released(preemptor(), ['n2', 'n3'])).toBeUndefined();
+    expect(leaving.released(preemptor(), ['n3', 'n1'])).toBeDefined();
   });
 
-  it('wakes when any one of several chosen nodes is free (the scheduler evicts on one of them)', async () => {
+  it('lets filter wait until the offered node is free of its victims', async () => {
+    const { state, leaving } = setup();
+    leaving.chosen('p-uid', { n1: ['a0', 'a1'] });
+    const wait = leaving.released(preemptor(), ['n1']);
+    if (wait === undefined) throw new Error('expected a wait');
+    expect(await settled(wait)).toBe('pending');
+    state.release('a0');
+    expect(await settled(wait)).toBe('pending');
+    state.release('a1');
+    expect(await settled(wait)).toBeUndefined();
+    // The node is free now: nothing left to wait for.
+    expect(leaving.released(preemptor(), ['n1'])).toBeUndefined();
+  });
+
+  it('wakes when any one of several offered nodes is free (the scheduler evicts on one of them)', async () => {
     const { state, leaving } = setup();
     leaving.chosen('p-uid', { n1: ['a0', 'a1'], n2: ['b0', 'b1'] });
-    const wait = leaving.released(preemptor());
+    const wait = leaving.released(preemptor(), ['n1', 'n2', 'n3']);
     if (wait === undefined) throw new Error('expected a wait');
     state.release('a0');
     state.release('b0');
     state.release('c0'); // not a victim of this pod
-    expect(await settled(wait)).toBe(false);
+    expect(await settled(wait)).toBe('pending');
     state.release('b1');
-    expect(await settled(wait)).toBe(true);
+    expect(await settled(wait)).toBeUndefined();
   });
 
-  it('gives up waiting after the bound and does not wait again for the same choice', async () => {
+  it('says why after the bound, and at once for the same choice afterwards', async () => {
     const { leaving } = setup(20);
     leaving.chosen('p-uid', { n1: ['a0', 'a1'] });
-    const wait = leaving.released(preemptor());
+    const wait = leaving.released(preemptor(), ['n1']);
     if (wait === undefined) throw new Error('expected a wait');
     const t0 = Date.now();
-    await wait;
+    const why = "victims preempted for this pod still hold GPUs on n1 in Phalanx's view";
+    expect(await wait).toBe(why);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(15);
-    expect(leaving.released(preemptor())).toBeUndefined();
-    // A new choice may be waited for again.
-    leaving.chosen('p-uid', { n1: ['a0', 'a1'] });
-    expect(leaving.released(preemptor())).toBeDefined();
+    const again = leaving.released(preemptor(), ['n1']);
+    expect(again && (await settled(again))).toBe(why);
   });
 
   it('says the choice is still leaving once the scheduler nominated its node or marked a victim', () => {
@@ -133,7 +139,7 @@ describe('LeavingVictims', () => {
     expect(leaving.leavingOn(preemptor('n1'))).toEqual({ node: 'n1', holding: 1 });
     advance(1);
     expect(leaving.leavingOn(preemptor('n1'))).toBeUndefined();
-    expect(leaving.released(preemptor('n1'))).toBeUndefined();
+    expect(leaving.released(preemptor('n1'), ['n1'])).toBeUndefined();
     leaving.chosen('p-uid', { n1: ['a0'] });
     leaving.chosen('p-uid', { n3: ['c0'] });
     expect(leaving.leavingOn(preemptor('n1'))).toBeUndefined();
