@@ -25,8 +25,9 @@ import { selectedK8sVersion } from '../../testbed/versions.js';
 import { CLIQUE_LABEL, nodeLabels } from '../../testbed/gang-checks.js';
 import { GPU_DEVICES, parseGpuDevices, podEvents } from '../../testbed/observe.js';
 import { firstViolationWithin, waitFor } from '../../testbed/wait.js';
-import { GPU_FRACTION, GROUP_SIZE, PAUSE_IMAGE, POD_GROUP } from '../../testbed/workloads.js';
+import { PAUSE_IMAGE } from '../../testbed/workloads.js';
 import { useE2E } from './support/e2e-cluster.js';
+import { demandAnnotations } from './support/preemption-scene.js';
 
 const CLUSTER = 'phalanx-e2e-own-preemption';
 const NS = 'batch';
@@ -66,13 +67,10 @@ interface PodOptions {
 }
 
 function pod(name: string, level: Level, o: PodOptions): V1Pod {
-  const annotations: Record<string, string> = {};
-  if (o.fraction !== undefined) annotations[GPU_FRACTION] = o.fraction;
-  if (o.gang !== undefined) {
-    annotations[POD_GROUP] = o.gang.name;
-    annotations[GROUP_SIZE] = String(o.gang.size);
-    annotations[TOPOLOGY_REQUIRED] = CLIQUE_LABEL;
-  }
+  const annotations = {
+    ...demandAnnotations(o),
+    ...(o.gang === undefined ? {} : { [TOPOLOGY_REQUIRED]: CLIQUE_LABEL }),
+  };
   const gpus = o.gpus === undefined ? {} : { 'nvidia.com/gpu': String(o.gpus) };
   const selector = {
     ...(o.node === undefined ? {} : { 'kubernetes.io/hostname': o.node }),

@@ -6,6 +6,7 @@ import { PreemptionHolds } from '../../../src/app/preemption/preemption-holds.js
 import { ClusterState } from '../../../src/core/cluster-state.js';
 import { nodeInventory } from '../../../testbed/gpu-fabric.js';
 import { share, whole } from '../../support/assignments.js';
+import { settled } from '../../support/settled.js';
 
 function world(waitMs = 60_000) {
   const state = new ClusterState();
@@ -22,13 +23,6 @@ function world(waitMs = 60_000) {
   holds.add({ key: 'ml/g', gangKey: 'ml/g', assignments: [whole('n1', 0, 1)], ...spec });
   holds.add({ key: 'pod:p', podUid: 'p', assignments: [share('n2', 0, 500)], ...spec });
   return { state, holds };
-}
-
-async function settled(promise: Promise<string | undefined>): Promise<string | undefined> {
-  let value: string | undefined = 'pending';
-  void promise.then((v) => (value = v));
-  await new Promise((resolve) => setImmediate(resolve));
-  return value;
 }
 
 describe('PreemptionHolds.released', () => {

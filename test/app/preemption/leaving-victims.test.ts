@@ -6,6 +6,7 @@ import { ClusterState } from '../../../src/core/cluster-state.js';
 import type { PodShape } from '../../../src/core/kube-shapes.js';
 import { nodeInventory } from '../../../testbed/gpu-fabric.js';
 import { whole } from '../../support/assignments.js';
+import { settled } from '../../support/settled.js';
 
 const KEEP_MS = 60_000;
 
@@ -43,14 +44,6 @@ const preemptor = (nominated?: string): PodShape => ({
   metadata: { name: 'p', namespace: 'ml', uid: 'p-uid' },
   status: { phase: 'Pending', ...(nominated === undefined ? {} : { nominatedNodeName: nominated }) },
 });
-
-/** The promise's value if it settled within a turn of the event loop, else 'pending'. */
-async function settled(promise: Promise<string | undefined>): Promise<string | undefined> {
-  let value: string | undefined = 'pending';
-  void promise.then((v) => (value = v));
-  await new Promise((resolve) => setImmediate(resolve));
-  return value;
-}
 
 describe('LeavingVictims', () => {
   it('knows nothing of a pod the verb chose no victims for', () => {

@@ -36,17 +36,23 @@ export interface PreemptionScene {
   readonly clear: () => Promise<void>;
 }
 
+/** The Phalanx annotations of a test pod: its GPU fraction and its gang, if any. */
+export function demandAnnotations(o: Pick<PodOptions, 'fraction' | 'gang'>): Record<string, string> {
+  const annotations: Record<string, string> = {};
+  if (o.fraction !== undefined) annotations[GPU_FRACTION] = o.fraction;
+  if (o.gang !== undefined) {
+    annotations[POD_GROUP] = o.gang.name;
+    annotations[GROUP_SIZE] = String(o.gang.size);
+  }
+  return annotations;
+}
+
 /** The scene's helpers over `e2e` (read when called: it is filled in by the file's beforeAll). */
 export function preemptionScene(e2e: E2E, namespace: string, cluster: string): PreemptionScene {
   const listPods = async (): Promise<V1Pod[]> => (await e2e.core.listNamespacedPod({ namespace })).items;
 
   function pod(name: string, level: Level, o: PodOptions): V1Pod {
-    const annotations: Record<string, string> = {};
-    if (o.fraction !== undefined) annotations[GPU_FRACTION] = o.fraction;
-    if (o.gang !== undefined) {
-      annotations[POD_GROUP] = o.gang.name;
-      annotations[GROUP_SIZE] = String(o.gang.size);
-    }
+    const annotations = demandAnnotations(o);
     const gpus = o.gpus === undefined ? {} : { 'nvidia.com/gpu': String(o.gpus) };
     return {
       metadata: { name, namespace, labels: { level }, annotations },
