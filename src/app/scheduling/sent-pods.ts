@@ -5,8 +5,11 @@
 // would spread one per node. The scheduler's copy is the one its filter answer was about.
 import type { PodShape } from '../../core/kube-shapes.js';
 
-/** Pods remembered at most: far more than are between filter and bind at once; the oldest go first. */
-const DEFAULT_CAPACITY = 4_096;
+/**
+ * Pods remembered at most, the oldest going first: more than are usually between filter and bind
+ * at once, and a pod's object can weigh kilobytes. A pod forgotten is read as before (informer, API).
+ */
+const DEFAULT_CAPACITY = 1_024;
 
 export class SentPods {
   readonly #byKey = new Map<string, PodShape>();
