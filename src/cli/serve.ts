@@ -14,7 +14,7 @@ import { GangPreemption } from '../app/preemption/preempt-gangs.js';
 import { LeavingVictims } from '../app/preemption/leaving-victims.js';
 import { SentPods } from '../app/scheduling/sent-pods.js';
 import { PreemptService } from '../app/preemption/preempt-service.js';
-import { PreemptionHolds } from '../app/preemption/preemption-holds.js';
+import { holdKey, PreemptionHolds } from '../app/preemption/preemption-holds.js';
 import { SchedulingService } from '../app/scheduling/scheduling-service.js';
 import type { Config } from '../config/schema.js';
 import { ClusterState } from '../core/cluster-state.js';
@@ -276,7 +276,7 @@ export async function serve(config: Config, logger: Logger, env: NodeJS.ProcessE
     } catch {
       // An invalid request has no hold.
     }
-    return gang ?? `pod:${pod.metadata?.uid ?? ''}`;
+    return holdKey(gang, pod.metadata?.uid);
   };
   // The preempt verb's choices until Phalanx sees those victims go: kube-scheduler may see it first.
   const leavingVictims = new LeavingVictims({

@@ -30,8 +30,6 @@ interface Choice {
   readonly at: number;
   /** node → the victims chosen there (the scheduler evicts those of the one node it picks). */
   readonly nodes: ReadonlyMap<string, readonly string[]>;
-  /** Filter already waited for this choice (the wait is not repeated on every retry). */
-  waited: boolean;
 }
 
 export class LeavingVictims {
@@ -51,7 +49,7 @@ export class LeavingVictims {
     this.#forgetExpired();
     const nodes = new Map(Object.entries(victims).filter(([, uids]) => uids.length > 0));
     if (preemptorUid === '' || nodes.size === 0) return;
-    this.#choices.set(preemptorUid, { at: this.#deps.clock.now(), nodes, waited: false });
+    this.#choices.set(preemptorUid, { at: this.#deps.clock.now(), nodes });
     if (this.#choices.size > MAX_PREEMPTORS) {
       const oldest = this.#choices.keys().next().value;
       if (oldest !== undefined) this.#choices.delete(oldest);
@@ -70,10 +68,8 @@ export class LeavingVictims {
     const nodes = new Set(offered.filter((n) => choice.nodes.get(n)?.some((uid) => this.#holds(uid))));
     if (nodes.size === 0) return undefined;
     const reason = `victims preempted for this pod still hold GPUs on ${[...nodes].join(', ')} in Phalanx's view`;
-    if (choice.waited) return Promise.resolve(reason);
-    choice.waited = true;
     const free = () => [...nodes].some((n) => !choice.nodes.get(n)?.some((uid) => this.#holds(uid)));
-    return this.#waiters.wait(nodes, free).then((ok) => (ok ? undefined : reason));
+    return this.#waiters.waitOnce(choice, nodes, free, reason);
   }
 
   /**

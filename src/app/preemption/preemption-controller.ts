@@ -11,7 +11,7 @@ import type { PreemptionDecision } from '../../core/preemption/preemption-plan.j
 import type { Clock, PodDemand } from '../../core/types.js';
 import type { EventRecorder, PodRef } from '../ports.js';
 import type { DisruptionBudgetSource, EvictionResult, PodNominator, PreemptionEvictor } from './ports.js';
-import type { PreemptionHolds } from './preemption-holds.js';
+import { holdKey, type PreemptionHolds } from './preemption-holds.js';
 import {
   PreemptionView,
   type Preemptors,
@@ -96,7 +96,7 @@ export class PreemptionController {
     const gang = demand.gang;
     const share = demand.gpu.kind === 'fraction' || demand.gpu.kind === 'memory';
     if (gang === undefined && !share) return;
-    const key = gang?.key ?? `pod:${uid}`;
+    const key = holdKey(gang?.key, uid);
     if (this.#deps.holds.get(key) !== undefined || this.#queue.has(key)) return;
     const last = this.#lastDecided.get(key);
     if (last !== undefined && this.#deps.clock.now() - last < this.#deps.retryMs) return;
@@ -128,7 +128,7 @@ export class PreemptionController {
     }
     const bound = (pod.spec?.nodeName ?? '') !== '';
     if (!bound) return;
-    const key = gangKey ?? `pod:${pod.metadata?.uid ?? ''}`;
+    const key = holdKey(gangKey, pod.metadata?.uid);
     const hold = this.#deps.holds.get(key);
     if (hold === undefined) return;
     if (gangKey !== undefined) {
@@ -151,7 +151,7 @@ export class PreemptionController {
   podDeleted(pod: PodShape): void {
     const gangKey = gangKeyOf(pod);
     if (gangKey === undefined) {
-      this.#forget(`pod:${pod.metadata?.uid ?? ''}`);
+      this.#forget(holdKey(undefined, pod.metadata?.uid));
       return;
     }
     const left = this.#deps.gangs

@@ -41,13 +41,16 @@ export function isHoldUid(uid: string): boolean {
   return uid.startsWith(HOLD_UID_PREFIX);
 }
 
+/** A hold's key: the preemptor's gang key, or "pod:<uid>" for a single pod. */
+export function holdKey(gangKey: string | undefined, podUid: string | undefined): string {
+  return gangKey ?? `pod:${podUid ?? ''}`;
+}
+
 export class PreemptionHolds {
   readonly #state: ClusterState;
   readonly #holds = new Map<string, { spec: HoldSpec; slots: HoldSlot[] }>();
   /** Node → keys of holds with a slot there. */
   readonly #byNode = new Map<string, Set<string>>();
-  /** Keys of holds filter already waited for (the wait is not repeated on every retry). */
-  readonly #waited = new Set<string>();
   readonly #waiters: ReleaseWaiters;
   #reserving = false;
 
@@ -137,9 +140,7 @@ export class PreemptionHolds {
     const nodes = waitingOn();
     if (nodes.size === 0) return undefined;
     const reason = `the pods preempted for it still hold GPUs on ${[...nodes].join(', ')} in Phalanx's view`;
-    if (this.#waited.has(key)) return Promise.resolve(reason);
-    this.#waited.add(key);
-    return this.#waiters.wait(nodes, () => waitingOn().size === 0).then((ok) => (ok ? undefined : reason));
+    return this.#waiters.waitOnce(hold, nodes, () => waitingOn().size === 0, reason);
   }
 
   /** Ends a hold; its reservations still held are released (a bound pod's commitment stays). */
@@ -147,7 +148,6 @@ export class PreemptionHolds {
     const hold = this.#holds.get(key);
     if (hold === undefined) return undefined;
     this.#holds.delete(key);
-    this.#waited.delete(key);
     for (const slot of hold.slots) {
       this.#byNode.get(slot.assignment.node)?.delete(key);
       if (slot.state === 'reserved' && this.#state.holding(slot.uid)?.state === 'reserved')

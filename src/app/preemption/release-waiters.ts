@@ -17,6 +17,8 @@ interface Waiter {
 
 export class ReleaseWaiters {
   readonly #waiters = new Set<Waiter>();
+  /** The preemptions (a verb's choice, a hold) already waited for: the wait is not repeated. */
+  readonly #waited = new WeakSet<object>();
   readonly #waitMs: number;
 
   constructor(ledger: Pick<GpuLedger, 'onNodeChange'>, waitMs = VICTIM_RELEASE_WAIT_MS) {
@@ -28,8 +30,22 @@ export class ReleaseWaiters {
     });
   }
 
-  /** Resolves true once `released()` holds after a change on one of `nodes`, false after the bound. */
-  wait(nodes: ReadonlySet<string>, released: () => boolean): Promise<boolean> {
+  /**
+   * Resolves to undefined once `released()` holds after a change on one of `nodes`, or to `reason`
+   * after the bound; at once to `reason` when this `preemption` was waited for already.
+   */
+  waitOnce(
+    preemption: object,
+    nodes: ReadonlySet<string>,
+    released: () => boolean,
+    reason: string,
+  ): Promise<string | undefined> {
+    if (this.#waited.has(preemption)) return Promise.resolve(reason);
+    this.#waited.add(preemption);
+    return this.#wait(nodes, released).then((ok) => (ok ? undefined : reason));
+  }
+
+  #wait(nodes: ReadonlySet<string>, released: () => boolean): Promise<boolean> {
     return new Promise<boolean>((resolve) => {
       const waiter: Waiter = {
         nodes,

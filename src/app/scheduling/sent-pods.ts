@@ -21,7 +21,7 @@ export class SentPods {
 
   remember(pod: PodShape): void {
     const key = `${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name ?? ''}`;
-    // The same frozen object comes with each retry of a pod: nothing to do then (the hot path).
+    // Requests with unchanged bytes may hand back the same frozen object: nothing to do then.
     if (this.#byKey.get(key) === pod) return;
     this.#byKey.delete(key);
     this.#byKey.set(key, pod);
