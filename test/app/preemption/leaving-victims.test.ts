@@ -88,7 +88,7 @@ describe('LeavingVictims', () => {
     expect(await settled(wait)).toBeUndefined();
   });
 
-  it('says why after the bound, and at once for the same choice afterwards', async () => {
+  it('says why after the bound, at once for the same choice afterwards, and waits for a new choice', async () => {
     const { leaving } = setup(20);
     leaving.chosen('p-uid', { n1: ['a0', 'a1'] });
     const wait = leaving.released(preemptor(), ['n1']);
@@ -99,6 +99,9 @@ describe('LeavingVictims', () => {
     expect(Date.now() - t0).toBeGreaterThanOrEqual(15);
     const again = leaving.released(preemptor(), ['n1']);
     expect(again && (await settled(again))).toBe(why);
+    leaving.chosen('p-uid', { n1: ['a0', 'a1'] });
+    const fresh = leaving.released(preemptor(), ['n1']);
+    expect(fresh && (await settled(fresh))).toBe('pending');
   });
 
   it('says the choice is still leaving once the scheduler nominated its node or marked a victim', () => {
